@@ -1,0 +1,52 @@
+// Whole-process timing of `eventsmith generate`, as a user runs it (Node start-up included),
+// on the example and on synthetic specs of 10, 100 and 1,000 event versions. The baseline is
+// `node -e 0` measured in the same session, so figures are comparable across machines as
+// ratios. Usage: npm run bench [-- --runs 7]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { syntheticSpec } from './synthetic.mjs';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = path.join(root, 'dist/generator/cli/bin.js');
+const runsArg = process.argv.indexOf('--runs');
+const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+
+function time(args, cwd) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    samples.push(ms);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)], min: samples[0], max: samples[samples.length - 1] };
+}
+
+const work = mkdtempSync(path.join(tmpdir(), 'eventsmith-bench-'));
+try {
+  const rows = [];
+  const baseline = time(['-e', '0'], work);
+  rows.push({ case: 'node -e 0 (baseline)', versions: 0, ...baseline });
+  const example = time([bin, 'generate', '--config', path.join(root, 'generated-example/eventsmith.config.yaml'), '--out', path.join(work, 'example-out')], root);
+  rows.push({ case: 'generated-example', versions: 14, ...example });
+  for (const n of [10, 100, 1000]) {
+    const dir = path.join(work, `s${n}`);
+    mkdirSync(path.join(dir, 'events'), { recursive: true });
+    writeFileSync(path.join(dir, 'events/spec.yaml'), syntheticSpec(n));
+    rows.push({ case: `synthetic ${n}`, versions: n, ...time([bin, 'generate'], dir) });
+  }
+  console.log(`runs per case: ${runs}; node ${process.version}; ${new Date().toISOString()}`);
+  console.log('| case | event versions | median ms | min ms | max ms | × baseline | ms per version over baseline |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const per = r.versions ? ((r.median - baseline.median) / r.versions).toFixed(2) : '';
+    console.log(`| ${r.case} | ${r.versions} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${(r.median / baseline.median).toFixed(1)} | ${per} |`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

@@ -1,0 +1,192 @@
+// The CLI: argument parsing, disk I/O and exit codes. Exit codes are part of the contract:
+// 0 ok, 1 `--check`/`compat` found a problem, 2 invalid input or usage, 3 internal error.
+import { Command, CommanderError, Option } from 'commander';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
+import { runCompat } from '../compat/index.js';
+import { analyse, generate } from '../pipeline.js';
+import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
+import { defaultConfigFile, displayPath, openProject } from './project.js';
+import { packageVersion } from './package-root.js';
+import { renderDiagnostics } from './report.js';
+import { starterConfig, starterSpec } from './starter.js';
+
+export const exitCodes = { ok: 0, failed: 1, invalid: 2, internal: 3 } as const;
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readonly isTTY: boolean;
+}
+
+const processIo: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  isTTY: Boolean(process.stderr.isTTY),
+};
+
+type Format = 'text' | 'json';
+
+function report(io: Io, diagnostics: readonly Diagnostic[], format: Format, sources: ReadonlyMap<string, string> = new Map()): void {
+  const text = renderDiagnostics(diagnostics, { format, frames: io.isTTY && format === 'text', sources });
+  if (format === 'json') io.out(text);
+  else if (text) io.err(text);
+}
+
+function sourcesOf(specs: readonly { file: string; source: string }[]): Map<string, string> {
+  return new Map(specs.map((s) => [s.file, s.source]));
+}
+
+interface GenerateOpts {
+  out?: string;
+  config?: string;
+  templates?: string;
+  check?: boolean;
+  format: Format;
+}
+
+async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Promise<number> {
+  const diags = new Diagnostics();
+  const project = await openProject({ specs: specArgs, out: opts.out, config: opts.config, templates: opts.templates }, diags);
+  if (!project) {
+    report(io, diags.sorted(), opts.format);
+    return exitCodes.invalid;
+  }
+  const result = generate(project.specs, project.templates, { runtimeModule: project.runtimeModule, specNames: project.specNames });
+  const sources = sourcesOf(result.specs);
+  if (!result.files) {
+    report(io, result.diagnostics, opts.format, sources);
+    return exitCodes.invalid;
+  }
+  const outShown = displayPath(project.outDir) || '.';
+  if (opts.check) {
+    const problems = await checkOutput(project.outDir, result.files);
+    if (opts.format === 'json') {
+      io.out(`${JSON.stringify({ upToDate: problems.length === 0, outDir: outShown, problems }, null, 2)}\n`);
+    } else if (problems.length === 0) {
+      io.out(`${outShown}: ${result.files.length} generated files are up to date\n`);
+    } else {
+      for (const p of problems) {
+        io.err(`${outShown}/${p.path}: ${p.kind === 'stale' ? 'stale (differs from what generate would write)' : p.kind === 'missing' ? 'missing' : 'extra (generate would not write it)'}\n`);
+        if (p.diff) io.err(`${p.diff}\n`);
+      }
+      io.err(`${problems.length} file${problems.length === 1 ? '' : 's'} out of date in ${outShown}; run \`npx eventsmith generate\`\n`);
+    }
+    return problems.length === 0 ? exitCodes.ok : exitCodes.failed;
+  }
+  try {
+    const written = await writeOutput(project.outDir, result.files);
+    if (opts.format === 'json') io.out(`${JSON.stringify({ outDir: outShown, ...written }, null, 2)}\n`);
+    else io.out(`${outShown}: ${written.written.length} written, ${written.unchanged.length} unchanged, ${written.removed.length} removed\n`);
+    return exitCodes.ok;
+  } catch (e) {
+    if (!(e instanceof OutputPathError) && !(e instanceof Error && 'code' in e)) throw e;
+    const d = new Diagnostics();
+    d.error(e instanceof OutputPathError ? 'ES4001' : 'ES4003', e.message, { file: outShown, line: 1, col: 1 });
+    report(io, d.sorted(), opts.format);
+    return exitCodes.invalid;
+  }
+}
+
+async function runValidate(io: Io, specArgs: string[], opts: { config?: string; format: Format }): Promise<number> {
+  const diags = new Diagnostics();
+  const project = await openProject({ specs: specArgs, config: opts.config }, diags);
+  if (!project) {
+    report(io, diags.sorted(), opts.format);
+    return exitCodes.invalid;
+  }
+  const result = analyse(project.specs);
+  report(io, result.diagnostics, opts.format, sourcesOf(result.specs));
+  if (opts.format === 'text' && result.model) io.out(`${project.specs.length} spec file${project.specs.length === 1 ? '' : 's'} valid\n`);
+  return result.model ? exitCodes.ok : exitCodes.invalid;
+}
+
+async function runInit(io: Io, opts: { force?: boolean }): Promise<number> {
+  const targets = [
+    { file: path.resolve(defaultConfigFile), content: starterConfig },
+    { file: path.resolve('events', 'shop.yaml'), content: starterSpec },
+  ];
+  const clash = targets.filter((t) => existsSync(t.file));
+  if (clash.length && !opts.force) {
+    io.err(`eventsmith init: ${clash.map((t) => displayPath(t.file)).join(', ')} already exist${clash.length === 1 ? 's' : ''}; nothing written (use --force to overwrite)\n`);
+    return exitCodes.invalid;
+  }
+  for (const t of targets) {
+    await mkdir(path.dirname(t.file), { recursive: true });
+    await writeFile(t.file, t.content);
+    io.out(`wrote ${displayPath(t.file)}\n`);
+  }
+  io.out('next: npx eventsmith generate\n');
+  return exitCodes.ok;
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('eventsmith')
+    .description('Typed CloudEvents, Avro, event store, outbox and Kafka code from a YAML spec of your domain.')
+    .version(packageVersion())
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError();
+  const format = () => new Option('--format <format>', 'output format').choices(['text', 'json']).default('text');
+
+  program
+    .command('generate')
+    .description('generate code from spec files (default: eventsmith.config.yaml, else events/**/*.yaml)')
+    .argument('[specs...]', 'spec files or globs')
+    .option('-o, --out <dir>', 'output folder (default: src/generated)')
+    .option('-c, --config <file>', 'configuration file (default: eventsmith.config.yaml if present)')
+    .option('--templates <dir>', 'folder of templates overriding the built-in ones')
+    .option('--check', 'write nothing; exit 1 if the output folder is stale, with a diff of each file')
+    .addOption(format())
+    .action(async (specs: string[], opts: GenerateOpts) => setExit(await runGenerate(io, specs, opts)));
+
+  program
+    .command('validate')
+    .description('check spec files and report every problem with file:line:col')
+    .argument('[specs...]', 'spec files or globs')
+    .option('-c, --config <file>', 'configuration file')
+    .addOption(format())
+    .action(async (specs: string[], opts: { config?: string; format: Format }) => setExit(await runValidate(io, specs, opts)));
+
+  program
+    .command('init')
+    .description('write a starter eventsmith.config.yaml and events/shop.yaml')
+    .option('--force', 'overwrite existing files')
+    .action(async (opts: { force?: boolean }) => setExit(await runInit(io, opts)));
+
+  program
+    .command('compat')
+    .description('check raw Avro schemas: can NEW be registered after PREVIOUS (oldest first) under MODE')
+    .requiredOption('--new <file>', 'the new schema (.avsc)')
+    .addOption(new Option('--mode <mode>', 'compatibility mode').choices(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE']).makeOptionMandatory())
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .argument('<previous...>', 'earlier schemas, oldest first')
+    .action(async (previous: string[], opts: { new: string; mode: Parameters<typeof runCompat>[0]['mode']; format: 'text' | 'json' | 'github' }) => {
+      const result = await runCompat({ mode: opts.mode, newFile: opts.new, previousFiles: previous, format: opts.format, readFile: (f: string) => readFile(f, 'utf8') });
+      if (result.exitCode === 0 || opts.format !== 'text') io.out(result.output);
+      else io.err(result.output);
+      setExit(result.exitCode);
+    });
+  return program;
+}
+
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code: number = exitCodes.ok;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return e.exitCode === 0 ? exitCodes.ok : exitCodes.invalid;
+    }
+    io.err(`eventsmith: internal error: ${e instanceof Error ? e.message : String(e)}\nThis is a bug in eventsmith, not in your spec; please report it with the command you ran.\n`);
+    if (process.env.EVENTSMITH_DEBUG && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
+    return exitCodes.internal;
+  }
+}

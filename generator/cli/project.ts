@@ -1,0 +1,137 @@
+// Turns command-line arguments and eventsmith.config.yaml into the inputs of the pipeline:
+// spec texts, the output folder, templates. All disk reads of a run happen here.
+import { Ajv } from 'ajv';
+import { readFile, readdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Diagnostics } from '../core/diagnostics.js';
+import { createTemplateSet, type TemplateSet } from '../core/templates.js';
+import { loadSpec } from '../load/index.js';
+import type { SpecInput } from '../pipeline.js';
+import { glob } from './glob.js';
+import { packageRoot } from './package-root.js';
+
+export const defaultConfigFile = 'eventsmith.config.yaml';
+export const defaultSpecGlob = 'events/**/*.yaml';
+export const defaultOut = 'src/generated';
+
+export interface ProjectOptions {
+  readonly specs: readonly string[];
+  readonly out?: string;
+  readonly config?: string;
+  readonly templates?: string;
+}
+
+export interface Project {
+  readonly specs: readonly SpecInput[];
+  readonly outDir: string;
+  readonly templates: TemplateSet;
+  readonly runtimeModule: string;
+  /** Spec paths relative to the output folder, for banners that do not depend on the working directory. */
+  readonly specNames: ReadonlyMap<string, string>;
+}
+
+/** Path for diagnostics: relative to the working directory, forward slashes. */
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return (rel.startsWith('..') || path.isAbsolute(rel) ? p : rel).split(path.sep).join('/');
+}
+
+interface Config {
+  version: 1;
+  specs?: string[];
+  out?: string;
+  templates?: string;
+  runtimeModule?: string;
+}
+
+async function readConfig(file: string, diags: Diagnostics): Promise<Config | undefined> {
+  let text: Buffer;
+  try {
+    text = await readFile(file);
+  } catch {
+    diags.error('ES1009', `cannot read configuration file '${displayPath(file)}'`, { file: displayPath(file), line: 1, col: 1 });
+    return undefined;
+  }
+  const loaded = loadSpec(displayPath(file), text, diags);
+  if (!loaded) return undefined;
+  const schema: unknown = JSON.parse(await readFile(path.join(packageRoot(), 'schemas', 'eventsmith.config.schema.json'), 'utf8'));
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const validateConfig = ajv.compile<Config>(schema as Record<string, unknown>);
+  if (validateConfig(loaded.data)) return loaded.data;
+  for (const err of validateConfig.errors ?? []) {
+    const segs = err.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const extra = err.keyword === 'additionalProperties' ? String((err.params as { additionalProperty?: unknown }).additionalProperty) : undefined;
+    const pos = loaded.locate(extra ? [...segs, extra] : segs, extra ? 'key' : 'value');
+    const what = extra ? `unknown key '${extra}' (expected one of: version, specs, out, templates, runtimeModule)` : `${err.instancePath || 'configuration'} ${err.message ?? 'is invalid'}`;
+    diags.error('ES5002', what, { file: loaded.file, ...pos });
+  }
+  return undefined;
+}
+
+async function readTemplateDir(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const name of (await readdir(dir)).sort()) {
+    if (name.endsWith('.hbs')) out.set(name, await readFile(path.join(dir, name), 'utf8'));
+  }
+  return out;
+}
+
+export async function builtInTemplates(): Promise<Map<string, string>> {
+  return readTemplateDir(path.join(packageRoot(), 'templates'));
+}
+
+/**
+ * Work out specs, output folder and templates. Explicit arguments win over the config file;
+ * without either, every events/**\/*.yaml under the working directory is read.
+ */
+export async function openProject(opts: ProjectOptions, diags: Diagnostics): Promise<Project | undefined> {
+  const cwd = process.cwd();
+  const configFile = opts.config ? path.resolve(opts.config) : opts.specs.length === 0 && existsSync(path.join(cwd, defaultConfigFile)) ? path.join(cwd, defaultConfigFile) : undefined;
+  const config = configFile ? await readConfig(configFile, diags) : undefined;
+  if (configFile && !config) return undefined;
+  const base = configFile ? path.dirname(configFile) : cwd;
+
+  let specFiles: string[];
+  if (opts.specs.length > 0) {
+    specFiles = [];
+    for (const s of opts.specs) specFiles.push(...(/[*?]/.test(s) ? await glob(cwd, s) : [path.resolve(s)]));
+  } else {
+    specFiles = [];
+    for (const pattern of config?.specs ?? [defaultSpecGlob]) specFiles.push(...(await glob(base, pattern)));
+  }
+  specFiles = [...new Set(specFiles)].sort();
+  if (specFiles.length === 0) {
+    diags.error('ES5001', `no spec files found (looked for ${opts.specs.length ? opts.specs.join(', ') : (config?.specs ?? [defaultSpecGlob]).join(', ')} in ${displayPath(base) || '.'}); run \`eventsmith init\` to start one`, { file: configFile ? displayPath(configFile) : '.', line: 1, col: 1 });
+    return undefined;
+  }
+  const specs: SpecInput[] = [];
+  for (const file of specFiles) {
+    try {
+      specs.push({ file: displayPath(file), text: await readFile(file) });
+    } catch {
+      diags.error('ES1009', `cannot read spec file '${displayPath(file)}'`, { file: displayPath(file), line: 1, col: 1 });
+    }
+  }
+  if (diags.hasErrors) return undefined;
+
+  const outDir = opts.out ? path.resolve(opts.out) : path.resolve(base, config?.out ?? defaultOut);
+  const templatesDir = opts.templates ? path.resolve(opts.templates) : config?.templates ? path.resolve(base, config.templates) : undefined;
+  let overrides = new Map<string, string>();
+  if (templatesDir) {
+    try {
+      overrides = await readTemplateDir(templatesDir);
+    } catch {
+      diags.error('ES5002', `cannot read template folder '${displayPath(templatesDir)}'`, { file: configFile ? displayPath(configFile) : '.', line: 1, col: 1 });
+      return undefined;
+    }
+  }
+  const specNames = new Map(specFiles.map((f) => [displayPath(f), path.relative(outDir, f).split(path.sep).join('/')]));
+  return {
+    specs,
+    outDir,
+    specNames,
+    templates: createTemplateSet(await builtInTemplates(), overrides),
+    runtimeModule: config?.runtimeModule ?? 'eventsmith/runtime',
+  };
+}

@@ -1,0 +1,103 @@
+// Diagnostics are collected, never thrown, so one run reports every problem it can find.
+// Codes are stable: tools and docs key on them, so a code is never reused for another meaning.
+import type { SourceLocation } from './model.js';
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** Logical spec path (`aggregates.Order.events.OrderPlaced`) or '' for file-level problems. */
+  readonly path: string;
+}
+
+/**
+ * Every code the generator can emit. ES1xxx: reading the file; ES2xxx: shape (JSON Schema);
+ * ES3xxx: meaning (resolution); ES4xxx: generation/output; ES5xxx: usage.
+ */
+export const codes = {
+  // load
+  ES1001: 'YAML syntax error',
+  ES1002: 'tab character used for indentation',
+  ES1003: 'duplicate key',
+  ES1004: 'too many aliases (possible alias bomb)',
+  ES1005: 'document nested too deeply',
+  ES1006: 'file is not valid UTF-8',
+  ES1007: 'file is empty',
+  ES1008: 'document is not a mapping',
+  ES1009: 'file cannot be read',
+  ES1010: 'more than one YAML document in a file',
+  ES1011: 'file too large',
+  // validate
+  ES2001: 'does not match the DSL schema',
+  ES2002: 'unknown key',
+  ES2003: 'missing required key',
+  ES2004: 'wrong value type',
+  ES2005: 'value not allowed',
+  // resolve
+  ES3001: 'unknown type',
+  ES3002: 'invalid type expression',
+  ES3003: 'default does not fit its type',
+  ES3004: 'invalid decimal parameters',
+  ES3005: 'duplicate enum symbol',
+  ES3006: 'enum default is not one of its symbols',
+  ES3007: 'name is not a safe identifier',
+  ES3008: 'duplicate name',
+  ES3009: 'type has no finite value (unbounded recursion)',
+  ES3010: 'reference to an unknown event',
+  ES3011: 'reference to an unknown field',
+  ES3012: 'expression type does not fit its target',
+  ES3013: 'event has no versions',
+  ES3014: 'newer version field has no source in the previous version',
+  ES3015: 'invalid topic name',
+  ES3016: 'invalid domain name',
+  ES3017: 'invalid CloudEvents source',
+  ES3018: 'invalid aggregate id type',
+  ES3019: 'invalid ISO-8601 duration',
+  ES3020: 'upcast on the first version',
+  ES3021: 'output name collision',
+  ES3022: 'invalid operation for target type',
+  // generate/write
+  ES4001: 'output path escapes the output folder',
+  ES4002: 'template error',
+  ES4003: 'cannot write output',
+  // usage
+  ES5001: 'no spec files found',
+  ES5002: 'invalid configuration',
+  ES5003: 'invalid command-line usage',
+} as const;
+
+export type DiagnosticCode = keyof typeof codes;
+
+export class Diagnostics {
+  readonly items: Diagnostic[] = [];
+
+  error(code: DiagnosticCode, message: string, at: Pick<SourceLocation, 'file' | 'line' | 'col'> & { path?: string }): void {
+    this.items.push({ code, severity: 'error', message, file: at.file, line: at.line, col: at.col, path: at.path ?? '' });
+  }
+
+  warning(code: DiagnosticCode, message: string, at: Pick<SourceLocation, 'file' | 'line' | 'col'> & { path?: string }): void {
+    this.items.push({ code, severity: 'warning', message, file: at.file, line: at.line, col: at.col, path: at.path ?? '' });
+  }
+
+  get hasErrors(): boolean {
+    return this.items.some((d) => d.severity === 'error');
+  }
+
+  /** Sorted by file, position and code so output is deterministic whatever order checks ran in. */
+  sorted(): Diagnostic[] {
+    return [...this.items].sort(
+      (a, b) =>
+        a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.code.localeCompare(b.code) || a.message.localeCompare(b.message),
+    );
+  }
+}
+
+/** `path:line:col - error ES1234: message` — the format editors and CI problem matchers parse. */
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.col} - ${d.severity} ${d.code}: ${d.message}`;
+}

@@ -1,0 +1,435 @@
+// The Avro schema of an event version (or of any TypeRef) built as data, and its one printer.
+// Schemas are plain objects of the types below; nothing here concatenates JSON text except
+// the printer, which writes every object with a fixed key order whatever order it was built in:
+//
+//   schema objects: type, name, namespace, doc, aliases, fields, symbols, items, values, size,
+//                   default, logicalType, precision, scale
+//   field objects:  name, doc, aliases, type, default
+//
+// (Fields read like declarations: the name first, the default last, as in the Avro spec's examples.)
+//
+// Named types are written out in full at their first occurrence in a document (depth first, in
+// field order) and referenced by full name afterwards, as Avro requires. A definition carries
+// `namespace` only where it does not inherit it from an enclosing named type.
+//
+// Defaults use Avro's JSON encoding of the model's value: longs (and timestamps) are numbers
+// while exact and bigint past 2^53 (printed as bare integers in .avsc, as `123n` literals in
+// TypeScript), decimal becomes its two's-complement bytes as a string of U+0000–U+00FF, date
+// becomes days since the epoch.
+import type { Domain, DomainEvent, EventVersion, Field, NamedType, TypeRef, Value } from '../core/model.js';
+import { parseDate, parseDecimal, toTwosComplement } from '../runtime/logical.js';
+import { maxLineWidth, tsKey, tsString } from './ts-print.js';
+
+/** A JSON value as Avro defaults use it; bigint where a long must stay exact. */
+export type AvroJsonValue = null | boolean | number | bigint | string | readonly AvroJsonValue[] | { readonly [key: string]: AvroJsonValue };
+
+// Object type aliases rather than interfaces: they stay assignable to the runtime's
+// `{ type: …; [attribute: string]: unknown }` schema type.
+export type AvroField = {
+  readonly name: string;
+  readonly doc?: string;
+  readonly aliases?: readonly string[];
+  readonly type: AvroSchemaJson;
+  /** Absent: no default. Present (even null): the field has that default. */
+  readonly default?: AvroJsonValue;
+};
+
+export type AvroRecordSchema = {
+  readonly type: 'record';
+  readonly name: string;
+  readonly namespace?: string;
+  readonly doc?: string;
+  readonly aliases?: readonly string[];
+  readonly fields: readonly AvroField[];
+};
+
+export type AvroEnumSchema = {
+  readonly type: 'enum';
+  readonly name: string;
+  readonly namespace?: string;
+  readonly doc?: string;
+  readonly aliases?: readonly string[];
+  readonly symbols: readonly string[];
+  readonly default?: string;
+};
+
+export type AvroFixedSchema = {
+  readonly type: 'fixed';
+  readonly name: string;
+  readonly namespace?: string;
+  readonly doc?: string;
+  readonly aliases?: readonly string[];
+  readonly size: number;
+};
+
+export type AvroArraySchema = { readonly type: 'array'; readonly items: AvroSchemaJson };
+export type AvroMapSchema = { readonly type: 'map'; readonly values: AvroSchemaJson };
+
+export type AvroLogicalSchema =
+  | { readonly type: 'string'; readonly logicalType: 'uuid' }
+  | { readonly type: 'int'; readonly logicalType: 'date' | 'time-millis' }
+  | { readonly type: 'long'; readonly logicalType: 'timestamp-millis' | 'timestamp-micros' }
+  | { readonly type: 'bytes'; readonly logicalType: 'decimal'; readonly precision: number; readonly scale: number };
+
+/**
+ * An Avro schema as JSON: a primitive name or a reference to a named type already defined in
+ * the document (full name), a union, or a schema object.
+ */
+export type AvroSchemaJson =
+  | string
+  | readonly AvroSchemaJson[]
+  | AvroRecordSchema
+  | AvroEnumSchema
+  | AvroFixedSchema
+  | AvroArraySchema
+  | AvroMapSchema
+  | AvroLogicalSchema;
+
+// ---- building --------------------------------------------------------------------------
+
+/** Per document: which named types are defined already. Lives for one build only. */
+class SchemaBuilder {
+  private readonly defined = new Map<string, NamedType | 'root'>();
+
+  constructor(private readonly namespace: string) {}
+
+  fullName(name: string): string {
+    return this.namespace === '' ? name : `${this.namespace}.${name}`;
+  }
+
+  /** Claims a full name for a definition; false when `owner` is defined already. */
+  claim(name: string, owner: NamedType | 'root'): boolean {
+    const full = this.fullName(name);
+    const existing = this.defined.get(full);
+    if (existing === undefined) {
+      this.defined.set(full, owner);
+      return true;
+    }
+    // The resolver rejects duplicate names; two types under one name would make the schema lie.
+    if (existing !== owner) throw new Error(`two different Avro types are named ${full}`);
+    return false;
+  }
+
+  /** `inherited`: whether an enclosing definition already sets this namespace. */
+  type(ref: TypeRef, inherited: boolean): AvroSchemaJson {
+    switch (ref.kind) {
+      case 'primitive':
+        return ref.name;
+      case 'logical':
+        switch (ref.name) {
+          case 'uuid':
+            return { type: 'string', logicalType: 'uuid' };
+          case 'date':
+          case 'time-millis':
+            return { type: 'int', logicalType: ref.name };
+          case 'timestamp-millis':
+          case 'timestamp-micros':
+            return { type: 'long', logicalType: ref.name };
+        }
+        break;
+      case 'decimal':
+        return { type: 'bytes', logicalType: 'decimal', precision: ref.precision, scale: ref.scale };
+      case 'array':
+        return { type: 'array', items: this.type(ref.items, inherited) };
+      case 'map':
+        return { type: 'map', values: this.type(ref.values, inherited) };
+      case 'optional':
+        return ['null', this.type(ref.type, inherited)];
+      case 'named':
+        return this.named(ref.type, inherited);
+    }
+  }
+
+  private named(t: NamedType, inherited: boolean): AvroSchemaJson {
+    if (!this.claim(t.name, t)) return this.fullName(t.name);
+    const head = { name: t.name, ...this.namespaceKey(inherited), ...docKey(t.doc), ...aliasesKey(t.aliases) };
+    switch (t.kind) {
+      case 'record':
+        return { type: 'record', ...head, fields: t.fields.map((f) => this.field(f)) };
+      case 'enum':
+        return { type: 'enum', ...head, symbols: [...t.symbols], ...(t.default !== undefined ? { default: t.default } : {}) };
+      case 'fixed':
+        return { type: 'fixed', ...head, size: t.size };
+    }
+  }
+
+  namespaceKey(inherited: boolean): { namespace?: string } {
+    return inherited || this.namespace === '' ? {} : { namespace: this.namespace };
+  }
+
+  /** A field inside a definition, so its named types inherit the namespace. */
+  field(f: Field): AvroField {
+    return {
+      name: f.name,
+      ...docKey(f.doc),
+      ...aliasesKey(f.aliases),
+      type: this.type(f.type, true),
+      ...defaultKey(f),
+    };
+  }
+}
+
+/** `T?` means a null default even where the model leaves it implicit. */
+function defaultKey(f: Field): { default?: AvroJsonValue } {
+  if (f.default !== undefined) return { default: avroDefaultOf(f.default.value, f.type) };
+  return f.type.kind === 'optional' ? { default: null } : {};
+}
+
+function docKey(doc: string | undefined): { doc?: string } {
+  return doc !== undefined && doc !== '' ? { doc } : {};
+}
+
+function aliasesKey(aliases: readonly string[]): { aliases?: readonly string[] } {
+  return aliases.length > 0 ? { aliases: [...aliases] } : {};
+}
+
+/** What a record document needs; event versions and aggregate state (snapshots) both fit. */
+export interface RecordSpec {
+  readonly name: string;
+  readonly doc?: string;
+  readonly aliases?: readonly string[];
+  readonly fields: readonly Field[];
+}
+
+/** A top-level record in `namespace`, its named types defined inline at first use. */
+export function avroRecordSchemaOf(record: RecordSpec, namespace: string): AvroRecordSchema {
+  const b = new SchemaBuilder(namespace);
+  b.claim(record.name, 'root');
+  return {
+    type: 'record',
+    name: record.name,
+    ...b.namespaceKey(false),
+    ...docKey(record.doc),
+    ...aliasesKey(record.aliases ?? []),
+    fields: record.fields.map((f) => b.field(f)),
+  };
+}
+
+/**
+ * The schema of one event version: record `<Event>` (no version suffix) in the domain's
+ * namespace. Every version keeps the same full name because Avro resolves a reader against a
+ * writer by name, in both directions: a stable name is what lets FORWARD and FULL modes pass
+ * at all, and what Schema Registry's record-name subject strategies key on. The version lives
+ * in the CloudEvents `dataschema`, the file name and the TypeScript type (`<Event>V<n>`). Its
+ * doc is the event's doc followed by the version's, as separate paragraphs.
+ */
+export function avroSchemaOf(version: EventVersion, event: DomainEvent, domain: Domain): AvroRecordSchema {
+  const doc = [event.doc, version.doc].filter((d): d is string => d !== undefined && d !== '').join('\n\n');
+  return avroRecordSchemaOf({ name: event.name, ...(doc !== '' ? { doc } : {}), fields: version.fields }, domain.name);
+}
+
+/**
+ * A standalone schema document for any type: named types resolve in `namespace` (the domain's
+ * name); the outermost definition carries it explicitly.
+ */
+export function avroSchemaOfType(ref: TypeRef, namespace: string): AvroSchemaJson {
+  return new SchemaBuilder(namespace).type(ref, false);
+}
+
+// ---- defaults --------------------------------------------------------------------------
+
+class DefaultError extends Error {}
+
+function mismatch(value: Value, what: string): never {
+  throw new DefaultError(`default ${describe(value)} is not a valid ${what}`);
+}
+
+function describe(value: Value): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  return JSON.stringify(value) ?? String(value);
+}
+
+function isObject(value: Value): value is { readonly [key: string]: Value } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Bytes as Avro JSON writes them: one code point U+0000–U+00FF per byte. */
+function latin1(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += String.fromCharCode(b);
+  return out;
+}
+
+/**
+ * The Avro JSON encoding of a model value of type `ref`, as a field default carries it.
+ * Throws when the value does not fit: the resolver checks defaults, so that is a bug.
+ */
+export function avroDefaultOf(value: Value, ref: TypeRef): AvroJsonValue {
+  switch (ref.kind) {
+    case 'primitive':
+      switch (ref.name) {
+        case 'string':
+        case 'bytes':
+          return typeof value === 'string' ? value : mismatch(value, ref.name);
+        case 'boolean':
+          return typeof value === 'boolean' ? value : mismatch(value, ref.name);
+        case 'int':
+        case 'float':
+        case 'double':
+          return typeof value === 'number' ? value : mismatch(value, ref.name);
+        case 'long':
+          return long(value, ref.name);
+      }
+      break;
+    case 'logical':
+      switch (ref.name) {
+        case 'uuid':
+          return typeof value === 'string' ? value : mismatch(value, ref.name);
+        case 'date': {
+          const days = typeof value === 'string' ? parseDate(value) : undefined;
+          return typeof days === 'number' ? days : mismatch(value, ref.name);
+        }
+        case 'time-millis':
+          return typeof value === 'number' ? value : mismatch(value, ref.name);
+        case 'timestamp-millis':
+        case 'timestamp-micros':
+          return long(value, ref.name);
+      }
+      break;
+    case 'decimal': {
+      const unscaled = typeof value === 'string' ? parseDecimal(value, ref.precision, ref.scale) : undefined;
+      return typeof unscaled === 'bigint' ? latin1(toTwosComplement(unscaled)) : mismatch(value, `decimal(${ref.precision},${ref.scale})`);
+    }
+    case 'array':
+      return Array.isArray(value) ? value.map((v: Value) => avroDefaultOf(v, ref.items)) : mismatch(value, 'array');
+    case 'map': {
+      if (!isObject(value)) mismatch(value, 'map');
+      const out: { [key: string]: AvroJsonValue } = {};
+      for (const key of Object.keys(value)) out[key] = avroDefaultOf(value[key] ?? null, ref.values);
+      return out;
+    }
+    case 'optional':
+      // Avro takes a union's default from its first branch, null; the resolver only lets null through.
+      return value === null ? null : avroDefaultOf(value, ref.type);
+    case 'named': {
+      const t = ref.type;
+      if (t.kind === 'enum') return typeof value === 'string' && t.symbols.includes(value) ? value : mismatch(value, t.name);
+      if (t.kind === 'fixed') return typeof value === 'string' && value.length === t.size ? value : mismatch(value, t.name);
+      if (!isObject(value)) mismatch(value, t.name);
+      const out: { [key: string]: AvroJsonValue } = {};
+      for (const f of t.fields) {
+        if (Object.prototype.hasOwnProperty.call(value, f.name)) out[f.name] = avroDefaultOf(value[f.name] ?? null, f.type);
+        else if (f.default !== undefined) out[f.name] = avroDefaultOf(f.default.value, f.type);
+        else throw new DefaultError(`default of ${t.name} lacks field ${f.name}`);
+      }
+      return out;
+    }
+  }
+}
+
+/**
+ * A long as a number while that is exact, else as a bigint: the schema object stays plain JSON
+ * data for every tool in the common case, and is still exact past 2^53.
+ */
+function long(value: Value, what: string): number | bigint {
+  const n = typeof value === 'bigint' ? value : typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : mismatch(value, what);
+  return n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n;
+}
+
+// ---- printing --------------------------------------------------------------------------
+
+/** A JSON tree whose object keys are already in print order. */
+type Ordered = null | boolean | number | bigint | string | { readonly list: readonly Ordered[] } | { readonly entries: readonly (readonly [string, Ordered])[]; readonly expand: boolean };
+
+const schemaKeys = ['type', 'name', 'namespace', 'doc', 'aliases', 'fields', 'symbols', 'items', 'values', 'size', 'default', 'logicalType', 'precision', 'scale'] as const;
+const fieldKeys = ['name', 'doc', 'aliases', 'type', 'default'] as const;
+
+function orderSchema(s: AvroSchemaJson): Ordered {
+  if (typeof s === 'string') return s;
+  if (isSchemaList(s)) return { list: s.map(orderSchema) };
+  const attrs: { readonly [key: string]: unknown } = s;
+  const entries: (readonly [string, Ordered])[] = [];
+  for (const key of schemaKeys) {
+    const v = attrs[key];
+    if (v === undefined) continue;
+    if (key === 'fields') entries.push([key, { list: (v as readonly AvroField[]).map(orderField) }]);
+    else if (key === 'items' || key === 'values' || key === 'type') entries.push([key, orderSchema(v as AvroSchemaJson)]);
+    else entries.push([key, orderValue(v as AvroJsonValue)]);
+  }
+  // A record always opens up, so its fields are one per line however short.
+  return { entries, expand: s.type === 'record' };
+}
+
+function isSchemaList(s: AvroSchemaJson): s is readonly AvroSchemaJson[] {
+  return Array.isArray(s);
+}
+
+function orderField(f: AvroField): Ordered {
+  const attrs: { readonly [key: string]: unknown } = f;
+  const entries: (readonly [string, Ordered])[] = [];
+  for (const key of fieldKeys) {
+    if (!Object.prototype.hasOwnProperty.call(attrs, key) || attrs[key] === undefined) continue;
+    entries.push([key, key === 'type' ? orderSchema(f.type) : orderValue(attrs[key] as AvroJsonValue)]);
+  }
+  return { entries, expand: false };
+}
+
+function orderValue(v: AvroJsonValue): Ordered {
+  if (v === null || typeof v !== 'object') return v;
+  if (isValueList(v)) return { list: v.map(orderValue) };
+  return { entries: Object.keys(v).map((k) => [k, orderValue(v[k] ?? null)] as const), expand: false };
+}
+
+function isValueList(v: AvroJsonValue): v is readonly AvroJsonValue[] {
+  return Array.isArray(v);
+}
+
+export type PrintStyle = 'json' | 'ts';
+
+interface Style {
+  string(s: string): string;
+  key(k: string): string;
+  bigint(n: bigint): string;
+}
+
+const styles: Record<PrintStyle, Style> = {
+  json: { string: (s) => JSON.stringify(s), key: (k) => JSON.stringify(k), bigint: (n) => n.toString() },
+  // Defaults hold a bigint only past 2^53 (see `long`), where only a bigint literal is exact.
+  ts: { string: tsString, key: tsKey, bigint: (n) => `${n}n` },
+};
+
+/** One line when it fits in the line width (and is not a record), else one member per line. */
+function render(node: Ordered, style: Style, indent: string, used: number): string {
+  if (node === null || typeof node === 'boolean') return String(node);
+  if (typeof node === 'number') return JSON.stringify(node);
+  if (typeof node === 'bigint') return style.bigint(node);
+  if (typeof node === 'string') return style.string(node);
+  const flat = flatText(node, style);
+  if (flat !== undefined && used + flat.length <= maxLineWidth) return flat;
+  const inner = `${indent}  `;
+  if ('list' in node) {
+    return `[\n${node.list.map((n) => inner + render(n, style, inner, inner.length + 1)).join(',\n')}\n${indent}]`;
+  }
+  const lines = node.entries.map(([k, v]) => {
+    const prefix = `${inner}${style.key(k)}: `;
+    return prefix + render(v, style, inner, prefix.length + 1);
+  });
+  return `{\n${lines.join(',\n')}\n${indent}}`;
+}
+
+/** The one-line form, or undefined when the node must open up. */
+function flatText(node: Ordered, style: Style): string | undefined {
+  if (node === null || typeof node !== 'object') return render(node, style, '', 0);
+  if ('list' in node) {
+    const items = node.list.map((n) => flatText(n, style));
+    return items.every((i): i is string => i !== undefined) ? `[${items.join(', ')}]` : undefined;
+  }
+  if (node.expand) return undefined;
+  if (node.entries.length === 0) return '{}';
+  const parts: string[] = [];
+  for (const [k, v] of node.entries) {
+    const text = flatText(v, style);
+    if (text === undefined) return undefined;
+    parts.push(`${style.key(k)}: ${text}`);
+  }
+  return `{ ${parts.join(', ')} }`;
+}
+
+/**
+ * The schema as text with the fixed key order and layout: `json` is the `.avsc` file content
+ * (with a trailing newline); `ts` is a TypeScript object literal (no trailing newline).
+ */
+export function printAvroSchema(schema: AvroSchemaJson, style: PrintStyle = 'json'): string {
+  const text = render(orderSchema(schema), styles[style], '', 0);
+  return style === 'json' ? `${text}\n` : text;
+}

@@ -1,0 +1,31 @@
+import type { GeneratedFile } from '../core/generated-file.js';
+import { banner } from '../core/generated-file.js';
+import type { Domain, Model } from '../core/model.js';
+import type { TemplateSet } from '../core/templates.js';
+
+export interface EmitOptions {
+  /** Module specifier generated code imports the runtime from. */
+  readonly runtimeModule: string;
+  /**
+   * How each spec file is named in banners, keyed by its diagnostic path. The CLI gives paths
+   * relative to the output folder so the bytes do not depend on the working directory.
+   */
+  readonly specNames?: ReadonlyMap<string, string>;
+}
+
+export const defaultEmitOptions: EmitOptions = { runtimeModule: 'eventsmith/runtime' };
+
+/** What every emitter receives: a frozen model, the run's templates and options. Nothing else. */
+export interface EmitContext {
+  readonly model: Model;
+  readonly templates: TemplateSet;
+  readonly options: EmitOptions;
+}
+
+/** One emitter per artifact kind; a pure function from the model to files. */
+export type Emitter = (ctx: EmitContext) => readonly GeneratedFile[];
+
+/** The DO-NOT-EDIT banner of a file generated from `domain`'s spec. */
+export function bannerFor(domain: Domain, ctx: EmitContext): string {
+  return banner([ctx.options.specNames?.get(domain.file) ?? domain.file]);
+}

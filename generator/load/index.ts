@@ -1,0 +1,264 @@
+// load: bytes → plain data plus a position lookup. Refuses anything a YAML parser would
+// accept but a spec must not contain (duplicate keys, tabs, alias bombs, deep nesting,
+// invalid UTF-8, several documents) so that later stages only see well-formed data.
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { Diagnostics, type DiagnosticCode } from '../core/diagnostics.js';
+import { firstInvalidUtf8, positionOfByte } from './utf8.js';
+import type { PathSegment } from './path.js';
+
+export type { PathSegment } from './path.js';
+export { formatPath } from './path.js';
+
+export interface Position {
+  readonly line: number;
+  readonly col: number;
+}
+
+export interface LoadedSpec {
+  /** Path as shown in diagnostics. */
+  readonly file: string;
+  /** Plain data; integers beyond 2^53 are bigint so long values stay exact. */
+  readonly data: unknown;
+  /** Position of the node at `path` ('key' gives its mapping key); falls back to the nearest ancestor. */
+  locate(path: readonly PathSegment[], which?: 'key' | 'value'): Position;
+  readonly source: string;
+}
+
+export const loadLimits = {
+  /** A spec is hand-written; anything this large is a mistake or an attack. */
+  maxBytes: 4 * 1024 * 1024,
+  maxAliases: 100,
+  maxDepth: 64,
+} as const;
+
+const yamlCodes: Record<string, DiagnosticCode> = {
+  DUPLICATE_KEY: 'ES1003',
+  TAB_AS_INDENT: 'ES1002',
+};
+
+export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnostics): LoadedSpec | undefined {
+  const at = (line: number, col: number) => ({ file, line, col, path: '' });
+  const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
+  if (bytes.length > loadLimits.maxBytes) {
+    diags.error('ES1011', `file is ${bytes.length} bytes; specs are limited to ${loadLimits.maxBytes} bytes`, at(1, 1));
+    return undefined;
+  }
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    const pos = positionOfByte(bytes, bad);
+    diags.error('ES1006', `invalid UTF-8 byte 0x${(bytes[bad] as number).toString(16).padStart(2, '0')} (specs must be UTF-8)`, at(pos.line, pos.col));
+    return undefined;
+  }
+  let source = new TextDecoder('utf-8').decode(bytes);
+  if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
+  if (source.trim() === '' || stripComments(source).trim() === '') {
+    diags.error('ES1007', 'spec file is empty: expected a mapping with domain, source and aggregates', at(1, 1));
+    return undefined;
+  }
+  const flowDepth = maxFlowDepth(source);
+  if (flowDepth.depth > loadLimits.maxDepth) {
+    diags.error('ES1005', `nesting deeper than ${loadLimits.maxDepth} levels`, at(flowDepth.line, flowDepth.col));
+    return undefined;
+  }
+
+  const lineCounter = new LineCounter();
+  const posOf = (offset: number): Position => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(source, { lineCounter, uniqueKeys: true, prettyErrors: false, intAsBigInt: true, merge: false }) as Document.Parsed[];
+  } catch (e) {
+    // The parser recurses on nesting; the flow pre-scan catches most, this catches the rest.
+    if (e instanceof RangeError) {
+      diags.error('ES1005', `nesting too deep to parse`, at(1, 1));
+      return undefined;
+    }
+    throw e;
+  }
+  if (!Array.isArray(docs)) {
+    diags.error('ES1001', 'YAML syntax error', at(1, 1));
+    return undefined;
+  }
+  let failed = false;
+  for (const doc of docs) {
+    for (const err of doc.errors) {
+      const p = posOf(errorOffset(source, err.code, err.message, err.pos[0]));
+      diags.error(yamlCodes[err.code] ?? 'ES1001', yamlMessage(err.code, err.message), at(p.line, p.col));
+      failed = true;
+    }
+  }
+  if (failed) return undefined;
+  if (docs.length > 1) {
+    const second = docs[1] as Document.Parsed;
+    const p = posOf(second.range[0]);
+    diags.error('ES1010', 'a spec file holds one YAML document; split the others into their own files', at(p.line, p.col));
+    return undefined;
+  }
+  const doc = docs[0];
+  if (!doc || doc.contents === null) {
+    diags.error('ES1007', 'spec file is empty: expected a mapping with domain, source and aggregates', at(1, 1));
+    return undefined;
+  }
+  const deep = findTooDeep(doc.contents, 0);
+  if (deep) {
+    const p = posOf(deep.range?.[0] ?? 0);
+    diags.error('ES1005', `nesting deeper than ${loadLimits.maxDepth} levels`, at(p.line, p.col));
+    return undefined;
+  }
+  if (!isMap(doc.contents)) {
+    const p = posOf(doc.contents.range?.[0] ?? 0);
+    diags.error('ES1008', 'a spec must be a mapping (domain: …, source: …, aggregates: …)', at(p.line, p.col));
+    return undefined;
+  }
+  let data: unknown;
+  try {
+    data = normaliseInts(doc.toJS({ maxAliasCount: loadLimits.maxAliases }));
+  } catch (e) {
+    if (e instanceof ReferenceError || (e instanceof Error && /alias/i.test(e.message))) {
+      const p = posOf(firstAliasOffset(doc.contents) ?? 0);
+      diags.error('ES1004', `aliases expand to more than ${loadLimits.maxAliases} nodes; refusing (possible alias bomb)`, at(p.line, p.col));
+      return undefined;
+    }
+    throw e;
+  }
+  const root = doc.contents;
+  return {
+    file,
+    data,
+    source,
+    locate(path, which = 'value') {
+      const found = findNode(root, path, which);
+      return posOf(found);
+    },
+  };
+}
+
+function yamlMessage(code: string, message: string): string {
+  switch (code) {
+    case 'TAB_AS_INDENT':
+      return 'tabs are not allowed for indentation in YAML; use spaces';
+    case 'DUPLICATE_KEY':
+      return 'duplicate key: each key may appear once in a mapping';
+    case 'MISSING_CHAR':
+      return /quote/.test(message) ? 'unclosed quoted string: the closing quote is missing' : message.replace(/\s+/g, ' ').trim();
+    default:
+      return message.replace(/\s+/g, ' ').trim();
+  }
+}
+
+/** The parser reports an unclosed quote at the end of input; the user needs the opening quote. */
+function errorOffset(source: string, code: string, message: string, offset: number): number {
+  if (code === 'MISSING_CHAR') {
+    const quote = /closing (["'])/.exec(message)?.[1];
+    if (quote) {
+      const open = source.lastIndexOf(quote, Math.max(0, offset - 1));
+      if (open >= 0) return open;
+    }
+  }
+  return offset;
+}
+
+function stripComments(source: string): string {
+  return source.replace(/^\s*#.*$/gm, '');
+}
+
+/** Deepest `[`/`{` nesting outside quotes and comments, found without recursion. */
+function maxFlowDepth(source: string): { depth: number; line: number; col: number } {
+  let depth = 0;
+  let line = 1;
+  let col = 0;
+  let quote: string | null = null;
+  let comment = false;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i] as string;
+    col++;
+    if (ch === '\n') {
+      line++;
+      col = 0;
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (quote) {
+      if (ch === quote) quote = null;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#') comment = true;
+    else if (ch === '[' || ch === '{') {
+      depth++;
+      if (depth > loadLimits.maxDepth) return { depth, line, col };
+    } else if (ch === ']' || ch === '}') depth = Math.max(0, depth - 1);
+  }
+  return { depth: 0, line: 1, col: 1 };
+}
+
+function findTooDeep(node: unknown, depth: number): Node | undefined {
+  if (depth > loadLimits.maxDepth) return node as Node;
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const hit = findTooDeep(pair.value, depth + 1);
+      if (hit) return hit;
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      const hit = findTooDeep(item, depth + 1);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
+function firstAliasOffset(node: unknown): number | undefined {
+  if (isAlias(node)) return node.range?.[0];
+  const children = isMap(node) ? node.items.map((p) => p.value) : isSeq(node) ? node.items : [];
+  for (const child of children) {
+    const hit = firstAliasOffset(child);
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
+/** Small integers as numbers, large ones as bigint: exact without burdening every check with bigint. */
+function normaliseInts(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+  }
+  if (Array.isArray(value)) return value.map(normaliseInts);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    // A null-prototype object: a key named __proto__ must stay data, never become a prototype.
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(value)) out[k] = normaliseInts(v);
+    return out;
+  }
+  return value;
+}
+
+/** Offset of the node at `path`, or of the nearest ancestor that exists. */
+function findNode(root: Node, path: readonly PathSegment[], which: 'key' | 'value'): number {
+  let node: unknown = root;
+  let offset = root.range?.[0] ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) return offset;
+      const keyNode = pair.key as Node;
+      if (last && which === 'key') return keyNode.range?.[0] ?? offset;
+      const valueNode = pair.value as Node | null;
+      offset = valueNode?.range?.[0] ?? keyNode.range?.[0] ?? offset;
+      node = valueNode;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) return offset;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else {
+      return offset;
+    }
+  }
+  return offset;
+}

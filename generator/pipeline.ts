@@ -1,0 +1,64 @@
+// load → validate → resolve → emit, as one pure function of the spec texts. The CLI reads
+// the files and writes the result; a library user or a watch mode can call this many times
+// in one process, so nothing here keeps state between calls.
+import { Diagnostics, type Diagnostic } from './core/diagnostics.js';
+import type { GeneratedFile } from './core/generated-file.js';
+import type { Model } from './core/model.js';
+import { TemplateError, type TemplateSet } from './core/templates.js';
+import { defaultEmitOptions, type EmitOptions } from './emit/context.js';
+import { emitters } from './emit/index.js';
+import { loadSpec, type LoadedSpec } from './load/index.js';
+import { resolve } from './resolve/index.js';
+import { validateSpec } from './validate/index.js';
+
+export interface SpecInput {
+  /** As shown in diagnostics. */
+  readonly file: string;
+  readonly text: Uint8Array | string;
+}
+
+export interface AnalyseResult {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly model?: Model;
+  readonly specs: readonly LoadedSpec[];
+}
+
+/** Everything up to a resolved model; `validate` stops here. */
+export function analyse(inputs: readonly SpecInput[]): AnalyseResult {
+  const diags = new Diagnostics();
+  const specs: LoadedSpec[] = [];
+  for (const input of inputs) {
+    const spec = loadSpec(input.file, input.text, diags);
+    if (spec) specs.push(spec);
+  }
+  const valid = specs.filter((spec) => validateSpec(spec, diags));
+  // Resolution needs every file's shape to be right: cross-file references would
+  // otherwise report errors that are only echoes of a shape error.
+  if (diags.hasErrors || valid.length !== inputs.length) return { diagnostics: diags.sorted(), specs };
+  const model = resolve(valid, diags);
+  return { diagnostics: diags.sorted(), specs, ...(model && !diags.hasErrors ? { model } : {}) };
+}
+
+export interface GenerateResult extends AnalyseResult {
+  /** Present only when there are no errors: a run with errors writes nothing. */
+  readonly files?: readonly GeneratedFile[];
+}
+
+export function generate(inputs: readonly SpecInput[], templates: TemplateSet, options: EmitOptions = defaultEmitOptions): GenerateResult {
+  const analysed = analyse(inputs);
+  if (!analysed.model) return analysed;
+  const ctx = { model: analysed.model, templates, options };
+  const files: GeneratedFile[] = [];
+  const diags = new Diagnostics();
+  for (const { kind, emit } of emitters) {
+    try {
+      files.push(...emit(ctx));
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      diags.error('ES4002', `${kind}: ${e.message}`, { file: e.template, line: 1, col: 1 });
+    }
+  }
+  if (diags.hasErrors) return { ...analysed, diagnostics: [...analysed.diagnostics, ...diags.sorted()] };
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ...analysed, files };
+}

@@ -1,0 +1,251 @@
+// Aggregates, events and event versions. Done in two passes: `declareAggregate` resolves every
+// field (so defaults can be checked across the whole domain), then `buildAggregate` resolves
+// apply and upcast rules, which read those fields and their defaults.
+import type { Aggregate, Apply, Assignment, DomainEvent, EventVersion, Field, SourceLocation, TypeRef, Upcast } from '../core/model.js';
+import { ceType, defaultTopic, didYouMean, nameProblem, stateTypeName, topicProblem, versionTypeName } from '../core/names.js';
+import { asString, describeValue, entriesOf, get, has, isMapping, type Mapping, type Path, type SpecContext } from './context.js';
+import type { ValueEnv } from './defaults.js';
+import { assignable, resolveExpr, resolveRule, type ExprScope } from './expr.js';
+import { formatType } from './type-expr.js';
+import { resolveFields, type TypeScope } from './types.js';
+
+export interface VersionDraft {
+  readonly version: number;
+  readonly fields: readonly Field[];
+  readonly spec: Mapping;
+  readonly path: Path;
+  readonly typeName: string;
+}
+
+export interface EventDraft {
+  readonly name: string;
+  readonly spec: Mapping;
+  readonly path: Path;
+  readonly ceType: string;
+  readonly versions: readonly VersionDraft[];
+}
+
+export interface AggregateDraft {
+  readonly name: string;
+  readonly spec: Mapping;
+  readonly path: Path;
+  readonly idType: TypeRef;
+  readonly topic: string;
+  readonly state: readonly Field[];
+  readonly events: readonly EventDraft[];
+}
+
+const idTypes: Readonly<Record<string, TypeRef>> = {
+  uuid: { kind: 'logical', name: 'uuid' },
+  string: { kind: 'primitive', name: 'string' },
+  long: { kind: 'primitive', name: 'long' },
+  int: { kind: 'primitive', name: 'int' },
+};
+
+export function declareAggregate(domain: string, name: string, spec: unknown, path: Path, scope: TypeScope): AggregateDraft | undefined {
+  const { ctx } = scope;
+  const problem = nameProblem('aggregate', name);
+  if (problem) ctx.error('ES3007', problem, path, 'key');
+  if (!isMapping(spec)) {
+    ctx.error('ES2004', 'an aggregate is a mapping with `events` (and optionally id, topic, state)', path);
+    return undefined;
+  }
+  const rawId = get(spec, 'id') ?? 'uuid';
+  const idType = typeof rawId === 'string' && Object.prototype.hasOwnProperty.call(idTypes, rawId) ? idTypes[rawId] : undefined;
+  if (!idType) {
+    ctx.error('ES3018', `aggregate id type must be uuid, string, long or int, got ${describeValue(rawId)}`, [...path, 'id']);
+  }
+  const rawTopic = get(spec, 'topic');
+  let topic = defaultTopic(domain, name);
+  if (rawTopic !== undefined) {
+    if (typeof rawTopic !== 'string') ctx.error('ES3015', `topic must be a string, got ${describeValue(rawTopic)}`, [...path, 'topic']);
+    else {
+      topic = rawTopic;
+      const bad = topicProblem(topic);
+      if (bad) ctx.error('ES3015', bad, [...path, 'topic']);
+    }
+  } else {
+    const bad = topicProblem(topic);
+    if (bad) ctx.error('ES3015', `default ${bad}; set \`topic\``, path, 'key');
+  }
+  const state = resolveFields(get(spec, 'state'), [...path, 'state'], stateTypeName(name), scope);
+  const events: EventDraft[] = [];
+  const rawEvents = get(spec, 'events');
+  if (!isMapping(rawEvents) || Object.keys(rawEvents).length === 0) {
+    ctx.error('ES2003', `aggregate ${name} needs at least one event under \`events\``, path, 'key');
+  }
+  for (const [eventName, eventSpec] of entriesOf(rawEvents)) {
+    const event = declareEvent(domain, name, eventName, eventSpec, [...path, 'events', eventName], scope);
+    if (event) events.push(event);
+  }
+  return { name, spec, path, idType: idType ?? idTypes['uuid'] ?? { kind: 'logical', name: 'uuid' }, topic, state, events };
+}
+
+function declareEvent(domain: string, aggregate: string, name: string, spec: unknown, path: Path, scope: TypeScope): EventDraft | undefined {
+  const { ctx } = scope;
+  const problem = nameProblem('event', name);
+  if (problem) ctx.error('ES3007', problem, path, 'key');
+  if (!isMapping(spec)) {
+    ctx.error('ES2004', 'an event is a mapping with `versions`', path);
+    return undefined;
+  }
+  const rawVersions = get(spec, 'versions');
+  const versions: VersionDraft[] = [];
+  if (!Array.isArray(rawVersions) || rawVersions.length === 0) {
+    const where: Path = Array.isArray(rawVersions) ? [...path, 'versions'] : path;
+    ctx.error('ES3013', `event ${name} has no versions; list at least one under \`versions\``, where, 'key');
+  } else {
+    rawVersions.forEach((v: unknown, i) => {
+      const vpath = [...path, 'versions', i];
+      if (!isMapping(v)) {
+        ctx.error('ES2004', 'an event version is a mapping with `fields`', vpath);
+        return;
+      }
+      const version = i + 1;
+      if (version === 1 && has(v, 'upcast')) {
+        ctx.error('ES3020', 'version 1 has no earlier version to upcast from; remove `upcast`', [...vpath, 'upcast'], 'key');
+      }
+      const typeName = versionTypeName(name, version);
+      // Inline enums are named after the event, not the version: Avro resolves a reader's enum
+      // against the writer's by name, so the name must stay the same from version to version.
+      const fields = resolveFields(get(v, 'fields'), [...vpath, 'fields'], name, scope);
+      versions.push({ version, fields, spec: v, path: vpath, typeName });
+    });
+  }
+  return { name, spec, path, ceType: ceType(domain, aggregate, name), versions };
+}
+
+/** Second pass: apply and upcast rules, then the frozen-to-be nodes. */
+export function buildAggregate(d: AggregateDraft, ctx: SpecContext, env: ValueEnv): Aggregate {
+  const events = d.events.map((e) => buildEvent(d, e, ctx, env));
+  const doc = asString(get(d.spec, 'doc'));
+  return {
+    kind: 'aggregate',
+    name: d.name,
+    idType: d.idType,
+    topic: d.topic,
+    state: d.state,
+    events,
+    ...(doc !== undefined ? { doc } : {}),
+    loc: ctx.loc(d.path),
+  };
+}
+
+function buildEvent(agg: AggregateDraft, e: EventDraft, ctx: SpecContext, env: ValueEnv): DomainEvent {
+  const versions: EventVersion[] = e.versions.map((v, i) => {
+    const prev = i > 0 ? e.versions[i - 1] : undefined;
+    const upcast = prev ? buildUpcast(prev, v, ctx, env) : undefined;
+    const doc = asString(get(v.spec, 'doc'));
+    return {
+      kind: 'eventVersion',
+      version: v.version,
+      fields: v.fields,
+      ...(upcast ? { upcast } : {}),
+      ...(doc !== undefined ? { doc } : {}),
+      typeName: v.typeName,
+      loc: ctx.loc(v.path, 'value'),
+    };
+  });
+  const doc = asString(get(e.spec, 'doc'));
+  return {
+    kind: 'event',
+    name: e.name,
+    aggregateName: agg.name,
+    ceType: e.ceType,
+    versions,
+    apply: buildApply(agg, e, ctx, env),
+    ...(doc !== undefined ? { doc } : {}),
+    loc: ctx.loc(e.path),
+  };
+}
+
+function buildApply(agg: AggregateDraft, e: EventDraft, ctx: SpecContext, env: ValueEnv): Apply {
+  const path = [...e.path, 'apply'];
+  const raw = get(e.spec, 'apply');
+  if (raw === undefined) return { kind: 'none' };
+  const loc = ctx.loc(path);
+  if (raw === 'custom') return { kind: 'custom', loc };
+  if (!isMapping(raw)) {
+    ctx.error('ES2004', 'apply is `custom` or a mapping of state fields to rules', path);
+    return { kind: 'custom', loc };
+  }
+  const latest = e.versions[e.versions.length - 1];
+  const scope: ExprScope = { ctx, env, source: latest?.fields ?? [], sourceName: latest?.typeName ?? e.name };
+  const assignments: Assignment[] = [];
+  for (const [key, value] of entriesOf(raw)) {
+    const at = [...path, key];
+    const target = agg.state.find((f) => f.name === key);
+    if (!target) {
+      const hint = didYouMean(key, agg.state.map((f) => f.name));
+      ctx.error('ES3011', `${stateTypeName(agg.name)} has no field \`${key}\`${hint}`, at, 'key');
+      continue;
+    }
+    const rule = resolveRule(value, target, scope, at);
+    if (!rule) continue;
+    assignments.push(assignment(target, rule.op, rule.expr, ctx.loc(at), rule.spread));
+  }
+  return { kind: 'declarative', assignments, loc };
+}
+
+function assignment(target: Field, op: Assignment['op'], expr: Assignment['expr'], loc: SourceLocation, spread?: boolean): Assignment {
+  return { kind: 'assignment', target, op, expr, ...(spread !== undefined ? { spread } : {}), loc };
+}
+
+function buildUpcast(prev: VersionDraft, v: VersionDraft, ctx: SpecContext, env: ValueEnv): Upcast {
+  const path = [...v.path, 'upcast'];
+  const raw = get(v.spec, 'upcast');
+  const loc = raw === undefined ? ctx.loc(v.path, 'value') : ctx.loc(path);
+  if (raw === 'custom') return { kind: 'custom', loc };
+  if (raw !== undefined && !isMapping(raw)) {
+    ctx.error('ES2004', 'upcast is `custom` or a mapping of new fields to expressions', path);
+    return { kind: 'custom', loc };
+  }
+  const rules: Mapping = isMapping(raw) ? raw : {};
+  for (const [key] of entriesOf(rules)) {
+    if (!v.fields.some((f) => f.name === key)) {
+      const hint = didYouMean(key, v.fields.map((f) => f.name));
+      ctx.error('ES3011', `${v.typeName} has no field \`${key}\`${hint}`, [...path, key], 'key');
+    }
+  }
+  const scope: ExprScope = { ctx, env, source: prev.fields, sourceName: prev.typeName };
+  const assignments: Assignment[] = [];
+  for (const field of v.fields) {
+    if (has(rules, field.name)) {
+      const at = [...path, field.name];
+      const expr = resolveExpr(rules[field.name], field.type, scope, at);
+      if (expr) assignments.push(assignment(field, 'set', expr, ctx.loc(at)));
+      continue;
+    }
+    // Not listed: copied by name (or by a former name in `aliases`), else its default.
+    const source = prev.fields.find((f) => f.name === field.name) ?? prev.fields.find((f) => field.aliases.includes(f.name));
+    if (source) {
+      if (assignable(source.type, field.type)) {
+        assignments.push(assignment(field, 'set', { kind: 'ref', path: [source.name], type: source.type }, field.loc));
+      } else {
+        ctx.error(
+          'ES3012',
+          `\`${field.name}\` is ${formatType(source.type)} in ${prev.typeName} and ${formatType(field.type)} in ${v.typeName}, which it does not fit; give it an upcast rule`,
+          pathOf(field, v),
+          'key',
+        );
+      }
+      continue;
+    }
+    const d = env.defaultOf(field);
+    if (d) {
+      assignments.push(assignment(field, 'set', { kind: 'literal', value: d.value }, field.loc));
+      continue;
+    }
+    ctx.error(
+      'ES3014',
+      `\`${field.name}\` of ${v.typeName} has no source: ${prev.typeName} has no field \`${field.name}\` and it has no default; add \`upcast: { ${field.name}: ... }\` or a default`,
+      pathOf(field, v),
+      'key',
+    );
+  }
+  return { kind: 'declarative', assignments, loc };
+}
+
+function pathOf(field: Field, v: VersionDraft): Path {
+  return [...v.path, 'fields', field.name];
+}

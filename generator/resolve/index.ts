@@ -1,0 +1,111 @@
+// resolve: LoadedSpec[] → one frozen Model. Every check reports a stable ES3xxx code with the
+// position of the offending YAML; resolution keeps going after an error so that one run
+// reports all it can, and returns no model at all when anything was wrong.
+import type { Diagnostics } from '../core/diagnostics.js';
+import type { Domain, DomainEvent, Model } from '../core/model.js';
+import { domainSlug } from '../core/names.js';
+import type { LoadedSpec } from '../load/index.js';
+import { buildAggregate } from './aggregates.js';
+import { get, isMapping } from './context.js';
+import { declareDomain, type DomainDraft } from './domain.js';
+import { resolveSagas } from './sagas.js';
+import { FieldDefaults } from './types.js';
+
+export { modelToJson } from './model-json.js';
+
+export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model | undefined {
+  const defaults = new FieldDefaults();
+  // Sorted first so that which of two clashing declarations gets the error never depends on argument order.
+  const drafts = specs
+    .map((spec) => declareDomain(spec, diags, defaults))
+    .sort((a, b) => compare(a.name, b.name) || compare(a.ctx.file, b.ctx.file));
+  defaults.resolveAll();
+
+  checkAcrossDomains(drafts);
+  const built = drafts.map((d) => ({ draft: d, aggregates: d.aggregates.map((a) => buildAggregate(a, d.ctx, defaults)) }));
+
+  const events = new Map<string, DomainEvent>();
+  const aggregates = new Set<string>();
+  for (const b of built) {
+    for (const a of b.aggregates) {
+      aggregates.add(a.name);
+      for (const e of a.events) if (!events.has(`${a.name}.${e.name}`)) events.set(`${a.name}.${e.name}`, e);
+    }
+  }
+  const domains: Domain[] = built.map(({ draft, aggregates: aggs }) => {
+    const data = isMapping(draft.ctx.spec.data) ? draft.ctx.spec.data : {};
+    const sagas = resolveSagas(get(data, 'sagas'), { ctx: draft.ctx, env: defaults, events, aggregates });
+    return {
+      kind: 'domain',
+      name: draft.name,
+      source: draft.source,
+      compatibility: draft.compatibility,
+      types: [...draft.types, ...draft.inlineEnums],
+      aggregates: aggs,
+      sagas,
+      ...(draft.doc !== undefined ? { doc: draft.doc } : {}),
+      file: draft.ctx.file,
+      loc: { ...draft.ctx.loc(['domain']), path: '' },
+    };
+  });
+  if (diags.hasErrors) return undefined;
+  return deepFreeze<Model>({ kind: 'model', domains });
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Names shared by every domain of a run: domains and their output folders, aggregates (saga
+ * references name them without a domain) and CloudEvents types.
+ */
+function checkAcrossDomains(drafts: readonly DomainDraft[]): void {
+  const domains = new Map<string, DomainDraft>();
+  const slugs = new Map<string, DomainDraft>();
+  const aggregates = new Map<string, DomainDraft>();
+  const ceTypes = new Map<string, string>();
+  for (const d of drafts) {
+    if (d.name === '') continue;
+    const { ctx } = d;
+    const same = domains.get(d.name);
+    if (same) {
+      ctx.error('ES3008', `domain ${d.name} is also declared in ${same.ctx.file}; one file per domain`, ['domain']);
+    } else {
+      domains.set(d.name, d);
+      const slug = domainSlug(d.name);
+      const other = slugs.get(slug);
+      if (other) {
+        ctx.error('ES3021', `output name collision: domains ${other.name} and ${d.name} both write to the output folder \`${slug}\``, ['domain']);
+      } else slugs.set(slug, d);
+    }
+    for (const a of d.aggregates) {
+      const first = aggregates.get(a.name);
+      if (first && first !== d) {
+        const where = first.name === d.name ? first.ctx.file : `domain ${first.name}`;
+        ctx.error('ES3008', `duplicate name \`${a.name}\`: aggregate ${a.name} is also declared in ${where} (sagas name aggregates without their domain)`, a.path, 'key');
+      } else aggregates.set(a.name, d);
+      for (const e of a.events) {
+        const clash = ceTypes.get(e.ceType);
+        const label = `${d.name}: ${a.name}.${e.name}`;
+        if (clash) {
+          ctx.error('ES3021', `output name collision: CloudEvents type \`${e.ceType}\` of ${a.name}.${e.name} is also the type of ${clash}`, e.path, 'key');
+        } else ceTypes.set(e.ceType, label);
+      }
+    }
+  }
+}
+
+/** Freezes a graph in place, cycles included; returns it typed as read-only. */
+export function deepFreeze<T>(value: T): T {
+  const seen = new WeakSet<object>();
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    Object.freeze(v);
+    for (const key of Reflect.ownKeys(v)) stack.push((v as Record<PropertyKey, unknown>)[key]);
+  }
+  return value;
+}

@@ -1,0 +1,27 @@
+// Public surface of `eventsmith/runtime`, imported by generated code.
+export { createCodec, type AvroCodec } from './avro.js';
+export { AvroDecodeError, AvroEncodeError, AvroSchemaError } from './errors.js';
+export type { AvroSchemaJson, AvroSchemaObject } from './schema.js';
+export { crc64Avro, fingerprint64, fingerprintToHex, parsingCanonicalForm, sha256Hex } from './canonical.js';
+export { JsonNumber, JsonSyntaxError, parseJson, stringifyJson, type JsonObject, type JsonValue } from './json-text.js';
+export {
+  dataschemaFor,
+  envelopeAttributes,
+  InvalidEnvelopeError,
+  isAbsoluteUri,
+  isAttributeName,
+  isRfc3339DateTime,
+  isUriReference,
+  makeEnvelope,
+  parseEnvelope,
+  validateEnvelope,
+  type CloudEvent,
+  type DataContentType,
+  type DataGuard,
+  type EnvelopeEnvironment,
+  type EnvelopeGuards,
+  type EnvelopeInit,
+  type EnvelopeMeta,
+  type EnvelopeOf,
+  type ValidationResult,
+} from './cloudevents.js';

@@ -1,0 +1,184 @@
+// write: the only stage besides the CLI that touches the disk. Every path is checked to stay
+// inside the output folder (also through symlinks) before anything is written; files are
+// written atomically (temp file + rename) and only when their bytes change; files a previous
+// run generated but this run does not are removed, found through a manifest so that nothing
+// the user put in the folder is ever deleted.
+import { createTwoFilesPatch } from 'diff';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, readFile, readdir, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { GeneratedFile } from '../core/generated-file.js';
+
+export const manifestName = '.eventsmith-manifest.json';
+
+export class OutputPathError extends Error {}
+
+/** Refuse a generated path that is absolute, climbs out, or hides in odd characters. */
+export function checkRelativePath(rel: string): void {
+  if (
+    rel === '' ||
+    rel.includes('\\') ||
+    rel.includes('\0') ||
+    rel.startsWith('/') ||
+    /^[A-Za-z]:/.test(rel) ||
+    rel.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')
+  ) {
+    throw new OutputPathError(`generated path '${rel}' is not a plain relative path inside the output folder`);
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The deepest existing ancestor of `target`, resolved through symlinks, must lie inside `root`. */
+async function assertInside(rootReal: string, target: string): Promise<void> {
+  let probe = target;
+  while (!(await exists(probe))) probe = path.dirname(probe);
+  const real = await realpath(probe);
+  if (real !== rootReal && !real.startsWith(rootReal + path.sep)) {
+    throw new OutputPathError(`'${target}' resolves to '${real}', outside the output folder '${rootReal}'`);
+  }
+}
+
+async function readIfExists(p: string): Promise<string | undefined> {
+  try {
+    return await readFile(p, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function readManifest(outDir: string): Promise<string[]> {
+  const text = await readIfExists(path.join(outDir, manifestName));
+  if (text === undefined) return [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const files = typeof parsed === 'object' && parsed !== null && 'files' in parsed ? (parsed as { files: unknown }).files : undefined;
+    return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function manifestText(files: readonly GeneratedFile[]): string {
+  const generated = files.filter((f) => !f.userOwned).map((f) => f.path).sort();
+  return `${JSON.stringify({ generator: 'eventsmith', files: generated }, null, 2)}\n`;
+}
+
+async function writeAtomic(target: string, content: string): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, content, { flag: 'wx' });
+    await rename(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export interface WriteResult {
+  readonly written: readonly string[];
+  readonly unchanged: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** Validate every path first so that a bad one means nothing at all is written. */
+async function plan(outDir: string, files: readonly GeneratedFile[]): Promise<string> {
+  const seen = new Set<string>();
+  for (const f of files) {
+    checkRelativePath(f.path);
+    if (f.path === manifestName) throw new OutputPathError(`'${f.path}' is reserved`);
+    if (seen.has(f.path)) throw new OutputPathError(`two generated files share the path '${f.path}'`);
+    seen.add(f.path);
+  }
+  await mkdir(outDir, { recursive: true });
+  const rootReal = await realpath(outDir);
+  for (const f of files) await assertInside(rootReal, path.join(rootReal, f.path));
+  return rootReal;
+}
+
+export async function writeOutput(outDir: string, files: readonly GeneratedFile[]): Promise<WriteResult> {
+  const root = await plan(outDir, files);
+  const written: string[] = [];
+  const unchanged: string[] = [];
+  for (const f of files) {
+    const target = path.join(root, f.path);
+    const current = await readIfExists(target);
+    if (current === f.content || (f.userOwned && current !== undefined)) {
+      unchanged.push(f.path);
+      continue;
+    }
+    await writeAtomic(target, f.content);
+    written.push(f.path);
+  }
+  const produced = new Set(files.map((f) => f.path));
+  const removed: string[] = [];
+  for (const old of await readManifest(root)) {
+    if (produced.has(old)) continue;
+    try {
+      checkRelativePath(old);
+    } catch {
+      continue; // a tampered manifest must not make us delete outside the folder
+    }
+    const target = path.join(root, old);
+    await assertInside(root, target);
+    if (await exists(target)) {
+      await unlink(target);
+      removed.push(old);
+    }
+  }
+  const manifest = manifestText(files);
+  if ((await readIfExists(path.join(root, manifestName))) !== manifest) await writeAtomic(path.join(root, manifestName), manifest);
+  return { written, unchanged, removed };
+}
+
+export interface CheckProblem {
+  readonly kind: 'stale' | 'missing' | 'extra';
+  readonly path: string;
+  /** Unified diff from what is on disk to what generate would write (stale only). */
+  readonly diff?: string;
+}
+
+async function listFiles(dir: string, prefix = ''): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  const out: string[] = [];
+  for (const e of entries) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(path.join(dir, e.name), rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * Compare the output folder with what generate would write, reporting every stale, missing
+ * and extra file (never stopping at the first). User-owned files only need to exist.
+ */
+export async function checkOutput(outDir: string, files: readonly GeneratedFile[]): Promise<CheckProblem[]> {
+  for (const f of files) checkRelativePath(f.path);
+  const problems: CheckProblem[] = [];
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+    const current = await readIfExists(path.join(outDir, f.path));
+    if (current === undefined) problems.push({ kind: 'missing', path: f.path });
+    else if (!f.userOwned && current !== f.content) {
+      problems.push({ kind: 'stale', path: f.path, diff: createTwoFilesPatch(`a/${f.path}`, `b/${f.path}`, current, f.content, 'on disk', 'generated') });
+    }
+  }
+  const produced = new Set(files.map((f) => f.path));
+  for (const rel of (await listFiles(outDir)).sort()) {
+    if (rel !== manifestName && !produced.has(rel)) problems.push({ kind: 'extra', path: rel });
+  }
+  return problems;
+}

@@ -1,0 +1,140 @@
+// Error cases for aggregates, events, apply/upcast rules, sagas and names across domains.
+import { agg, type Case } from './cases-types.js';
+
+/** Order with a Money type and state, for apply and upcast cases; body lines 3–14. */
+const orderSpec = (events: string, extra = ''): string => `types:
+  Money: { fields: { amount: "decimal(12,2)", currency: { type: string, default: USD } } }
+aggregates:
+  Order:
+    state:
+      status: { enum: [draft, placed], default: draft }
+      total: Money?
+      count: { type: long, default: 0 }
+      tags: { type: "string[]", default: [] }
+      note: string?
+    events:
+${events}${extra}`;
+
+const placed = (apply: string): string =>
+  `      OrderPlaced:\n        versions: [ { fields: { amount: "decimal(12,2)", price: Money, n: int, big: long, maybe: "string?", tag: string } } ]\n        apply: ${apply}\n`;
+
+const file = (domain: string, body: string): string => `domain: ${domain}\nsource: urn:x\n${body}`;
+
+export const behaviourCases: readonly (readonly [string, Case])[] = [
+  // ---- ES3008 / ES3021 names
+  ['type and aggregate with the same name', { yaml: `types:\n  Order: { fields: { a: int } }\n${agg}`, want: [['ES3008', 7, 3, 'aggregate Order has the same name as type Order']] }],
+  ['declared type clashes with a derived name', { yaml: `types:\n  OrderState: { fields: { a: int } }\n${agg}`, want: [['ES3021', 7, 3, '`OrderState` is both type OrderState and the state type']] }],
+  ['inline enum clashes with a declared type', {
+    yaml: `types:\n  ItemKind: { enum: [a] }\n  Item: { fields: { kind: { enum: [x, y] } } }\n${agg}`,
+    want: [['ES3021', 5, 21, '`ItemKind` is both type ItemKind and the inline enum of field types.Item.fields.kind']],
+  }],
+  ['duplicate CloudEvents type', {
+    yaml: `aggregates:\n  Order:\n    events:\n      OrderPlaced: { versions: [ { fields: {} } ] }\n      Placed: { versions: [ { fields: {} } ] }\n`,
+    want: [['ES3021', 7, 7, 'CloudEvents type `com.example.t.order.placed` of Order.Placed is also the type of com.example.t: Order.OrderPlaced']],
+  }],
+  ['one event name in two aggregates', {
+    yaml: `aggregates:\n  A:\n    events:\n      Created: { versions: [ { fields: {} } ] }\n  B:\n    events:\n      Created: { versions: [ { fields: {} } ] }\n`,
+    want: [
+      ['ES3021', 9, 7, '`Created` is both the latest-version type of event A.Created and the latest-version type of event B.Created'],
+      ['ES3021', 9, 30, '`CreatedV1` is both version 1 of event A.Created and version 1 of event B.Created'],
+    ],
+  }],
+  ['field name and alias clash', { yaml: `types:\n  Item: { fields: { a: int, b: { type: int, aliases: [a] } } }\n${agg}`, want: [['ES3008', 4, 29, '`a` names both field `a` and field `b`']] }],
+  ['aggregate in two domains', {
+    yaml: { 'a.yaml': file('com.a', agg), 'b.yaml': file('com.b', agg) },
+    want: [['ES3008', 5, 3, 'aggregate Order is also declared in domain com.a', 'b.yaml']],
+  }],
+  ['two domains with one output folder', {
+    yaml: { 'a.yaml': file('com.a.orders', agg), 'b.yaml': file('com.b.orders', agg.replace(/Order/g, 'Sale')) },
+    want: [['ES3021', 1, 9, 'domains com.a.orders and com.b.orders both write to the output folder `orders`', 'b.yaml']],
+  }],
+  ['one domain in two files', {
+    yaml: { 'a.yaml': file('com.a', agg), 'b.yaml': file('com.a', agg.replace(/Order/g, 'Sale')) },
+    want: [['ES3008', 1, 9, 'domain com.a is also declared in a.yaml', 'b.yaml']],
+  }],
+  // ---- ES3010 unknown events / aggregates in sagas
+  ['saga started by an unknown event', {
+    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlace\n    correlation: aggregateId\n    steps: [ { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced } ]\n`,
+    want: [['ES3010', 11, 16, 'unknown event `Order.OrderPlace`; did you mean `Order.OrderPlaced`?']],
+  }],
+  ['saga command of an unknown aggregate', {
+    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlaced\n    correlation: aggregateId\n    steps: [ { name: a, command: Ordr.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced } ]\n    onCompleted: Billing.Close\n`,
+    want: [
+      ['ES3010', 13, 34, 'command Ordr.Do names an unknown aggregate `Ordr`; did you mean `Order`?'],
+      ['ES3010', 14, 18, 'unknown aggregate `Billing`'],
+    ],
+  }],
+  ['saga event without aggregate', {
+    yaml: `${agg}sagas:\n  S:\n    startedBy: OrderPlaced\n    steps: [ { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Stock.Gone } ]\n`,
+    want: [
+      ['ES3010', 11, 16, 'expected `Aggregate.Event`, got "OrderPlaced"'],
+      ['ES3010', 12, 84, 'unknown event `Stock.Gone` (no aggregate `Stock` is declared)'],
+    ],
+  }],
+  // ---- ES3011 unknown fields
+  ['apply to an unknown state field', { yaml: orderSpec(placed('{ totl: $.price }')), want: [['ES3011', 16, 18, 'OrderState has no field `totl`; did you mean `total`?']] }],
+  ['reference to an unknown event field', { yaml: orderSpec(placed('{ total: $.prise }')), want: [['ES3011', 16, 27, 'OrderPlacedV1 has no field `prise`; did you mean `price`?']] }],
+  ['reference into a record', { yaml: orderSpec(placed('{ note: $.price.currncy }')), want: [['ES3011', 16, 32, 'Money has no field `currncy`']] }],
+  ['reference into a scalar', { yaml: orderSpec(placed('{ note: $.tag.x }')), want: [['ES3011', 16, 30, '`$.tag` is string, which has no field `x`']] }],
+  ['upcast key that is no field', {
+    yaml: `aggregates:\n  Order:\n    events:\n      OrderPlaced:\n        versions:\n          - fields: { a: int }\n          - fields: { a: int }\n            upcast: { b: 1 }\n`,
+    want: [['ES3011', 10, 23, 'OrderPlacedV2 has no field `b`']],
+  }],
+  ['correlation path unknown', {
+    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlaced\n    correlation: $.id\n    steps: [ { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced } ]\n`,
+    want: [['ES3011', 12, 20, 'OrderPlacedV1 has no field `id`']],
+  }],
+  // ---- ES3012 type mismatches
+  ['ref of another type', { yaml: orderSpec(placed('{ total: $.amount }')), want: [['ES3012', 16, 25, '`$.amount` is decimal(12,2), which does not fit Money?']] }],
+  ['long into an enum', { yaml: orderSpec(placed('{ status: $.big }')), want: [['ES3012', 16, 26, '`$.big` is long']] }],
+  ['optional into required', { yaml: orderSpec(placed('{ tags: { append: $.maybe } }')), want: [['ES3012', 16, 34, '`$.maybe` is string?; append to string[] takes string or string[]']] }],
+  ['literal that is not a symbol', { yaml: orderSpec(placed('{ status: shipped }')), want: [['ES3012', 16, 26, '"shipped" is not a symbol of OrderStateStatus']] }],
+  ['record construction missing a field', { yaml: orderSpec(placed('{ total: { currency: EUR } }')), want: [['ES3012', 16, 25, 'missing field `amount` of Money']] }],
+  ['record construction with an unknown field', { yaml: orderSpec(placed('{ total: { amount: $.amount, cents: 1 } }')), want: [['ES3011', 16, 45, 'Money has no field `cents`']] }],
+  ['mapping for a non-record target', { yaml: orderSpec(placed('{ note: { a: 1 } }')), want: [['ES3012', 16, 24, 'a mapping builds a record, but the target is string?']] }],
+  ['list with references', { yaml: orderSpec(placed('{ tags: [$.tag] }')), want: [['ES3012', 16, 24, 'field references inside it are not read']] }],
+  ['increment long by an int is fine; a list with references is not', { yaml: orderSpec(placed('{ count: { increment: $.n }, tags: { set: [$.big] } }')), want: [['ES3012', 16, 58, 'field references inside it are not read']] }],
+  ['upcast copy of a changed type', {
+    yaml: `aggregates:\n  Order:\n    events:\n      OrderPlaced:\n        versions:\n          - fields: { a: long }\n          - fields: { a: int }\n`,
+    want: [['ES3012', 9, 23, '`a` is long in OrderPlacedV1 and int in OrderPlacedV2']],
+  }],
+  ['upcast literal of the wrong type', {
+    yaml: `aggregates:\n  Order:\n    events:\n      OrderPlaced:\n        versions:\n          - fields: { a: int }\n          - fields: { a: int, b: uuid }\n            upcast: { b: 42 }\n`,
+    want: [['ES3012', 10, 26, '42 is not a valid uuid']],
+  }],
+  // ---- ES3013, ES3014, ES3020 versions
+  ['no versions', { yaml: `aggregates:\n  Order:\n    events:\n      OrderPlaced: { versions: [] }\n`, want: [['ES3013', 6, 22, 'event OrderPlaced has no versions']] }],
+  ['new field without a source', {
+    yaml: `aggregates:\n  Order:\n    events:\n      OrderPlaced:\n        versions:\n          - fields: { a: int }\n          - fields: { a: int, b: string }\n`,
+    want: [['ES3014', 9, 31, '`b` of OrderPlacedV2 has no source: OrderPlacedV1 has no field `b` and it has no default']],
+  }],
+  ['upcast on version 1', {
+    yaml: `aggregates:\n  Order:\n    events:\n      OrderPlaced:\n        versions:\n          - fields: { a: int }\n            upcast: custom\n`,
+    want: [['ES3020', 9, 13, 'version 1 has no earlier version']],
+  }],
+  // ---- ES3015 topics, ES3016/ES3017 header, ES3018 id, ES3019 durations, ES3022 operations
+  ['topic with a space', { yaml: `aggregates:\n  Order:\n    topic: "my topic"\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`, want: [['ES3015', 5, 12, 'must be 1 to 249 characters']] }],
+  ['topic ..', { yaml: `aggregates:\n  Order:\n    topic: ".."\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`, want: [['ES3015', 5, 12, 'not allowed by Kafka']] }],
+  ['invalid domain and source', {
+    yaml: { 't.yaml': `domain: Com.Example\nsource: "urn:a b"\n${agg}` },
+    want: [
+      ['ES3016', 1, 9, 'domain name "Com.Example" is not valid'],
+      ['ES3017', 2, 9, 'CloudEvents source "urn:a b" is not valid'],
+    ],
+  }],
+  ['id type', { yaml: `aggregates:\n  Order:\n    id: double\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`, want: [['ES3018', 5, 9, 'must be uuid, string, long or int, got "double"']] }],
+  ['bad durations', {
+    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlaced\n    timeout: 15m\n    steps:\n      - { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced, timeout: P1M }\n      - { name: b, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced, timeout: PT0S }\n`,
+    want: [
+      ['ES3019', 12, 14, '"15m" is not an ISO-8601 duration'],
+      ['ES3019', 14, 107, 'years or months'],
+      ['ES3019', 15, 107, 'is zero'],
+    ],
+  }],
+  ['duplicate step name', {
+    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlaced\n    steps:\n      - { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced }\n      - { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced }\n`,
+    want: [['ES3008', 14, 17, 'step name `a` is used twice']],
+  }],
+  ['increment a string', { yaml: orderSpec(placed('{ note: { increment: 1 } }')), want: [['ES3022', 16, 18, 'increment needs a number field; `note` is string?']] }],
+  ['append to a non-list', { yaml: orderSpec(placed('{ count: { append: $.big } }')), want: [['ES3022', 16, 18, 'append needs a list field; `count` is long']] }],
+];

@@ -1,0 +1,227 @@
+import { describe, expect, test } from 'vitest';
+import { Diagnostics } from '../../generator/core/diagnostics.js';
+import type { Aggregate, Model } from '../../generator/core/model.js';
+import type { LoadedSpec } from '../../generator/load/index.js';
+import { deepFreeze, modelToJson, resolve } from '../../generator/resolve/index.js';
+import { exampleFiles, header, load, run } from './helpers.js';
+
+function order(model: Model | undefined, domain = 'com.example.t'): Aggregate {
+  const a = model?.domains.find((d) => d.name === domain)?.aggregates[0];
+  if (!a) throw new Error('no aggregate');
+  return a;
+}
+
+describe('the DESIGN.md example', () => {
+  test('resolves without diagnostics', () => {
+    const { model, diags } = run(exampleFiles());
+    expect(diags.items).toEqual([]);
+    expect(model?.domains.map((d) => d.name)).toEqual(['com.example.inventory', 'com.example.orders', 'com.example.payments']);
+  });
+
+  test('golden model', async () => {
+    const { model } = run(exampleFiles());
+    if (!model) throw new Error('example does not resolve');
+    await expect(modelToJson(model)).toMatchFileSnapshot('./__golden__/orders.model.json');
+  });
+
+  test('output does not depend on the order of the files', () => {
+    const files = exampleFiles();
+    const reversed = Object.fromEntries(Object.entries(files).reverse());
+    const a = run(files).model;
+    const b = run(reversed).model;
+    expect(a && modelToJson(a)).toBe(b && modelToJson(b));
+  });
+
+  test('the model is deeply frozen and references are shared nodes', () => {
+    const { model } = run(exampleFiles());
+    const orders = model?.domains.find((d) => d.name === 'com.example.orders');
+    const placed = orders?.aggregates[0]?.events[0];
+    expect(Object.isFrozen(model)).toBe(true);
+    expect(Object.isFrozen(placed?.versions[1]?.upcast)).toBe(true);
+    expect(orders?.sagas[0]?.startedBy.event).toBe(placed);
+    const item = orders?.types.find((t) => t.name === 'OrderItem');
+    const items = placed?.versions[0]?.fields.find((f) => f.name === 'items');
+    expect(items?.type).toEqual({ kind: 'array', items: { kind: 'named', type: item } });
+  });
+});
+
+describe('resolution details', () => {
+  const spec = (body: string) => ({ 't.yaml': header + body });
+
+  test('defaults are normalised to the TypeScript mapping', () => {
+    const { model, diags } = run(
+      spec(`aggregates:
+  Order:
+    state:
+      big: { type: long, default: 9007199254740993 }
+      small: { type: long, default: 3 }
+      price: { type: "decimal(6,2)", default: 1.5 }
+      neg: { type: "decimal(4,0)", default: "-0" }
+      at: { type: timestamp-millis, default: "2024-01-31T13:00:00.5+01:00" }
+      us: { type: timestamp-micros, default: "1970-01-01T00:00:00.000001Z" }
+      day: { type: date, default: "2024-02-29" }
+      money: { type: "map<decimal(3,1)>", default: { __proto__: "1" } }
+    events:
+      OrderPlaced: { versions: [ { fields: {} } ] }
+`),
+    );
+    expect(diags.items).toEqual([]);
+    const values = Object.fromEntries(order(model).state.map((f) => [f.name, f.default?.value]));
+    expect(values).toMatchObject({ big: 9007199254740993n, small: 3n, price: '1.50', neg: '0', at: Date.UTC(2024, 0, 31, 12, 0, 0, 500), us: 1n, day: '2024-02-29' });
+    const money = values['money'] as Record<string, unknown>;
+    expect(Object.getPrototypeOf(money)).toBeNull();
+    expect(Object.keys(money)).toEqual(['__proto__']);
+    expect(money['__proto__']).toBe('1.0');
+  });
+
+  test('record defaults are completed from field defaults, in field order', () => {
+    const { model } = run(
+      spec(`types:
+  Money: { fields: { amount: "decimal(12,2)", currency: { type: string, default: USD }, note: "string?" } }
+aggregates:
+  Order:
+    state:
+      total: { type: Money, default: { amount: "0" } }
+    events:
+      OrderPlaced: { versions: [ { fields: {} } ] }
+`),
+    );
+    expect(order(model).state[0]?.default?.value).toEqual({ amount: '0.00', currency: 'USD', note: null });
+  });
+
+  test('inline enums are named after their owner and listed after the declared types', () => {
+    const { model } = run(
+      spec(`types:
+  Line: { fields: { kind: { enum: [a, b] } } }
+aggregates:
+  Order:
+    state: { status: { enum: [draft, done], default: draft } }
+    events:
+      OrderPlaced: { versions: [ { fields: { reason: { enum: [x] } } } ] }
+`),
+    );
+    expect(model?.domains[0]?.types.map((t) => [t.kind, t.name, t.kind === 'enum' && t.inline])).toEqual([
+      ['record', 'Line', false],
+      ['enum', 'LineKind', true],
+      ['enum', 'OrderStateStatus', true],
+      ['enum', 'OrderPlacedReason', true],
+    ]);
+    const status = order(model).state[0];
+    expect(status?.default).toEqual({ value: 'draft' });
+    expect(status?.type.kind === 'named' && status.type.type.kind === 'enum' && status.type.type.default).toBe('draft');
+  });
+
+  test('upcast: explicit rules, copies by name and alias, defaults, promotions', () => {
+    const { model, diags } = run(
+      spec(`aggregates:
+  Order:
+    events:
+      OrderPlaced:
+        versions:
+          - fields: { n: int, oldName: string, keep: uuid }
+          - fields: { n: long, newName: { type: string, aliases: [oldName] }, keep: string, extra: { type: int, default: 7 }, opt: "int?", lit: string }
+            upcast: { lit: { const: "$.not-a-ref" } }
+`),
+    );
+    expect(diags.items).toEqual([]);
+    const upcast = order(model).events[0]?.versions[1]?.upcast;
+    const rows = upcast?.kind === 'declarative' ? upcast.assignments.map((a) => [a.target.name, a.expr]) : [];
+    expect(rows).toEqual([
+      ['n', { kind: 'ref', path: ['n'], type: { kind: 'primitive', name: 'int' } }],
+      ['newName', { kind: 'ref', path: ['oldName'], type: { kind: 'primitive', name: 'string' } }],
+      ['keep', { kind: 'ref', path: ['keep'], type: { kind: 'logical', name: 'uuid' } }],
+      ['extra', { kind: 'literal', value: 7 }],
+      ['opt', { kind: 'literal', value: null }],
+      ['lit', { kind: 'literal', value: '$.not-a-ref' }],
+    ]);
+    expect(order(model).events[0]?.versions[0]?.upcast).toBeUndefined();
+  });
+
+  test('apply: append one element or a list, increment, nested refs', () => {
+    const { model, diags } = run(
+      spec(`types:
+  Money: { fields: { amount: "decimal(12,2)" } }
+aggregates:
+  Order:
+    state:
+      tags: { type: "string[]", default: [] }
+      total: { type: "decimal(14,2)", default: "0" }
+      count: { type: double, default: 0 }
+    events:
+      Tagged:
+        versions: [ { fields: { tag: string, more: "string[]", price: Money, n: int } } ]
+        apply:
+          tags: { append: $.tag }
+          total: { increment: $.price.amount }
+          count: { increment: $.n }
+      Bulk:
+        versions: [ { fields: {} } ]
+        apply: { tags: { append: [a, b] } }
+      More:
+        versions: [ { fields: { more: "string[]" } } ]
+        apply: { tags: { append: $.more } }
+`),
+    );
+    expect(diags.items).toEqual([]);
+    const rules = order(model).events.map((e) => (e.apply.kind === 'declarative' ? e.apply.assignments.map((a) => [a.target.name, a.op, a.spread, a.expr.kind]) : []));
+    expect(rules).toEqual([
+      [
+        ['tags', 'append', false, 'ref'],
+        ['total', 'increment', undefined, 'ref'],
+        ['count', 'increment', undefined, 'ref'],
+      ],
+      [['tags', 'append', true, 'literal']],
+      [['tags', 'append', true, 'ref']],
+    ]);
+  });
+
+  test('topic, id type and CloudEvents type defaults', () => {
+    const { model } = run(spec(`aggregates:\n  OrderLine:\n    id: long\n    events:\n      OrderLineAdded: { versions: [ { fields: {} } ] }\n      Ordered: { versions: [ { fields: {} } ] }\n`));
+    const a = order(model);
+    expect([a.topic, a.idType, a.events.map((e) => e.ceType)]).toEqual([
+      'com.example.t.order-line',
+      { kind: 'primitive', name: 'long' },
+      ['com.example.t.orderline.added', 'com.example.t.orderline.ordered'],
+    ]);
+  });
+});
+
+describe('robustness', () => {
+  test('never throws on data that skipped validation', () => {
+    const { specs } = load(exampleFiles());
+    const base = specs[1] as LoadedSpec;
+    const odd: unknown[] = [null, 5, 'x', [], {}, true, 12345678901234567890n, [null], { a: null }];
+    // Replace each node of the example, one at a time, with each odd value.
+    const paths: (string | number)[][] = [];
+    const walk = (v: unknown, path: (string | number)[]): void => {
+      paths.push(path);
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+      else if (v && typeof v === 'object') for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], [...path, k]);
+    };
+    walk(base.data, []);
+    for (const path of paths) {
+      for (const value of odd) {
+        const data = replaceAt(base.data, path, value);
+        const diags = new Diagnostics();
+        expect(() => resolve([{ ...base, data, locate: base.locate }, ...specs.filter((s) => s !== base)], diags)).not.toThrow();
+      }
+    }
+  });
+
+  test('deepFreeze handles cycles', () => {
+    const a: { self?: unknown; list: unknown[] } = { list: [] };
+    a.self = a;
+    a.list.push(a);
+    expect(deepFreeze(a)).toBe(a);
+    expect(Object.isFrozen(a.list)).toBe(true);
+  });
+});
+
+function replaceAt(v: unknown, path: readonly (string | number)[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const [head, ...rest] = path;
+  if (Array.isArray(v)) return v.map((x, i) => (i === head ? replaceAt(x, rest, value) : x));
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const k of Object.keys(v as object)) out[k] = k === head ? replaceAt((v as Record<string, unknown>)[k], rest, value) : (v as Record<string, unknown>)[k];
+  return out;
+}
