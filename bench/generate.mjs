@@ -20,7 +20,7 @@ function time(args, cwd) {
     const t0 = process.hrtime.bigint();
     const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
     samples.push(ms);
   }
   samples.sort((a, b) => a - b);

@@ -19,7 +19,7 @@ export function syntheticSpec(versions) {
     for (let e = 0; e < 10 && left > 0; e++) {
       const n = Math.min(3, left);
       left -= n;
-      lines.push(`      Thing${e}Happened:`, '        versions:');
+      lines.push(`      Agg${a}Thing${e}Happened:`, '        versions:');
       for (let v = 1; v <= n; v++) {
         lines.push('          - fields:', '              id: uuid', '              at: timestamp-millis', '              lines: Line[]', '              note: string?');
         for (let f = 1; f < v; f++) lines.push(`              extra${f}: { type: long, default: ${f} }`);
