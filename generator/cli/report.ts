@@ -31,5 +31,5 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], opts: Repo
   });
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const summary = `${errors} error${errors === 1 ? '' : 's'}`;
-  return `${parts.join('\n')}\n${opts.frames ? `\n${summary}\n` : ''}`;
+  return `${parts.join('\n')}\n${opts.frames ? `${summary}\n` : ''}`;
 }
