@@ -15,7 +15,9 @@ function sh(cmd: string, args: string[], cwd: string): string {
 }
 
 it('npm pack → npm install in an empty project → init → generate → strict tsc → run', () => {
-  sh('npm', ['pack', '--pack-destination', work, '--silent'], repoRoot);
+  // --ignore-scripts: globalSetup already built dist/; prepack would rebuild it in place while
+  // CLI tests in another worker are executing it.
+  sh('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--silent'], repoRoot);
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   expect(tarball).toBeDefined();
   const app = path.join(work, 'app');
