@@ -1,11 +1,13 @@
 // The CLI: argument parsing, disk I/O and exit codes. Exit codes are part of the contract:
-// 0 ok, 1 `--check`/`compat` found a problem, 2 invalid input or usage, 3 internal error.
+// 0 ok, 1 `generate --check`/`compat`/`check` found a problem, 2 invalid input or usage,
+// 3 internal error.
 import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
 import { runCompat } from '../compat/index.js';
+import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
 import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
 import { defaultConfigFile, displayPath, openProject } from './project.js';
@@ -169,6 +171,15 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       else io.err(result.output);
       setExit(result.exitCode);
     });
+
+  program
+    .command('check')
+    .description('fail on breaking changes against a baseline: a git revision, a directory (project root) or a spec file')
+    .requiredOption('--against <ref>', 'the baseline: git revision (e.g. origin/main), directory or spec file')
+    .argument('[specs...]', 'spec files or globs (default: as for generate)')
+    .option('-c, --config <file>', 'configuration file (read at the baseline too)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .action(async (specs: string[], opts: CheckCliOptions) => setExit(await runCheck(io, specs, opts)));
   return program;
 }
 

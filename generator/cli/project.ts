@@ -37,7 +37,7 @@ export function displayPath(p: string): string {
   return (rel.startsWith('..') || path.isAbsolute(rel) ? p : rel).split(path.sep).join('/');
 }
 
-interface Config {
+export interface Config {
   version: 1;
   specs?: string[];
   out?: string;
@@ -53,7 +53,12 @@ async function readConfig(file: string, diags: Diagnostics): Promise<Config | un
     diags.error('ES1009', `cannot read configuration file '${displayPath(file)}'`, { file: displayPath(file), line: 1, col: 1 });
     return undefined;
   }
-  const loaded = loadSpec(displayPath(file), text, diags);
+  return parseConfig(displayPath(file), text, diags);
+}
+
+/** A configuration file's text, checked against its schema; `shown` names it in diagnostics. */
+export async function parseConfig(shown: string, text: Uint8Array, diags: Diagnostics): Promise<Config | undefined> {
+  const loaded = loadSpec(shown, text, diags);
   if (!loaded) return undefined;
   const schema: unknown = JSON.parse(await readFile(path.join(packageRoot(), 'schemas', 'eventsmith.config.schema.json'), 'utf8'));
   const ajv = new Ajv({ allErrors: true, strict: false });

@@ -1,6 +1,6 @@
 // Avro schema resolution (reader/writer) and Confluent compatibility modes. Pure: the only
 // I/O, in runCompat, goes through the injected readFile.
-export { AvroSchemaError, renderSchema } from './schema.js';
+export { AvroSchemaError, renderJson, renderSchema } from './schema.js';
 export type {
   ArrayNode,
   AvroNode,

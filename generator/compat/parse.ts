@@ -16,6 +16,7 @@ import {
   type PrimitiveKind,
   type PrimitiveNode,
   type RecordNode,
+  renderJson,
 } from './schema.js';
 
 /** The Avro specification's name grammar (Avro 1.12 Java also admits non-ASCII letters; the spec does not). */
@@ -103,10 +104,10 @@ function parseType(json: unknown, path: Path, space: string, ctx: Ctx, assign: (
     assign(parseUnion(json, path, space, ctx));
     return;
   }
-  if (!isObject(json)) throw fail(`a schema must be a type name, a union array or an object, not ${JSON.stringify(json)}`, path);
+  if (!isObject(json)) throw fail(`a schema must be a type name, a union array or an object, not ${renderJson(json)}`, path);
   const type = get(json, 'type');
   if (type === undefined) throw fail('schema object has no "type"', path);
-  if (typeof type !== 'string') throw fail(`"type" must be a string, not ${JSON.stringify(type)}`, [...path, 'type']);
+  if (typeof type !== 'string') throw fail(`"type" must be a string, not ${renderJson(type)}`, [...path, 'type']);
   switch (type) {
     case 'record':
     case 'error':
@@ -256,7 +257,7 @@ function parseRecord(json: JsonObject, path: Path, space: string, ctx: Ctx, isEr
     if (hasDefault) {
       ctx.deferred.push(() => {
         if (!isValidDefault(field.type, raw.default)) {
-          throw fail(`invalid default for field ${name}: ${JSON.stringify(raw.default)} does not match ${describe(field.type)}`, [...at, 'default']);
+          throw fail(`invalid default for field ${name}: ${renderJson(raw.default)} does not match ${describe(field.type)}`, [...at, 'default']);
         }
       });
     }
@@ -279,7 +280,7 @@ function parseEnum(json: JsonObject, path: Path, space: string, ctx: Ctx): EnumN
   let node: EnumNode = { kind: 'enum', ...names, symbols };
   if (def !== undefined) {
     if (typeof def !== 'string' || !symbols.includes(def)) {
-      throw fail(`enum default ${JSON.stringify(def)} is not one of its symbols`, [...path, 'default']);
+      throw fail(`enum default ${renderJson(def)} is not one of its symbols`, [...path, 'default']);
     }
     node = { ...node, default: def };
   }
@@ -316,6 +317,14 @@ function describe(node: AvroNode): string {
   return isNamed(node) ? `${node.kind} ${node.fullName}` : node.kind;
 }
 
+/**
+ * A JSON integer. Callers that parse JSON text get numbers; schemas built as data (eventsmith's
+ * own avroSchemaOf) carry a long default past 2^53 as a bigint, the only exact form.
+ */
+function isInteger(value: unknown): value is number | bigint {
+  return typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value));
+}
+
 function isValidDefault(node: AvroNode, value: unknown): boolean {
   switch (node.kind) {
     case 'null':
@@ -323,12 +332,13 @@ function isValidDefault(node: AvroNode, value: unknown): boolean {
     case 'boolean':
       return typeof value === 'boolean';
     case 'int':
-      return typeof value === 'number' && Number.isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff;
+      return isInteger(value) && value >= -0x80000000 && value <= 0x7fffffff;
     case 'long':
-      return typeof value === 'number' && Number.isInteger(value);
+      // A number may have been rounded by JSON.parse, so only a bigint is range-checked exactly.
+      return typeof value === 'bigint' ? value >= -(2n ** 63n) && value < 2n ** 63n : isInteger(value);
     case 'float':
     case 'double':
-      return typeof value === 'number' || value === 'NaN' || value === 'Infinity' || value === '-Infinity';
+      return typeof value === 'number' || typeof value === 'bigint' || value === 'NaN' || value === 'Infinity' || value === '-Infinity';
     case 'bytes':
     case 'string':
     case 'fixed':

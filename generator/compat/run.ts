@@ -3,6 +3,7 @@
 // (`readFile`), so this stays testable without files; the CLI prints `output` and exits with
 // `exitCode`: 0 compatible, 1 incompatible, 2 invalid input (mode, unreadable file, bad JSON,
 // invalid schema). Every input problem is reported, not only the first.
+import { githubData as data, githubProperty as property } from '../core/github.js';
 import { checkModeNodes, COMPAT_MODES, isCompatMode, versionsChecked, type CompatDirection, type CompatMode, type ModeResult } from './modes.js';
 import { parseSchema } from './parse.js';
 import type { Incompatibility } from './resolve.js';
@@ -178,12 +179,3 @@ function lines(list: readonly string[]): string {
   return list.length === 0 ? '' : `${list.join('\n')}\n`;
 }
 
-/** GitHub workflow command escaping: message data. */
-function data(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-/** GitHub workflow command escaping: property values also escape ':' and ','. */
-function property(s: string): string {
-  return data(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}

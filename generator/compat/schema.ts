@@ -119,7 +119,8 @@ export function toPointer(tokens: readonly string[]): string {
   return `/${tokens.map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
 }
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** JSON as data; a bigint is an integer too large for a double (a long default past 2^53). */
+type Json = null | boolean | number | bigint | string | Json[] | { [key: string]: Json };
 
 /**
  * Canonical-ish JSON of a node: each named type is written out once, then referenced by full
@@ -127,7 +128,25 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  * its own means the same thing.
  */
 export function renderSchema(node: AvroNode): string {
-  return JSON.stringify(toJson(node, new Set<string>()));
+  return renderJson(toJson(node, new Set<string>()));
+}
+
+/**
+ * Compact JSON text of a JSON-like value, as JSON.stringify writes it, except that a bigint is
+ * written as the exact integer it is (JSON.stringify throws on bigint). Anything that is not
+ * JSON data (undefined, functions, symbols) is written as null.
+ */
+export function renderJson(value: unknown): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+  if (Array.isArray(value)) return `[${value.map((v: unknown) => renderJson(v)).join(',')}]`;
+  if (typeof value === 'object') {
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${JSON.stringify(k)}:${renderJson(v)}`)
+      .join(',')}}`;
+  }
+  return 'null';
 }
 
 function toJson(node: AvroNode, seen: Set<string>): Json {
@@ -181,7 +200,7 @@ function namedToJson(node: NamedNode, seen: Set<string>): Json {
 }
 
 function toPlainJson(value: unknown): Json {
-  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'string') return value;
+  if (value === null || typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string') return value;
   if (Array.isArray(value)) return value.map((v: unknown) => toPlainJson(v));
   if (typeof value === 'object') {
     const out: { [key: string]: Json } = {};

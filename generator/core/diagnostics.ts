@@ -61,6 +61,7 @@ export const codes = {
   ES3020: 'upcast on the first version',
   ES3021: 'output name collision',
   ES3022: 'invalid operation for target type',
+  ES3023: 'state field needs a default',
   // generate/write
   ES4001: 'output path escapes the output folder',
   ES4002: 'template error',
@@ -69,6 +70,7 @@ export const codes = {
   ES5001: 'no spec files found',
   ES5002: 'invalid configuration',
   ES5003: 'invalid command-line usage',
+  ES5004: 'cannot read the baseline of check',
 } as const;
 
 export type DiagnosticCode = keyof typeof codes;

@@ -13,6 +13,9 @@ export interface GeneratedFile {
   readonly userOwned?: boolean;
 }
 
+/** Longest single-line import; the same width as the rest of the generated code (emit/ts-print.ts). */
+const importLineWidth = 100;
+
 interface ImportEntry {
   name: string;
   typeOnly: boolean;
@@ -62,7 +65,10 @@ export class Imports {
       const entries = [...(this.byModule.get(from)?.values() ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const allTypes = entries.every((e) => e.typeOnly);
       const names = entries.map((e) => (allTypes || !e.typeOnly ? e.name : `type ${e.name}`));
-      lines.push(`import ${allTypes ? 'type ' : ''}{ ${names.join(', ')} } from '${from}';`);
+      const keyword = `import ${allTypes ? 'type ' : ''}`;
+      const flat = `${keyword}{ ${names.join(', ')} } from '${from}';`;
+      // One name per line past the width: the layout depends only on the names, never on a formatter.
+      lines.push(flat.length <= importLineWidth ? flat : `${keyword}{\n${names.map((n) => `  ${n},\n`).join('')}} from '${from}';`);
     }
     return lines.join('\n');
   }

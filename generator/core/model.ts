@@ -198,6 +198,23 @@ export type CompatibilityMode =
   | 'FULL_TRANSITIVE'
   | 'NONE';
 
+/**
+ * A deliberate breaking change declared in the spec (`allowBreaking`), read by `eventsmith
+ * check`: a finding of `rule` at `path` is reported as allowed, with the reason, instead of
+ * failing the check.
+ */
+export interface AllowBreaking {
+  readonly kind: 'allowBreaking';
+  /** A rule id of `eventsmith check` (generator/check/rules.ts); the DSL schema enumerates them. */
+  readonly rule: string;
+  /** Logical path of what the change touches; for an entry under an event version, that version's path. */
+  readonly path: string;
+  readonly reason: string;
+  /** `version`: written under an event version; `spec`: at the top level, with an explicit path. */
+  readonly declaredOn: 'version' | 'spec';
+  readonly loc: SourceLocation;
+}
+
 /** One spec file after resolution. A project may have several; each has its own domain. */
 export interface Domain {
   readonly kind: 'domain';
@@ -210,6 +227,8 @@ export interface Domain {
   readonly types: readonly NamedType[];
   readonly aggregates: readonly Aggregate[];
   readonly sagas: readonly Saga[];
+  /** Top-level and per-version `allowBreaking` entries in document order; absent when there are none. */
+  readonly allowBreaking?: readonly AllowBreaking[];
   readonly doc?: string;
   readonly file: string;
   readonly loc: SourceLocation;

@@ -1,11 +1,15 @@
 import type { Emitter } from './context.js';
 import { emitAvro } from './avro.js';
 import { emitEnvelopes } from './envelopes.js';
+import { emitReducers } from './reducers.js';
 import { emitTypes } from './types.js';
+import { emitUpcasters } from './upcasters.js';
 
 /** Every artifact kind, in a fixed order; each is independent of the others' output. */
 export const emitters: readonly { readonly kind: string; readonly emit: Emitter }[] = [
   { kind: 'types', emit: emitTypes },
   { kind: 'envelopes', emit: emitEnvelopes },
   { kind: 'avro', emit: emitAvro },
+  { kind: 'upcasters', emit: emitUpcasters },
+  { kind: 'reducers', emit: emitReducers },
 ];

@@ -117,6 +117,7 @@ function declareEvent(domain: string, aggregate: string, name: string, spec: unk
 
 /** Second pass: apply and upcast rules, then the frozen-to-be nodes. */
 export function buildAggregate(d: AggregateDraft, ctx: SpecContext, env: ValueEnv): Aggregate {
+  checkStateDefaults(d, ctx, env);
   const events = d.events.map((e) => buildEvent(d, e, ctx, env));
   const doc = asString(get(d.spec, 'doc'));
   return {
@@ -129,6 +130,26 @@ export function buildAggregate(d: AggregateDraft, ctx: SpecContext, env: ValueEn
     ...(doc !== undefined ? { doc } : {}),
     loc: ctx.loc(d.path),
   };
+}
+
+/**
+ * The initial state of an aggregate (generated reducers) is made of its state fields'
+ * defaults, so each needs one; `T?` fields have an implicit null default.
+ */
+function checkStateDefaults(d: AggregateDraft, ctx: SpecContext, env: ValueEnv): void {
+  const specs = get(d.spec, 'state');
+  for (const field of d.state) {
+    if (env.defaultOf(field)) continue;
+    // A default that is there but wrong has its own error already.
+    const spec = isMapping(specs) ? get(specs, field.name) : undefined;
+    if (isMapping(spec) && has(spec, 'default')) continue;
+    ctx.error(
+      'ES3023',
+      `state field \`${field.name}\` of ${d.name} needs a default: the initial state is made of the defaults; add \`default:\` or make it optional (\`${formatType(field.type)}?\`)`,
+      [...d.path, 'state', field.name],
+      'key',
+    );
+  }
 }
 
 function buildEvent(agg: AggregateDraft, e: EventDraft, ctx: SpecContext, env: ValueEnv): DomainEvent {

@@ -6,6 +6,7 @@ import type { Domain, DomainEvent, Model } from '../core/model.js';
 import { domainSlug } from '../core/names.js';
 import type { LoadedSpec } from '../load/index.js';
 import { buildAggregate } from './aggregates.js';
+import { resolveAllowBreaking } from './allow-breaking.js';
 import { get, isMapping } from './context.js';
 import { declareDomain, type DomainDraft } from './domain.js';
 import { resolveSagas } from './sagas.js';
@@ -35,6 +36,7 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
   const domains: Domain[] = built.map(({ draft, aggregates: aggs }) => {
     const data = isMapping(draft.ctx.spec.data) ? draft.ctx.spec.data : {};
     const sagas = resolveSagas(get(data, 'sagas'), { ctx: draft.ctx, env: defaults, events, aggregates });
+    const allowBreaking = resolveAllowBreaking(data, draft.ctx);
     return {
       kind: 'domain',
       name: draft.name,
@@ -43,6 +45,7 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
       types: [...draft.types, ...draft.inlineEnums],
       aggregates: aggs,
       sagas,
+      ...(allowBreaking.length > 0 ? { allowBreaking } : {}),
       ...(draft.doc !== undefined ? { doc: draft.doc } : {}),
       file: draft.ctx.file,
       loc: { ...draft.ctx.loc(['domain']), path: '' },

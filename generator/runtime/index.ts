@@ -2,6 +2,7 @@
 export { createCodec, type AvroCodec } from './avro.js';
 export { AvroDecodeError, AvroEncodeError, AvroSchemaError } from './errors.js';
 export type { AvroSchemaJson, AvroSchemaObject } from './schema.js';
+export { addDecimal } from './decimal.js';
 export { crc64Avro, fingerprint64, fingerprintToHex, parsingCanonicalForm, sha256Hex } from './canonical.js';
 export { JsonNumber, JsonSyntaxError, parseJson, stringifyJson, type JsonObject, type JsonValue } from './json-text.js';
 export {
@@ -25,3 +26,6 @@ export {
   type EnvelopeOf,
   type ValidationResult,
 } from './cloudevents.js';
+
+// PostgreSQL event store, snapshots, outbox, migrations (generator/runtime/postgres/).
+export * from './postgres/index.js';

@@ -7,7 +7,7 @@
 
 export const dslKeys = {
   /** The top level of a spec file. */
-  spec: ['domain', 'source', 'compatibility', 'types', 'aggregates', 'sagas', 'doc'],
+  spec: ['domain', 'source', 'compatibility', 'types', 'aggregates', 'sagas', 'doc', 'allowBreaking'],
   /** `types.<Name>` with `fields`. */
   recordType: ['fields', 'aliases', 'doc'],
   /** `types.<Name>` with `enum`. */
@@ -23,7 +23,11 @@ export const dslKeys = {
   /** `aggregates.<A>.events.<Name>`. */
   event: ['versions', 'apply', 'doc'],
   /** `aggregates.<A>.events.<E>.versions[n]`. */
-  eventVersion: ['fields', 'upcast', 'doc'],
+  eventVersion: ['fields', 'upcast', 'doc', 'allowBreaking'],
+  /** `allowBreaking[n]` at the top level: a deliberate breaking change for `eventsmith check`. */
+  allowBreakingEntry: ['rule', 'path', 'reason'],
+  /** `versions[n].allowBreaking[m]`: a deliberate breaking change of that event version. */
+  versionAllowBreakingEntry: ['rule', 'reason'],
   /** An apply rule written as a mapping whose only key is one of these. */
   applyOperation: ['set', 'append', 'increment'],
   /** `{ const: v }`: an explicit literal in an apply or upcast expression. */

@@ -160,6 +160,8 @@ describe('the example', () => {
     cpSync(path.join(repoRoot, 'generated-example/events'), path.join(dir, 'events'), { recursive: true });
     expect(runCli(['generate'], dir).code).toBe(0);
     for (const f of tree(path.join(dir, 'src/generated'))) {
+      // User-owned: a fresh generate writes stubs; the example's are filled in by hand.
+      if (f.includes('/custom/')) continue;
       expect(readFileSync(path.join(dir, 'src/generated', f), 'utf8')).toBe(readFileSync(path.join(repoRoot, 'generated-example/src/generated', f), 'utf8'));
     }
   });

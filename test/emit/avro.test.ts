@@ -456,7 +456,7 @@ describe.each([
     }
     expect(module).toMatch(/^export const codecs = \{$/m);
     expect(module).toContain("import { type AvroCodec, createCodec } from 'eventsmith/runtime';");
-    expect(module).toMatch(/^import type \{ [^}]*\bOrderPlacedV1\b[^}]* \} from '\.\/types\.js';$/m);
+    expect(module).toMatch(/^import type \{[^}]*\bOrderPlacedV1\b[^}]*\} from '\.\/types\.js';$/m);
   });
 
   it('is deterministic', () => {

@@ -137,4 +137,17 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
   }],
   ['increment a string', { yaml: orderSpec(placed('{ note: { increment: 1 } }')), want: [['ES3022', 16, 18, 'increment needs a number field; `note` is string?']] }],
   ['append to a non-list', { yaml: orderSpec(placed('{ count: { append: $.big } }')), want: [['ES3022', 16, 18, 'append needs a list field; `count` is long']] }],
+  // ---- ES3023 state defaults: the generated initial state is made of them
+  ['state fields without a default', {
+    yaml: `types:\n  Money: { fields: { amount: "decimal(12,2)" } }\naggregates:\n  Order:\n    state:\n      total: int\n      price: Money\n      kind: { enum: [a, b] }\n      note: string?\n      tags: { type: "string[]", default: [] }\n      level: { enum: [low, high], default: low }\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`,
+    want: [
+      ['ES3023', 8, 7, 'state field `total` of Order needs a default: the initial state is made of the defaults; add `default:` or make it optional (`int?`)'],
+      ['ES3023', 9, 7, 'state field `price` of Order needs a default'],
+      ['ES3023', 10, 7, 'state field `kind` of Order needs a default'],
+    ],
+  }],
+  ['a wrong state default is reported once, as ES3003', {
+    yaml: `aggregates:\n  Order:\n    state:\n      total: { type: int, default: x }\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`,
+    want: [['ES3003', 6, 36, 'default does not fit field `total`']],
+  }],
 ];

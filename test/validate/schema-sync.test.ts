@@ -165,6 +165,7 @@ function walkSpec(spec: Json): Usage {
         if (!isObject(v)) continue;
         note('eventVersion', v);
         fields(v.fields);
+        for (const entry of Array.isArray(v.allowBreaking) ? v.allowBreaking : []) if (isObject(entry)) note('versionAllowBreakingEntry', entry);
         if (v.upcast === 'custom') usage.forms.add('upcast:custom');
         else if (isObject(v.upcast)) {
           usage.forms.add('upcast:mapping');
@@ -188,6 +189,7 @@ function walkSpec(spec: Json): Usage {
       } else usage.forms.add('apply:absent');
     }
   }
+  for (const entry of Array.isArray(spec.allowBreaking) ? spec.allowBreaking : []) if (isObject(entry)) note('allowBreakingEntry', entry);
   for (const [, s] of entries(spec.sagas)) {
     note('saga', s);
     usage.forms.add(s.correlation === 'aggregateId' ? 'correlation:aggregateId' : 'correlation:path');

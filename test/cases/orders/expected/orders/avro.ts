@@ -2,7 +2,21 @@
 // Regenerate with `npx eventsmith generate`.
 
 import { type AvroCodec, createCodec } from 'eventsmith/runtime';
-import type { OrderCancelledV1, OrderConfirmedV1, OrderPlacedV1, OrderPlacedV2, PaymentCapturedV1, PaymentCapturedV2, PaymentDeclinedV1, PaymentRefundedV1, StockAddedV1, StockReleasedV1, StockReservationFailedV1, StockReservedV1 } from './types.js';
+import type {
+  OrderCancelledV1,
+  OrderConfirmedV1,
+  OrderPlacedV1,
+  OrderPlacedV2,
+  PaymentCapturedV1,
+  PaymentCapturedV2,
+  PaymentDeclinedV1,
+  PaymentDeclinedV2,
+  PaymentRefundedV1,
+  StockAddedV1,
+  StockReleasedV1,
+  StockReservationFailedV1,
+  StockReservedV1,
+} from './types.js';
 
 // Avro schemas and codecs of the `com.example.orders` domain, one per event version.
 
@@ -383,6 +397,41 @@ export const paymentDeclinedV1Fingerprint = 'f83bcff269239de5';
 export const paymentDeclinedV1Codec: AvroCodec<PaymentDeclinedV1> = createCodec<PaymentDeclinedV1>(paymentDeclinedV1Schema);
 
 /**
+ * Avro schema of `com.example.orders.payment.declined`, version 2
+ * (`avro/com.example.orders.payment.declined.v2.avsc`).
+ */
+export const paymentDeclinedV2Schema = {
+  type: 'record',
+  name: 'PaymentDeclined',
+  namespace: 'com.example.orders',
+  doc: 'The free-text reason is split into a code programs can act on and a message for people.',
+  fields: [
+    { name: 'orderId', type: { type: 'string', logicalType: 'uuid' } },
+    {
+      name: 'code',
+      type: {
+        type: 'enum',
+        name: 'PaymentDeclinedCode',
+        symbols: ['insufficientFunds', 'cardExpired', 'fraudSuspected', 'other'],
+        default: 'other'
+      },
+      default: 'other'
+    },
+    { name: 'message', type: 'string', default: '' },
+    { name: 'metadata', type: { type: 'map', values: 'string' }, default: {} }
+  ]
+} as const;
+
+/**
+ * CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form, as recorded in
+ * `avro/fingerprints.json`.
+ */
+export const paymentDeclinedV2Fingerprint = 'b1545b22091653db';
+
+/** Avro binary and JSON encoding of `com.example.orders.payment.declined`, version 2. */
+export const paymentDeclinedV2Codec: AvroCodec<PaymentDeclinedV2> = createCodec<PaymentDeclinedV2>(paymentDeclinedV2Schema);
+
+/**
  * Avro schema of `com.example.orders.payment.refunded`, version 1
  * (`avro/com.example.orders.payment.refunded.v1.avsc`).
  */
@@ -430,6 +479,6 @@ export const codecs = {
   'com.example.orders.inventory.stockreservationfailed': { 1: stockReservationFailedV1Codec },
   'com.example.orders.inventory.stockreleased': { 1: stockReleasedV1Codec },
   'com.example.orders.payment.captured': { 1: paymentCapturedV1Codec, 2: paymentCapturedV2Codec },
-  'com.example.orders.payment.declined': { 1: paymentDeclinedV1Codec },
+  'com.example.orders.payment.declined': { 1: paymentDeclinedV1Codec, 2: paymentDeclinedV2Codec },
   'com.example.orders.payment.refunded': { 1: paymentRefundedV1Codec },
 } as const;

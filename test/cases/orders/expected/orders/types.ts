@@ -336,12 +336,29 @@ export interface PaymentDeclinedV1 {
   readonly metadata: Record<string, string>;
 }
 
-/** Data of `com.example.orders.payment.declined` at its latest version (1). */
-export type PaymentDeclined = PaymentDeclinedV1;
+/**
+ * Data of `com.example.orders.payment.declined`, version 2.
+ *
+ * The free-text reason is split into a code programs can act on and a message for people.
+ */
+export interface PaymentDeclinedV2 {
+  /** UUID text. */
+  readonly orderId: string;
+  /** @defaultValue `'other'` */
+  readonly code: 'insufficientFunds' | 'cardExpired' | 'fraudSuspected' | 'other';
+  /** @defaultValue `''` */
+  readonly message: string;
+  /** @defaultValue `{}` */
+  readonly metadata: Record<string, string>;
+}
+
+/** Data of `com.example.orders.payment.declined` at its latest version (2). */
+export type PaymentDeclined = PaymentDeclinedV2;
 
 /** Data of each version of `com.example.orders.payment.declined`, by version number. */
 export interface PaymentDeclinedVersions {
   1: PaymentDeclinedV1;
+  2: PaymentDeclinedV2;
 }
 
 /** Data of `com.example.orders.payment.refunded`, version 1. */
@@ -378,4 +395,5 @@ export type PaymentEventAnyVersion =
   | { readonly type: 'com.example.orders.payment.captured'; readonly dataVersion: 1; readonly data: PaymentCapturedV1 }
   | { readonly type: 'com.example.orders.payment.captured'; readonly dataVersion: 2; readonly data: PaymentCapturedV2 }
   | { readonly type: 'com.example.orders.payment.declined'; readonly dataVersion: 1; readonly data: PaymentDeclinedV1 }
+  | { readonly type: 'com.example.orders.payment.declined'; readonly dataVersion: 2; readonly data: PaymentDeclinedV2 }
   | { readonly type: 'com.example.orders.payment.refunded'; readonly dataVersion: 1; readonly data: PaymentRefundedV1 };

@@ -1,0 +1,49 @@
+// Custom reducers of the `com.example.orders` domain: what its spec marks `apply: custom`.
+//
+// This file is yours. `eventsmith generate` created it once and never overwrites it. The generated
+// ../reducers.ts imports each function below and re-checks its type, so a missing or mistyped one
+// is a compile error, not a runtime surprise. A stub has no return statement: it does not compile
+// until you implement it.
+//
+// When the spec later marks another one `apply: custom`, generate leaves this file as it is and the
+// compiler reports the missing export in ../reducers.ts. Add it here, with the types imported from
+// ../types.js:
+//
+//   export function apply<Event>(state: <Aggregate>State, data: <Event>): <Aggregate>State { … }
+//
+// Or move this file aside, run `eventsmith generate` to get fresh stubs for every custom one, and
+// copy your implementations back.
+
+import type { InventoryState, StockReleased, StockReserved } from '../types.js';
+
+/**
+ * Inventory state after `com.example.orders.inventory.stockreserved` (`apply: custom` in the spec):
+ * the quantity leaves `available` and is held under the order, added to what it already holds.
+ */
+export function applyStockReserved(state: InventoryState, data: StockReserved): InventoryState {
+  const held = reservedFor(state, data.orderId);
+  return {
+    ...state,
+    available: state.available - BigInt(data.quantity),
+    reservations: { ...state.reservations, [data.orderId]: held + data.quantity },
+  };
+}
+
+/**
+ * Inventory state after `com.example.orders.inventory.stockreleased` (`apply: custom` in the spec):
+ * the quantity, at most what the order holds, returns to `available`; an order holding nothing
+ * more leaves `reservations`.
+ */
+export function applyStockReleased(state: InventoryState, data: StockReleased): InventoryState {
+  const held = reservedFor(state, data.orderId);
+  const released = Math.min(held, data.quantity);
+  const reservations = { ...state.reservations };
+  if (held - released > 0) reservations[data.orderId] = held - released;
+  else delete reservations[data.orderId];
+  return { ...state, available: state.available + BigInt(released), reservations };
+}
+
+/** What `orderId` holds; own properties only, so a key such as `constructor` reads as nothing. */
+function reservedFor(state: InventoryState, orderId: string): number {
+  return Object.prototype.hasOwnProperty.call(state.reservations, orderId) ? (state.reservations[orderId] ?? 0) : 0;
+}

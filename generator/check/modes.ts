@@ -1,0 +1,75 @@
+// MODE_VIOLATION: every version the baseline does not have is checked against the earlier
+// versions under the domain's declared mode, with the Avro schemas `generate` writes and the
+// compatibility engine of `eventsmith compat`. One finding per conflicting earlier version, so a
+// _TRANSITIVE mode names the version that actually conflicts.
+import type { Aggregate, Domain, DomainEvent, EventVersion } from '../core/model.js';
+import { checkModeNodes, parseSchema, type AvroNode } from '../compat/index.js';
+import { avroSchemaOf } from '../emit/avro-schema.js';
+import { explainIncompatibility, type ModeIncompatibility, type RawFinding, type Side, type Where } from './findings.js';
+
+export function checkNewVersions(cur: Side, publishedCounts: ReadonlyMap<string, number>): RawFinding[] {
+  const findings: RawFinding[] = [];
+  for (const domain of cur.model.domains) {
+    if (domain.compatibility === 'NONE') continue;
+    for (const aggregate of domain.aggregates) {
+      for (const event of aggregate.events) {
+        const published = publishedCounts.get(`${aggregate.name}.${event.name}`) ?? 0;
+        const firstNew = Math.max(1, published);
+        if (event.versions.length <= firstNew) continue;
+        const nodes = event.versions.map((v) => parseSchema(avroSchemaOf(v, event, domain), `${event.name} v${v.version}`));
+        for (let i = firstNew; i < event.versions.length; i++) {
+          findings.push(...checkVersion(cur, domain, aggregate, event, i, nodes));
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+function checkVersion(cur: Side, domain: Domain, aggregate: Aggregate, event: DomainEvent, i: number, nodes: readonly AvroNode[]): RawFinding[] {
+  const next = nodes[i];
+  const version = event.versions[i];
+  if (next === undefined || version === undefined) return [];
+  const result = checkModeNodes(domain.compatibility, next, nodes.slice(0, i));
+  const byEarlier = new Map<number, ModeIncompatibility[]>();
+  for (const c of result.conflicts) {
+    const list = byEarlier.get(c.previousIndex) ?? [];
+    for (const inc of c.incompatibilities) list.push({ direction: c.direction, type: inc.type, location: inc.location, message: inc.message });
+    byEarlier.set(c.previousIndex, list);
+  }
+  const versionPath = ['aggregates', aggregate.name, 'events', event.name, 'versions', i];
+  const findings: RawFinding[] = [];
+  for (const [earlierIndex, incompatibilities] of byEarlier) {
+    const earlier = event.versions[earlierIndex];
+    if (earlier === undefined) continue;
+    const first = incompatibilities[0];
+    const more = incompatibilities.length > 1 ? ` (and ${incompatibilities.length - 1} more)` : '';
+    const explain = first === undefined ? '' : `: ${explainIncompatibility(first, version.version, earlier.version)}${more}`;
+    findings.push({
+      ...locate(cur, domain, versionPath, version, earlier, first),
+      rule: 'MODE_VIOLATION',
+      path: `aggregates.${aggregate.name}.events.${event.name}.versions[${i}]`,
+      domain: domain.name,
+      message: `${aggregate.name}.${event.name} v${version.version} is not ${domain.compatibility} compatible with v${earlier.version}${explain}`,
+      conflict: { mode: domain.compatibility, version: version.version, against: earlier.version, incompatibilities },
+    });
+  }
+  return findings;
+}
+
+/**
+ * The field of the new version the first incompatibility is about, when there is one: the
+ * pointer is into the reader's schema, which is the new version for backward and the earlier
+ * one for forward (then the field of the same name, if the new version still has it).
+ */
+function locate(cur: Side, domain: Domain, versionPath: readonly (string | number)[], version: EventVersion, earlier: EventVersion, first: ModeIncompatibility | undefined): Where {
+  const m = first === undefined ? null : /^\/fields\/(\d+)(\/|$)/.exec(first.location);
+  if (first !== undefined && m !== null) {
+    const pos = Number(m[1]);
+    const readerField = (first.direction === 'backward' ? version : earlier).fields[pos];
+    const field = readerField === undefined ? undefined : version.fields.find((f) => f.name === readerField.name);
+    if (field !== undefined) return { file: domain.file, line: field.loc.line, col: field.loc.col };
+    return cur.index.at(domain.file, [...versionPath, 'fields'], 'key');
+  }
+  return cur.index.at(domain.file, versionPath, 'value');
+}

@@ -1,0 +1,132 @@
+/**
+ * The database surface the runtime needs, typed structurally so that `pg` (Pool, PoolClient,
+ * Client) fits without the runtime importing it, and the conversions from what a driver returns.
+ *
+ * Values are converted defensively because applications may install their own `pg` type parsers
+ * (int8 as number, timestamptz as string, jsonb as text); SQL casts 64-bit values to text.
+ */
+
+export interface QueryResultLike {
+  readonly rows: readonly unknown[];
+  readonly rowCount: number | null;
+}
+
+/** Anything that runs one parameterised statement: a pool, a pooled client, a client. */
+export interface Queryable {
+  query(text: string, values?: unknown[]): Promise<QueryResultLike>;
+}
+
+/** A connection checked out of a pool (pg's PoolClient). */
+export interface PooledConnection extends Queryable {
+  release(err?: Error | boolean): void;
+}
+
+/** A pool (pg's Pool): needed where the runtime runs its own multi-statement transaction. */
+export interface ConnectionPool extends Queryable {
+  connect(): Promise<PooledConnection>;
+}
+
+export type Row = { readonly [column: string]: unknown };
+
+export function rowsOf(result: QueryResultLike): Row[] {
+  return result.rows.map((r) => {
+    if (typeof r !== 'object' || r === null) throw new TypeError(`eventsmith: unexpected row ${String(r)}`);
+    return r as Row;
+  });
+}
+
+export function firstRow(result: QueryResultLike): Row | undefined {
+  return rowsOf(result)[0];
+}
+
+export function asString(v: unknown, column: string): string {
+  if (typeof v === 'string') return v;
+  throw new TypeError(`eventsmith: column ${column}: expected text, got ${typeof v}`);
+}
+
+export function asNullableString(v: unknown, column: string): string | null {
+  return v === null || v === undefined ? null : asString(v, column);
+}
+
+export function asInt(v: unknown, column: string): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n === 'number' && Number.isSafeInteger(n)) return n;
+  if (typeof n === 'bigint' && n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(n);
+  throw new TypeError(`eventsmith: column ${column}: expected an integer, got ${String(v)}`);
+}
+
+export function asBigInt(v: unknown, column: string): bigint {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+  throw new TypeError(`eventsmith: column ${column}: expected a 64-bit integer, got ${String(v)}`);
+}
+
+export function asDate(v: unknown, column: string): Date {
+  const d = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : undefined;
+  if (d !== undefined && !Number.isNaN(d.getTime())) return d;
+  throw new TypeError(`eventsmith: column ${column}: expected a timestamp, got ${String(v)}`);
+}
+
+export function asNullableDate(v: unknown, column: string): Date | null {
+  return v === null || v === undefined ? null : asDate(v, column);
+}
+
+export function asBytes(v: unknown, column: string): Uint8Array {
+  if (v instanceof Uint8Array) return v;
+  // A text parser installed for bytea leaves the hex form.
+  if (typeof v === 'string' && v.startsWith('\\x')) return Buffer.from(v.slice(2), 'hex');
+  throw new TypeError(`eventsmith: column ${column}: expected bytea, got ${typeof v}`);
+}
+
+export function asNullableBytes(v: unknown, column: string): Uint8Array | null {
+  return v === null || v === undefined ? null : asBytes(v, column);
+}
+
+export function asJson(v: unknown, column: string): unknown {
+  if (typeof v === 'string') {
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      throw new TypeError(`eventsmith: column ${column}: invalid JSON`);
+    }
+  }
+  return v;
+}
+
+/** The driver's bytes parameter: pg sends Buffers (also inside arrays) as bytea. */
+export function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** SQLSTATE and constraint of a PostgreSQL error as raised by pg (or undefined). */
+export function pgErrorInfo(err: unknown): { code: string | undefined; constraint: string | undefined } {
+  if (typeof err !== 'object' || err === null) return { code: undefined, constraint: undefined };
+  const code = 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  const constraint = 'constraint' in err && typeof err.constraint === 'string' ? err.constraint : undefined;
+  return { code, constraint };
+}
+
+export const UNIQUE_VIOLATION = '23505';
+
+/** Runs `work` in a transaction on a connection of its own. */
+export async function inTransaction<T>(pool: ConnectionPool, work: (tx: PooledConnection) => Promise<T>): Promise<T> {
+  const tx = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await tx.query('BEGIN');
+    const result = await work(tx);
+    await tx.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await tx.query('ROLLBACK');
+    } catch (rollbackErr) {
+      // A connection that cannot roll back must not go back to the pool.
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    }
+    throw err;
+  } finally {
+    tx.release(broken ?? false);
+  }
+}

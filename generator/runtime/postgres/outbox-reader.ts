@@ -1,0 +1,186 @@
+/**
+ * Gap-free polling of the outbox.
+ *
+ * Why not "WHERE position > last_position": positions (an identity sequence) are taken when a
+ * row is inserted, but the row becomes visible when its transaction commits, and transactions
+ * commit in any order. If A inserts position 10 and B position 11, and B commits first, a poller
+ * that runs in between sees 11, moves its cursor to 11, and never returns 10 once A commits:
+ * the message is lost, silently.
+ *
+ * So the reader orders by the writing transaction's id (`txid`, filled by pg_current_xact_id())
+ * and only reads rows whose transaction is older than every transaction still running:
+ * `txid < pg_snapshot_xmin(pg_current_snapshot())`. Any transaction with an id below the
+ * snapshot's xmin has finished; its rows are all visible (committed) or will never be (rolled
+ * back). A transaction that commits later has an id >= that xmin, hence above every cursor this
+ * poll can produce, so the cursor (txid, position) never passes a row that could still appear.
+ * Within one transaction, positions increase in insertion order.
+ *
+ * The price: a long-running writing transaction holds back delivery of everything that started
+ * after it (latency, never loss). Delivery order is transaction-id order; appendToStream keeps
+ * that equal to commit and version order for each stream (see ConcurrencyConflict).
+ *
+ * LISTEN/NOTIFY, if used, only wakes a relay early; this query decides what it may read.
+ */
+import {
+  type ConnectionPool,
+  type Queryable,
+  type Row,
+  asBigInt,
+  asBytes,
+  asDate,
+  asJson,
+  asNullableDate,
+  asNullableString,
+  asString,
+  firstRow,
+  inTransaction,
+  rowsOf,
+} from './db.js';
+import type { OutboxHeaders } from './outbox.js';
+
+/** Where a reader has read up to: the (txid, position) of its last row. */
+export interface OutboxCursor {
+  readonly txid: bigint;
+  readonly position: bigint;
+}
+
+export const OUTBOX_START: OutboxCursor = Object.freeze({ txid: 0n, position: 0n });
+
+export interface OutboxRecord {
+  readonly position: bigint;
+  readonly txid: bigint;
+  readonly id: string;
+  readonly aggregateType: string;
+  /** The Kafka key. */
+  readonly aggregateId: string;
+  readonly type: string;
+  readonly topic: string;
+  readonly payload: Uint8Array | null;
+  readonly headers: OutboxHeaders;
+  readonly contentType: string | null;
+  readonly createdAt: Date;
+  readonly publishedAt: Date | null;
+}
+
+export interface OutboxBatch {
+  readonly records: readonly OutboxRecord[];
+  /** The cursor after this batch (unchanged if it is empty). */
+  readonly cursor: OutboxCursor;
+}
+
+function toHeaders(v: unknown): OutboxHeaders {
+  const json = asJson(v, 'headers');
+  const headers: Record<string, string> = {};
+  if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
+    for (const [k, value] of Object.entries(json)) {
+      if (typeof value === 'string') headers[k] = value;
+    }
+  }
+  return headers;
+}
+
+function toRecord(r: Row): OutboxRecord {
+  return {
+    position: asBigInt(r.position, 'position'),
+    txid: asBigInt(r.txid, 'txid'),
+    id: asString(r.id, 'id'),
+    aggregateType: asString(r.aggregatetype, 'aggregatetype'),
+    aggregateId: asString(r.aggregateid, 'aggregateid'),
+    type: asString(r.type, 'type'),
+    topic: asString(r.topic, 'topic'),
+    payload: r.payload === null ? null : asBytes(r.payload, 'payload'),
+    headers: toHeaders(r.headers),
+    contentType: asNullableString(r.content_type, 'content_type'),
+    createdAt: asDate(r.created_at, 'created_at'),
+    publishedAt: asNullableDate(r.published_at, 'published_at'),
+  };
+}
+
+/**
+ * The next rows after `after` that no running transaction can precede, in (txid, position)
+ * order, at most `limit`. Served by the (txid, position) index.
+ */
+export async function readOutbox(db: Queryable, after: OutboxCursor, limit: number): Promise<OutboxBatch> {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`eventsmith: limit must be a positive integer, got ${limit}`);
+  const result = await db.query(
+    `SELECT position::text AS position, txid::text AS txid, id::text AS id, aggregatetype, aggregateid, type, topic,
+            payload, headers, content_type, created_at, published_at
+       FROM eventsmith_outbox o
+      WHERE (o.txid, o.position) > ($1::xid8, $2::bigint)
+        AND o.txid < pg_snapshot_xmin(pg_current_snapshot())
+      ORDER BY o.txid, o.position -- qualified: the bare names would sort the ::text outputs
+      LIMIT $3`,
+    [after.txid.toString(), after.position.toString(), limit],
+  );
+  const records = rowsOf(result).map(toRecord);
+  const last = records[records.length - 1];
+  return { records, cursor: last === undefined ? after : { txid: last.txid, position: last.position } };
+}
+
+/** The persisted cursor of a relay (OUTBOX_START if it never ran). */
+export async function loadOutboxCursor(db: Queryable, relay: string): Promise<OutboxCursor> {
+  const row = firstRow(await db.query('SELECT txid::text AS txid, position::text AS position FROM eventsmith_outbox_cursors WHERE relay = $1', [relay]));
+  return row === undefined ? OUTBOX_START : { txid: asBigInt(row.txid, 'txid'), position: asBigInt(row.position, 'position') };
+}
+
+/** Persists a relay's cursor; never moves it backwards. */
+export async function saveOutboxCursor(db: Queryable, relay: string, cursor: OutboxCursor): Promise<void> {
+  await db.query(
+    `INSERT INTO eventsmith_outbox_cursors AS c (relay, txid, position) VALUES ($1, $2::xid8, $3::bigint)
+     ON CONFLICT (relay) DO UPDATE SET txid = excluded.txid, position = excluded.position, updated_at = now()
+      WHERE (c.txid, c.position) < (excluded.txid, excluded.position)`,
+    [relay, cursor.txid.toString(), cursor.position.toString()],
+  );
+}
+
+/** Sets published_at (for monitoring and cleanup; the cursor, not this, drives reading). */
+export async function markOutboxPublished(db: Queryable, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query('UPDATE eventsmith_outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL', [ids]);
+}
+
+export interface PollOutboxOptions {
+  /** Name of the relay: its cursor's key. Relays of one name take turns. */
+  readonly relay: string;
+  /** Rows per batch (default 100). */
+  readonly limit?: number;
+}
+
+/**
+ * One polling step of a relay: reads the next batch after the relay's persisted cursor, hands
+ * it to `publish`, and advances the cursor when `publish` resolves — at least once: a crash
+ * after publishing and before the commit publishes the batch again.
+ *
+ * The cursor row is locked for the step, so concurrent relays of one name never publish the
+ * same batch twice at once. Returns the number of records handed to `publish`.
+ */
+export async function pollOutbox(
+  pool: ConnectionPool,
+  options: PollOutboxOptions,
+  publish: (records: readonly OutboxRecord[]) => Promise<void>,
+): Promise<number> {
+  const limit = options.limit ?? 100;
+  return inTransaction(pool, async (tx) => {
+    await tx.query(
+      `INSERT INTO eventsmith_outbox_cursors (relay, txid, position) VALUES ($1, '0'::xid8, 0)
+       ON CONFLICT (relay) DO NOTHING`,
+      [options.relay],
+    );
+    const row = firstRow(
+      await tx.query('SELECT txid::text AS txid, position::text AS position FROM eventsmith_outbox_cursors WHERE relay = $1 FOR UPDATE', [options.relay]),
+    );
+    const cursor: OutboxCursor = row === undefined ? OUTBOX_START : { txid: asBigInt(row.txid, 'txid'), position: asBigInt(row.position, 'position') };
+    const batch = await readOutbox(tx, cursor, limit);
+    if (batch.records.length === 0) return 0;
+    await publish(batch.records);
+    await tx.query(
+      'UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, updated_at = now() WHERE relay = $1',
+      [options.relay, batch.cursor.txid.toString(), batch.cursor.position.toString()],
+    );
+    await markOutboxPublished(
+      tx,
+      batch.records.map((r) => r.id),
+    );
+    return batch.records.length;
+  });
+}

@@ -1,0 +1,22 @@
+// Custom upcasters of the `com.example.orders` domain: what its spec marks `upcast: custom`.
+//
+// This file is yours. `eventsmith generate` created it once and never overwrites it. The generated
+// ../upcasters.ts imports each function below and re-checks its type, so a missing or mistyped one
+// is a compile error, not a runtime surprise. A stub has no return statement: it does not compile
+// until you implement it.
+//
+// When the spec later marks another one `upcast: custom`, generate leaves this file as it is and
+// the compiler reports the missing export in ../upcasters.ts. Add it here, with the types imported
+// from ../types.js:
+//
+//   export function upcast<Event>V<n>ToV<n+1>(v<n>: <Event>V<n>): <Event>V<n+1> { … }
+//
+// Or move this file aside, run `eventsmith generate` to get fresh stubs for every custom one, and
+// copy your implementations back.
+
+import type { PaymentDeclinedV1, PaymentDeclinedV2 } from '../types.js';
+
+// TODO: implement; until this returns the version 2 data, the project does not compile.
+/** `com.example.orders.payment.declined` version 1 → 2 (`upcast: custom` in the spec). */
+export function upcastPaymentDeclinedV1ToV2(v1: PaymentDeclinedV1): PaymentDeclinedV2 {
+}
