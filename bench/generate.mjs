@@ -2,30 +2,19 @@
 // on the example and on synthetic specs of 10, 100 and 1,000 event versions. The baseline is
 // `node -e 0` measured in the same session, so figures are comparable across machines as
 // ratios. Usage: npm run bench [-- --runs 7]
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticSpec } from './synthetic.mjs';
+import { runsFromArgv, time as timeRuns } from './timing.mjs';
+
+const time = (args, cwd) => timeRuns(args, cwd, runs);
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'dist/generator/cli/bin.js');
-const runsArg = process.argv.indexOf('--runs');
-const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 7;
+const runs = runsFromArgv(process.argv);
 
-function time(args, cwd) {
-  const samples = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(0, 2000)}`);
-    samples.push(ms);
-  }
-  samples.sort((a, b) => a - b);
-  return { median: samples[Math.floor(samples.length / 2)], min: samples[0], max: samples[samples.length - 1] };
-}
 
 const work = mkdtempSync(path.join(tmpdir(), 'eventsmith-bench-'));
 try {

@@ -7,6 +7,7 @@
 // purpose: a logical type (string → uuid) or decimal precision changes generated code and
 // validation, so it is a change too.
 import type { Field, NamedType, TypeRef, Value } from '../core/model.js';
+import { formatType } from '../core/type-ref.js';
 
 export interface Change {
   readonly message: string;
@@ -18,24 +19,9 @@ export interface Change {
 
 /** A type as the DSL writes it, with inline enums spelled out so a change of their symbols shows. */
 export function describeType(t: TypeRef): string {
-  switch (t.kind) {
-    case 'primitive':
-    case 'logical':
-      return t.name;
-    case 'decimal':
-      return `decimal(${t.precision},${t.scale})`;
-    case 'array':
-      return `${describeType(t.items)}[]`;
-    case 'map':
-      return `map<${describeType(t.values)}>`;
-    case 'optional':
-      return `${describeType(t.type)}?`;
-    case 'named': {
-      const n = t.type;
-      if (n.kind !== 'enum' || !n.inline) return n.name;
-      return `enum [${n.symbols.join(', ')}]${n.default !== undefined ? ` (default ${n.default})` : ''}`;
-    }
-  }
+  return formatType(t, (n) =>
+    n.kind === 'enum' && n.inline ? `enum [${n.symbols.join(', ')}]${n.default !== undefined ? ` (default ${n.default})` : ''}` : n.name,
+  );
 }
 
 /** Exact, canonical text of a default value: bigints exact, mapping keys sorted. */

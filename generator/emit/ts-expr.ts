@@ -4,6 +4,7 @@
 // A field reference reads a source variable (`$.a.b` → `v1.a.b`) and is converted to the
 // target type by exactly the conversions the resolver accepts (resolve/expr.ts `assignable`).
 import type { Expr, RecordType, TypeRef, Value } from '../core/model.js';
+import { formatType, sameType } from '../core/type-ref.js';
 import { maxLineWidth, tsKey, tsString } from './ts-print.js';
 
 /** Where the printed expression starts: the indentation of its line and the column it starts at. */
@@ -54,21 +55,21 @@ export function tsConvert(text: string, from: TypeRef, to: TypeRef): string {
     const inner = tsConvert(text, from.type, to.type);
     return inner === text ? text : `${text} === null ? null : ${inner}`;
   }
-  if (from.kind === 'optional') throw new Error(`cannot convert ${describe(from)} to ${describe(to)}: it may be null`);
-  if (sameShape(from, to)) return text;
+  if (from.kind === 'optional') throw new Error(`cannot convert ${formatType(from)} to ${formatType(to)}: it may be null`);
+  if (sameType(from, to)) return text;
   if (from.kind === 'primitive' && to.kind === 'primitive') {
     if (from.name === 'int' && to.name === 'long') return `BigInt(${text})`;
     if ((from.name === 'int' || from.name === 'float') && to.name === 'double') return text;
   }
   if (from.kind === 'logical' && from.name === 'uuid' && to.kind === 'primitive' && to.name === 'string') return text;
   if (from.kind === 'decimal' && to.kind === 'decimal' && from.scale === to.scale && from.precision <= to.precision) return text;
-  throw new Error(`cannot convert ${describe(from)} to ${describe(to)}`);
+  throw new Error(`cannot convert ${formatType(from)} to ${formatType(to)}`);
 }
 
 /** A spec value (already normalised by the resolver for `type`) as a TypeScript expression of `type`. */
 export function tsLiteral(value: Value, type: TypeRef, layout: Layout = flat): string {
   if (value === null) {
-    if (type.kind !== 'optional') throw new Error(`null is not a value of ${describe(type)}`);
+    if (type.kind !== 'optional') throw new Error(`null is not a value of ${formatType(type)}`);
     return 'null';
   }
   switch (type.kind) {
@@ -123,25 +124,25 @@ export function tsLiteral(value: Value, type: TypeRef, layout: Layout = flat): s
       return printObject(named.fields.map((f) => ({ key: f.name, print: (l: Layout) => tsLiteral(obj[f.name] ?? null, f.type, l) })), layout);
     }
   }
-  throw new Error(`${String(value)} is not a value of ${describe(type)}`);
+  throw new Error(`${String(value)} is not a value of ${formatType(type)}`);
 }
 
 // ---- values -----------------------------------------------------------------------------
 
 function text(value: Value, type: TypeRef): string {
-  if (typeof value !== 'string') throw new Error(`${String(value)} is not a value of ${describe(type)}`);
+  if (typeof value !== 'string') throw new Error(`${String(value)} is not a value of ${formatType(type)}`);
   return value;
 }
 
 function tsNumber(value: Value, type: TypeRef): string {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${String(value)} is not a value of ${describe(type)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${String(value)} is not a value of ${formatType(type)}`);
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
 function tsBigint(value: Value, type: TypeRef): string {
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'number' && Number.isSafeInteger(value)) return `${value}n`;
-  throw new Error(`${String(value)} is not a value of ${describe(type)}`);
+  throw new Error(`${String(value)} is not a value of ${formatType(type)}`);
 }
 
 /** Bytes arrive as Avro JSON text: one character U+0000–U+00FF per byte. */
@@ -151,13 +152,13 @@ function tsBytes(latin1: string): string {
 }
 
 function objectValue(value: Value, type: TypeRef): { readonly [key: string]: Value } {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${String(value)} is not a value of ${describe(type)}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${String(value)} is not a value of ${formatType(type)}`);
   return value as { readonly [key: string]: Value };
 }
 
 function recordOf(target: TypeRef): RecordType {
   const t = target.kind === 'optional' ? target.type : target;
-  if (t.kind !== 'named' || t.type.kind !== 'record') throw new Error(`record construction aimed at ${describe(target)}`);
+  if (t.kind !== 'named' || t.type.kind !== 'record') throw new Error(`record construction aimed at ${formatType(target)}`);
   return t.type;
 }
 
@@ -167,42 +168,7 @@ function fieldType(record: RecordType, name: string): TypeRef {
   return f.type;
 }
 
-/** Same type for printing purposes: named types compare by identity. */
-function sameShape(a: TypeRef, b: TypeRef): boolean {
-  switch (a.kind) {
-    case 'primitive':
-    case 'logical':
-      return b.kind === a.kind && b.name === a.name;
-    case 'decimal':
-      return b.kind === 'decimal' && b.precision === a.precision && b.scale === a.scale;
-    case 'array':
-      return b.kind === 'array' && sameShape(a.items, b.items);
-    case 'map':
-      return b.kind === 'map' && sameShape(a.values, b.values);
-    case 'optional':
-      return b.kind === 'optional' && sameShape(a.type, b.type);
-    case 'named':
-      return b.kind === 'named' && b.type === a.type;
-  }
-}
 
-function describe(t: TypeRef): string {
-  switch (t.kind) {
-    case 'primitive':
-    case 'logical':
-      return t.name;
-    case 'decimal':
-      return `decimal(${t.precision},${t.scale})`;
-    case 'array':
-      return `${describe(t.items)}[]`;
-    case 'map':
-      return `map<${describe(t.values)}>`;
-    case 'optional':
-      return `${describe(t.type)}?`;
-    case 'named':
-      return t.type.name;
-  }
-}
 
 // ---- layout -----------------------------------------------------------------------------
 

@@ -6,6 +6,9 @@ import { didYouMean } from '../core/names.js';
 import { entriesOf, has, isMapping, type Mapping, type Path, type SpecContext } from './context.js';
 import { checkValue, type ValueEnv } from './defaults.js';
 import { formatType } from './type-expr.js';
+import { sameType } from '../core/type-ref.js';
+
+export { sameType };
 
 export interface ExprScope {
   readonly ctx: SpecContext;
@@ -16,23 +19,6 @@ export interface ExprScope {
   readonly sourceName: string;
 }
 
-export function sameType(a: TypeRef, b: TypeRef): boolean {
-  switch (a.kind) {
-    case 'primitive':
-    case 'logical':
-      return b.kind === a.kind && b.name === a.name;
-    case 'decimal':
-      return b.kind === 'decimal' && b.precision === a.precision && b.scale === a.scale;
-    case 'array':
-      return b.kind === 'array' && sameType(a.items, b.items);
-    case 'map':
-      return b.kind === 'map' && sameType(a.values, b.values);
-    case 'optional':
-      return b.kind === 'optional' && sameType(a.type, b.type);
-    case 'named':
-      return b.kind === 'named' && b.type === a.type;
-  }
-}
 
 /**
  * Whether every value of `from` is exactly a value of `to`: the same type; int → long or

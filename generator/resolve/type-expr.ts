@@ -132,21 +132,5 @@ class Parser {
   }
 }
 
-/** A TypeRef written back in the grammar, for messages: `map<OrderItem[]>?`. */
-export function formatType(t: TypeRef): string {
-  switch (t.kind) {
-    case 'primitive':
-    case 'logical':
-      return t.name;
-    case 'decimal':
-      return `decimal(${t.precision},${t.scale})`;
-    case 'array':
-      return `${formatType(t.items)}[]`;
-    case 'map':
-      return `map<${formatType(t.values)}>`;
-    case 'optional':
-      return `${formatType(t.type)}?`;
-    case 'named':
-      return t.type.name;
-  }
-}
+
+export { formatType } from '../core/type-ref.js';

@@ -71,8 +71,8 @@ function manifestText(files: readonly GeneratedFile[]): string {
   return `${JSON.stringify({ generator: 'eventsmith', files: generated }, null, 2)}\n`;
 }
 
+/** The directory exists already: plan() created and checked it. */
 async function writeAtomic(target: string, content: string): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
   const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await writeFile(tmp, content, { flag: 'wx' });
@@ -89,7 +89,11 @@ export interface WriteResult {
   readonly removed: readonly string[];
 }
 
-/** Validate every path first so that a bad one means nothing at all is written. */
+/**
+ * Validate every path first so that a bad one means nothing at all is written. Containment is
+ * checked per directory: a file that is itself a symlink is replaced by `rename`, never
+ * written through, so only directories can lead a write outside the folder.
+ */
 async function plan(outDir: string, files: readonly GeneratedFile[]): Promise<string> {
   const seen = new Set<string>();
   for (const f of files) {
@@ -100,24 +104,44 @@ async function plan(outDir: string, files: readonly GeneratedFile[]): Promise<st
   }
   await mkdir(outDir, { recursive: true });
   const rootReal = await realpath(outDir);
-  for (const f of files) await assertInside(rootReal, path.join(rootReal, f.path));
+  const dirs = [...new Set(files.map((f) => path.dirname(path.join(rootReal, f.path))))].sort();
+  for (const dir of dirs) await assertInside(rootReal, dir);
+  for (const dir of dirs) await mkdir(dir, { recursive: true });
+  // A directory may have been swapped for a symlink between the check and mkdir; check again.
+  for (const dir of dirs) await assertInside(rootReal, dir);
   return rootReal;
 }
+
+/** Run `fn` over `items` with at most `limit` in flight: file I/O waits on the disk, not the CPU. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const ioConcurrency = 16;
 
 export async function writeOutput(outDir: string, files: readonly GeneratedFile[]): Promise<WriteResult> {
   const root = await plan(outDir, files);
   const written: string[] = [];
   const unchanged: string[] = [];
-  for (const f of files) {
+  await forEachLimited(files, ioConcurrency, async (f) => {
     const target = path.join(root, f.path);
     const current = await readIfExists(target);
     if (current === f.content || (f.userOwned && current !== undefined)) {
       unchanged.push(f.path);
-      continue;
+      return;
     }
     await writeAtomic(target, f.content);
     written.push(f.path);
-  }
+  });
+  written.sort();
+  unchanged.sort();
   const produced = new Set(files.map((f) => f.path));
   const removed: string[] = [];
   for (const old of await readManifest(root)) {
@@ -168,14 +192,20 @@ async function listFiles(dir: string, prefix = ''): Promise<string[]> {
  */
 export async function checkOutput(outDir: string, files: readonly GeneratedFile[]): Promise<CheckProblem[]> {
   for (const f of files) checkRelativePath(f.path);
-  const problems: CheckProblem[] = [];
-  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    const current = await readIfExists(path.join(outDir, f.path));
-    if (current === undefined) problems.push({ kind: 'missing', path: f.path });
-    else if (!f.userOwned && current !== f.content) {
-      problems.push({ kind: 'stale', path: f.path, diff: createTwoFilesPatch(`a/${f.path}`, `b/${f.path}`, current, f.content, 'on disk', 'generated') });
-    }
-  }
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : 1));
+  const found: (CheckProblem | undefined)[] = new Array<CheckProblem | undefined>(sorted.length);
+  await forEachLimited(
+    sorted.map((f, i) => ({ f, i })),
+    ioConcurrency,
+    async ({ f, i }) => {
+      const current = await readIfExists(path.join(outDir, f.path));
+      if (current === undefined) found[i] = { kind: 'missing', path: f.path };
+      else if (!f.userOwned && current !== f.content) {
+        found[i] = { kind: 'stale', path: f.path, diff: createTwoFilesPatch(`a/${f.path}`, `b/${f.path}`, current, f.content, 'on disk', 'generated') };
+      }
+    },
+  );
+  const problems: CheckProblem[] = found.filter((p): p is CheckProblem => p !== undefined);
   const produced = new Set(files.map((f) => f.path));
   for (const rel of (await listFiles(outDir)).sort()) {
     if (rel !== manifestName && !produced.has(rel)) problems.push({ kind: 'extra', path: rel });

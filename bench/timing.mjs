@@ -1,0 +1,20 @@
+// Shared by the whole-process benchmarks: run a command `runs` times, report median/min/max ms.
+import { spawnSync } from 'node:child_process';
+
+export function runsFromArgv(argv, fallback = 7) {
+  const i = argv.indexOf('--runs');
+  return i > 0 ? Number(argv[i + 1]) : fallback;
+}
+
+export function time(args, cwd, runs) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${(r.stdout + r.stderr).slice(0, 2000)}`);
+    samples.push(ms);
+  }
+  samples.sort((a, b) => a - b);
+  return { median: samples[Math.floor(samples.length / 2)], min: samples[0], max: samples[samples.length - 1] };
+}
