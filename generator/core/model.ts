@@ -150,6 +150,8 @@ export interface Aggregate {
   readonly topic: string;
   readonly state: readonly Field[];
   readonly events: readonly DomainEvent[];
+  /** Snapshot the state every this many events (>= 1); absent: no snapshots, every load replays the stream. */
+  readonly snapshotEvery?: number;
   readonly doc?: string;
   readonly loc: SourceLocation;
 }
@@ -215,6 +217,16 @@ export interface AllowBreaking {
   readonly loc: SourceLocation;
 }
 
+/** Encoding of event data in the event store and the outbox: Avro binary or Avro's JSON encoding. */
+export type StorageEncoding = 'avro' | 'json';
+
+/** How the generated repositories store a domain's events (`storage:` in the spec). */
+export interface Storage {
+  readonly kind: 'storage';
+  /** Default `avro`. Every stored row records its content type, so a change later keeps old rows readable. */
+  readonly encoding: StorageEncoding;
+}
+
 /** One spec file after resolution. A project may have several; each has its own domain. */
 export interface Domain {
   readonly kind: 'domain';
@@ -223,6 +235,7 @@ export interface Domain {
   /** CloudEvents `source`. */
   readonly source: string;
   readonly compatibility: CompatibilityMode;
+  readonly storage: Storage;
   /** Types from `types:` in YAML order, then inline enums (`inline: true`) in the order their fields appear. */
   readonly types: readonly NamedType[];
   readonly aggregates: readonly Aggregate[];

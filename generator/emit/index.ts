@@ -2,6 +2,8 @@ import type { Emitter } from './context.js';
 import { emitAvro } from './avro.js';
 import { emitEnvelopes } from './envelopes.js';
 import { emitReducers } from './reducers.js';
+import { emitRepository } from './repository.js';
+import { emitSql } from './sql.js';
 import { emitTypes } from './types.js';
 import { emitUpcasters } from './upcasters.js';
 
@@ -12,4 +14,6 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'avro', emit: emitAvro },
   { kind: 'upcasters', emit: emitUpcasters },
   { kind: 'reducers', emit: emitReducers },
+  { kind: 'sql', emit: emitSql },
+  { kind: 'repository', emit: emitRepository },
 ];

@@ -33,6 +33,7 @@ export interface AggregateDraft {
   readonly topic: string;
   readonly state: readonly Field[];
   readonly events: readonly EventDraft[];
+  readonly snapshotEvery?: number;
 }
 
 const idTypes: Readonly<Record<string, TypeRef>> = {
@@ -78,7 +79,27 @@ export function declareAggregate(domain: string, name: string, spec: unknown, pa
     const event = declareEvent(domain, name, eventName, eventSpec, [...path, 'events', eventName], scope);
     if (event) events.push(event);
   }
-  return { name, spec, path, idType: idType ?? idTypes['uuid'] ?? { kind: 'logical', name: 'uuid' }, topic, state, events };
+  const snapshotEvery = resolveSnapshotEvery(get(spec, 'snapshotEvery'), [...path, 'snapshotEvery'], ctx);
+  return {
+    name,
+    spec,
+    path,
+    idType: idType ?? idTypes['uuid'] ?? { kind: 'logical', name: 'uuid' },
+    topic,
+    state,
+    events,
+    ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
+  };
+}
+
+/** Stream versions are PostgreSQL integers, so the interval is one too. */
+const maxSnapshotEvery = 2_147_483_647;
+
+function resolveSnapshotEvery(raw: unknown, path: Path, ctx: SpecContext): number | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 1 && raw <= maxSnapshotEvery) return raw;
+  ctx.error('ES2005', `snapshotEvery must be a whole number of events from 1 to ${maxSnapshotEvery}, got ${describeValue(raw)}`, path);
+  return undefined;
 }
 
 function declareEvent(domain: string, aggregate: string, name: string, spec: unknown, path: Path, scope: TypeScope): EventDraft | undefined {
@@ -127,6 +148,7 @@ export function buildAggregate(d: AggregateDraft, ctx: SpecContext, env: ValueEn
     topic: d.topic,
     state: d.state,
     events,
+    ...(d.snapshotEvery !== undefined ? { snapshotEvery: d.snapshotEvery } : {}),
     ...(doc !== undefined ? { doc } : {}),
     loc: ctx.loc(d.path),
   };

@@ -1,8 +1,16 @@
 // One spec file → one domain: its header, named types, aggregates and the output names they
 // claim. Sagas are resolved later, when the events of every domain are known.
 import type { Diagnostics } from '../core/diagnostics.js';
-import type { CompatibilityMode, EnumType, NamedType } from '../core/model.js';
+import type { CompatibilityMode, EnumType, NamedType, Storage, StorageEncoding } from '../core/model.js';
 import { eventUnionTypeName, namePatterns, stateTypeName } from '../core/names.js';
+import {
+  eventInputTypeName,
+  repositoryFactoryName,
+  repositoryRuntimeValues,
+  repositoryTypeName,
+  stateCodecName,
+  stateSchemaConstName,
+} from '../core/names-repository.js';
 import type { LoadedSpec } from '../load/index.js';
 import { declareAggregate, type AggregateDraft } from './aggregates.js';
 import { NameTable } from './collisions.js';
@@ -25,6 +33,7 @@ export interface DomainDraft {
   readonly name: string;
   readonly source: string;
   readonly compatibility: CompatibilityMode;
+  readonly storage: Storage;
   readonly doc?: string;
   readonly types: readonly NamedType[];
   readonly inlineEnums: readonly EnumType[];
@@ -51,6 +60,8 @@ export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: Fi
   if (!compatibility) {
     ctx.error('ES2005', `compatibility ${describeValue(rawCompat)} is not one of ${compatibilityModes.join(', ')}`, ['compatibility']);
   }
+
+  const storage = resolveStorage(get(data, 'storage'), ctx);
 
   const rawAggregates = get(data, 'aggregates');
   const named = new Map<string, NamedType>();
@@ -92,6 +103,7 @@ export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: Fi
     name,
     source,
     compatibility: compatibility ?? 'BACKWARD',
+    storage,
     ...(doc !== undefined ? { doc } : {}),
     types: declared.map((d) => d.type),
     inlineEnums: scope.inlineEnums,
@@ -99,12 +111,30 @@ export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: Fi
   };
 }
 
+const storageEncodings: readonly StorageEncoding[] = ['avro', 'json'];
+
+/** `storage: { encoding }`, default Avro binary. The schema has checked the shape already. */
+function resolveStorage(raw: unknown, ctx: SpecContext): Storage {
+  const rawEncoding = isMapping(raw) ? (get(raw, 'encoding') ?? 'avro') : 'avro';
+  const encoding = storageEncodings.find((e) => e === rawEncoding);
+  if (!encoding) ctx.error('ES2005', `storage encoding ${describeValue(rawEncoding)} is not one of ${storageEncodings.join(', ')}`, ['storage', 'encoding']);
+  return { kind: 'storage', encoding: encoding ?? 'avro' };
+}
+
 /** TypeScript and Avro names generated per domain must not clash with each other or with declared names. */
 function claimDerivedNames(aggregates: readonly AggregateDraft[], inlineEnums: readonly EnumType[], table: NameTable, ctx: SpecContext): void {
+  // Values of repository.ts: the runtime functions it imports must not be shadowed by a derived name.
+  const values = new NameTable(ctx.diags);
+  for (const name of repositoryRuntimeValues) values.add(name, `the runtime function ${name}`, false, ctx.loc([]));
   for (const a of aggregates) {
     const at = ctx.loc(a.path);
     table.add(stateTypeName(a.name), `the state type of aggregate ${a.name}`, false, at);
     table.add(eventUnionTypeName(a.name), `the event union of aggregate ${a.name}`, false, at);
+    table.add(repositoryTypeName(a.name), `the repository type of aggregate ${a.name}`, false, at);
+    table.add(eventInputTypeName(a.name), `the append input type of aggregate ${a.name}`, false, at);
+    values.add(repositoryFactoryName(a.name), `the repository factory of aggregate ${a.name}`, false, at);
+    values.add(stateSchemaConstName(a.name), `the state schema of aggregate ${a.name}`, false, at);
+    values.add(stateCodecName(a.name), `the state codec of aggregate ${a.name}`, false, at);
     for (const e of a.events) {
       table.add(e.name, `the latest-version type of event ${a.name}.${e.name}`, false, ctx.loc(e.path));
       for (const v of e.versions) {

@@ -42,6 +42,7 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
       name: draft.name,
       source: draft.source,
       compatibility: draft.compatibility,
+      storage: draft.storage,
       types: [...draft.types, ...draft.inlineEnums],
       aggregates: aggs,
       sagas,

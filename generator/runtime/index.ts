@@ -29,3 +29,6 @@ export {
 
 // PostgreSQL event store, snapshots, outbox, migrations (generator/runtime/postgres/).
 export * from './postgres/index.js';
+
+// Kafka: CloudEvents binding, shared producer, outbox relay, consumer runner (generator/runtime/kafka/).
+export * from './kafka/index.js';

@@ -7,7 +7,9 @@
 
 export const dslKeys = {
   /** The top level of a spec file. */
-  spec: ['domain', 'source', 'compatibility', 'types', 'aggregates', 'sagas', 'doc', 'allowBreaking'],
+  spec: ['domain', 'source', 'compatibility', 'storage', 'types', 'aggregates', 'sagas', 'doc', 'allowBreaking'],
+  /** `storage`: how the generated repositories store events. */
+  storage: ['encoding'],
   /** `types.<Name>` with `fields`. */
   recordType: ['fields', 'aliases', 'doc'],
   /** `types.<Name>` with `enum`. */
@@ -19,7 +21,7 @@ export const dslKeys = {
   /** A field written as `{ enum: [...] }`. */
   inlineEnumField: ['enum', 'default', 'doc'],
   /** `aggregates.<Name>`. */
-  aggregate: ['id', 'topic', 'state', 'events', 'doc'],
+  aggregate: ['id', 'topic', 'state', 'snapshotEvery', 'events', 'doc'],
   /** `aggregates.<A>.events.<Name>`. */
   event: ['versions', 'apply', 'doc'],
   /** `aggregates.<A>.events.<E>.versions[n]`. */

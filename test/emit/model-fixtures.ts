@@ -108,6 +108,7 @@ export function domain(name: string, types: Domain['types'], aggregates: readonl
     name,
     source: extra.source ?? 'urn:example:service',
     compatibility: 'BACKWARD',
+    storage: { kind: 'storage', encoding: 'avro' },
     types,
     aggregates,
     sagas: [],

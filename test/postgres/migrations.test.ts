@@ -25,6 +25,7 @@ describe('migration list', () => {
       [1, 'event store', '1f39ac6bedb822aa16b6731a455f16751b3e6f2410244f0391d9be760a8a80d0'],
       [2, 'outbox', 'c79d7747adf131a4732266b2dbf657bc8b32ecd277f28e379c98f4c651fe0602'],
       [3, 'consumers and sagas', 'a0d781885c989cd03b6f0816072e6d2f9040668f2816296bb9bb5127ce2f5478'],
+      [4, 'outbox notify', '6ad840116c93adbdead1265863a7e29492e374e4475c1683609b667e4e1fd2e9'],
     ]);
   });
 
@@ -74,7 +75,7 @@ describe('migrate', () => {
   it('emits .sql files that psql applies (twice), which migrate() then recognises', async () => {
     const { pool, schema } = await db.isolated();
     const files = migrationFiles();
-    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql']);
+    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql', '0004_outbox_notify.sql']);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-sql-'));
     try {
       for (const f of files) writeFileSync(path.join(dir, f.fileName), f.content);

@@ -146,6 +146,27 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
       ['ES3023', 10, 7, 'state field `kind` of Order needs a default'],
     ],
   }],
+  // ---- the event store: storage and snapshots (the schema refuses these first; the resolver checks again)
+  ['snapshotEvery below 1, not an integer, too large', {
+    yaml: `aggregates:\n  A:\n    snapshotEvery: 0\n    events: { Done: { versions: [ { fields: {} } ] } }\n  B:\n    snapshotEvery: 2.5\n    events: { Went: { versions: [ { fields: {} } ] } }\n  C:\n    snapshotEvery: 2147483648\n    events: { Came: { versions: [ { fields: {} } ] } }\n`,
+    want: [
+      ['ES2005', 5, 20, 'snapshotEvery must be a whole number of events from 1 to 2147483647, got 0'],
+      ['ES2005', 8, 20, 'got 2.5'],
+      ['ES2005', 11, 20, 'got 2147483648'],
+    ],
+  }],
+  ['storage encoding', { yaml: `storage: { encoding: protobuf }\n${agg}`, want: [['ES2005', 3, 22, 'storage encoding "protobuf" is not one of avro, json']] }],
+  ['an event named like a repository type', {
+    yaml: `aggregates:\n  Order:\n    events:\n      OrderRepository: { versions: [ { fields: {} } ] }\n      OrderEventInput: { versions: [ { fields: {} } ] }\n`,
+    want: [
+      ['ES3021', 6, 7, '`OrderRepository` is both the repository type of aggregate Order and the latest-version type of event Order.OrderRepository'],
+      ['ES3021', 7, 7, '`OrderEventInput` is both the append input type of aggregate Order and the latest-version type of event Order.OrderEventInput'],
+    ],
+  }],
+  ['an aggregate whose repository factory would shadow a runtime function', {
+    yaml: `aggregates:\n  Create:\n    events: { Created: { versions: [ { fields: {} } ] } }\n`,
+    want: [['ES3021', 4, 3, '`createRepository` is both the runtime function createRepository and the repository factory of aggregate Create']],
+  }],
   ['a wrong state default is reported once, as ES3003', {
     yaml: `aggregates:\n  Order:\n    state:\n      total: { type: int, default: x }\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`,
     want: [['ES3003', 6, 36, 'default does not fit field `total`']],

@@ -48,6 +48,17 @@ describe('the DESIGN.md example', () => {
 describe('resolution details', () => {
   const spec = (body: string) => ({ 't.yaml': header + body });
 
+  test('storage defaults to Avro binary; snapshotEvery is absent unless given', () => {
+    const plain = run(spec('aggregates:\n  Order:\n    events: { Placed: { versions: [ { fields: {} } ] } }\n'));
+    expect(plain.diags.items).toEqual([]);
+    expect(plain.model?.domains[0]?.storage).toEqual({ kind: 'storage', encoding: 'avro' });
+    expect(order(plain.model)).not.toHaveProperty('snapshotEvery');
+    const set = run(spec('storage: { encoding: json }\naggregates:\n  Order:\n    snapshotEvery: 25\n    events: { Placed: { versions: [ { fields: {} } ] } }\n'));
+    expect(set.diags.items).toEqual([]);
+    expect(set.model?.domains[0]?.storage).toEqual({ kind: 'storage', encoding: 'json' });
+    expect(order(set.model).snapshotEvery).toBe(25);
+  });
+
   test('defaults are normalised to the TypeScript mapping', () => {
     const { model, diags } = run(
       spec(`aggregates:

@@ -149,6 +149,7 @@ function walkSpec(spec: Json): Usage {
   };
 
   note('spec', spec);
+  if (isObject(spec.storage)) note('storage', spec.storage);
   for (const [, t] of entries(spec.types)) {
     const kind = 'fields' in t ? 'recordType' : 'enum' in t ? 'enumType' : 'fixedType';
     usage.forms.add(`namedType:${kind}`);

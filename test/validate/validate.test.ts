@@ -74,11 +74,11 @@ describe('validateSpec', () => {
 
   describe('unknown keys: ES2002 at the key', () => {
     const cases: [string, string, string][] = [
-      ['root', edit('source: urn:acme:shop\n', 'source: urn:acme:shop\nbogus: 1\n'), "unknown key 'bogus' at the top level of the spec; expected one of: domain, source, compatibility, types, aggregates, sagas, doc, allowBreaking"],
+      ['root', edit('source: urn:acme:shop\n', 'source: urn:acme:shop\nbogus: 1\n'), "unknown key 'bogus' at the top level of the spec; expected one of: domain, source, compatibility, storage, types, aggregates, sagas, doc, allowBreaking"],
       ['record type', edit('  Money:\n', '  Money:\n    bogus: 1\n'), "unknown key 'bogus' in types.Money; expected one of: fields, aliases, doc"],
       ['enum type', edit('    enum: [EUR, USD]\n', '    enum: [EUR, USD]\n    bogus: 1\n'), "unknown key 'bogus' in types.Currency; expected one of: enum, default, aliases, doc"],
       ['fixed type', edit('    fixed: 32\n', '    fixed: 32\n    bogus: 1\n'), "unknown key 'bogus' in types.Sha256; expected one of: fixed, aliases, doc"],
-      ['aggregate', edit('  Order:\n', '  Order:\n    bogus: 1\n'), "unknown key 'bogus' in aggregates.Order; expected one of: id, topic, state, events, doc"],
+      ['aggregate', edit('  Order:\n', '  Order:\n    bogus: 1\n'), "unknown key 'bogus' in aggregates.Order; expected one of: id, topic, state, snapshotEvery, events, doc"],
       ['event', edit('      OrderPlaced:\n', '      OrderPlaced:\n        bogus: 1\n'), "unknown key 'bogus' in aggregates.Order.events.OrderPlaced; expected one of: versions, apply, doc"],
       ['version', edit('          - fields:\n', '          - bogus: 1\n            fields:\n'), "unknown key 'bogus' in aggregates.Order.events.OrderPlaced.versions[0]; expected one of: fields, upcast, doc, allowBreaking"],
       ['typed field', edit('doc: Latest total. }', 'doc: Latest total., bogus: 1 }'), "unknown key 'bogus' in aggregates.Order.state.total; expected one of: type, default, aliases, doc"],

@@ -51,3 +51,18 @@ export {
   type PollOutboxOptions,
 } from './outbox-reader.js';
 export { markProcessed } from './idempotency.js';
+export {
+  createRepository,
+  type AggregateId,
+  type AppendedEvents,
+  type EventCodecTable,
+  type EventInput,
+  type Repository,
+  type RepositoryAppendOptions,
+  type RepositoryDefinition,
+  type RepositoryLoadOptions,
+  type RepositoryOptions,
+  type StorageEncoding,
+  type StoredEventOf,
+  type TypedEvent,
+} from './repository.js';

@@ -142,11 +142,28 @@ CREATE TABLE IF NOT EXISTS eventsmith_saga_state (
 CREATE INDEX IF NOT EXISTS eventsmith_saga_state_timeout_idx
   ON eventsmith_saga_state (timeout_at) WHERE timeout_at IS NOT NULL;`;
 
+const OUTBOX_NOTIFY_SQL = `-- Wakes polling relays (LISTEN eventsmith_outbox) when outbox rows commit. Only a
+-- wake-up: the gap-free reader alone decides what may be read, and relays also poll
+-- on a timer. One notification per statement; PostgreSQL folds identical ones of a
+-- transaction into one and delivers them at commit. The payload names the schema,
+-- so relays of other schemas on the same database can ignore it.
+CREATE OR REPLACE FUNCTION eventsmith_outbox_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('eventsmith_outbox', TG_TABLE_SCHEMA);
+  RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS eventsmith_outbox_notify ON eventsmith_outbox;
+CREATE TRIGGER eventsmith_outbox_notify AFTER INSERT ON eventsmith_outbox
+  FOR EACH STATEMENT EXECUTE FUNCTION eventsmith_outbox_notify();`;
+
 /** Every migration of this runtime, oldest first. Never edit a released entry. */
 export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 1, name: 'event store', sql: EVENT_STORE_SQL }),
   Object.freeze({ version: 2, name: 'outbox', sql: OUTBOX_SQL }),
   Object.freeze({ version: 3, name: 'consumers and sagas', sql: CONSUMERS_AND_SAGAS_SQL }),
+  Object.freeze({ version: 4, name: 'outbox notify', sql: OUTBOX_NOTIFY_SQL }),
 ]);
 
 export function migrationChecksum(migration: Migration): string {

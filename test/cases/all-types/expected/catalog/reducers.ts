@@ -12,6 +12,10 @@ import type { EverythingHappened, ItemEvent, ItemState } from './types.js';
 export const initialItemState: ItemState = {
   name: '',
   tags: {},
+  level: 'low',
+  digest: null,
+  tree: null,
+  seen: 9007199254740993n,
 };
 
 /** `com.acme.catalog.item.everythinghappened`, as the spec's `apply` rules say. */

@@ -38,6 +38,16 @@ export interface ItemState {
   readonly name: string;
   /** @defaultValue `{}` */
   readonly tags: Record<string, string>;
+  /** @defaultValue `'low'` */
+  readonly level: Level;
+  readonly digest: Sha256 | null;
+  readonly tree: Tree | null;
+  /**
+   * 64-bit signed integer.
+   *
+   * @defaultValue `9007199254740993n`
+   */
+  readonly seen: bigint;
 }
 
 /** Data of `com.acme.catalog.item.everythinghappened`, version 1. */

@@ -1,0 +1,304 @@
+/**
+ * CloudEvents Kafka protocol binding (cloudevents/spec, bindings/kafka-protocol-binding.md).
+ *
+ * Binary mode: every attribute and extension but `datacontenttype` in a `ce_<name>` header
+ * (UTF-8 text), `datacontenttype` in `content-type`, the data bytes as the value. Structured
+ * mode: `content-type: application/cloudevents+json; charset=UTF-8` and the JSON event format
+ * as the value (`data` for JSON data, `data_base64` otherwise). Either way the Kafka key is
+ * `partitionkey` (the aggregate id), which the event also keeps as an attribute (spec 3.1).
+ *
+ * The data stays bytes here, in the encoding `datacontenttype` names (JSON data as its UTF-8
+ * text): codecs and upcasters are the caller's business. Decoding is strict: what it returns
+ * passed validateEnvelope; anything else is a list of reasons, never an exception.
+ */
+import type { IHeaders } from 'kafkajs';
+import { type CloudEvent, type ValidationResult, envelopeAttributes, isAttributeName, validateEnvelope } from '../cloudevents.js';
+import { JsonNumber, JsonSyntaxError, parseJson, quoteJson, stringifyJson, type JsonValue } from '../json-text.js';
+
+export type ContentMode = 'binary' | 'structured';
+
+/** A CloudEvent whose data is still encoded, as `datacontenttype` says. */
+export type EncodedCloudEvent = CloudEvent<string, Uint8Array>;
+
+/** The attributes of an event (its `data` is not read: the encoded bytes travel beside it). */
+export type CloudEventAttributes = Omit<CloudEvent, 'data'>;
+
+/** A Kafka message as KafkaJS sends it (a `Message` of kafkajs). */
+export interface OutgoingRecord {
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Record<string, string>;
+}
+
+/** A Kafka message as KafkaJS delivers it (the parts of a `KafkaMessage` the binding reads). */
+export interface IncomingRecord {
+  readonly key: Buffer | string | null | undefined;
+  readonly value: Buffer | string | null;
+  readonly headers?: IHeaders;
+}
+
+export type DecodedRecord =
+  | { readonly ok: true; readonly mode: ContentMode; readonly event: EncodedCloudEvent }
+  /** A binary-mode message without a value: a compaction tombstone, not an event. */
+  | { readonly ok: false; readonly tombstone: true; readonly errors: readonly string[] }
+  | { readonly ok: false; readonly tombstone: false; readonly errors: readonly string[] };
+
+export const CONTENT_TYPE_HEADER = 'content-type';
+export const STRUCTURED_CONTENT_TYPE = 'application/cloudevents+json; charset=UTF-8';
+const HEADER_PREFIX = 'ce_';
+
+// ---- encoding ------------------------------------------------------------------------------
+
+/** Attribute values in the binding's text form; rejects what the CloudEvents type system has no place for. */
+function attributeText(name: string, value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  throw new TypeError(`eventsmith: CloudEvents attribute ${name} must be a string, an integer or a boolean`);
+}
+
+/**
+ * Every attribute of `event` except `data`, known ones first in envelopeAttributes order, then
+ * extensions in property order; absent optional attributes are skipped. Trusts `event` to be
+ * valid (made by makeEnvelope or checked by validateEnvelope): encoding is on the hot path.
+ */
+export function attributesOf(event: CloudEventAttributes): Array<[name: string, text: string]> {
+  const record = event as unknown as Readonly<Record<string, unknown>>;
+  const out: Array<[string, string]> = [];
+  for (const name of envelopeAttributes) {
+    const v = record[name];
+    if (v !== undefined && v !== null) out.push([name, attributeText(name, v)]);
+  }
+  for (const name of Object.keys(record)) {
+    if (name === 'data' || name === 'data_base64' || (envelopeAttributes as readonly string[]).includes(name)) continue;
+    const v = record[name];
+    if (v === undefined || v === null) continue;
+    if (!isAttributeName(name)) throw new TypeError(`eventsmith: ${JSON.stringify(name)} is not a CloudEvents attribute name`);
+    out.push([name, attributeText(name, v)]);
+  }
+  return out;
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Binary content mode: `ce_*` headers, `content-type`, the data as the value, key = partitionkey. */
+export function encodeBinary(event: CloudEventAttributes, data: Uint8Array): OutgoingRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, text] of attributesOf(event)) {
+    if (name === 'datacontenttype') headers[CONTENT_TYPE_HEADER] = text;
+    else headers[HEADER_PREFIX + name] = text;
+  }
+  return { key: event.partitionkey, value: asBuffer(data), headers };
+}
+
+/**
+ * Structured content mode, JSON event format. JSON data is embedded as the text it is (so
+ * longs past 2^53 keep every digit) after checking that it is JSON; other data as data_base64.
+ */
+export function encodeStructured(event: CloudEventAttributes, data: Uint8Array): OutgoingRecord {
+  const parts: string[] = [];
+  for (const [name, text] of attributesOf(event)) {
+    // The JSON format keeps the integer type of our own integer extension.
+    parts.push(`${quoteJson(name)}:${name === 'dataversion' ? String(event.dataversion) : quoteJson(text)}`);
+  }
+  if (isJsonContentType(event.datacontenttype)) {
+    const text = utf8Decoder.decode(data);
+    try {
+      parseJson(text);
+    } catch (err) {
+      if (err instanceof JsonSyntaxError) throw new TypeError(`eventsmith: ${event.type} data is declared as JSON but is not: ${err.message}`);
+      throw err;
+    }
+    parts.push(`"data":${text}`);
+  } else {
+    parts.push(`"data_base64":"${asBuffer(data).toString('base64')}"`);
+  }
+  return {
+    key: event.partitionkey,
+    value: Buffer.from(`{${parts.join(',')}}`, 'utf8'),
+    headers: { [CONTENT_TYPE_HEADER]: STRUCTURED_CONTENT_TYPE },
+  };
+}
+
+export function encodeCloudEvent(event: CloudEventAttributes, data: Uint8Array, mode: ContentMode = 'binary'): OutgoingRecord {
+  return mode === 'binary' ? encodeBinary(event, data) : encodeStructured(event, data);
+}
+
+// ---- Confluent wire format -----------------------------------------------------------------
+
+/** Confluent Schema Registry framing: magic byte 0, the schema id (4 bytes, big-endian), the Avro bytes. */
+export function frameConfluent(schemaId: number, payload: Uint8Array): Buffer {
+  if (!Number.isInteger(schemaId) || schemaId < 0 || schemaId > 0x7fffffff) throw new RangeError(`eventsmith: invalid schema id ${schemaId}`);
+  const out = Buffer.allocUnsafe(5 + payload.byteLength);
+  out[0] = 0;
+  out.writeInt32BE(schemaId, 1);
+  out.set(payload, 5);
+  return out;
+}
+
+/** The schema id and Avro bytes of a Confluent-framed value, or undefined if it is not framed. */
+export function unframeConfluent(value: Uint8Array): { readonly schemaId: number; readonly payload: Uint8Array } | undefined {
+  if (value.byteLength < 5 || value[0] !== 0) return undefined;
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  return { schemaId: view.getInt32(1, false), payload: value.subarray(5) };
+}
+
+// ---- decoding ------------------------------------------------------------------------------
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function isJsonContentType(contentType: string): boolean {
+  const base = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return base === 'application/json' || base.endsWith('+json');
+}
+
+function headerText(name: string, value: IHeaders[string], errors: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  const values = Array.isArray(value) ? value : [value];
+  const texts: string[] = [];
+  for (const v of values) {
+    if (typeof v === 'string') texts.push(v);
+    else {
+      try {
+        texts.push(utf8Decoder.decode(v));
+      } catch {
+        errors.push(`header ${name}: not UTF-8`);
+        return undefined;
+      }
+    }
+  }
+  if (texts.length === 0) return undefined;
+  if (texts.some((t) => t !== texts[0])) {
+    errors.push(`header ${name}: repeated with different values`);
+    return undefined;
+  }
+  return texts[0];
+}
+
+function bytesOf(value: Buffer | string): Uint8Array {
+  return typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+}
+
+/** The key as text (partitionkey), undefined if absent; errors if it is not UTF-8. */
+function keyText(key: IncomingRecord['key'], errors: string[]): string | undefined {
+  if (key === null || key === undefined) return undefined;
+  if (typeof key === 'string') return key;
+  try {
+    return utf8Decoder.decode(key);
+  } catch {
+    errors.push('key: not UTF-8');
+    return undefined;
+  }
+}
+
+/** Reconciles the Kafka key with `partitionkey`: a key alone supplies it; both must agree. */
+function reconcileKey(raw: Record<string, unknown>, key: string | undefined, errors: string[]): void {
+  const pk = raw.partitionkey;
+  if (pk === undefined && key !== undefined) raw.partitionkey = key;
+  else if (key !== undefined && typeof pk === 'string' && pk !== key) errors.push(`key: '${key}' differs from partitionkey '${pk}'`);
+}
+
+function finish(raw: Record<string, unknown>, data: Uint8Array, errors: string[], mode: ContentMode): DecodedRecord {
+  const checked: ValidationResult<CloudEvent> = validateEnvelope({ ...raw, data });
+  if (!checked.ok) return { ok: false, tombstone: false, errors: [...errors, ...checked.errors] };
+  if (errors.length > 0) return { ok: false, tombstone: false, errors };
+  return { ok: true, mode, event: { ...checked.value, data } };
+}
+
+function decodeBinary(
+  record: IncomingRecord,
+  headers: Map<string, string>,
+  contentType: string | undefined,
+  key: string | undefined,
+  errors: string[],
+): DecodedRecord {
+  if (record.value === null) return { ok: false, tombstone: true, errors: ['binary-mode message without a value (tombstone)'] };
+  const raw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const [name, text] of headers) {
+    if (!name.startsWith(HEADER_PREFIX)) continue;
+    const attribute = name.slice(HEADER_PREFIX.length);
+    if (attribute === 'data' || attribute === 'data_base64') errors.push(`header ${name}: data travels in the value`);
+    else raw[attribute] = text;
+  }
+  if (contentType !== undefined) {
+    // The official SDK sends datacontenttype both ways; they must agree.
+    if (raw.datacontenttype !== undefined && raw.datacontenttype !== contentType) {
+      errors.push(`header ce_datacontenttype '${String(raw.datacontenttype)}' differs from content-type '${contentType}'`);
+    }
+    raw.datacontenttype = contentType;
+  }
+  reconcileKey(raw, key, errors);
+  return finish({ ...raw }, bytesOf(record.value), errors, 'binary');
+}
+
+function attributeValue(name: string, v: JsonValue, errors: string[]): string | number | boolean | undefined {
+  if (v === null) return undefined;
+  if (typeof v === 'string' || typeof v === 'boolean') return v;
+  if (v instanceof JsonNumber && v.isInteger && Number.isSafeInteger(Number(v.text))) return Number(v.text);
+  errors.push(`${name}: an attribute must be a string, a boolean or an integer`);
+  return undefined;
+}
+
+function decodeStructured(record: IncomingRecord, contentType: string, key: string | undefined, errors: string[]): DecodedRecord {
+  const base = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  if (base !== 'application/cloudevents+json') {
+    return { ok: false, tombstone: false, errors: [`content-type '${contentType}': only the JSON event format is supported in structured mode`] };
+  }
+  if (record.value === null) return { ok: false, tombstone: false, errors: ['structured-mode message without a value'] };
+  let doc: JsonValue;
+  try {
+    doc = parseJson(typeof record.value === 'string' ? record.value : utf8Decoder.decode(record.value));
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { ok: false, tombstone: false, errors: [`value: not a JSON event: ${why}`] };
+  }
+  if (!(doc instanceof Map)) return { ok: false, tombstone: false, errors: ['value: a JSON event must be an object'] };
+  const raw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  let data: Uint8Array | undefined;
+  for (const [name, v] of doc) {
+    if (name === 'data') {
+      if (v !== null) data = Buffer.from(stringifyJson(v), 'utf8');
+    } else if (name === 'data_base64') {
+      if (typeof v !== 'string' || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(v)) errors.push('data_base64: not base64');
+      else if (data !== undefined) errors.push('data and data_base64 are both present');
+      else data = Buffer.from(v, 'base64');
+    } else {
+      const value = attributeValue(name, v, errors);
+      if (value !== undefined) raw[name] = value;
+    }
+  }
+  if (doc.has('data') && doc.has('data_base64')) errors.push('data and data_base64 are both present');
+  if (data !== undefined && doc.has('data') && typeof raw.datacontenttype === 'string' && !isJsonContentType(raw.datacontenttype)) {
+    errors.push(`data: ${raw.datacontenttype} data must travel as data_base64`);
+  }
+  reconcileKey(raw, key, errors);
+  if (data === undefined) return { ok: false, tombstone: false, errors: [...errors, 'data: required'] };
+  return finish({ ...raw }, data, errors, 'structured');
+}
+
+/**
+ * Reads a Kafka message as a CloudEvent in either content mode (chosen by `content-type`, as
+ * the spec says). The result passed validateEnvelope; `data` is the encoded bytes.
+ */
+export function decodeCloudEvent(record: IncomingRecord): DecodedRecord {
+  const errors: string[] = [];
+  // Header names are case-sensitive in Kafka: `ce_ID` is not `ce_id` (and ID is no attribute
+  // name). Only content-type is matched case-insensitively, as the spec says of its value.
+  const headers = new Map<string, string>();
+  let contentType: string | undefined;
+  for (const [name, value] of Object.entries(record.headers ?? {})) {
+    const text = headerText(name, value, errors);
+    if (text === undefined) continue;
+    if (name.toLowerCase() === CONTENT_TYPE_HEADER) {
+      if (contentType !== undefined && contentType !== text) errors.push(`header ${name}: repeated with different values`);
+      contentType = text;
+    } else headers.set(name, text);
+  }
+  const key = keyText(record.key, errors);
+  if (contentType !== undefined && contentType.toLowerCase().startsWith('application/cloudevents')) {
+    return decodeStructured(record, contentType, key, errors);
+  }
+  return decodeBinary(record, headers, contentType, key, errors);
+}

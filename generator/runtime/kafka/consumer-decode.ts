@@ -1,0 +1,137 @@
+/**
+ * From a Kafka message to the latest version of a typed event, for consumers: the binding
+ * (decodeCloudEvent), the writer's version and its codec (named by ce_dataversion and
+ * ce_dataschema, looked up in tables the generated code supplies), the data decoded with the
+ * writer's schema, then upcast to the latest version. Every failure is an outcome, not an
+ * exception, so that the consumer can dead-letter the message at once and carry on.
+ */
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+import { type CloudEvent, dataschemaFor } from '../cloudevents.js';
+import { decodeCloudEvent, unframeConfluent } from './binding.js';
+import type { OutgoingMessage } from './producer.js';
+
+/** CloudEvents type → the TypeScript type of the latest version of that event's data (generated). */
+export type EventMap = { readonly [type: string]: unknown };
+
+/** Reads one version of one event's data (a generated AvroCodec fits). */
+export interface DataCodec {
+  fromBinary(bytes: Uint8Array): unknown;
+  fromJson(text: string): unknown;
+}
+
+/** What generated code tells a consumer about the events it may receive. */
+export interface EventDecoding {
+  /** The codec of `version` of `type`; undefined for an event or version this code does not know. */
+  codec(type: string, version: number): DataCodec | undefined;
+  /** Data of `version` (as the codec returned it) upcast to the latest version of `type`. */
+  upcast(type: string, version: number, data: unknown): unknown;
+  /** The schema registry id of a version; when given, Confluent-framed values must carry it. */
+  schemaId?(type: string, version: number): number | undefined;
+}
+
+export type DeadLetterReason = 'undecodable' | 'unknown-event' | 'handler-failed';
+
+export type DecodeOutcome =
+  /** `event.data` is the latest version's data; `writerVersion` is the version it was written in. */
+  | { readonly kind: 'event'; readonly event: CloudEvent<string, unknown>; readonly writerVersion: number }
+  /** Not for this consumer: a tombstone, or an event it has no handler for. */
+  | { readonly kind: 'ignore'; readonly why: 'tombstone' | 'unhandled' }
+  | { readonly kind: 'dead'; readonly reason: DeadLetterReason; readonly error: string };
+
+export interface DecodeOptions {
+  /** Values carry the Confluent wire format (magic byte + schema id) before Avro data. Default 'plain'. */
+  readonly wireFormat?: 'plain' | 'confluent';
+  /** Whether this consumer handles `type` (decoding is skipped when it does not). */
+  readonly handles: (type: string) => boolean;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function why(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function decodeMessage(message: Pick<KafkaMessage, 'key' | 'value' | 'headers'>, decoding: EventDecoding, options: DecodeOptions): DecodeOutcome {
+  const decoded = decodeCloudEvent(message);
+  if (!decoded.ok) {
+    return decoded.tombstone ? { kind: 'ignore', why: 'tombstone' } : { kind: 'dead', reason: 'undecodable', error: decoded.errors.join('; ') };
+  }
+  const { event } = decoded;
+  const version = event.dataversion;
+  let codec: DataCodec | undefined;
+  try {
+    codec = decoding.codec(event.type, version);
+  } catch (err) {
+    return { kind: 'dead', reason: 'unknown-event', error: `${event.type} v${version}: ${why(err)}` };
+  }
+  if (codec === undefined) return { kind: 'dead', reason: 'unknown-event', error: `${event.type} version ${version} is not an event this consumer knows` };
+  const schema = dataschemaFor(event.type, version);
+  if (event.dataschema !== schema) {
+    return { kind: 'dead', reason: 'undecodable', error: `dataschema '${event.dataschema}' does not name version ${version} of ${event.type} ('${schema}')` };
+  }
+  if (!options.handles(event.type)) return { kind: 'ignore', why: 'unhandled' };
+  let bytes = event.data;
+  if (event.datacontenttype === 'application/avro' && options.wireFormat === 'confluent') {
+    const framed = unframeConfluent(bytes);
+    if (framed === undefined) return { kind: 'dead', reason: 'undecodable', error: 'value: not in the Confluent wire format (magic byte 0 + schema id)' };
+    const expected = decoding.schemaId?.(event.type, version);
+    if (expected !== undefined && framed.schemaId !== expected) {
+      return { kind: 'dead', reason: 'undecodable', error: `schema id ${framed.schemaId} is not ${event.type} v${version}'s (${expected})` };
+    }
+    bytes = framed.payload;
+  }
+  let data: unknown;
+  try {
+    data = event.datacontenttype === 'application/avro' ? codec.fromBinary(bytes) : codec.fromJson(utf8.decode(bytes));
+  } catch (err) {
+    return { kind: 'dead', reason: 'undecodable', error: `data of ${event.type} v${version}: ${why(err)}` };
+  }
+  try {
+    data = decoding.upcast(event.type, version, data);
+  } catch (err) {
+    return { kind: 'dead', reason: 'undecodable', error: `upcasting ${event.type} v${version}: ${why(err)}` };
+  }
+  return { kind: 'event', event: { ...event, data }, writerVersion: version };
+}
+
+/** Headers a dead-lettered message carries besides its own (which are kept, so it can be replayed). */
+export const DEAD_LETTER_HEADERS = {
+  reason: 'eventsmith.dlq.reason',
+  error: 'eventsmith.dlq.error',
+  attempts: 'eventsmith.dlq.attempts',
+  topic: 'eventsmith.dlq.topic',
+  partition: 'eventsmith.dlq.partition',
+  offset: 'eventsmith.dlq.offset',
+  group: 'eventsmith.dlq.group',
+  time: 'eventsmith.dlq.time',
+} as const;
+
+export interface DeadLetterInfo {
+  readonly deadLetterTopic: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly groupId: string;
+  readonly reason: DeadLetterReason;
+  readonly error: string;
+  /** Handler attempts made (0 when the message was never handed to a handler). */
+  readonly attempts: number;
+  readonly now?: Date;
+}
+
+/** The original message, unchanged (key, value, headers), plus headers saying why it is here. */
+export function deadLetterMessage(message: Pick<KafkaMessage, 'key' | 'value' | 'headers' | 'offset'>, info: DeadLetterInfo): OutgoingMessage {
+  const headers: IHeaders = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined && !name.startsWith('eventsmith.dlq.')) headers[name] = value;
+  }
+  const error = info.error.length > 4000 ? `${info.error.slice(0, 3999)}…` : info.error;
+  headers[DEAD_LETTER_HEADERS.reason] = info.reason;
+  headers[DEAD_LETTER_HEADERS.error] = error;
+  headers[DEAD_LETTER_HEADERS.attempts] = String(info.attempts);
+  headers[DEAD_LETTER_HEADERS.topic] = info.topic;
+  headers[DEAD_LETTER_HEADERS.partition] = String(info.partition);
+  headers[DEAD_LETTER_HEADERS.offset] = message.offset;
+  headers[DEAD_LETTER_HEADERS.group] = info.groupId;
+  headers[DEAD_LETTER_HEADERS.time] = (info.now ?? new Date()).toISOString();
+  return { topic: info.deadLetterTopic, key: message.key, value: message.value, headers };
+}

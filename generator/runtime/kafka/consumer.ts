@@ -1,0 +1,397 @@
+/**
+ * The consumer runner: a handler per event type, each event applied once in effect.
+ *
+ * Per partition batch (KafkaJS eachBatch, autoCommit off, offsets resolved by hand):
+ * 1. Every message is decoded (consumer-decode.ts); undecodable or unknown ones go to
+ *    `<topic>.dlq` at once, tombstones and events without a handler are passed over.
+ * 2. Up to `maxBatchSize` messages run in ONE PostgreSQL transaction: a single statement claims
+ *    all their ids in eventsmith_processed_events (INSERT … ON CONFLICT DO NOTHING RETURNING:
+ *    the ids it returns are new, the others were applied before), then each new event's handler
+ *    runs on that transaction, in offset order. The claim and the handlers' writes commit
+ *    together, so an event is applied exactly when its id is recorded.
+ * 3. Only after COMMIT are the offsets resolved and committed to Kafka. A crash in between
+ *    redelivers the messages; their ids are found claimed and they are skipped.
+ * A handler that throws rolls the transaction back; the events before it are applied again in
+ * a new transaction, then the failing one alone is retried with exponential backoff and jitter
+ * (heartbeating meanwhile); after `attempts` tries it goes to the dead-letter topic with headers
+ * saying why, and the partition carries on. Database failures outside handlers are retried
+ * without limit (they are not the message's fault). If KafkaJS gives the consumer up after a
+ * crash (consumer.events.CRASH with restart false), the runner starts a new one.
+ */
+import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { CloudEvent } from '../cloudevents.js';
+import type { ConnectionPool, PooledConnection, Queryable } from '../postgres/db.js';
+import { type ConsumerLag, consumerLag, ensureTopics } from './admin.js';
+import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
+import { type DeadLetterReason, type DecodeOutcome, type EventDecoding, type EventMap, deadLetterMessage, decodeMessage } from './consumer-decode.js';
+import { KafkaPublisher } from './producer.js';
+
+export interface HandlerContext {
+  /** The transaction this event is applied in: write through it. */
+  readonly tx: Queryable;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  /** 1 on the first try. */
+  readonly attempt: number;
+  /** The version the event was written in (its data has been upcast to the latest). */
+  readonly writerVersion: number;
+}
+
+export type EventHandler<T extends string, D> = (event: CloudEvent<T, D>, context: HandlerContext) => Promise<void> | void;
+
+/** One optional handler per event type of `M`, receiving that event's latest version. */
+export type EventHandlers<M extends EventMap> = { readonly [T in keyof M & string]?: EventHandler<T, M[T]> };
+
+type AnyHandler = (event: CloudEvent<string, unknown>, context: HandlerContext) => Promise<void> | void;
+
+export interface KafkaConsumerOptions<M extends EventMap> {
+  readonly kafka: Kafka;
+  readonly pool: ConnectionPool;
+  readonly groupId: string;
+  /** Topics to subscribe to; they must exist (see ensureTopics). */
+  readonly topics: readonly string[];
+  readonly handlers: EventHandlers<M>;
+  readonly decoding: EventDecoding;
+  readonly wireFormat?: 'plain' | 'confluent';
+  /** Tries of a failing handler before its message is dead-lettered (default 5). */
+  readonly attempts?: number;
+  /** Backoff between tries (default 200 ms doubling to 5 s, half of it random). */
+  readonly retry?: BackoffOptions;
+  /** Messages per transaction (default 500). */
+  readonly maxBatchSize?: number;
+  /** Partitions processed at once (default 4): a retrying partition does not hold the others up. */
+  readonly partitionsConsumedConcurrently?: number;
+  /** Read a new group's partitions from the start (default true). */
+  readonly fromBeginning?: boolean;
+  /** Dead-letter topic of a topic (default `<topic>.dlq`). */
+  readonly deadLetterTopic?: (topic: string) => string;
+  /** Create the dead-letter topics at start, with their source's partition count (default true). */
+  readonly createDeadLetterTopics?: boolean;
+  /** Sends dead letters (default: a publisher of this runner's own). */
+  readonly publisher?: KafkaPublisher;
+  /** Further KafkaJS consumer settings. */
+  readonly consumer?: Omit<ConsumerConfig, 'groupId'>;
+  /** Runs after a transaction committed, before its offsets are committed (observability, crash tests). */
+  readonly afterCommit?: (info: { readonly topic: string; readonly partition: number; readonly lastOffset: string; readonly applied: number }) => Promise<void> | void;
+  /** Failures worth a log line: handler errors, database errors, crashes. */
+  readonly onError?: (err: unknown, what: string) => void;
+}
+
+export interface ConsumerMetrics {
+  readonly received: number;
+  readonly applied: number;
+  /** Redelivered events found already applied. */
+  readonly duplicates: number;
+  /** Tombstones and events without a handler. */
+  readonly ignored: number;
+  readonly deadLettered: number;
+  readonly handlerFailures: number;
+  readonly databaseFailures: number;
+  readonly transactions: number;
+  /** consumer.events.CRASH seen, and consumers started anew after KafkaJS gave one up. */
+  readonly crashes: number;
+  readonly restarts: number;
+}
+
+interface Item {
+  readonly message: KafkaMessage;
+  readonly outcome: DecodeOutcome;
+  deadLettered: boolean;
+  /** The error of this item's first (failed) attempt, inside a larger transaction. */
+  firstFailure?: { readonly error: unknown };
+}
+
+type ChunkResult =
+  | { readonly ok: true; readonly applied: number }
+  | { readonly ok: false; readonly kind: 'handler'; readonly failedAt: number; readonly error: unknown }
+  | { readonly ok: false; readonly kind: 'database'; readonly error: unknown };
+
+const CLAIM_SQL = `INSERT INTO eventsmith_processed_events (consumer_group, event_id)
+SELECT $1, u.id FROM (SELECT DISTINCT id FROM unnest($2::text[]) AS t(id)) u ORDER BY u.id
+ON CONFLICT (consumer_group, event_id) DO NOTHING
+RETURNING event_id`;
+
+export class KafkaConsumerRunner<M extends EventMap> {
+  private readonly abort = new AbortController();
+  private readonly handlers: Readonly<Record<string, AnyHandler | undefined>>;
+  private readonly maxBatchSize: number;
+  private readonly attempts: number;
+  private readonly retry: BackoffOptions;
+  private consumer: Consumer | undefined;
+  private publisher: KafkaPublisher | undefined;
+  private admin: Admin | undefined;
+  private relaunching: Promise<void> | undefined;
+  private counts = { received: 0, applied: 0, duplicates: 0, ignored: 0, deadLettered: 0, handlerFailures: 0, databaseFailures: 0, transactions: 0, crashes: 0, restarts: 0 };
+
+  constructor(private readonly options: KafkaConsumerOptions<M>) {
+    // Each handler takes its own event type; the runner calls it only with events of that type.
+    this.handlers = options.handlers as unknown as Readonly<Record<string, AnyHandler | undefined>>;
+    this.maxBatchSize = options.maxBatchSize ?? 500;
+    this.attempts = Math.max(1, options.attempts ?? 5);
+    this.retry = { initialMs: 200, maxMs: 5_000, ...options.retry };
+  }
+
+  async start(): Promise<void> {
+    const { kafka, topics } = this.options;
+    if (this.options.createDeadLetterTopics !== false) {
+      const meta = await (await this.adminClient()).fetchTopicMetadata({ topics: [...topics] });
+      await ensureTopics(kafka, meta.topics.map((t) => ({ topic: this.deadLetterTopic(t.name), numPartitions: t.partitions.length })));
+    }
+    this.publisher = this.options.publisher ?? new KafkaPublisher({ kafka });
+    await this.launch();
+  }
+
+  /** Lets the transaction in flight finish and its offsets commit, then leaves the group. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.relaunching;
+    await this.consumer?.disconnect().catch(() => undefined);
+    if (this.publisher !== this.options.publisher) await this.publisher?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+
+  metrics(): ConsumerMetrics {
+    return { ...this.counts };
+  }
+
+  /** The group's lag: messages of its topics not committed yet. */
+  async lag(): Promise<ConsumerLag> {
+    return consumerLag(await this.adminClient(), this.options.groupId, this.options.topics);
+  }
+
+  private deadLetterTopic(topic: string): string {
+    return this.options.deadLetterTopic?.(topic) ?? `${topic}.dlq`;
+  }
+
+  private async adminClient(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+
+  private async launch(): Promise<void> {
+    const { kafka, groupId } = this.options;
+    const consumer = kafka.consumer({ maxWaitTimeInMs: 100, allowAutoTopicCreation: false, ...this.options.consumer, groupId });
+    consumer.on(consumer.events.CRASH, (e) => this.onCrash(consumer, e.payload.error, e.payload.restart));
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 4,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  private onCrash(consumer: Consumer, error: Error, restart: boolean): void {
+    this.counts.crashes++;
+    this.options.onError?.(error, restart ? 'consumer crashed; KafkaJS restarts it' : 'consumer crashed; starting a new one');
+    if (restart || this.abort.signal.aborted || consumer !== this.consumer || this.relaunching) return;
+    this.relaunching = (async () => {
+      for (let failures = 1; !this.abort.signal.aborted; failures++) {
+        await sleep(backoffDelay(failures, this.retry), this.abort.signal);
+        if (this.abort.signal.aborted) return;
+        try {
+          await this.consumer?.disconnect().catch(() => undefined);
+          await this.launch();
+          this.counts.restarts++;
+          return;
+        } catch (err) {
+          this.options.onError?.(err, 'starting a new consumer failed');
+        }
+      }
+    })().finally(() => {
+      this.relaunching = undefined;
+    });
+  }
+
+  private active(p: EachBatchPayload): boolean {
+    return !this.abort.signal.aborted && p.isRunning() && !p.isStale();
+  }
+
+  private async eachBatch(p: EachBatchPayload): Promise<void> {
+    const { decoding, wireFormat } = this.options;
+    const handles = (type: string): boolean => Object.hasOwn(this.handlers, type) && this.handlers[type] !== undefined;
+    const items: Item[] = p.batch.messages.map((message) => ({
+      message,
+      outcome: decodeMessage(message, decoding, { handles, ...(wireFormat ? { wireFormat } : {}) }),
+      deadLettered: false,
+    }));
+    this.counts.received += items.length;
+    let i = 0;
+    let cap = this.maxBatchSize;
+    let databaseFailures = 0;
+    while (i < items.length) {
+      if (!this.active(p)) return;
+      const head = items[i] as Item;
+      if (head.firstFailure) {
+        // Failed inside a larger transaction; the events before it are applied: retry it alone.
+        const applied = await this.retryThenDeadLetter(p, head, head.firstFailure.error);
+        if (applied === undefined) return;
+        await this.settle(p, [head], applied);
+        i += 1;
+        cap = this.maxBatchSize;
+        continue;
+      }
+      const chunk = items.slice(i, i + cap);
+      const dead = chunk.filter((it) => it.outcome.kind === 'dead' && !it.deadLettered);
+      if (dead.length > 0 && !(await this.deadLetter(p, dead, 0))) return;
+      const result = await this.applyChunk(p, chunk, 1);
+      if (result.ok) {
+        databaseFailures = 0;
+        await this.settle(p, chunk, result.applied);
+        i += chunk.length;
+        cap = this.maxBatchSize;
+      } else if (result.kind === 'database') {
+        this.counts.databaseFailures++;
+        this.options.onError?.(result.error, 'database failure; retrying');
+        if (!(await this.pause(p, backoffDelay(++databaseFailures, this.retry)))) return;
+      } else {
+        // Apply the events before the failing one first (none if it is the first).
+        (chunk[result.failedAt] as Item).firstFailure = { error: result.error };
+        cap = Math.max(1, result.failedAt);
+      }
+    }
+  }
+
+  /** Counts, runs the afterCommit hook, then resolves and commits the offsets through the chunk. */
+  private async settle(p: EachBatchPayload, chunk: readonly Item[], applied: number): Promise<void> {
+    const last = chunk[chunk.length - 1] as Item;
+    this.counts.ignored += chunk.filter((it) => it.outcome.kind === 'ignore').length;
+    if (applied > 0) await this.options.afterCommit?.({ topic: p.batch.topic, partition: p.batch.partition, lastOffset: last.message.offset, applied });
+    p.resolveOffset(last.message.offset);
+    // With explicit offsets: without them KafkaJS commits only when autoCommit's thresholds say so.
+    await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
+    await p.heartbeat();
+  }
+
+  /** Tries 2..attempts of one message; then the dead-letter topic. Applied count, or undefined if stopped. */
+  private async retryThenDeadLetter(p: EachBatchPayload, item: Item, firstError: unknown): Promise<number | undefined> {
+    let error = firstError;
+    let attempt = 1;
+    let databaseFailures = 0;
+    this.counts.handlerFailures++;
+    this.options.onError?.(error, `handler failed on ${p.batch.topic}/${p.batch.partition}@${item.message.offset} (attempt 1)`);
+    while (attempt < this.attempts) {
+      const delay = databaseFailures > 0 ? backoffDelay(databaseFailures, this.retry) : backoffDelay(attempt, this.retry);
+      if (!(await this.pause(p, delay))) return undefined;
+      const result = await this.applyChunk(p, [item], attempt + 1);
+      if (result.ok) return result.applied;
+      if (result.kind === 'database') {
+        databaseFailures++;
+        this.counts.databaseFailures++;
+        this.options.onError?.(result.error, 'database failure; retrying');
+        continue;
+      }
+      databaseFailures = 0;
+      attempt++;
+      error = result.error;
+      this.counts.handlerFailures++;
+      this.options.onError?.(error, `handler failed on ${p.batch.topic}/${p.batch.partition}@${item.message.offset} (attempt ${attempt})`);
+    }
+    return (await this.deadLetter(p, [item], attempt, 'handler-failed', errorMessage(error))) ? 0 : undefined;
+  }
+
+  /** Sends items to the dead-letter topic, retrying until the broker takes them; false if stopped first. */
+  private async deadLetter(p: EachBatchPayload, items: readonly Item[], attempts: number, reason?: DeadLetterReason, error?: string): Promise<boolean> {
+    const { topic, partition } = p.batch;
+    const messages = items.map((it) =>
+      deadLetterMessage(it.message, {
+        deadLetterTopic: this.deadLetterTopic(topic),
+        topic,
+        partition,
+        groupId: this.options.groupId,
+        reason: reason ?? (it.outcome.kind === 'dead' ? it.outcome.reason : 'handler-failed'),
+        error: error ?? (it.outcome.kind === 'dead' ? it.outcome.error : ''),
+        attempts,
+      }),
+    );
+    for (let failures = 1; ; failures++) {
+      try {
+        await (this.publisher as KafkaPublisher).send(messages);
+        for (const it of items) it.deadLettered = true;
+        this.counts.deadLettered += items.length;
+        return true;
+      } catch (err) {
+        this.options.onError?.(err, 'sending to the dead-letter topic failed; retrying');
+        if (!(await this.pause(p, backoffDelay(failures, this.retry)))) return false;
+      }
+    }
+  }
+
+  /** Sleeps `ms`, heartbeating at least every second; false if the runner or partition stopped meanwhile. */
+  private async pause(p: EachBatchPayload, ms: number): Promise<boolean> {
+    const until = Date.now() + ms;
+    for (let left = ms; left > 0; left = until - Date.now()) {
+      if (!this.active(p)) return false;
+      await sleep(Math.min(1000, left), this.abort.signal);
+      await p.heartbeat();
+    }
+    return this.active(p);
+  }
+
+  /** One transaction: claim the chunk's event ids, run the handlers of the new ones, commit. */
+  private async applyChunk(p: EachBatchPayload, chunk: readonly Item[], attempt: number): Promise<ChunkResult> {
+    const events: Array<{ index: number; item: Item; event: CloudEvent<string, unknown>; writerVersion: number }> = [];
+    chunk.forEach((item, index) => {
+      if (item.outcome.kind === 'event') events.push({ index, item, event: item.outcome.event, writerVersion: item.outcome.writerVersion });
+    });
+    if (events.length === 0) return { ok: true, applied: 0 };
+    let tx: PooledConnection;
+    try {
+      tx = await this.options.pool.connect();
+    } catch (error) {
+      return { ok: false, kind: 'database', error };
+    }
+    let broken: Error | undefined;
+    const rollback = async (): Promise<void> => {
+      try {
+        await tx.query('ROLLBACK');
+      } catch (err) {
+        broken = err instanceof Error ? err : new Error(String(err));
+      }
+    };
+    const { groupId } = this.options;
+    const { topic, partition } = p.batch;
+    try {
+      await tx.query('BEGIN');
+      const claimed = new Set((await tx.query(CLAIM_SQL, [groupId, events.map((e) => e.event.id)])).rows.map((r) => (r as { event_id: string }).event_id));
+      let applied = 0;
+      let duplicates = 0;
+      for (const { index, item, event, writerVersion } of events) {
+        if (!claimed.delete(event.id)) {
+          duplicates++;
+          continue;
+        }
+        try {
+          const context: HandlerContext = { tx, groupId, topic, partition, offset: item.message.offset, attempt, writerVersion };
+          await (this.handlers[event.type] as AnyHandler)(event, context);
+        } catch (error) {
+          await rollback();
+          return { ok: false, kind: 'handler', failedAt: index, error };
+        }
+        applied++;
+      }
+      const committed = await tx.query('COMMIT');
+      // pg answers COMMIT of an aborted transaction (a handler swallowed a database error) with ROLLBACK.
+      if ('command' in committed && committed.command === 'ROLLBACK') {
+        return { ok: false, kind: 'handler', failedAt: events[0]?.index ?? 0, error: new Error('the transaction was aborted by an error a handler caught') };
+      }
+      this.counts.transactions++;
+      this.counts.applied += applied;
+      this.counts.duplicates += duplicates;
+      return { ok: true, applied };
+    } catch (error) {
+      await rollback();
+      return { ok: false, kind: 'database', error };
+    } finally {
+      tx.release(broken ?? false);
+    }
+  }
+}

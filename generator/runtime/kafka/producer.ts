@@ -1,0 +1,236 @@
+/**
+ * One shared, idempotent KafkaJS producer for a process: typed publish functions (generated),
+ * the outbox relay and the consumers' dead-letter topics all send through it.
+ *
+ * Settings that order depends on are fixed here, not left to each caller:
+ * - `idempotent: true` with `maxInFlightRequests: 1`: a retried request can neither duplicate
+ *   nor overtake an earlier one (KafkaJS does not keep order with more requests in flight).
+ * - `DefaultPartitioner` (Java's murmur2): a key lands on the partition every Java, Go or
+ *   librdkafka producer picks for it, so one aggregate is one partition whoever publishes.
+ * - Sends are serialised through a queue: calls made while a request is in flight are sent
+ *   together in the next request (no linger timer, so no added latency), in call order.
+ *
+ * When a send fails for good, every call queued behind it fails too (nothing queued after a
+ * failed message may overtake it) and the producer is replaced by a new one, with a new
+ * producer id: KafkaJS's idempotent producer can stay out of step with the broker's sequence
+ * numbers after an outage (tulios/kafkajs#598), and a fresh id starts clean.
+ */
+import { type CompressionTypes, type IHeaders, type Kafka, Partitioners, type Producer, type ProducerConfig } from 'kafkajs';
+import type { CloudEventAttributes, ContentMode, OutgoingRecord } from './binding.js';
+import { encodeCloudEvent, frameConfluent } from './binding.js';
+
+/** One Kafka message with its topic. */
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly key: string | Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders;
+}
+
+export interface KafkaPublisherOptions {
+  readonly kafka: Kafka;
+  /** Default content mode of publish() (default binary). */
+  readonly mode?: ContentMode;
+  /** Further producer settings; idempotence, in-flight requests and the partitioner are fixed. */
+  readonly producer?: Omit<ProducerConfig, 'idempotent' | 'maxInFlightRequests' | 'createPartitioner' | 'transactionalId'>;
+  readonly compression?: CompressionTypes;
+  /** Upper bound of the bytes of one produce request (default 900 KiB, under the broker's 1 MiB batch limit). */
+  readonly maxRequestBytes?: number;
+  /** How long the broker may take to acknowledge a request (default 30 s). */
+  readonly ackTimeoutMs?: number;
+}
+
+export interface PublishOptions {
+  readonly topic: string;
+  /** Default: the publisher's mode. */
+  readonly mode?: ContentMode;
+  /** Frames the data in the Confluent wire format (magic byte 0 + schema id) when set. */
+  readonly schemaId?: number;
+  /** Extra headers that are not CloudEvents attributes (tracing, for example). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface PublisherStats {
+  /** Messages acknowledged by the broker. */
+  readonly acknowledged: number;
+  /** Produce requests sent successfully. */
+  readonly requests: number;
+  /** Sends that failed for good. */
+  readonly failures: number;
+  /** Producers replaced after a failure. */
+  readonly producerResets: number;
+}
+
+interface Unit {
+  readonly messages: readonly OutgoingMessage[];
+  readonly bytes: number;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+function sizeOf(m: OutgoingMessage): number {
+  let n = 70 + (m.value?.length ?? 0) + (m.key === null ? 0 : m.key.length);
+  for (const name in m.headers) {
+    const v = m.headers[name];
+    n += name.length + (v === undefined ? 0 : Array.isArray(v) ? v.reduce((s, x) => s + x.length, 0) : v.length);
+  }
+  return n;
+}
+
+/** A message with its topic: the binding's record (with any extra headers) for `topic`. */
+export function toOutgoing(topic: string, record: OutgoingRecord, extraHeaders?: Readonly<Record<string, string>>): OutgoingMessage {
+  return { topic, key: record.key, value: record.value, headers: extraHeaders ? { ...extraHeaders, ...record.headers } : record.headers };
+}
+
+export class KafkaPublisher {
+  private readonly kafka: Kafka;
+  private readonly mode: ContentMode;
+  private readonly maxRequestBytes: number;
+  private readonly queue: Unit[] = [];
+  private flushing: Promise<void> | undefined;
+  private producer: Promise<Producer> | undefined;
+  private closed = false;
+  private counts = { acknowledged: 0, requests: 0, failures: 0, producerResets: 0 };
+
+  constructor(private readonly options: KafkaPublisherOptions) {
+    this.kafka = options.kafka;
+    this.mode = options.mode ?? 'binary';
+    this.maxRequestBytes = options.maxRequestBytes ?? 900 * 1024;
+  }
+
+  /** Connects now (otherwise the first send does). */
+  async connect(): Promise<void> {
+    await this.currentProducer();
+  }
+
+  /**
+   * Publishes one event: `data` is its encoded data (Avro binary or JSON text, as its
+   * `datacontenttype` says); the key is its partitionkey. Resolves when the broker acknowledged.
+   */
+  publish(event: CloudEventAttributes, data: Uint8Array, options: PublishOptions): Promise<void> {
+    const bytes = options.schemaId === undefined ? data : frameConfluent(options.schemaId, data);
+    return this.send([toOutgoing(options.topic, encodeCloudEvent(event, bytes, options.mode ?? this.mode), options.headers)]);
+  }
+
+  /** Sends messages in order (per partition, as Kafka orders); resolves when all are acknowledged. */
+  send(messages: readonly OutgoingMessage[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('eventsmith: the publisher is disconnected'));
+    if (messages.length === 0) return Promise.resolve();
+    let bytes = 0;
+    for (const m of messages) bytes += sizeOf(m);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ messages, bytes, resolve, reject });
+      this.kick();
+    });
+  }
+
+  stats(): PublisherStats {
+    return { ...this.counts };
+  }
+
+  /** Waits for queued sends, then disconnects. */
+  async disconnect(): Promise<void> {
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    const producer = this.producer;
+    this.producer = undefined;
+    if (producer) await (await producer.catch(() => undefined))?.disconnect();
+  }
+
+  private kick(): void {
+    if (this.flushing || this.queue.length === 0) return;
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      this.kick();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.queue.length > 0) {
+      // Everything queued so far, up to about one request's worth (always at least one call).
+      let bytes = 0;
+      let n = 0;
+      for (const unit of this.queue) {
+        if (n > 0 && bytes + unit.bytes > this.maxRequestBytes) break;
+        bytes += unit.bytes;
+        n++;
+      }
+      const units = this.queue.splice(0, n);
+      try {
+        await this.sendNow(units.flatMap((u) => u.messages));
+        for (const u of units) u.resolve();
+      } catch (err) {
+        this.counts.failures++;
+        // Nothing queued behind a failed message may overtake it.
+        const failed = [...units, ...this.queue.splice(0)];
+        await this.resetProducer();
+        for (const u of failed) u.reject(err);
+      }
+    }
+  }
+
+  private async sendNow(messages: readonly OutgoingMessage[]): Promise<void> {
+    const producer = await this.currentProducer();
+    let start = 0;
+    while (start < messages.length) {
+      // Split oversized calls into consecutive requests; each waits for the one before.
+      let end = start;
+      let bytes = 0;
+      while (end < messages.length) {
+        const size = sizeOf(messages[end] as OutgoingMessage);
+        if (end > start && bytes + size > this.maxRequestBytes) break;
+        bytes += size;
+        end++;
+      }
+      const byTopic = new Map<string, OutgoingMessage[]>();
+      for (let i = start; i < end; i++) {
+        const m = messages[i] as OutgoingMessage;
+        let list = byTopic.get(m.topic);
+        if (!list) byTopic.set(m.topic, (list = []));
+        list.push(m);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        timeout: this.options.ackTimeoutMs ?? 30_000,
+        ...(this.options.compression !== undefined ? { compression: this.options.compression } : {}),
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          // The extra `topic` property of each message is ignored by KafkaJS.
+          messages: list,
+        })),
+      });
+      this.counts.requests++;
+      this.counts.acknowledged += end - start;
+      start = end;
+    }
+  }
+
+  private currentProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.kafka.producer({
+        // Bounded, so that a relay gives its database transaction up during an outage and
+        // retries with a new producer; duplicates this may cause are deduplicated by consumers.
+        retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
+        ...this.options.producer,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      const connecting = producer.connect().then(() => producer);
+      this.producer = connecting;
+      connecting.catch(() => {
+        if (this.producer === connecting) this.producer = undefined;
+      });
+    }
+    return this.producer;
+  }
+
+  private async resetProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = undefined;
+    if (!old) return;
+    this.counts.producerResets++;
+    const producer = await old.catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * The outbox relay: PostgreSQL outbox → Kafka, at least once, in order per aggregate.
+ *
+ * Each step is one transaction: take the relay's lock, read the next batch after its cursor
+ * with the gap-free reader (readOutbox), send it through the shared idempotent producer, and
+ * only when the broker acknowledged every message move the cursor and set published_at, then
+ * commit. A crash anywhere before the commit publishes the batch again (consumers deduplicate);
+ * nothing is skipped. One batch is one ordered send: rows of one aggregate go out in
+ * (txid, position) order, the order appendToStream gives them, to one partition (same key).
+ *
+ * Several relays at once: the lock is `pg_try_advisory_xact_lock` on (schema, relay name).
+ * - not `SELECT … FOR UPDATE` on the cursor row: locking a row gives the transaction an xid for
+ *   the whole publish, and a running xid holds pg_snapshot_xmin back, so every other reader of
+ *   the outbox (other relays, lag queries) would wait for our Kafka round trip; an advisory
+ *   lock takes no xid, and the step writes (and gets an xid) only at its end;
+ * - not `SKIP LOCKED` on outbox rows: relays would publish neighbouring rows of one aggregate
+ *   in parallel, out of order, and a cursor could not describe what was done;
+ * - not a session-level lock (leader election): it outlives a transaction on a pooled
+ *   connection and must be released by hand; a transaction-level lock ends with the
+ *   transaction, including when the relay's process or connection dies.
+ * A relay that finds the lock taken sleeps and tries again: one relay works, the others are
+ * warm standbys that take over within one poll interval.
+ *
+ * LISTEN/NOTIFY (migration 4) only wakes the relay; it also polls every `idlePollMs`. When a
+ * step finds committed rows that the gap-free reader may not return yet (an older transaction
+ * still runs), it polls again soon, since the end of that transaction notifies nobody.
+ */
+import { type ConnectionPool, type Queryable, firstRow, inTransaction, asBigInt } from '../postgres/db.js';
+import { type OutboxCursor, type OutboxRecord, OUTBOX_START, markOutboxPublished, readOutbox } from '../postgres/outbox-reader.js';
+import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
+import { outboxRecordToMessage } from './outbox-message.js';
+import type { KafkaPublisher } from './producer.js';
+
+/** A dedicated connection that can LISTEN (pg's Client fits). */
+export interface NotificationConnection {
+  query(text: string): Promise<unknown>;
+  on(event: 'notification', listener: (message: { readonly channel: string; readonly payload?: string | undefined }) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  end(): Promise<void>;
+}
+
+export const OUTBOX_CHANNEL = 'eventsmith_outbox';
+
+export interface OutboxRelayOptions {
+  readonly pool: ConnectionPool;
+  readonly publisher: KafkaPublisher;
+  /** The cursor's name; relays of one name share its work, one batch at a time (default 'default'). */
+  readonly name?: string;
+  /** Rows per step (default 1000). */
+  readonly batchSize?: number;
+  /** Poll interval when nothing wakes the relay (default 1000 ms). */
+  readonly idlePollMs?: number;
+  /** Opens a connection for LISTEN; without it the relay only polls. Reopened after errors. */
+  readonly listen?: () => Promise<NotificationConnection>;
+  /** Backoff between failed steps (broker or database down); default 100 ms doubling to 5 s. */
+  readonly retry?: BackoffOptions;
+  /** Set published_at on published rows (default true); the cursor alone drives reading. */
+  readonly markPublished?: boolean;
+  /** Runs after the broker acknowledged a batch, before the cursor moves (observability, crash tests). */
+  readonly afterPublish?: (records: readonly OutboxRecord[]) => Promise<void> | void;
+  /** Every failed step, before the backoff (logging). */
+  readonly onError?: (err: unknown) => void;
+}
+
+export interface RelayMetrics {
+  readonly running: boolean;
+  /** Rows published (acknowledged and committed) by this relay object. */
+  readonly published: number;
+  readonly batches: number;
+  /** Steps that found another relay of this name at work (this one is a standby). */
+  readonly standby: number;
+  readonly failures: number;
+  /** Failed steps since the last success; 0 when healthy. */
+  readonly consecutiveFailures: number;
+  readonly lastError: string | undefined;
+  /** Rows per second over the last 10 s. */
+  readonly publishedPerSecond: number;
+}
+
+export interface OutboxLag {
+  /** Outbox rows after the relay's cursor (committed or not yet readable). */
+  readonly rows: number;
+  /** Age of the oldest of them in seconds; 0 when there is none. */
+  readonly seconds: number;
+}
+
+/** The outbox lag of relay `name`: what it has not published yet. */
+export async function outboxLag(db: Queryable, name = 'default'): Promise<OutboxLag> {
+  const row = firstRow(
+    await db.query(
+      `SELECT count(*)::text AS rows, COALESCE(EXTRACT(EPOCH FROM (now() - min(o.created_at))), 0)::float8 AS seconds
+         FROM eventsmith_outbox o
+        WHERE (o.txid, o.position) > (SELECT COALESCE(max(c.txid), '0'::xid8), COALESCE(max(c.position), 0)
+                                        FROM eventsmith_outbox_cursors c WHERE c.relay = $1)`,
+      [name],
+    ),
+  );
+  return { rows: Number(row?.rows ?? 0), seconds: Math.max(0, Number(row?.seconds ?? 0)) };
+}
+
+const RATE_WINDOW_MS = 10_000;
+
+export class OutboxRelay {
+  private readonly name: string;
+  private readonly batchSize: number;
+  private readonly idlePollMs: number;
+  private readonly abort = new AbortController();
+  private loopDone: Promise<void> | undefined;
+  private schema: string | undefined;
+  private listener: NotificationConnection | undefined;
+  private wake: (() => void) | undefined;
+  private woken = false;
+  /** The last empty step saw rows it may not read yet. */
+  private heldBack = false;
+  private counts = { published: 0, batches: 0, standby: 0, failures: 0, consecutiveFailures: 0 };
+  private lastError: string | undefined;
+  private readonly recent: Array<{ at: number; rows: number }> = [];
+  private startedAt: number | undefined;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.name = options.name ?? 'default';
+    this.batchSize = options.batchSize ?? 1000;
+    this.idlePollMs = options.idlePollMs ?? 1000;
+    if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1) throw new RangeError(`eventsmith: batchSize must be a positive integer`);
+  }
+
+  /** Starts relaying in the background until stop(). */
+  start(): void {
+    if (this.loopDone) return;
+    this.startedAt = Date.now();
+    this.loopDone = this.loop();
+  }
+
+  /** Finishes the batch in flight (published and committed), then stops. Idempotent. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wake?.();
+    await this.loopDone;
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+  }
+
+  /**
+   * One step: publishes the next batch and commits the cursor. Returns the rows published, or
+   * 'busy' when another relay of this name holds the lock. Throws if the broker or database fails.
+   */
+  async runOnce(): Promise<number | 'busy'> {
+    const { pool, publisher } = this.options;
+    this.schema ??= await this.prepare(pool);
+    return inTransaction(pool, async (tx) => {
+      const locked = firstRow(await tx.query(`SELECT pg_try_advisory_xact_lock(1163088212, hashtext($1)) AS locked`, [`${this.schema}.${this.name}`]));
+      if (locked?.locked !== true) return 'busy';
+      const row = firstRow(await tx.query('SELECT txid::text AS txid, position::text AS position FROM eventsmith_outbox_cursors WHERE relay = $1', [this.name]));
+      const cursor: OutboxCursor = row === undefined ? OUTBOX_START : { txid: asBigInt(row.txid, 'txid'), position: asBigInt(row.position, 'position') };
+      const batch = await readOutbox(tx, cursor, this.batchSize);
+      if (batch.records.length === 0) {
+        // Committed rows the gap-free reader may not return yet (an older transaction still runs)?
+        const pending = firstRow(
+          await tx.query('SELECT EXISTS (SELECT 1 FROM eventsmith_outbox o WHERE (o.txid, o.position) > ($1::xid8, $2::bigint)) AS pending', [
+            cursor.txid.toString(),
+            cursor.position.toString(),
+          ]),
+        );
+        this.heldBack = pending?.pending === true;
+        return 0;
+      }
+      await publisher.send(batch.records.map(outboxRecordToMessage));
+      await this.options.afterPublish?.(batch.records);
+      await tx.query('UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, updated_at = now() WHERE relay = $1', [
+        this.name,
+        batch.cursor.txid.toString(),
+        batch.cursor.position.toString(),
+      ]);
+      if (this.options.markPublished !== false) await markOutboxPublished(tx, batch.records.map((r) => r.id));
+      return batch.records.length;
+    });
+  }
+
+  metrics(): RelayMetrics {
+    const now = Date.now();
+    while (this.recent.length > 0 && (this.recent[0]?.at ?? now) < now - RATE_WINDOW_MS) this.recent.shift();
+    const rows = this.recent.reduce((n, r) => n + r.rows, 0);
+    const span = Math.min(RATE_WINDOW_MS, Math.max(1000, now - (this.startedAt ?? now)));
+    return {
+      running: this.loopDone !== undefined && !this.abort.signal.aborted,
+      ...this.counts,
+      lastError: this.lastError,
+      publishedPerSecond: Math.round((rows * 1000) / span),
+    };
+  }
+
+  /** What this relay has not published yet. */
+  lag(): Promise<OutboxLag> {
+    return outboxLag(this.options.pool, this.name);
+  }
+
+  /** The cursor row exists before any step locks it; returns the schema for lock keys and notifications. */
+  private async prepare(pool: ConnectionPool): Promise<string> {
+    await pool.query(`INSERT INTO eventsmith_outbox_cursors (relay, txid, position) VALUES ($1, '0'::xid8, 0) ON CONFLICT (relay) DO NOTHING`, [this.name]);
+    const row = firstRow(await pool.query('SELECT current_schema() AS schema'));
+    return typeof row?.schema === 'string' ? row.schema : '';
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.abort.signal;
+    // Rows held back by an older running transaction produce no notification when that
+    // transaction ends: poll for them soon, then less often (10 ms doubling to 500 ms).
+    let chase = 0;
+    while (!signal.aborted) {
+      await this.ensureListening();
+      this.woken = false;
+      this.heldBack = false;
+      let result: number | 'busy';
+      try {
+        result = await this.runOnce();
+        this.counts.consecutiveFailures = 0;
+      } catch (err) {
+        this.counts.failures++;
+        this.counts.consecutiveFailures++;
+        this.lastError = errorMessage(err);
+        this.options.onError?.(err);
+        await sleep(backoffDelay(this.counts.consecutiveFailures, { initialMs: 100, maxMs: 5_000, ...this.options.retry }), signal);
+        continue;
+      }
+      if (result === 'busy') this.counts.standby++;
+      else if (result > 0) {
+        this.counts.published += result;
+        this.counts.batches++;
+        this.recent.push({ at: Date.now(), rows: result });
+        if (result >= this.batchSize) continue;
+      }
+      if (this.woken) continue; // notified while working
+      chase = this.heldBack ? chase + 1 : 0;
+      await this.waitForWake(chase > 0 ? Math.min(this.idlePollMs, 500, 5 * 2 ** chase) : this.idlePollMs);
+    }
+  }
+
+  private waitForWake(ms: number): Promise<void> {
+    if (this.woken || this.abort.signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+    });
+  }
+
+  private onNotification(payload: string | undefined): void {
+    if (payload !== undefined && this.schema !== undefined && payload !== this.schema) return;
+    this.woken = true;
+    this.wake?.();
+  }
+
+  private async ensureListening(): Promise<void> {
+    const open = this.options.listen;
+    if (open === undefined || this.listener !== undefined || this.abort.signal.aborted) return;
+    try {
+      const conn = await open();
+      conn.on('notification', (m) => {
+        if (m.channel === OUTBOX_CHANNEL) this.onNotification(m.payload);
+      });
+      conn.on('error', (err) => {
+        // Dropped: polling carries on, and the next loop opens a new connection.
+        if (this.listener === conn) this.listener = undefined;
+        this.options.onError?.(err);
+        conn.end().catch(() => undefined);
+      });
+      try {
+        await conn.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      } catch (err) {
+        await conn.end().catch(() => undefined);
+        throw err;
+      }
+      this.listener = conn;
+    } catch (err) {
+      this.options.onError?.(err);
+    }
+  }
+}

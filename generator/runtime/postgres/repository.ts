@@ -1,0 +1,373 @@
+/**
+ * The typed repository a generated `<slug>/repository.ts` builds per aggregate: load (latest
+ * snapshot plus the events after it, each decoded with the codec of the version it was stored
+ * in and upcast to the latest) and append (events and their outbox rows in one statement, in
+ * the caller's transaction if given), with snapshots every N events.
+ *
+ * Generated code supplies only what depends on the spec (stream type, topic, codecs, upcaster,
+ * reducer, state codec); everything here is the same for every aggregate.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AvroCodec } from '../avro.js';
+import { dataschemaFor, type CloudEvent } from '../cloudevents.js';
+import type { ConnectionPool, Queryable } from './db.js';
+import {
+  type AggregateDefinition,
+  type EventDecoder,
+  type EventMetadata,
+  type LoadedAggregate,
+  type NewEvent,
+  type RecordedEvent,
+  appendToStream,
+  loadAggregate,
+  saveAggregateSnapshot,
+} from './event-store.js';
+import type { OutboxHeaders } from './outbox.js';
+
+/** How event data is stored and published: Avro binary, or Avro's JSON encoding. */
+export type StorageEncoding = 'avro' | 'json';
+
+const contentTypes: { readonly [E in StorageEncoding]: string } = { avro: 'application/avro', json: 'application/json' };
+
+/** The codecs of one aggregate's events: CloudEvents type → schema version → codec. */
+export type EventCodecTable = { readonly [type: string]: { readonly [version: number]: AvroCodec<unknown> } };
+
+type CodecValue<C> = C extends AvroCodec<infer T> ? T : never;
+
+/**
+ * Every (type, version, data) a codec table can decode: the any-version event an upcaster takes.
+ * One member per type and version, so a generated upcaster's parameter type is checked against it.
+ */
+export type StoredEventOf<G extends EventCodecTable> = {
+  [T in keyof G & string]: {
+    [V in keyof G[T] & number]: { readonly type: T; readonly dataVersion: V; readonly data: CodecValue<G[T][V]> };
+  }[keyof G[T] & number];
+}[keyof G & string];
+
+/** A domain event at its latest version, as reducers take it. */
+export interface TypedEvent {
+  readonly type: string;
+  readonly data: unknown;
+}
+
+/** What `append` takes: events at their latest version, or their CloudEvents envelopes. */
+export type EventInput<E extends TypedEvent> = E | (E extends { readonly type: infer T extends string; readonly data: infer D } ? CloudEvent<T, D, number> : never);
+
+/** An aggregate id: the stream id is its text. */
+export type AggregateId = string | number | bigint;
+
+/** What a generated repository knows about its aggregate. */
+export interface RepositoryDefinition<Id extends AggregateId, S, E extends TypedEvent, G extends EventCodecTable> {
+  /** The aggregate's name: stream type, and Debezium's `aggregatetype`. */
+  readonly streamType: string;
+  /** Kafka topic of the outbox rows. */
+  readonly topic: string;
+  /** CloudEvents `source` of new events (an envelope's own `source` wins). */
+  readonly source: string;
+  /** Encoding of new events' data; stored rows record theirs, so either is read back. */
+  readonly encoding: StorageEncoding;
+  /** The aggregate id as stream id (and Kafka key, CloudEvents subject). */
+  readonly streamId: (id: Id) => string;
+  readonly codecs: G;
+  /** Any stored version of an event → its latest version. */
+  readonly upcast: (event: StoredEventOf<G>) => E;
+  readonly initialState: S;
+  readonly evolve: (state: S, event: E) => S;
+  /** Snapshot every this many events; absent: no snapshots. */
+  readonly snapshotEvery?: number;
+  /** Encodes the state in snapshots; its fingerprint identifies the state's schema. Required with `snapshotEvery`. */
+  readonly stateCodec?: AvroCodec<S>;
+}
+
+export interface RepositoryOptions {
+  /**
+   * Called when a background snapshot fails (a snapshot is a cache: the aggregate still loads,
+   * by replaying more events). Default: a process warning of code EVENTSMITH_SNAPSHOT.
+   */
+  readonly onSnapshotError?: (error: unknown, streamId: string) => void;
+}
+
+export interface RepositoryLoadOptions {
+  /**
+   * Read in this transaction (a pooled client after BEGIN). A load through a client never
+   * writes a snapshot: what it reads may not be committed yet.
+   */
+  readonly client?: Queryable;
+  /** Use the stored snapshot (default true); false replays the whole stream. */
+  readonly useSnapshot?: boolean;
+  /** Events read per round trip (default 1000). */
+  readonly pageSize?: number;
+}
+
+export interface RepositoryAppendOptions {
+  /**
+   * Append in this transaction (a pooled client after BEGIN), so that business tables commit or
+   * roll back with the events and their outbox rows. No snapshot is written then (this code
+   * does not see the commit); the next load through the pool writes it if it is due.
+   */
+  readonly client?: Queryable;
+  /** CloudEvents `correlationid` of events given without an envelope (an envelope's own wins). */
+  readonly correlationId?: string;
+  /** CloudEvents `causationid` of events given without an envelope (an envelope's own wins). */
+  readonly causationId?: string;
+}
+
+export interface AppendedEvents {
+  /** The stream's version after the append: the next append's expectedVersion. */
+  readonly version: number;
+  /** The CloudEvents ids of the appended events, in order. */
+  readonly eventIds: readonly string[];
+}
+
+/** The typed repository of one aggregate. */
+export interface Repository<Id extends AggregateId, S, I> {
+  /**
+   * State and version of the aggregate (initial state and version 0 if it has no events). Throws
+   * EventDecodeError, naming stream and version, for a stored event this code cannot read.
+   */
+  load(id: Id, options?: RepositoryLoadOptions): Promise<LoadedAggregate<S>>;
+  /**
+   * Appends `events` after `expectedVersion` (0 for a new aggregate) with their outbox rows, in
+   * one statement. Throws ConcurrencyError (saying what was expected and found) when the stream
+   * moved on; nothing is written then, and a caller's transaction stays usable.
+   */
+  append(id: Id, events: readonly I[], expectedVersion: number, options?: RepositoryAppendOptions): Promise<AppendedEvents>;
+  /** Loads the aggregate through the pool and stores its snapshot now; false without snapshots or events. */
+  snapshot(id: Id): Promise<boolean>;
+  /** Resolves when every background snapshot started so far has finished (for shutdown and tests). */
+  settled(): Promise<void>;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Encoder = new TextEncoder();
+
+function own<T>(table: { readonly [key: string]: T }, key: string | number): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** The media type without parameters, lower-cased: `application/json; charset=utf-8` → `application/json`. */
+function mediaType(contentType: string): string {
+  return (contentType.split(';')[0] ?? '').trim().toLowerCase();
+}
+
+function versionsOf(codecs: EventCodecTable, type: string): readonly number[] {
+  const versions = own(codecs, type);
+  return versions === undefined ? [] : Object.keys(versions).map(Number).sort((a, b) => a - b);
+}
+
+function isEnvelope(event: TypedEvent): event is CloudEvent<string, unknown, number> {
+  return 'specversion' in event;
+}
+
+/** Decodes the stored data of one event with the codec of the version it was written in. */
+function decodeData(codecs: EventCodecTable, event: RecordedEvent): unknown {
+  const codec = own(own(codecs, event.eventType) ?? {}, event.schemaVersion);
+  if (codec === undefined) {
+    throw new RangeError(`no schema version ${event.schemaVersion} of ${event.eventType} in this code (known: ${versionsOf(codecs, event.eventType).join(', ')})`);
+  }
+  const media = mediaType(event.contentType);
+  if (media === contentTypes.avro) return codec.fromBinary(event.data);
+  if (media === contentTypes.json) return codec.fromJson(utf8.decode(event.data));
+  throw new TypeError(`unsupported content type ${JSON.stringify(event.contentType)}`);
+}
+
+/** The runtime's aggregate definition: one decoder per event type (a missing type is an EventDecodeError). */
+function aggregateDefinition<Id extends AggregateId, S, E extends TypedEvent, G extends EventCodecTable>(
+  def: RepositoryDefinition<Id, S, E, G>,
+): AggregateDefinition<S, E> {
+  const decoders: { [type: string]: EventDecoder<E> } = Object.create(null) as { [type: string]: EventDecoder<E> };
+  for (const type of Object.keys(def.codecs)) {
+    decoders[type] = (event) => {
+      // The codec of exactly this type and version accepted the bytes, so this is a member of StoredEventOf<G>.
+      const stored = { type: event.eventType, dataVersion: event.schemaVersion, data: decodeData(def.codecs, event) } as StoredEventOf<G>;
+      return def.upcast(stored);
+    };
+  }
+  const codec = def.stateCodec;
+  return {
+    streamType: def.streamType,
+    initialState: () => def.initialState,
+    decoders,
+    evolve: def.evolve,
+    ...(codec !== undefined && def.snapshotEvery !== undefined
+      ? {
+          snapshot: {
+            fingerprint: codec.fingerprintHex,
+            contentType: contentTypes.avro,
+            encode: (state: S) => codec.toBinary(state),
+            decode: (bytes: Uint8Array) => codec.fromBinary(bytes),
+          },
+        }
+      : {}),
+  };
+}
+
+function checkDefinition(def: { readonly streamType: string; readonly codecs: EventCodecTable; readonly snapshotEvery?: number; readonly stateCodec?: unknown }): void {
+  const every = def.snapshotEvery;
+  if (every !== undefined) {
+    if (!Number.isSafeInteger(every) || every < 1) throw new RangeError(`eventsmith: snapshotEvery of ${def.streamType} must be a positive integer, got ${every}`);
+    if (def.stateCodec === undefined) throw new TypeError(`eventsmith: ${def.streamType} has snapshotEvery but no stateCodec`);
+  }
+  for (const type of Object.keys(def.codecs)) {
+    if (versionsOf(def.codecs, type).length === 0) throw new TypeError(`eventsmith: ${def.streamType} event ${type} has no codecs`);
+  }
+}
+
+/**
+ * A repository over `pool`. Snapshots (when the definition has `snapshotEvery`) are written in the
+ * background after an append through the pool commits and crosses a multiple of N, and after a
+ * load through the pool that applied N or more events on top of its snapshot; they touch only
+ * the snapshots table, so writers never wait for them.
+ */
+export function createRepository<Id extends AggregateId, S, E extends TypedEvent, G extends EventCodecTable>(
+  pool: ConnectionPool,
+  def: RepositoryDefinition<Id, S, E, G>,
+  options: RepositoryOptions = {},
+): Repository<Id, S, EventInput<E>> {
+  checkDefinition(def);
+  const aggregate = aggregateDefinition(def);
+  const every = aggregate.snapshot === undefined ? undefined : def.snapshotEvery;
+  const encoding = def.encoding;
+  const contentType = contentTypes[encoding];
+  const pending = new Set<Promise<void>>();
+  const onSnapshotError =
+    options.onSnapshotError ??
+    ((error: unknown, streamId: string) => {
+      const why = error instanceof Error ? error.message : String(error);
+      process.emitWarning(`eventsmith: snapshot of ${def.streamType} ${JSON.stringify(streamId)} failed: ${why}`, { code: 'EVENTSMITH_SNAPSHOT' });
+    });
+
+  const inBackground = (streamId: string, work: () => Promise<unknown>): void => {
+    const task = work().then(
+      () => undefined,
+      (error: unknown) => {
+        try {
+          onSnapshotError(error, streamId);
+        } catch {
+          // A throwing handler must not become an unhandled rejection that ends the process.
+        }
+      },
+    );
+    pending.add(task);
+    void task.finally(() => pending.delete(task));
+  };
+
+  const snapshotNow = async (streamId: string): Promise<boolean> => {
+    if (every === undefined) return false;
+    const loaded = await loadAggregate(pool, aggregate, streamId);
+    return saveAggregateSnapshot(pool, aggregate, streamId, loaded);
+  };
+
+  const encode = (type: string, version: number, data: unknown): Uint8Array => {
+    const codec = own(own(def.codecs, type) ?? {}, version);
+    if (codec === undefined) {
+      const known = versionsOf(def.codecs, type);
+      throw new TypeError(
+        known.length === 0
+          ? `eventsmith: ${type} is not an event of ${def.streamType}`
+          : `eventsmith: ${type} has no version ${version} (known: ${known.join(', ')})`,
+      );
+    }
+    return encoding === 'avro' ? codec.toBinary(data) : utf8Encoder.encode(codec.toJson(data));
+  };
+
+  const toNewEvent = (event: EventInput<E>, streamId: string, now: Date, opts: RepositoryAppendOptions): NewEvent => {
+    let id: string;
+    let time: string;
+    let occurredAt: Date;
+    let version: number;
+    let source = def.source;
+    let correlationId = opts.correlationId;
+    let causationId = opts.causationId;
+    if (isEnvelope(event)) {
+      if (event.subject !== streamId) {
+        throw new RangeError(`eventsmith: envelope ${event.id} is about ${JSON.stringify(event.subject)}, not ${def.streamType} ${JSON.stringify(streamId)}`);
+      }
+      if (!uuidPattern.test(event.id)) throw new RangeError(`eventsmith: envelope id ${JSON.stringify(event.id)} must be a UUID to be stored (event ids are uuid)`);
+      id = event.id;
+      time = event.time;
+      occurredAt = new Date(event.time);
+      if (Number.isNaN(occurredAt.getTime())) throw new RangeError(`eventsmith: envelope ${event.id} has an invalid time ${JSON.stringify(event.time)}`);
+      version = event.dataversion;
+      source = event.source;
+      correlationId = event.correlationid ?? correlationId;
+      causationId = event.causationid ?? causationId;
+    } else {
+      id = randomUUID();
+      time = now.toISOString();
+      occurredAt = now;
+      version = versionsOf(def.codecs, event.type).at(-1) ?? 0;
+    }
+    const data = encode(event.type, version, event.data);
+    const headers: { [name: string]: string } = {
+      ce_specversion: '1.0',
+      ce_id: id,
+      ce_source: source,
+      ce_type: event.type,
+      ce_time: time,
+      ce_subject: streamId,
+      ce_dataschema: dataschemaFor(event.type, version),
+      ce_dataversion: String(version),
+      ce_partitionkey: streamId,
+      'content-type': contentType,
+    };
+    const metadata: { [key: string]: string } = { source };
+    if (correlationId !== undefined) {
+      headers.ce_correlationid = correlationId;
+      metadata.correlationid = correlationId;
+    }
+    if (causationId !== undefined) {
+      headers.ce_causationid = causationId;
+      metadata.causationid = causationId;
+    }
+    const outboxHeaders: OutboxHeaders = headers;
+    const eventMetadata: EventMetadata = metadata;
+    return {
+      eventId: id,
+      eventType: event.type,
+      schemaVersion: version,
+      data,
+      contentType,
+      metadata: eventMetadata,
+      occurredAt,
+      outbox: { topic: def.topic, payload: data, headers: outboxHeaders, key: streamId, type: event.type, contentType },
+    };
+  };
+
+  return {
+    async load(id, loadOptions = {}) {
+      const streamId = def.streamId(id);
+      const loaded = await loadAggregate(loadOptions.client ?? pool, aggregate, streamId, {
+        ...(loadOptions.useSnapshot !== undefined ? { useSnapshot: loadOptions.useSnapshot } : {}),
+        ...(loadOptions.pageSize !== undefined ? { pageSize: loadOptions.pageSize } : {}),
+      });
+      // A long tail (appends in callers' transactions, or a snapshot of an older state schema):
+      // store what was just computed, unless it was read inside a transaction that may roll back.
+      if (every !== undefined && loadOptions.client === undefined && loadOptions.useSnapshot !== false && loaded.eventsApplied >= every) {
+        inBackground(streamId, () => saveAggregateSnapshot(pool, aggregate, streamId, loaded));
+      }
+      return loaded;
+    },
+
+    async append(id, events, expectedVersion, appendOptions = {}) {
+      const streamId = def.streamId(id);
+      const now = new Date();
+      const newEvents = events.map((e) => toNewEvent(e, streamId, now, appendOptions));
+      const result = await appendToStream(appendOptions.client ?? pool, { streamType: def.streamType, streamId, expectedVersion, events: newEvents });
+      if (every !== undefined && appendOptions.client === undefined && Math.floor(result.streamVersion / every) > Math.floor(expectedVersion / every)) {
+        // Committed (one statement on the pool): snapshot after the commit, off the writer's path.
+        inBackground(streamId, () => snapshotNow(streamId));
+      }
+      return { version: result.streamVersion, eventIds: newEvents.map((e) => e.eventId) };
+    },
+
+    snapshot(id) {
+      return snapshotNow(def.streamId(id));
+    },
+
+    async settled() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}

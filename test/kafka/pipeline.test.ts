@@ -1,0 +1,336 @@
+// The Kafka runtime against a real KRaft broker and a real PostgreSQL: producer (judged by the
+// official CloudEvents SDK), outbox relay, consumer runner, end to end, and crashes of each.
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEAD_LETTER_HEADERS,
+  KafkaPublisher,
+  OutboxRelay,
+  decodeCloudEvent,
+  decodeMessage,
+  ensureTopics,
+  migrate,
+  encodeBinary,
+  makeEnvelope,
+  outboxLag,
+} from '../../generator/runtime/index.js';
+import { startKafka, type KafkaBroker } from '../support/kafka.mjs';
+import { type Isolated, useTestDatabase } from '../postgres/db.js';
+import {
+  appendCounters,
+  appliedCount,
+  childEnv,
+  createProjection,
+  kafkaClient,
+  projectionConsumer,
+  projectionHandlers,
+  projectionProblem,
+  readTopic,
+  startChild,
+} from './helpers.js';
+import { type IncrementedV2, POISONED, SOURCE, counterDecoding, incremented, ourAttributes, poisoned, sdkAttributes, sdkRead, waitFor } from './support.js';
+
+const db = useTestDatabase();
+let broker: KafkaBroker;
+let kafka: Kafka;
+let publisher: KafkaPublisher;
+
+beforeAll(async () => {
+  broker = await startKafka();
+  kafka = kafkaClient(broker.brokers);
+  publisher = new KafkaPublisher({ kafka });
+  await publisher.connect();
+}, 600_000);
+
+afterAll(async () => {
+  await publisher?.disconnect();
+  await broker?.stop();
+}, 60_000);
+
+async function freshSchema(): Promise<Isolated> {
+  const iso = await db.isolated({ max: 20 });
+  await migrate(iso.pool);
+  await createProjection(iso.pool);
+  return iso;
+}
+
+async function newTopic(partitions = 3): Promise<string> {
+  const topic = `t-${randomUUID()}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: partitions }]);
+  return topic;
+}
+
+/** A LISTEN connection factory for a relay, on the test schema. */
+function listenOn(iso: Isolated): () => Promise<pg.Client> {
+  return () => iso.connect();
+}
+
+describe('producer', () => {
+  it('publishes binary and structured CloudEvents that the official SDK reads back (through the broker)', async () => {
+    const topic = await newTopic();
+    const sent = [
+      { ...incremented('agg-a', 1), mode: 'binary' as const },
+      { ...incremented('agg-a', 2, { json: true }), mode: 'binary' as const },
+      { ...incremented('agg-b', 1, { v1: true }), mode: 'structured' as const },
+      { ...incremented('agg-b', 2, { json: true, by: 9007199254740993n }), mode: 'structured' as const },
+    ];
+    await Promise.all(sent.map((s) => publisher.publish(s.event, s.data, { topic, mode: s.mode })));
+    const got = await readTopic(kafka, topic, sent.length);
+    expect(got).toHaveLength(sent.length);
+    for (const s of sent) {
+      const m = got.find((g) => sdkRead(g).id === s.event.id);
+      if (!m) throw new Error(`event ${s.event.id} not received`);
+      const read = sdkRead(m);
+      expect(sdkAttributes(read)).toEqual(ourAttributes(s.event));
+      const ours = decodeCloudEvent(m);
+      expect(ours.ok && Buffer.from(ours.event.data)).toEqual(Buffer.from(s.data));
+      expect(ours.ok && ours.mode).toBe(s.mode);
+    }
+    // Same key, same partition.
+    const partitionsOf = (key: string) => new Set(got.filter((g) => g.key?.toString() === key).map((g) => g.partition));
+    expect(partitionsOf('agg-a').size).toBe(1);
+    expect(partitionsOf('agg-b').size).toBe(1);
+  }, 60_000);
+
+  it('frames data in the Confluent wire format when given a schema id', async () => {
+    const topic = await newTopic(1);
+    const { event, data } = incremented('agg-c', 1);
+    await publisher.publish(event, data, { topic, schemaId: 12345 });
+    const [m] = await readTopic(kafka, topic, 1);
+    expect([...(m?.value?.subarray(0, 5) ?? [])]).toEqual([0, 0, 0, 0x30, 0x39]);
+    expect(m?.value?.subarray(5)).toEqual(Buffer.from(data));
+  }, 60_000);
+});
+
+describe('end to end', () => {
+  it('append → outbox → relay (LISTEN/NOTIFY) → Kafka → consumer → projection: 4,000 events of 200 aggregates, once each, in order per aggregate', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic();
+    const relay = new OutboxRelay({ pool: iso.pool, publisher, batchSize: 500, listen: listenOn(iso), idlePollMs: 2_000 });
+    const consumer = projectionConsumer(kafka, iso.pool, topic);
+    const started = Date.now();
+    relay.start();
+    await consumer.start();
+    try {
+      await appendCounters(iso.pool, topic, { aggregates: 200, perAggregate: 20 });
+      await waitFor('4,000 events in the projection', async () => (await appliedCount(iso.pool)) >= 4000, 120_000);
+      const millis = Date.now() - started;
+      expect(await projectionProblem(iso.pool, 200, 20)).toBeUndefined();
+      // v1 events were upcast: every fifth seq was written in v1.
+      const v1 = await iso.pool.query('SELECT count(*)::int AS n FROM applied WHERE writer_version = 1');
+      expect((v1.rows[0] as { n: number }).n).toBe(200 * 4);
+      expect(relay.metrics()).toMatchObject({ published: 4000, failures: 0 });
+      expect(await relay.lag()).toEqual({ rows: 0, seconds: 0 });
+      const unpublished = await iso.pool.query('SELECT count(*)::int AS n FROM eventsmith_outbox WHERE published_at IS NULL');
+      expect((unpublished.rows[0] as { n: number }).n).toBe(0);
+      await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 20_000);
+      expect(consumer.metrics()).toMatchObject({ applied: 4000, deadLettered: 0, handlerFailures: 0 });
+      console.log(`end to end: 4,000 events in ${millis} ms; relay ${JSON.stringify(relay.metrics())}; consumer ${JSON.stringify(consumer.metrics())}`);
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+    }
+  }, 180_000);
+
+  it('several relays of one name at once publish every row once, in order per aggregate', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic();
+    await appendCounters(iso.pool, topic, { aggregates: 50, perAggregate: 20 });
+    const relays = Array.from({ length: 3 }, () => new OutboxRelay({ pool: iso.pool, publisher, batchSize: 50, idlePollMs: 50 }));
+    for (const r of relays) r.start();
+    await waitFor('all rows published', async () => (await outboxLag(iso.pool)).rows === 0, 60_000);
+    await Promise.all(relays.map((r) => r.stop()));
+    expect(relays.reduce((n, r) => n + r.metrics().published, 0)).toBe(1000);
+    // They did contend: steps found the lock taken and stood by.
+    expect(relays.reduce((n, r) => n + r.metrics().standby, 0)).toBeGreaterThan(0);
+    const got = await readTopic(kafka, topic, 1000);
+    expect(got).toHaveLength(1000);
+    // Per aggregate, in the partition's order: seq 1..20, each once.
+    const byKey = new Map<string, number[]>();
+    for (const m of [...got].sort((x, y) => x.partition - y.partition || Number(BigInt(x.offset) - BigInt(y.offset)))) {
+      const d = decodeMessage(m, counterDecoding, { handles: () => true });
+      if (d.kind !== 'event') throw new Error(JSON.stringify(d));
+      const list = byKey.get(d.event.subject) ?? [];
+      list.push((d.event.data as IncrementedV2).seq);
+      byKey.set(d.event.subject, list);
+    }
+    expect(byKey.size).toBe(50);
+    for (const seqs of byKey.values()) expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const consumer = projectionConsumer(kafka, iso.pool, topic);
+    await consumer.start();
+    try {
+      await waitFor('1,000 applied', async () => (await appliedCount(iso.pool)) >= 1000, 60_000);
+      expect(await projectionProblem(iso.pool, 50, 20)).toBeUndefined();
+    } finally {
+      await consumer.stop();
+    }
+  }, 120_000);
+});
+
+describe('relay wake-ups', () => {
+  it('LISTEN/NOTIFY wakes an idle relay at once; rows held back by an older transaction follow soon after it ends', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic();
+    const relay = new OutboxRelay({ pool: iso.pool, publisher, listen: listenOn(iso), idlePollMs: 60_000 });
+    relay.start();
+    const published = () => relay.metrics().published;
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // first (empty) step done: the relay waits
+      const t0 = Date.now();
+      await appendCounters(iso.pool, topic, { aggregates: 1, perAggregate: 1 });
+      await waitFor('the first row published', () => published() === 1, 10_000);
+      expect(Date.now() - t0).toBeLessThan(1_000);
+
+      // A transaction that started earlier and is still open: the gap-free reader must wait for it.
+      const older = await iso.connect();
+      await older.query('BEGIN');
+      await older.query('SELECT pg_current_xact_id()');
+      await appendCounters(iso.pool, topic, { aggregates: 1, perAggregate: 1 });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(published()).toBe(1);
+      await older.query('COMMIT'); // notifies nobody
+      const t1 = Date.now();
+      await waitFor('the held-back row published', () => published() === 2, 10_000);
+      expect(Date.now() - t1).toBeLessThan(1_500);
+    } finally {
+      await relay.stop();
+    }
+  }, 60_000);
+});
+
+describe('crashes', () => {
+  it('a relay killed between publish and mark: on restart the batch is published again, and the consumer applies it once', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic();
+    await appendCounters(iso.pool, topic, { aggregates: 30, perAggregate: 10 });
+    const child = startChild(childEnv(iso, db.url, broker.brokers, { ROLE: 'relay', RELAY_NAME: 'main', BATCH_SIZE: '100', KILL_AFTER_PUBLISH: '2' }));
+    const exit = await child.exited;
+    expect(exit.signal, child.output()).toBe('SIGKILL');
+    // Batch 1 committed; batch 2 reached the broker, but its cursor move died with the process.
+    expect((await outboxLag(iso.pool, 'main')).rows).toBe(200);
+    expect((await readTopic(kafka, topic, 200)).length).toBe(200);
+
+    const relay = new OutboxRelay({ pool: iso.pool, publisher, name: 'main', batchSize: 100, idlePollMs: 100 });
+    const consumer = projectionConsumer(kafka, iso.pool, topic);
+    relay.start();
+    await consumer.start();
+    try {
+      await waitFor('300 applied', async () => (await appliedCount(iso.pool)) >= 300, 60_000);
+      await waitFor('redelivered batch seen', () => consumer.metrics().duplicates >= 100, 30_000);
+      expect(await projectionProblem(iso.pool, 30, 10)).toBeUndefined();
+      expect(relay.metrics().published).toBe(200);
+      expect((await readTopic(kafka, topic, 400)).length).toBe(400); // batch 2 is on the topic twice
+      expect(consumer.metrics()).toMatchObject({ applied: 300, duplicates: 100 });
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+    }
+  }, 120_000);
+
+  it('a consumer killed mid-batch (after its transaction committed, then while applying): nothing lost, nothing applied twice', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic();
+    const ids = Array.from({ length: 40 }, () => randomUUID());
+    const events = ids.flatMap((id) => Array.from({ length: 25 }, (_, i) => incremented(id, i + 1)));
+    // Interleaved across aggregates, in seq order per aggregate, as a relay would send them.
+    const ordered = [...events].sort((a, b) => (a.event.data as { seq: number }).seq - (b.event.data as { seq: number }).seq);
+    await publisher.send(ordered.map((e) => ({ topic, ...encodeBinary(e.event, e.data) })));
+    const group = `projection-${topic}`;
+    const env = childEnv(iso, db.url, broker.brokers, { ROLE: 'consumer', TOPIC: topic, GROUP: group, BATCH_SIZE: '50' });
+
+    // 1. Dies right after its 3rd transaction committed, before those offsets are committed.
+    const first = startChild({ ...env, KILL_AFTER_COMMIT: '3' });
+    expect((await first.exited).signal, first.output()).toBe('SIGKILL');
+    const admin = kafka.admin();
+    await admin.connect();
+    const committed = async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) ?? 0;
+    const afterFirst = await appliedCount(iso.pool);
+    expect(afterFirst).toBeGreaterThanOrEqual(150);
+    expect(await committed()).toBeLessThan(afterFirst); // the database is ahead of the offsets
+
+    // 2. Slow, killed by us while it applies (mid-transaction).
+    const second = startChild({ ...env, SLOW_MS: '2' });
+    await waitFor('the second consumer to apply some', async () => (await appliedCount(iso.pool)) >= afterFirst + 120, 60_000);
+    second.kill();
+    await second.exited;
+    await admin.disconnect();
+
+    // 3. Finishes.
+    const consumer = projectionConsumer(kafka, iso.pool, topic, { consumer: { sessionTimeout: 6000, heartbeatInterval: 500 } });
+    await consumer.start();
+    try {
+      await waitFor('1,000 applied', async () => (await appliedCount(iso.pool)) >= 1000, 60_000);
+      await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 30_000);
+      expect(await projectionProblem(iso.pool, 40, 25)).toBeUndefined();
+      const processed = await iso.pool.query('SELECT count(*)::int AS n FROM eventsmith_processed_events WHERE consumer_group = $1', [group]);
+      expect((processed.rows[0] as { n: number }).n).toBe(1000);
+    } finally {
+      await consumer.stop();
+    }
+  }, 180_000);
+});
+
+describe('poison messages', () => {
+  it('a handler that always throws: dead-lettered after the configured attempts, with headers saying why; later messages keep flowing', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic(1);
+    const a = randomUUID();
+    const good = (from: number) => Array.from({ length: 10 }, (_, i) => incremented(a, from + i));
+    const bad = poisoned(a, 0);
+    const garbage = incremented(a, 999);
+    const stranger = makeEnvelope({ type: 'com.example.other.thing', dataversion: 1, source: SOURCE, subject: a, data: {} });
+    const records = [
+      ...good(1).map((e) => encodeBinary(e.event, e.data)),
+      encodeBinary(bad.event, bad.data),
+      ...good(11).map((e) => encodeBinary(e.event, e.data)),
+      encodeBinary(garbage.event, new Uint8Array([0xff, 0xff, 0xff])), // undecodable data
+      encodeBinary(stranger, new Uint8Array([0])), // an event this consumer does not know
+      { key: a, value: Buffer.from('{}'), headers: { 'content-type': 'application/json' } }, // not a CloudEvent
+      ...good(21).map((e) => encodeBinary(e.event, e.data)),
+    ];
+    await publisher.send(records.map((r) => ({ topic, ...r })));
+
+    let poisonCalls = 0;
+    const attemptsSeen: number[] = [];
+    const consumer = projectionConsumer(kafka, iso.pool, topic, {
+      attempts: 3,
+      retry: { initialMs: 50, maxMs: 200 },
+      handlers: {
+        ...projectionHandlers,
+        [POISONED]: (_event, { attempt }) => {
+          poisonCalls++;
+          attemptsSeen.push(attempt);
+          throw new Error('poisoned: this handler always fails');
+        },
+      } satisfies typeof projectionHandlers & { [POISONED]: unknown },
+    });
+    await consumer.start();
+    try {
+      await waitFor('30 good events applied', async () => (await appliedCount(iso.pool)) >= 30, 60_000);
+      const dlq = await readTopic(kafka, `${topic}.dlq`, 4);
+      expect(dlq).toHaveLength(4);
+      const header = (m: (typeof dlq)[number], name: string) => m.headers?.[name]?.toString();
+      const byReason = Object.fromEntries(dlq.map((m) => [header(m, DEAD_LETTER_HEADERS.reason), m]));
+      expect(Object.keys(byReason).sort()).toEqual(['handler-failed', 'undecodable', 'unknown-event']);
+      const failed = dlq.find((m) => header(m, DEAD_LETTER_HEADERS.reason) === 'handler-failed');
+      expect(failed && header(failed, DEAD_LETTER_HEADERS.error)).toContain('poisoned: this handler always fails');
+      expect(failed && header(failed, DEAD_LETTER_HEADERS.attempts)).toBe('3');
+      expect(failed && header(failed, DEAD_LETTER_HEADERS.topic)).toBe(topic);
+      expect(failed && header(failed, DEAD_LETTER_HEADERS.partition)).toBe('0');
+      expect(failed && header(failed, DEAD_LETTER_HEADERS.offset)).toBe('10');
+      expect(failed && header(failed, DEAD_LETTER_HEADERS.group)).toBe(`projection-${topic}`);
+      // The original message is kept, so it can be replayed once fixed.
+      expect(failed && sdkRead(failed).id).toBe(bad.event.id);
+      expect(dlq.filter((m) => header(m, DEAD_LETTER_HEADERS.reason) === 'undecodable').map((m) => header(m, DEAD_LETTER_HEADERS.attempts))).toEqual(['0', '0']);
+      expect(poisonCalls).toBe(3);
+      expect(attemptsSeen).toEqual([1, 2, 3]);
+      expect(await projectionProblem(iso.pool, 1, 30)).toBeUndefined();
+      await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 30_000);
+      expect(consumer.metrics()).toMatchObject({ applied: 30, deadLettered: 4, handlerFailures: 3 });
+    } finally {
+      await consumer.stop();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,199 @@
+// Snapshots of the generated Order repository (`snapshotEvery: 50` in the example) against the
+// real server: loading with snapshots equals the full replay for random event sequences, when
+// snapshots are written, that a changed state shape ignores old ones, and that neither snapshots
+// nor writers wait for each other.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OrderEvent, OrderState } from '../../generated-example/src/generated/orders/types.js';
+import { migrate } from '../../generator/runtime/index.js';
+import { edit } from '../check/helpers.js';
+import { type Isolated, useTestDatabase } from '../postgres/db.js';
+import { type OrderRepository, type OrdersService, confirmed, generateService, orderSpec, placed, randomOrderEvent, rng, within } from './service.js';
+
+const db = useTestDatabase();
+const every = 50;
+let service: OrdersService;
+let iso: Isolated;
+let orders: OrderRepository;
+let evolveAll: (state: OrderState, events: Iterable<OrderEvent>) => OrderState;
+let initial: OrderState;
+
+beforeAll(async () => {
+  service = await generateService('snapshots');
+  iso = await db.isolated({ max: 20 });
+  await migrate(iso.pool);
+  orders = service.orderRepository(iso.pool);
+  const reducers = await service.module('orders/reducers.js');
+  // The generated fold and initial state: what a replay in memory gives.
+  evolveAll = reducers['evolveOrderAll'] as typeof evolveAll;
+  initial = reducers['initialOrderState'] as OrderState;
+}, 60_000);
+
+afterAll(async () => {
+  await orders.settled();
+  service.remove();
+});
+
+interface SnapshotRow {
+  stream_version: number;
+  schema_fingerprint: string;
+  content_type: string;
+}
+
+async function snapshotRow(id: string): Promise<SnapshotRow | undefined> {
+  const r = await iso.pool.query<SnapshotRow>(`SELECT stream_version, schema_fingerprint, content_type FROM eventsmith_snapshots WHERE stream_type = 'Order' AND stream_id = $1`, [id]);
+  return r.rows[0];
+}
+
+describe('snapshots', () => {
+  it('loading with snapshots equals the full replay, for random event sequences (seeded)', async () => {
+    let usedSnapshots = 0;
+    for (let seed = 1; seed <= 24; seed++) {
+      const random = rng(seed);
+      const id = randomUUID();
+      const length = Math.floor(random() * 240);
+      const all: OrderEvent[] = [];
+      let version = 0;
+      while (version < length) {
+        const batch = Array.from({ length: Math.min(length - version, 1 + Math.floor(random() * 9)) }, () => randomOrderEvent(random));
+        if (random() < 0.25) {
+          // In a caller's transaction: no snapshot at the append; a later load through the pool writes it.
+          const client = await iso.pool.connect();
+          try {
+            await client.query('BEGIN');
+            await orders.append(id, batch, version, { client });
+            await client.query('COMMIT');
+          } finally {
+            client.release();
+          }
+        } else {
+          await orders.append(id, batch, version);
+        }
+        all.push(...batch);
+        version += batch.length;
+        if (random() < 0.2) expect((await orders.load(id, { pageSize: 1 + Math.floor(random() * 30) })).version).toBe(version);
+      }
+      await orders.settled();
+      // The first load uses what the appends stored; if it still replayed N or more events
+      // (the last crossing was in a caller's transaction), it stores a snapshot for the next.
+      const first = await orders.load(id, { pageSize: 1 + Math.floor(random() * 60) });
+      await orders.settled();
+      const withSnapshot = await orders.load(id, { pageSize: 1 + Math.floor(random() * 60) });
+      const replay = await orders.load(id, { useSnapshot: false });
+      expect(replay).toMatchObject({ version: length, snapshotVersion: 0, eventsApplied: length });
+      expect(replay.state).toEqual(evolveAll(initial, all));
+      for (const loaded of [first, withSnapshot]) {
+        expect({ seed, state: loaded.state, version: loaded.version }).toEqual({ seed, state: replay.state, version: replay.version });
+        expect(loaded.eventsApplied).toBe(length - loaded.snapshotVersion);
+      }
+      expect(withSnapshot.eventsApplied, `seed ${seed}`).toBeLessThan(every);
+      expect(withSnapshot.snapshotVersion > 0, `seed ${seed}`).toBe(length >= every);
+      if (first.snapshotVersion > 0) usedSnapshots++;
+    }
+    // Most long sequences found a snapshot written after an append.
+    expect(usedSnapshots).toBeGreaterThan(8);
+  });
+
+  it('are written after the append that crosses a multiple of snapshotEvery commits, encoded with the state codec', async () => {
+    const id = randomUUID();
+    await orders.append(id, [placed()], 0);
+    for (let v = 1; v < every - 1; v++) await orders.append(id, [confirmed()], v);
+    await orders.settled();
+    expect(await snapshotRow(id)).toBeUndefined();
+    await orders.append(id, [confirmed(), confirmed()], every - 1); // 49 → 51 crosses 50
+    await orders.settled();
+    const stateCodec = service.codec('orderStateCodec');
+    expect(await snapshotRow(id)).toEqual({ stream_version: every + 1, schema_fingerprint: stateCodec.fingerprintHex, content_type: 'application/avro' });
+    const stored = await iso.pool.query<{ state: Buffer }>(`SELECT state FROM eventsmith_snapshots WHERE stream_id = $1`, [id]);
+    expect(stateCodec.fromBinary(stored.rows[0]?.state ?? new Uint8Array())).toEqual((await orders.load(id, { useSnapshot: false })).state);
+
+    // Appends in a caller's transaction leave it to the next load through the pool.
+    const client = await iso.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await orders.append(id, Array.from({ length: every }, () => confirmed()), every + 1, { client });
+      expect((await orders.load(id, { client })).eventsApplied).toBe(every); // inside the transaction: never snapshots
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+    await orders.settled();
+    expect((await snapshotRow(id))?.stream_version).toBe(every + 1);
+    expect(await orders.load(id)).toMatchObject({ version: 2 * every + 1, snapshotVersion: every + 1, eventsApplied: every });
+    await orders.settled();
+    expect((await snapshotRow(id))?.stream_version).toBe(2 * every + 1);
+    expect(await orders.load(id)).toMatchObject({ version: 2 * every + 1, snapshotVersion: 2 * every + 1, eventsApplied: 0 });
+    expect(await orders.snapshot(id)).toBe(false); // nothing newer to store
+  });
+
+  it('of an earlier state shape are ignored, replayed past, and replaced', async () => {
+    // The same spec with one more state field: a new service version whose snapshots differ.
+    const next = await generateService('snapshots-next', edit(orderSpec(), ['      revision: { type: int, default: 0 }\n', '      revision: { type: int, default: 0 }\n      notes: { type: "string[]", default: [] }\n']));
+    try {
+      const nextOrders = next.orderRepository(iso.pool);
+      const id = randomUUID();
+      const events = [placed(), ...Array.from({ length: every + 4 }, () => confirmed())];
+      await orders.append(id, events, 0);
+      await orders.settled();
+      const old = await snapshotRow(id);
+      expect(old?.schema_fingerprint).toBe(service.codec('orderStateCodec').fingerprintHex);
+
+      const loaded = await nextOrders.load(id);
+      expect(loaded).toMatchObject({ version: every + 5, snapshotVersion: 0, eventsApplied: every + 5, snapshotIgnored: 'schema-mismatch' });
+      expect(loaded.state).toEqual({ ...evolveAll(initial, events), notes: [] });
+      await nextOrders.settled();
+      // The new shape's snapshot replaced the old one; now the old code ignores it in turn.
+      expect(await snapshotRow(id)).toMatchObject({ stream_version: every + 5, schema_fingerprint: next.codec('orderStateCodec').fingerprintHex });
+      expect(await nextOrders.load(id)).toMatchObject({ snapshotVersion: every + 5, eventsApplied: 0 });
+      expect(await orders.load(id)).toMatchObject({ version: every + 5, snapshotVersion: 0, snapshotIgnored: 'schema-mismatch' });
+      expect(next.codec('orderStateCodec').fingerprintHex).not.toBe(service.codec('orderStateCodec').fingerprintHex);
+    } finally {
+      next.remove();
+    }
+  });
+
+  it('never block writers, and writers never block them', async () => {
+    const id = randomUUID();
+    await orders.append(id, [placed(), ...Array.from({ length: every - 2 }, () => confirmed())], 0);
+
+    // A writer in the middle of a transaction holds the stream head's row lock...
+    const writer = await iso.pool.connect();
+    try {
+      await writer.query('BEGIN');
+      await orders.append(id, [confirmed()], every - 1, { client: writer });
+      // ...and a snapshot of the committed state is written without waiting for it.
+      expect(await within(2000, orders.snapshot(id))).toBe(true);
+      await writer.query('COMMIT');
+    } finally {
+      writer.release();
+    }
+    expect((await snapshotRow(id))?.stream_version).toBe(every - 1);
+
+    // A session holding the snapshot row's lock does not hold up an append that crosses a multiple of N.
+    const locker = await iso.pool.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM eventsmith_snapshots WHERE stream_id = $1 FOR UPDATE`, [id]);
+      expect(await within(2000, orders.append(id, Array.from({ length: every }, () => confirmed()), every))).toMatchObject({ version: 2 * every });
+      await locker.query('COMMIT');
+    } finally {
+      locker.release();
+    }
+    await orders.settled();
+    expect((await snapshotRow(id))?.stream_version).toBe(2 * every);
+  });
+
+  it('a failing background snapshot is reported, not thrown at the writer', async () => {
+    const errors: string[] = [];
+    const broken = service.orderRepository(iso.pool, { onSnapshotError: (e, streamId) => errors.push(`${streamId}: ${(e as Error).message}`) });
+    const id = randomUUID();
+    await iso.pool.query('ALTER TABLE eventsmith_snapshots RENAME TO eventsmith_snapshots_away');
+    try {
+      expect((await broken.append(id, [placed(), ...Array.from({ length: every }, () => confirmed())], 0)).version).toBe(every + 1);
+      await broken.settled();
+    } finally {
+      await iso.pool.query('ALTER TABLE eventsmith_snapshots_away RENAME TO eventsmith_snapshots');
+    }
+    expect(errors).toEqual([`${id}: relation "eventsmith_snapshots" does not exist`]);
+  });
+});
