@@ -1,6 +1,7 @@
 import type { Emitter } from './context.js';
 import { emitAvro } from './avro.js';
 import { emitEnvelopes } from './envelopes.js';
+import { emitKafka } from './kafka.js';
 import { emitReducers } from './reducers.js';
 import { emitRepository } from './repository.js';
 import { emitSql } from './sql.js';
@@ -16,4 +17,5 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'reducers', emit: emitReducers },
   { kind: 'sql', emit: emitSql },
   { kind: 'repository', emit: emitRepository },
+  { kind: 'kafka', emit: emitKafka },
 ];

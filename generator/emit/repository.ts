@@ -155,7 +155,7 @@ function aggregateView(agg: Aggregate, domain: Domain, imports: Imports, rt: str
     encoding: tsString(encoding),
     // Stream ids are text; ids of other types print in their canonical text, as the envelopes' subject does.
     streamId: `(id: ${idType}) => ${tsType(agg.idType, new Imports()) === 'string' ? 'id' : 'String(id)'}`,
-    codecs: agg.events.map((e) => codecsEntry(e, imports)),
+    codecs: agg.events.map((e) => codecsEntry(e, (name) => imports.value(avroModule, name), entryIndent)),
     upcast: imports.value(upcastersModule, upcastEventName(agg.name)),
     initialState: imports.value(reducersModule, initialStateName(agg.name)),
     evolve: imports.value(reducersModule, evolveName(agg.name)),
@@ -191,10 +191,11 @@ function snapshotView(agg: Aggregate, domain: Domain, stateType: string, every: 
 /** Indentation of the codec entries inside the definition literal. */
 const entryIndent = '        ';
 
-function codecsEntry(event: DomainEvent, imports: Imports): CodecsEntryView {
+/** `'<ce type>': { 1: <codec>, 2: <codec> }` at `indent`, one version per line when too long; `ref` prints a codec's name. */
+export function codecsEntry(event: DomainEvent, ref: (codec: string) => string, indent: string): CodecsEntryView {
   const key = tsString(event.ceType);
-  const items = event.versions.map((v) => `${v.version}: ${imports.value(avroModule, codecName(event.name, v.version))}`);
+  const items = event.versions.map((v) => `${v.version}: ${ref(codecName(event.name, v.version))}`);
   const flat = `{ ${items.join(', ')} }`;
-  if (entryIndent.length + key.length + 2 + flat.length + 1 <= maxLineWidth) return { key, value: flat };
-  return { key, value: `{\n${items.map((i) => `${entryIndent}  ${i},\n`).join('')}${entryIndent}}` };
+  if (indent.length + key.length + 2 + flat.length + 1 <= maxLineWidth) return { key, value: flat };
+  return { key, value: `{\n${items.map((i) => `${indent}  ${i},\n`).join('')}${indent}}` };
 }

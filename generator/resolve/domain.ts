@@ -3,6 +3,7 @@
 import type { Diagnostics } from '../core/diagnostics.js';
 import type { CompatibilityMode, EnumType, NamedType, Storage, StorageEncoding } from '../core/model.js';
 import { eventUnionTypeName, namePatterns, stateTypeName } from '../core/names.js';
+import { kafkaTypeNames, topicHandlersTypeName } from '../core/names-kafka.js';
 import {
   eventInputTypeName,
   repositoryFactoryName,
@@ -126,6 +127,8 @@ function claimDerivedNames(aggregates: readonly AggregateDraft[], inlineEnums: r
   // Values of repository.ts: the runtime functions it imports must not be shadowed by a derived name.
   const values = new NameTable(ctx.diags);
   for (const name of repositoryRuntimeValues) values.add(name, `the runtime function ${name}`, false, ctx.loc([]));
+  // kafka.ts declares these once and imports the spec's modules as namespaces, so only these can clash.
+  for (const name of Object.values(kafkaTypeNames)) table.add(name, `the ${name} type of kafka.ts`, false, ctx.loc([]));
   for (const a of aggregates) {
     const at = ctx.loc(a.path);
     table.add(stateTypeName(a.name), `the state type of aggregate ${a.name}`, false, at);
@@ -135,6 +138,7 @@ function claimDerivedNames(aggregates: readonly AggregateDraft[], inlineEnums: r
     values.add(repositoryFactoryName(a.name), `the repository factory of aggregate ${a.name}`, false, at);
     values.add(stateSchemaConstName(a.name), `the state schema of aggregate ${a.name}`, false, at);
     values.add(stateCodecName(a.name), `the state codec of aggregate ${a.name}`, false, at);
+    table.add(topicHandlersTypeName(a.name), `the Kafka handlers type of aggregate ${a.name}`, false, at);
     for (const e of a.events) {
       table.add(e.name, `the latest-version type of event ${a.name}.${e.name}`, false, ctx.loc(e.path));
       for (const v of e.versions) {

@@ -167,6 +167,13 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
     yaml: `aggregates:\n  Create:\n    events: { Created: { versions: [ { fields: {} } ] } }\n`,
     want: [['ES3021', 4, 3, '`createRepository` is both the runtime function createRepository and the repository factory of aggregate Create']],
   }],
+  ['names of kafka.ts: an event named like a handlers type, an aggregate named like a fixed type', {
+    yaml: `aggregates:\n  Order:\n    events:\n      OrderHandlers: { versions: [ { fields: {} } ] }\n  Domain:\n    events: { Went: { versions: [ { fields: {} } ] } }\n`,
+    want: [
+      ['ES3021', 6, 7, '`OrderHandlers` is both the Kafka handlers type of aggregate Order and the latest-version type of event Order.OrderHandlers'],
+      ['ES3021', 7, 3, '`DomainHandlers` is both the DomainHandlers type of kafka.ts and the Kafka handlers type of aggregate Domain'],
+    ],
+  }],
   ['a wrong state default is reported once, as ES3003', {
     yaml: `aggregates:\n  Order:\n    state:\n      total: { type: int, default: x }\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`,
     want: [['ES3003', 6, 36, 'default does not fit field `total`']],

@@ -42,3 +42,16 @@ export {
   type KafkaConsumerOptions,
 } from './consumer.js';
 export { consumerLag, ensureTopics, type ConsumerLag, type PartitionLag, type TopicSpec } from './admin.js';
+export {
+  aggregateDecoding,
+  domainConsumer,
+  domainDecoding,
+  envelopeSender,
+  publishEnvelope,
+  type EnvelopeSender,
+  type AggregateDecoding,
+  type DomainConsumerOptions,
+  type SchemaIdLookup,
+  type TopicRoute,
+  type TypedPublishOptions,
+} from './typed.js';
