@@ -1,5 +1,5 @@
 import type { GeneratedFile } from '../core/generated-file.js';
-import { banner } from '../core/generated-file.js';
+import { banner, markdownBanner } from '../core/generated-file.js';
 import type { Domain, Model } from '../core/model.js';
 import type { TemplateSet } from '../core/templates.js';
 
@@ -27,5 +27,14 @@ export type Emitter = (ctx: EmitContext) => readonly GeneratedFile[];
 
 /** The DO-NOT-EDIT banner of a file generated from `domain`'s spec. */
 export function bannerFor(domain: Domain, ctx: EmitContext): string {
-  return banner([ctx.options.specNames?.get(domain.file) ?? domain.file]);
+  return banner([specNameOf(domain, ctx)]);
+}
+
+/** The same banner for a generated Markdown file. */
+export function markdownBannerFor(domain: Domain, ctx: EmitContext): string {
+  return markdownBanner([specNameOf(domain, ctx)]);
+}
+
+function specNameOf(domain: Domain, ctx: EmitContext): string {
+  return ctx.options.specNames?.get(domain.file) ?? domain.file;
 }

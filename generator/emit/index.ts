@@ -1,5 +1,6 @@
 import type { Emitter } from './context.js';
 import { emitAvro } from './avro.js';
+import { emitDocs } from './docs.js';
 import { emitEnvelopes } from './envelopes.js';
 import { emitKafka } from './kafka.js';
 import { emitReducers } from './reducers.js';
@@ -18,4 +19,5 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'sql', emit: emitSql },
   { kind: 'repository', emit: emitRepository },
   { kind: 'kafka', emit: emitKafka },
+  { kind: 'docs', emit: emitDocs },
 ];

@@ -1,0 +1,156 @@
+// The sagas in the catalog: a section per saga (its settings, its steps, a Mermaid
+// stateDiagram-v2 of its states) and its part of the event-flow chart. This is the only part of
+// the docs emitter that reads the saga model, and it reads only what the model holds today:
+// steps name their command, success and failure events, compensation and timeout; commands are
+// still bare `Aggregate.Command` names. When commands become first-class, this file changes.
+import type { MessageRef, Saga, SagaStep } from '../core/model.js';
+import { mdAnchor, mdCode, mdDoc, mdTable } from './docs-markdown.js';
+import { Flowchart, MermaidIds, mermaidBlock, mermaidText } from './docs-mermaid.js';
+
+export interface SagaSectionView {
+  readonly heading: string;
+  readonly anchor: string;
+  readonly doc: string;
+  /** Markdown table of the saga's settings. */
+  readonly summary: string;
+  /** Markdown table of the steps, in order. */
+  readonly steps: string;
+  /** How to read the diagram. */
+  readonly diagramDoc: string;
+  /** A fenced `mermaid` block. */
+  readonly diagram: string;
+}
+
+/** How the catalog shows an event a saga names (a link to its section when it has one). */
+export type EventLink = (ref: MessageRef) => string;
+
+export function sagaHeading(saga: Saga): string {
+  return `Saga ${saga.name}`;
+}
+
+export function sagaSectionView(saga: Saga, eventLink: EventLink): SagaSectionView {
+  const heading = sagaHeading(saga);
+  const optional = (ref: MessageRef | undefined): string => (ref ? mdCode(refName(ref)) : '—');
+  return {
+    heading,
+    anchor: mdAnchor(heading),
+    doc: mdDoc(saga.doc),
+    summary: mdTable(
+      ['Property', 'Value'],
+      [
+        ['Started by', eventLink(saga.startedBy)],
+        ['Correlation', mdCode(saga.correlation)],
+        ['Timeout', saga.timeout !== undefined ? mdCode(saga.timeout) : 'none'],
+        ['On completed', optional(saga.onCompleted)],
+        ['On compensated', optional(saga.onCompensated)],
+      ],
+    ),
+    steps: mdTable(
+      ['#', 'Step', 'Command', 'Succeeds on', 'Fails on', 'Compensation', 'Timeout'],
+      saga.steps.map((s, i) => [
+        String(i + 1),
+        mdCode(s.name),
+        mdCode(refName(s.command)),
+        eventLink(s.succeedsOn),
+        eventLink(s.failsOn),
+        optional(s.compensation),
+        s.timeout !== undefined ? mdCode(s.timeout) : '—',
+      ]),
+    ),
+    diagramDoc: diagramDocOf(saga),
+    diagram: mermaidBlock(sagaStateDiagram(saga)),
+  };
+}
+
+function diagramDocOf(saga: Saga): string {
+  const timeouts = saga.timeout !== undefined || saga.steps.some((s) => s.timeout !== undefined);
+  return [
+    "Each step sends its command and waits; the step's success event moves on to the next step.",
+    "Its failure event starts compensation: the compensations of the steps that already succeeded run, newest first.",
+    ...(timeouts ? ['A timeout compensates the step that timed out as well, since its effect is uncertain.'] : []),
+  ].join(' ');
+}
+
+/** `Inventory.ReserveStock`. */
+export function refName(ref: MessageRef): string {
+  return `${ref.aggregate}.${ref.name}`;
+}
+
+/**
+ * The saga as a state machine, as the runtime's saga engine runs it: one state per step (its
+ * command sent, waiting for its events); the success event moves to the next step, the last one
+ * to `completed`. The failure event moves to the compensation of the nearest earlier step that
+ * has one; a timeout (the step's, or the saga's while a step waits) to the step's own
+ * compensation first, since the step may have taken effect. Compensations run newest first down
+ * to `compensated`. Only compensation states some transition reaches are drawn.
+ */
+export function sagaStateDiagram(saga: Saga): string[] {
+  const ids = new MermaidIds();
+  const steps = saga.steps;
+  const completed = ids.id('completed');
+  const compensated = ids.id('compensated');
+  const stepId = (s: SagaStep): string => ids.id('step', s.name);
+  const undoId = (s: SagaStep): string => ids.id('undo', s.name);
+  const reached = new Set<SagaStep>();
+  /** The first compensation to run when the steps before `end` are to be undone. */
+  const unwind = (end: number): string => {
+    for (let j = end - 1; j >= 0; j--) {
+      const earlier = steps[j];
+      if (earlier?.compensation) {
+        reached.add(earlier);
+        return undoId(earlier);
+      }
+    }
+    return compensated;
+  };
+
+  const transitions: string[] = [];
+  const to = (from: string, target: string, label?: string): void => {
+    transitions.push(`  ${from} --> ${target}${label !== undefined ? ` : ${mermaidText(label)}` : ''}`);
+  };
+  const first = steps[0];
+  to('[*]', first ? stepId(first) : completed, refName(saga.startedBy));
+  steps.forEach((s, i) => {
+    const next = steps[i + 1];
+    to(stepId(s), next ? stepId(next) : completed, refName(s.succeedsOn));
+    to(stepId(s), unwind(i), refName(s.failsOn));
+    if (s.timeout !== undefined) to(stepId(s), unwind(i + 1), `timeout ${s.timeout}`);
+    if (saga.timeout !== undefined) to(stepId(s), unwind(i + 1), `saga timeout ${saga.timeout}`);
+  });
+  // A compensation leads to the next one down, which is reached too: walk from the newest.
+  [...steps.keys()].reverse().forEach((i) => {
+    const s = steps[i];
+    if (s && reached.has(s)) to(undoId(s), unwind(i));
+  });
+  to(completed, '[*]');
+  to(compensated, '[*]');
+
+  const state = (id: string, description: string): string => `  state "${mermaidText(description)}" as ${id}`;
+  const states = [
+    ...steps.map((s) => state(stepId(s), `${s.name} (sends ${refName(s.command)})`)),
+    ...steps.flatMap((s) => (s.compensation && reached.has(s) ? [state(undoId(s), `undo ${s.name} (sends ${refName(s.compensation)})`)] : [])),
+    state(completed, saga.onCompleted ? `completed (sends ${refName(saga.onCompleted)})` : 'completed'),
+    state(compensated, saga.onCompensated ? `compensated (sends ${refName(saga.onCompensated)})` : 'compensated'),
+  ];
+  return ['stateDiagram-v2', ...states, ...transitions];
+}
+
+/**
+ * The saga's part of the event-flow chart: its start event starts it, it sends each step's
+ * command, which ends in the step's success or failure event; compensations and the final
+ * commands hang off the saga with dotted edges for the unhappy path.
+ */
+export function addSagaFlow(chart: Flowchart, saga: Saga, eventNode: (ref: MessageRef) => string): void {
+  const sagaNode = chart.node('saga', [saga.name], 'hexagon', saga.name);
+  const command = (ref: MessageRef): string => chart.node('cmd', [ref.aggregate, ref.name], 'flag', refName(ref));
+  chart.edge(eventNode(saga.startedBy), sagaNode, { label: 'starts' });
+  for (const s of saga.steps) {
+    const cmd = command(s.command);
+    chart.edge(sagaNode, cmd, { label: s.name });
+    chart.edge(cmd, eventNode(s.succeedsOn), { label: 'succeeds' });
+    chart.edge(cmd, eventNode(s.failsOn), { label: 'fails', dotted: true });
+  }
+  for (const s of saga.steps) if (s.compensation) chart.edge(sagaNode, command(s.compensation), { label: `undo ${s.name}`, dotted: true });
+  if (saga.onCompleted) chart.edge(sagaNode, command(saga.onCompleted), { label: 'completed' });
+  if (saga.onCompensated) chart.edge(sagaNode, command(saga.onCompensated), { label: 'compensated', dotted: true });
+}

@@ -1,0 +1,332 @@
+// `<slug>/docs/catalog.md`: the event catalog of one domain, in Markdown for people and code
+// review. Every aggregate (id type, topic, state, snapshots), every event with every version
+// and field, the CloudEvents type and dataschema, the Avro schema file and fingerprints, how
+// each version is upcast from the one before and how an event changes state; a Mermaid
+// flowchart of the event flow and, per saga, a Mermaid state diagram (docs-saga.ts). Links
+// point at the domain's other generated files, so the catalog sits next to them.
+import type { Aggregate, Assignment, Domain, DomainEvent, EventVersion, Field, MessageRef, Model, NamedType, TypeRef, Upcast } from '../core/model.js';
+import type { GeneratedFile } from '../core/generated-file.js';
+import { domainSlug } from '../core/names.js';
+import { applyHandlerName, upcastStepName } from '../core/names-evolution.js';
+import { dataschemaFor } from '../runtime/cloudevents.js';
+import { avscFileName, fingerprintOf } from './avro.js';
+import { avroSchemaOf } from './avro-schema.js';
+import { markdownBannerFor, type EmitContext, type Emitter } from './context.js';
+import { dslExpr, dslType, dslValue, mdAnchor, mdCode, mdDoc, mdTable } from './docs-markdown.js';
+import { Flowchart, mermaidBlock } from './docs-mermaid.js';
+import { addSagaFlow, refName, sagaHeading, sagaSectionView, type SagaSectionView } from './docs-saga.js';
+
+export const emitDocs: Emitter = (ctx) => ctx.model.domains.map((domain) => catalogFile(domain, ctx));
+
+/** Folder of a domain's docs, beside `avro/` and `sql/`. */
+export function docsDir(domain: Domain): string {
+  return `${domainSlug(domain.name)}/docs`;
+}
+
+export function catalogPath(domain: Domain): string {
+  return `${docsDir(domain)}/catalog.md`;
+}
+
+/** From the catalog to a file of its own domain's output: `../avro/x.avsc`. */
+function fromCatalog(pathInDomain: string): string {
+  return `../${pathInDomain}`;
+}
+
+// ---- the template view ------------------------------------------------------------------
+
+export interface TypeSectionView {
+  readonly heading: string;
+  readonly doc: string;
+  /** Finished Markdown: what the type is, and a fields table for records. */
+  readonly body: string;
+}
+
+export interface VersionSectionView {
+  readonly heading: string;
+  readonly doc: string;
+  readonly summary: string;
+  /** Fields table, or a sentence when there are none. */
+  readonly fields: string;
+  /** How this version is made from the one before; '' on version 1. */
+  readonly upcast: string;
+}
+
+export interface EventSectionView {
+  readonly heading: string;
+  readonly doc: string;
+  readonly summary: string;
+  /** The declarative `apply` rules as a table, or ''. */
+  readonly apply: string;
+  readonly versions: readonly VersionSectionView[];
+}
+
+export interface AggregateSectionView {
+  readonly heading: string;
+  readonly doc: string;
+  readonly summary: string;
+  /** State fields table, or a sentence when there are none. */
+  readonly state: string;
+  readonly events: readonly EventSectionView[];
+}
+
+export interface CatalogView {
+  readonly banner: string;
+  readonly title: string;
+  readonly doc: string;
+  readonly summary: string;
+  /** Index of the sections: a line of links and a table of aggregates. */
+  readonly contents: string;
+  readonly flowDoc: string;
+  /** Fenced `mermaid` flowchart. */
+  readonly flow: string;
+  readonly hasTypes: boolean;
+  readonly types: readonly TypeSectionView[];
+  readonly aggregates: readonly AggregateSectionView[];
+  readonly hasSagas: boolean;
+  readonly sagas: readonly SagaSectionView[];
+}
+
+// ---- building the view ------------------------------------------------------------------
+
+export function catalogFile(domain: Domain, ctx: EmitContext): GeneratedFile {
+  return { path: catalogPath(domain), content: ctx.templates.render('catalog.md.hbs', catalogView(domain, ctx.model, markdownBannerFor(domain, ctx))) };
+}
+
+const typesHeading = 'Shared types';
+const flowHeading = 'Flow of events';
+const typeHeading = (t: NamedType): string => `Type ${t.name}`;
+const aggregateHeading = (a: Aggregate): string => `Aggregate ${a.name}`;
+const eventHeading = (e: DomainEvent): string => `Event ${e.name}`;
+const versionHeading = (e: DomainEvent, v: EventVersion): string => `${e.name} v${v.version}`;
+const link = (text: string, heading: string): string => `[${text}](#${mdAnchor(heading)})`;
+
+export function catalogView(domain: Domain, model: Model, bannerText: string): CatalogView {
+  const shared = domain.types.filter((t) => !(t.kind === 'enum' && t.inline));
+  const typeLink = typeLinker(shared);
+  const eventLink = eventLinker(domain, model);
+  return {
+    banner: bannerText,
+    title: `Event catalog: ${domain.name}`,
+    doc: mdDoc(domain.doc),
+    summary: mdTable(
+      ['Property', 'Value'],
+      [
+        ['Domain (Avro namespace, CloudEvents type prefix)', mdCode(domain.name)],
+        ['CloudEvents source', mdCode(domain.source)],
+        ['Compatibility', mdCode(domain.compatibility)],
+        ['Stored and published as', domain.storage.encoding === 'avro' ? 'Avro binary (`application/avro`)' : "Avro's JSON encoding (`application/json`)"],
+      ],
+    ),
+    contents: contentsOf(domain, shared.length > 0),
+    flowDoc: [
+      'Aggregates emit events, which are published to their Kafka topics.',
+      ...(domain.sagas.length
+        ? ["A saga starts on an event, sends each step's command and waits for the step's success or failure event; dotted edges are the unhappy path."]
+        : []),
+    ].join(' '),
+    flow: mermaidBlock(eventFlow(domain)),
+    hasTypes: shared.length > 0,
+    types: shared.map((t) => typeSection(t, domain, typeLink)),
+    aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink)),
+    hasSagas: domain.sagas.length > 0,
+    sagas: domain.sagas.map((s) => sagaSectionView(s, eventLink)),
+  };
+}
+
+function contentsOf(domain: Domain, hasTypes: boolean): string {
+  const sections = [link(flowHeading, flowHeading), ...(hasTypes ? [link(typesHeading, typesHeading)] : []), ...domain.sagas.map((s) => link(s.name, sagaHeading(s)))];
+  const aggregates = mdTable(
+    ['Aggregate', 'Topic', 'Events'],
+    domain.aggregates.map((a) => [
+      link(a.name, aggregateHeading(a)),
+      mdCode(a.topic),
+      a.events.map((e) => `${link(e.name, eventHeading(e))}${e.versions.length > 1 ? ` (v${e.versions.length})` : ''}`).join(', '),
+    ]),
+  );
+  return `${sections.join(' · ')}\n\n${aggregates}`;
+}
+
+/** Shows a type as the DSL writes it, linked to its section when it uses a shared type. */
+type TypeLink = (t: TypeRef) => string;
+
+function typeLinker(shared: readonly NamedType[]): TypeLink {
+  const own = new Set(shared);
+  const namedIn = (t: TypeRef): NamedType | undefined => {
+    switch (t.kind) {
+      case 'array':
+        return namedIn(t.items);
+      case 'map':
+        return namedIn(t.values);
+      case 'optional':
+        return namedIn(t.type);
+      case 'named':
+        return t.type;
+      default:
+        return undefined;
+    }
+  };
+  return (t) => {
+    const named = namedIn(t);
+    const code = mdCode(dslType(t));
+    return named && own.has(named) ? link(code, typeHeading(named)) : code;
+  };
+}
+
+/** An event named by a saga, linked to its section here or in its own domain's catalog. */
+function eventLinker(domain: Domain, model: Model): (ref: MessageRef) => string {
+  const home = new Map<DomainEvent, Domain>();
+  for (const d of model.domains) for (const a of d.aggregates) for (const e of a.events) home.set(e, d);
+  return (ref) => {
+    const code = mdCode(refName(ref));
+    const owner = ref.event && home.get(ref.event);
+    if (!ref.event || !owner) return code;
+    const anchor = mdAnchor(eventHeading(ref.event));
+    return owner === domain ? `[${code}](#${anchor})` : `[${code}](../../${catalogPath(owner)}#${anchor})`;
+  };
+}
+
+function eventFlow(domain: Domain): string[] {
+  const chart = new Flowchart();
+  const own = new Set(domain.aggregates.flatMap((a) => a.events));
+  const eventNode = (e: DomainEvent): string => chart.node('evt', [e.aggregateName, e.name], 'rounded', own.has(e) ? e.name : `${e.aggregateName}.${e.name}`);
+  for (const a of domain.aggregates) {
+    const agg = chart.node('agg', [a.name], 'subroutine', a.name);
+    for (const e of a.events) chart.edge(agg, eventNode(e));
+    const topic = chart.node('topic', [a.topic], 'cylinder', a.topic);
+    for (const e of a.events) chart.edge(eventNode(e), topic);
+  }
+  const refNode = (ref: MessageRef): string =>
+    ref.event ? eventNode(ref.event) : chart.node('evt', [ref.aggregate, ref.name], 'rounded', refName(ref));
+  // Sagas of other domains that react to this domain's events are drawn in their own catalogs.
+  for (const s of domain.sagas) addSagaFlow(chart, s, refNode);
+  return chart.lines();
+}
+
+function typeSection(t: NamedType, domain: Domain, typeLink: TypeLink): TypeSectionView {
+  const aliases = t.aliases.length ? ` Also read under the former names ${t.aliases.map(mdCode).join(', ')}.` : '';
+  const fullName = mdCode(`${domain.name}.${t.name}`);
+  let body: string;
+  switch (t.kind) {
+    case 'record':
+      body = `Record ${fullName}.${aliases}\n\n${fieldsTable(t.fields, typeLink)}`;
+      break;
+    case 'enum': {
+      const unknown = t.default !== undefined ? ` A reader maps symbols it does not know to ${mdCode(t.default)}.` : '';
+      body = `Enum ${fullName}: ${t.symbols.map(mdCode).join(', ')}.${unknown}${aliases}`;
+      break;
+    }
+    case 'fixed':
+      body = `Fixed ${fullName} of ${t.size} byte${t.size === 1 ? '' : 's'}.${aliases}`;
+      break;
+  }
+  return { heading: typeHeading(t), doc: mdDoc(t.doc), body };
+}
+
+function fieldsTable(fields: readonly Field[], typeLink: TypeLink): string {
+  if (fields.length === 0) return 'No fields.';
+  return mdTable(
+    ['Field', 'Type', 'Default', 'Doc'],
+    fields.map((f) => {
+      const aliases = f.aliases.length ? `Formerly ${f.aliases.map(mdCode).join(', ')}.` : '';
+      return [mdCode(f.name), typeLink(f.type), defaultOf(f), [f.doc ?? '', aliases].filter((s) => s !== '').join(' ')];
+    }),
+  );
+}
+
+/** The default Avro and the initial state see: `T?` has an implicit null; '—' when required. */
+function defaultOf(f: Field): string {
+  if (f.default !== undefined) return mdCode(dslValue(f.default.value));
+  return f.type.kind === 'optional' ? mdCode('null') : '—';
+}
+
+function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink): AggregateSectionView {
+  const snapshots =
+    a.snapshotEvery === undefined ? 'none: every load replays the stream' : `every ${a.snapshotEvery} event${a.snapshotEvery === 1 ? '' : 's'}`;
+  return {
+    heading: aggregateHeading(a),
+    doc: mdDoc(a.doc),
+    summary: mdTable(
+      ['Property', 'Value'],
+      [
+        ['Id type (Kafka key)', mdCode(dslType(a.idType))],
+        ['Topic', mdCode(a.topic)],
+        ['Snapshots', snapshots],
+        ['Events', a.events.map((e) => link(e.name, eventHeading(e))).join(', ')],
+      ],
+    ),
+    state: a.state.length ? fieldsTable(a.state, typeLink) : 'No state fields.',
+    events: a.events.map((e) => eventSection(e, domain, typeLink)),
+  };
+}
+
+function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): EventSectionView {
+  const latest = e.versions[e.versions.length - 1];
+  let change: string;
+  switch (e.apply.kind) {
+    case 'declarative':
+      change = 'declarative, as listed below';
+      break;
+    case 'custom':
+      change = `custom: ${mdCode(applyHandlerName(e.name))} in [${mdCode('custom/reducers.ts')}](${fromCatalog('custom/reducers.ts')})`;
+      break;
+    case 'none':
+      change = 'none';
+      break;
+  }
+  return {
+    heading: eventHeading(e),
+    doc: mdDoc(e.doc),
+    summary: mdTable(
+      ['Property', 'Value'],
+      [
+        ['CloudEvents type', mdCode(e.ceType)],
+        ['Versions', e.versions.map((v) => link(`v${v.version}`, versionHeading(e, v))).join(', ') + (latest ? ` (latest: v${latest.version})` : '')],
+        ['State change', change],
+      ],
+    ),
+    apply: e.apply.kind === 'declarative' ? mdTable(['State field', 'Change'], e.apply.assignments.map((a) => [mdCode(a.target.name), changeOf(a)])) : '',
+    versions: e.versions.map((v, i) => versionSection(e, v, e.versions[i - 1], domain, typeLink)),
+  };
+}
+
+function changeOf(a: Assignment): string {
+  const expr = mdCode(dslExpr(a.expr));
+  switch (a.op) {
+    case 'set':
+      return `set to ${expr}`;
+    case 'increment':
+      return `increment by ${expr}`;
+    case 'append':
+      return a.spread ? `append each of ${expr}` : `append ${expr}`;
+  }
+}
+
+function versionSection(e: DomainEvent, v: EventVersion, previous: EventVersion | undefined, domain: Domain, typeLink: TypeLink): VersionSectionView {
+  const avsc = avscFileName(e, v);
+  const fp = fingerprintOf(avroSchemaOf(v, e, domain));
+  return {
+    heading: versionHeading(e, v),
+    doc: mdDoc(v.doc),
+    summary: mdTable(
+      ['Property', 'Value'],
+      [
+        ['TypeScript type', mdCode(v.typeName)],
+        ['dataschema', mdCode(dataschemaFor(e.ceType, v.version))],
+        ['Avro schema', `[${mdCode(avsc)}](${fromCatalog(`avro/${avsc}`)}), record ${mdCode(`${domain.name}.${e.name}`)}`],
+        ['Fingerprint (CRC-64-AVRO)', mdCode(fp.crc64avro)],
+        ['Fingerprint (SHA-256)', mdCode(fp.sha256)],
+      ],
+    ),
+    fields: fieldsTable(v.fields, typeLink),
+    upcast: previous && v.upcast ? upcastText(e, previous, v, v.upcast) : '',
+  };
+}
+
+function upcastText(e: DomainEvent, from: EventVersion, to: EventVersion, upcast: Upcast): string {
+  const title = `**Upcast from ${link(`v${from.version}`, versionHeading(e, from))}**`;
+  if (upcast.kind === 'custom') {
+    return `${title}: custom, ${mdCode(upcastStepName(e.name, from.version))} in [${mdCode('custom/upcasters.ts')}](${fromCatalog('custom/upcasters.ts')}).`;
+  }
+  const rows = upcast.assignments.map((a) => [mdCode(a.target.name), mdCode(dslExpr(a.expr))]);
+  return `${title}: declarative; each field of v${to.version}, with \`$.\` reading v${from.version}:\n\n${mdTable(['Field', 'Value'], rows)}`;
+}
