@@ -32,3 +32,6 @@ export * from './postgres/index.js';
 
 // Kafka: CloudEvents binding, shared producer, outbox relay, consumer runner (generator/runtime/kafka/).
 export * from './kafka/index.js';
+
+// Sagas: orchestration engine, timeout poller, command handlers (generator/runtime/saga/).
+export * from './saga/index.js';

@@ -1,0 +1,395 @@
+/**
+ * The saga engine: runs one SagaDefinition against eventsmith_saga_state and the outbox.
+ *
+ * - `handle(tx, message)` in a consumer handler: starts a saga on its start event, otherwise finds
+ *   the saga by the message's correlationid, asks the machine (machine.ts) what follows, and
+ *   writes the transition (row + outbox rows of the commands it sends) in the caller's
+ *   transaction, next to the consumer's processed mark. Messages the saga does not wait for
+ *   (duplicates, late answers, events of finished sagas) are acknowledged and ignored.
+ * - `onDue(tx, row)` for the timeout poller (poller.ts), `resume` for operators.
+ *
+ * Optimistic concurrency: the row is read without a lock and written only from the version it
+ * was read at. When another transaction moved it meanwhile (the poller firing a deadline while
+ * an answer arrives), the write matches nothing, and the engine reloads and decides again in the
+ * same transaction: each transition is decided on the state it replaces.
+ *
+ * Why that keeps commands in order for the outbox relay, which delivers in transaction-id order:
+ * a command sent in answer to another transition's command is decided after that transition
+ * committed. Only the poller acts without a message, and it locks its rows (FOR UPDATE, which
+ * gives its transaction its id) before deciding, so no transition it writes can follow, in
+ * commit order, one written by a transaction with a larger id.
+ */
+import type { CloudEvent } from '../cloudevents.js';
+import type { HandlerContext } from '../kafka/consumer.js';
+import { type ConnectionPool, type Queryable, inTransaction } from '../postgres/db.js';
+import { SagaConflictError, SagaStateError } from './errors.js';
+import { type NextState, type Outgoing, SagaMachine, type Transition } from './machine.js';
+import { type StoredSaga, insertSaga, loadSaga, updateSaga } from './store.js';
+import type {
+  ParkedSaga,
+  SagaDefinition,
+  SagaHandleResult,
+  SagaIgnoreReason,
+  SagaInstance,
+  SagaMessage,
+  SagaStatus,
+  SagaTransition,
+  SagaTrigger,
+  SentCommand,
+} from './types.js';
+
+export interface SagaEngineOptions {
+  /** The clock of deadlines (default: this process's). Tests move it forward. */
+  readonly now?: () => Date;
+  /**
+   * Called when a transition parks a saga, in that transition's transaction (after its writes,
+   * before the commit): write through `tx` to record or notify transactionally (an outbox row,
+   * a table). At least once: if the transaction rolls back, the transition is made again later
+   * and the hook called again. listParkedSagas is the authoritative view.
+   */
+  readonly onParked?: (saga: ParkedSaga, tx: Queryable) => Promise<void> | void;
+  /**
+   * Called after every transition's writes, in its transaction, before the commit
+   * (observability; fault injection in tests: throw to roll back, or kill the process).
+   */
+  readonly onTransition?: (transition: SagaTransition, tx: Queryable) => Promise<void> | void;
+  /** Reloads after a concurrency conflict before giving up with SagaConflictError (default 20). */
+  readonly maxConflicts?: number;
+}
+
+/**
+ * Counts of this engine object's transitions, as written (a transition whose enclosing
+ * transaction later rolls back is counted and, when the message is retried, counted again).
+ * countSagas(db) gives the database's view across all processes.
+ */
+export interface SagaMetrics {
+  readonly started: number;
+  readonly completed: number;
+  readonly compensated: number;
+  readonly parked: number;
+  readonly resumed: number;
+  readonly stepsSucceeded: number;
+  readonly stepsFailed: number;
+  /** Steps given up on after their deadline (including the saga's deadline). */
+  readonly stepsTimedOut: number;
+  readonly compensationsFailed: number;
+  /** Commands sent again with the same id after a deadline passed. */
+  readonly resends: number;
+  /** Outbox rows written. */
+  readonly commandsSent: number;
+  readonly ignored: number;
+  readonly ignoredByReason: Readonly<Partial<Record<SagaIgnoreReason, number>>>;
+  /** Writes that found the row moved on, and were decided again. */
+  readonly conflicts: number;
+}
+
+/** An engine without its context type: what consumers, the timeout poller and operator tools need. */
+export interface SagaRuntime {
+  readonly sagaType: string;
+  readonly eventTypes: ReadonlySet<string>;
+  handles(type: string): boolean;
+  handle(tx: Queryable, message: SagaMessage): Promise<SagaHandleResult>;
+  /** Fires the stored deadline of a row this transaction has locked. */
+  onDue(tx: Queryable, row: StoredSaga, now: Date): Promise<SagaTransition | undefined>;
+  resume(pool: ConnectionPool, sagaId: string, options?: ResumeOptions): Promise<SagaTransition | undefined>;
+}
+
+export interface ResumeOptions {
+  /**
+   * Do not send the stuck compensation again: a person has undone the step by hand. The saga
+   * carries on with the next compensation.
+   */
+  readonly skipCompensation?: boolean;
+}
+
+/** The saga message of a consumed CloudEvent (its data already decoded and upcast). */
+export function sagaMessageOf(event: CloudEvent<string, unknown>): SagaMessage {
+  return {
+    id: event.id,
+    type: event.type,
+    data: event.data,
+    aggregateId: event.subject,
+    ...(event.correlationid !== undefined ? { correlationId: event.correlationid } : {}),
+    ...(event.causationid !== undefined ? { causationId: event.causationid } : {}),
+  };
+}
+
+/** A consumer-runner handler that accepts any event type (assignable to every EventHandler). */
+export type SagaEventHandler = (event: CloudEvent<string, unknown>, context: HandlerContext) => Promise<void>;
+
+type Counters = { -readonly [K in Exclude<keyof SagaMetrics, 'ignoredByReason'>]: number };
+
+export class SagaEngine<C> implements SagaRuntime {
+  private readonly machine: SagaMachine<C>;
+  private readonly now: () => Date;
+  private readonly maxConflicts: number;
+  private readonly counts: Counters = {
+    started: 0,
+    completed: 0,
+    compensated: 0,
+    parked: 0,
+    resumed: 0,
+    stepsSucceeded: 0,
+    stepsFailed: 0,
+    stepsTimedOut: 0,
+    compensationsFailed: 0,
+    resends: 0,
+    commandsSent: 0,
+    ignored: 0,
+    conflicts: 0,
+  };
+  private readonly ignoredByReason: Partial<Record<SagaIgnoreReason, number>> = {};
+
+  constructor(
+    readonly definition: SagaDefinition<C>,
+    private readonly options: SagaEngineOptions = {},
+  ) {
+    this.machine = new SagaMachine(definition);
+    this.now = options.now ?? (() => new Date());
+    this.maxConflicts = options.maxConflicts ?? 20;
+  }
+
+  get sagaType(): string {
+    return this.definition.name;
+  }
+
+  /** The start event type and every type a step or compensation waits for: subscribe to these. */
+  get eventTypes(): ReadonlySet<string> {
+    return this.machine.eventTypes;
+  }
+
+  handles(type: string): boolean {
+    return this.machine.eventTypes.has(type);
+  }
+
+  /**
+   * Applies one received event: starts a saga, moves one, or ignores the event (the result says
+   * why). Call it in the transaction of the consumer's processed mark (HandlerContext.tx).
+   */
+  async handle(tx: Queryable, message: SagaMessage): Promise<SagaHandleResult> {
+    if (!this.handles(message.type)) return this.ignored('not-a-saga-event');
+    if (message.type === this.definition.startedBy) {
+      const now = this.now();
+      const { sagaId, decision } = this.machine.start(message, now);
+      const next = this.withJson(decision.next);
+      const version = await insertSaga(tx, this.sagaType, sagaId, next, decision.commands, this.envelope(sagaId, now));
+      if (version === undefined) return this.ignored('duplicate-start', sagaId);
+      const transition = this.transition(sagaId, 'start', message.id, decision.what, { status: null, step: null }, next, version, decision.commands);
+      await this.after(tx, transition, next, undefined);
+      return { outcome: 'started', sagaId, transition };
+    }
+    const sagaId = message.correlationId;
+    if (sagaId === undefined || sagaId === '') return this.ignored('uncorrelated');
+    for (let conflicts = 0; ; conflicts++) {
+      const stored = await loadSaga(tx, this.sagaType, sagaId);
+      if (stored === undefined) return this.ignored('unknown-saga', sagaId);
+      const instance = this.decode(stored);
+      const now = this.now();
+      const decision = this.machine.onMessage(instance, message, now);
+      if (decision.kind === 'ignore') return this.ignored(decision.reason, sagaId);
+      const transition = await this.write(tx, instance, decision, 'event', message.id, now);
+      if (transition !== undefined) return { outcome: 'advanced', sagaId, transition };
+      this.conflict(sagaId, conflicts);
+    }
+  }
+
+  /** A handler for the consumer runner: every event type of `eventTypes` can be routed to it. */
+  handler(): SagaEventHandler {
+    return async (event, context) => {
+      await this.handle(context.tx, sagaMessageOf(event));
+    };
+  }
+
+  /**
+   * Acts on the passed deadline of `row` (for SagaTimeoutPoller, which has locked the row in
+   * `tx`): resend, time out and compensate, retry a failed compensation, or park. Undefined if
+   * nothing was due after all.
+   */
+  async onDue(tx: Queryable, row: StoredSaga, now: Date = this.now()): Promise<SagaTransition | undefined> {
+    if (row.sagaType !== this.sagaType) throw new RangeError(`eventsmith: saga ${row.sagaType} handed to the engine of ${this.sagaType}`);
+    let instance = this.decode(row);
+    for (let conflicts = 0; ; conflicts++) {
+      const decision = this.machine.onTimeout(instance, now);
+      if (decision.kind === 'ignore') return undefined;
+      const transition = await this.write(tx, instance, decision, 'timeout', undefined, now);
+      if (transition !== undefined) return transition;
+      // Only when the caller did not lock the row.
+      this.conflict(row.sagaId, conflicts);
+      const reloaded = await loadSaga(tx, this.sagaType, row.sagaId);
+      if (reloaded === undefined) return undefined;
+      instance = this.decode(reloaded);
+    }
+  }
+
+  /**
+   * Resumes a parked saga in a transaction of its own: its stuck compensation is sent again with
+   * fresh attempts (or skipped). Undefined if the saga is not parked.
+   */
+  async resume(pool: ConnectionPool, sagaId: string, options: ResumeOptions = {}): Promise<SagaTransition | undefined> {
+    return inTransaction(pool, async (tx) => {
+      const stored = await loadSaga(tx, this.sagaType, sagaId, true);
+      if (stored === undefined) return undefined;
+      const instance = this.decode(stored);
+      const now = this.now();
+      const decision = this.machine.onResume(instance, now, options.skipCompensation === true);
+      if (decision.kind === 'ignore') return undefined;
+      const transition = await this.write(tx, instance, decision, 'resume', undefined, now);
+      if (transition !== undefined) this.counts.resumed++;
+      return transition;
+    });
+  }
+
+  /** One saga as stored, its context decoded; undefined if there is none. */
+  async get(db: Queryable, sagaId: string): Promise<SagaInstance<C> | undefined> {
+    const stored = await loadSaga(db, this.sagaType, sagaId);
+    return stored === undefined ? undefined : this.decode(stored);
+  }
+
+  metrics(): SagaMetrics {
+    return { ...this.counts, ignoredByReason: { ...this.ignoredByReason } };
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private decode(row: StoredSaga): SagaInstance<C> {
+    let context: C;
+    try {
+      context = this.definition.decodeContext(row.contextJson);
+    } catch (cause) {
+      throw new SagaStateError(row.sagaType, row.sagaId, 'its context cannot be decoded', { cause });
+    }
+    const { contextJson: _json, ...rest } = row;
+    return { ...rest, context };
+  }
+
+  private withJson(next: NextState<C>): NextState<C> & { readonly contextJson: unknown } {
+    return { ...next, contextJson: this.definition.encodeContext(next.context) };
+  }
+
+  private envelope(sagaId: string, now: Date): { sagaId: string; now: Date; source: (c: Outgoing) => string } {
+    return { sagaId, now, source: (c) => this.machine.sourceOf(c.command) };
+  }
+
+  private conflict(sagaId: string, conflicts: number): void {
+    this.counts.conflicts++;
+    if (conflicts + 1 >= this.maxConflicts) throw new SagaConflictError(this.sagaType, sagaId, conflicts + 1);
+  }
+
+  private ignored(reason: SagaIgnoreReason, sagaId?: string): SagaHandleResult {
+    this.counts.ignored++;
+    this.ignoredByReason[reason] = (this.ignoredByReason[reason] ?? 0) + 1;
+    return sagaId === undefined ? { outcome: 'ignored', reason } : { outcome: 'ignored', reason, sagaId };
+  }
+
+  /** Writes a decided transition from the instance's version; undefined on a conflict. */
+  private async write(
+    tx: Queryable,
+    instance: SagaInstance<C>,
+    decision: Transition<C>,
+    trigger: SagaTrigger,
+    messageId: string | undefined,
+    now: Date,
+  ): Promise<SagaTransition | undefined> {
+    const next = this.withJson(decision.next);
+    const version = await updateSaga(tx, this.sagaType, instance.sagaId, instance.version, next, decision.commands, this.envelope(instance.sagaId, now));
+    if (version === undefined) return undefined;
+    const transition = this.transition(instance.sagaId, trigger, messageId, decision.what, { status: instance.status, step: instance.step }, next, version, decision.commands);
+    await this.after(tx, transition, next, instance.status);
+    return transition;
+  }
+
+  private transition(
+    sagaId: string,
+    trigger: SagaTrigger,
+    messageId: string | undefined,
+    what: string,
+    from: { readonly status: SagaStatus | null; readonly step: string | null },
+    next: NextState<C>,
+    version: number,
+    commands: readonly Outgoing[],
+  ): SagaTransition {
+    const sent: SentCommand[] = commands.map(({ command: _command, causationId: _causation, ...c }) => c);
+    return {
+      sagaType: this.sagaType,
+      sagaId,
+      trigger,
+      ...(messageId !== undefined ? { messageId } : {}),
+      what,
+      from,
+      to: { status: next.status, step: next.step },
+      version,
+      commands: sent,
+    };
+  }
+
+  /** Hooks, then counters (a hook that throws rolls the transition back: it is not counted). */
+  private async after(tx: Queryable, t: SagaTransition, next: NextState<C> & { readonly contextJson: unknown }, from: SagaStatus | undefined): Promise<void> {
+    await this.options.onTransition?.(t, tx);
+    const parkedNow = next.status === 'parked' && from !== 'parked';
+    if (parkedNow && this.options.onParked) {
+      await this.options.onParked(
+        {
+          sagaType: this.sagaType,
+          sagaId: t.sagaId,
+          step: next.step,
+          attempts: next.attempt,
+          reason: next.book.parked?.reason ?? null,
+          parkedAt: next.book.parked ? new Date(next.book.parked.at) : new Date(),
+          failure: next.book.failure,
+          version: t.version,
+          context: next.contextJson,
+          history: next.book.history,
+        },
+        tx,
+      );
+    }
+    const c = this.counts;
+    c.commandsSent += t.commands.length;
+    c.resends += t.commands.filter((x) => x.resend).length;
+    switch (t.what) {
+      case 'started':
+        c.started++;
+        break;
+      case 'step-succeeded':
+        c.stepsSucceeded++;
+        break;
+      case 'step-failed':
+        c.stepsFailed++;
+        break;
+      case 'step-timed-out':
+      case 'saga-timed-out':
+        c.stepsTimedOut++;
+        break;
+      case 'compensation-failed':
+        c.compensationsFailed++;
+        break;
+    }
+    if (t.what === 'parked' && t.trigger === 'event') c.compensationsFailed++;
+    if (parkedNow) c.parked++;
+    if (next.status !== from && next.status === 'completed') c.completed++;
+    if (next.status !== from && next.status === 'compensated') c.compensated++;
+  }
+}
+
+/** Resumes a parked saga (see SagaEngine.resume); undefined if it is not parked. */
+export function resumeParkedSaga(pool: ConnectionPool, engine: SagaRuntime, sagaId: string, options?: ResumeOptions): Promise<SagaTransition | undefined> {
+  return engine.resume(pool, sagaId, options);
+}
+
+/**
+ * Consumer-runner handlers for several sagas at once, by event type: an event several sagas
+ * read is handed to each of them, in the order given, in the same transaction.
+ */
+export function sagaHandlers(engines: readonly SagaRuntime[]): Record<string, SagaEventHandler> {
+  const handlers: Record<string, SagaEventHandler> = {};
+  const types = new Set<string>();
+  for (const e of engines) for (const t of e.eventTypes) types.add(t);
+  for (const type of types) {
+    const readers = engines.filter((e) => e.handles(type));
+    handlers[type] = async (event, context) => {
+      const message = sagaMessageOf(event);
+      for (const e of readers) await e.handle(context.tx, message);
+    };
+  }
+  return handlers;
+}

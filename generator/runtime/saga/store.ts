@@ -1,0 +1,299 @@
+/**
+ * The saga rows in eventsmith_saga_state and the outbox rows of the commands a transition sends.
+ *
+ * A transition is ONE statement: the row's insert (start) or its update from the version the
+ * decision was made on, and the outbox rows, which are inserted only if that row was written.
+ * It is therefore atomic even outside a transaction, and inside the consumer runner's
+ * transaction it commits with the message's processed mark. A concurrent writer of the same row
+ * makes the update wait for its commit and then match no row (READ COMMITTED re-checks the
+ * version against the committed row): nothing is written, nothing aborts, and the engine
+ * reloads and decides again in the same transaction.
+ *
+ * Layout of the `state` column: `{ "context": <definition.encodeContext(ctx)>, "saga": SagaBook }`.
+ */
+import { type CloudEventAttributes, attributesOf } from '../kafka/binding.js';
+import { dataschemaFor } from '../cloudevents.js';
+import { type Queryable, type Row, asDate, asInt, asJson, asNullableDate, asNullableString, asString, firstRow, rowsOf } from '../postgres/db.js';
+import { emptyOutboxColumns, outboxInsertSql, outboxParams, pushOutboxRow } from '../postgres/outbox.js';
+import { SagaStateError } from './errors.js';
+import type { NextState, Outgoing } from './machine.js';
+import type { ParkReason, ParkedSaga, SagaBook, SagaFailure, SagaHistoryEntry, SagaStatus } from './types.js';
+
+/** A row as read, context still JSON. */
+export interface StoredSaga {
+  readonly sagaType: string;
+  readonly sagaId: string;
+  readonly status: SagaStatus;
+  readonly step: string | null;
+  readonly version: number;
+  readonly attempt: number;
+  readonly timeoutAt: Date | null;
+  readonly contextJson: unknown;
+  readonly book: SagaBook;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+const STATUSES: readonly SagaStatus[] = ['running', 'compensating', 'completed', 'compensated', 'parked'];
+
+const COLUMNS = `saga_type, saga_id, status, step, state, version, attempt, timeout_at, created_at, updated_at`;
+
+function isObject(v: unknown): v is { readonly [key: string]: unknown } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function toBook(sagaType: string, sagaId: string, saga: unknown): SagaBook {
+  // Written only by this module; checked enough to fail with a clear error on foreign rows.
+  if (!isObject(saga) || !isObject(saga.start) || !Array.isArray(saga.completed) || !Array.isArray(saga.toCompensate) || !Array.isArray(saga.history)) {
+    throw new SagaStateError(sagaType, sagaId, 'the state column holds no saga bookkeeping (was the row written by this engine?)');
+  }
+  return saga as unknown as SagaBook;
+}
+
+export function toStoredSaga(r: Row): StoredSaga {
+  const sagaType = asString(r.saga_type, 'saga_type');
+  const sagaId = asString(r.saga_id, 'saga_id');
+  const status = asString(r.status, 'status');
+  if (!(STATUSES as readonly string[]).includes(status)) throw new SagaStateError(sagaType, sagaId, `unknown status ${JSON.stringify(status)}`);
+  const state = asJson(r.state, 'state');
+  if (!isObject(state)) throw new SagaStateError(sagaType, sagaId, 'the state column is not an object');
+  return {
+    sagaType,
+    sagaId,
+    status: status as SagaStatus,
+    step: asNullableString(r.step, 'step'),
+    version: asInt(r.version, 'version'),
+    attempt: asInt(r.attempt, 'attempt'),
+    timeoutAt: asNullableDate(r.timeout_at, 'timeout_at'),
+    contextJson: state.context ?? null,
+    book: toBook(sagaType, sagaId, state.saga),
+    createdAt: asDate(r.created_at, 'created_at'),
+    updatedAt: asDate(r.updated_at, 'updated_at'),
+  };
+}
+
+export async function loadSaga(db: Queryable, sagaType: string, sagaId: string, forUpdate = false): Promise<StoredSaga | undefined> {
+  const row = firstRow(
+    await db.query(`SELECT ${COLUMNS} FROM eventsmith_saga_state WHERE saga_type = $1 AND saga_id = $2${forUpdate ? ' FOR UPDATE' : ''}`, [sagaType, sagaId]),
+  );
+  return row === undefined ? undefined : toStoredSaga(row);
+}
+
+/**
+ * Rows of these saga types whose timeout_at has passed, oldest deadline first, locked for this
+ * transaction; rows another transaction holds are skipped, not waited for.
+ */
+export async function lockDueSagas(db: Queryable, sagaTypes: readonly string[], now: Date, limit: number): Promise<StoredSaga[]> {
+  const result = await db.query(
+    `SELECT ${COLUMNS} FROM eventsmith_saga_state
+      WHERE timeout_at <= $2::timestamptz AND saga_type = ANY($1::text[])
+      ORDER BY timeout_at
+      LIMIT $3
+        FOR UPDATE SKIP LOCKED`,
+    [sagaTypes, now.toISOString(), limit],
+  );
+  return rowsOf(result).map(toStoredSaga);
+}
+
+/** The earliest stored deadline of these saga types (null if none). */
+export async function nextDeadline(db: Queryable, sagaTypes: readonly string[]): Promise<Date | null> {
+  const row = firstRow(
+    await db.query('SELECT min(timeout_at) AS next FROM eventsmith_saga_state WHERE timeout_at IS NOT NULL AND saga_type = ANY($1::text[])', [sagaTypes]),
+  );
+  return asNullableDate(row?.next, 'next');
+}
+
+/** Moves a deadline (the poller, after a transition failed for one saga). Leaves the version alone. */
+export async function postponeTimeout(db: Queryable, sagaType: string, sagaId: string, until: Date): Promise<void> {
+  await db.query('UPDATE eventsmith_saga_state SET timeout_at = $3::timestamptz WHERE saga_type = $1 AND saga_id = $2 AND timeout_at IS NOT NULL', [
+    sagaType,
+    sagaId,
+    until.toISOString(),
+  ]);
+}
+
+// ---- writing -------------------------------------------------------------------------------
+
+export interface CommandEnvelope {
+  readonly sagaId: string;
+  readonly source: (c: Outgoing) => string;
+  readonly now: Date;
+}
+
+/** The outbox columns of a transition's commands: binary-mode CloudEvents, like events' rows. */
+function outboxColumns(commands: readonly Outgoing[], env: CommandEnvelope): ReturnType<typeof emptyOutboxColumns> {
+  const cols = emptyOutboxColumns();
+  const time = env.now.toISOString();
+  for (const c of commands) {
+    const { command } = c;
+    const attributes: CloudEventAttributes = {
+      specversion: '1.0',
+      id: c.id,
+      source: env.source(c),
+      type: command.type,
+      time,
+      subject: command.key,
+      dataschema: command.dataschema ?? dataschemaFor(command.type, command.dataversion),
+      datacontenttype: command.datacontenttype,
+      dataversion: command.dataversion,
+      partitionkey: command.key,
+      correlationid: env.sagaId,
+      causationid: c.causationId,
+    };
+    // Attribute names as keys: the relay sends each as a `ce_<name>` header, datacontenttype as content-type.
+    const headers: Record<string, string> = {};
+    for (const [name, text] of attributesOf(attributes)) if (name !== 'datacontenttype') headers[name] = text;
+    pushOutboxRow(cols, {
+      id: c.outboxId,
+      aggregateType: command.aggregateType,
+      aggregateId: command.key,
+      type: command.type,
+      payload: command.payload,
+      topic: command.topic,
+      headers,
+      contentType: command.datacontenttype,
+    });
+  }
+  return cols;
+}
+
+function stateJson(contextJson: unknown, book: SagaBook): string {
+  return JSON.stringify({ context: contextJson, saga: book });
+}
+
+const INSERT_SAGA = `WITH saga AS (
+  INSERT INTO eventsmith_saga_state (saga_type, saga_id, status, step, state, version, attempt, timeout_at)
+  VALUES ($1, $2, $3, $4, $5::jsonb, 1, $6, $7::timestamptz)
+  ON CONFLICT (saga_type, saga_id) DO NOTHING
+  RETURNING version
+), ob AS (
+  ${outboxInsertSql(8)}
+   WHERE EXISTS (SELECT FROM saga)
+   ORDER BY o.ord
+  RETURNING 1
+)
+SELECT (SELECT version FROM saga) AS version`;
+
+const UPDATE_SAGA = `WITH saga AS (
+  UPDATE eventsmith_saga_state
+     SET status = $4, step = $5, state = $6::jsonb, attempt = $7, timeout_at = $8::timestamptz,
+         version = version + 1, updated_at = now()
+   WHERE saga_type = $1 AND saga_id = $2 AND version = $3
+  RETURNING version
+), ob AS (
+  ${outboxInsertSql(9)}
+   WHERE EXISTS (SELECT FROM saga)
+   ORDER BY o.ord
+  RETURNING 1
+)
+SELECT (SELECT version FROM saga) AS version`;
+
+function writtenVersion(row: Row | undefined): number | undefined {
+  return row === undefined || row.version === null || row.version === undefined ? undefined : asInt(row.version, 'version');
+}
+
+/** Inserts a new saga and its first commands; undefined if the saga exists already (nothing written). */
+export async function insertSaga(
+  db: Queryable,
+  sagaType: string,
+  sagaId: string,
+  next: NextState<unknown> & { readonly contextJson: unknown },
+  commands: readonly Outgoing[],
+  env: CommandEnvelope,
+): Promise<number | undefined> {
+  const row = firstRow(
+    await db.query(INSERT_SAGA, [
+      sagaType,
+      sagaId,
+      next.status,
+      next.step,
+      stateJson(next.contextJson, next.book),
+      next.attempt,
+      next.timeoutAt?.toISOString() ?? null,
+      ...outboxParams(outboxColumns(commands, env)),
+    ]),
+  );
+  return writtenVersion(row);
+}
+
+/** Writes a transition from `expectedVersion`; undefined if the row is at another version (nothing written). */
+export async function updateSaga(
+  db: Queryable,
+  sagaType: string,
+  sagaId: string,
+  expectedVersion: number,
+  next: NextState<unknown> & { readonly contextJson: unknown },
+  commands: readonly Outgoing[],
+  env: CommandEnvelope,
+): Promise<number | undefined> {
+  const row = firstRow(
+    await db.query(UPDATE_SAGA, [
+      sagaType,
+      sagaId,
+      expectedVersion,
+      next.status,
+      next.step,
+      stateJson(next.contextJson, next.book),
+      next.attempt,
+      next.timeoutAt?.toISOString() ?? null,
+      ...outboxParams(outboxColumns(commands, env)),
+    ]),
+  );
+  return writtenVersion(row);
+}
+
+// ---- queries for operators ------------------------------------------------------------------
+
+export interface ListParkedOptions {
+  /** Only this saga type (default all). */
+  readonly sagaType?: string;
+  /** At most this many, oldest parked first (default 100). */
+  readonly limit?: number;
+}
+
+/** Sagas parked as needing a person, oldest first. */
+export async function listParkedSagas(db: Queryable, options: ListParkedOptions = {}): Promise<ParkedSaga[]> {
+  const limit = options.limit ?? 100;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`eventsmith: limit must be a positive integer, got ${limit}`);
+  const result = await db.query(
+    `SELECT ${COLUMNS} FROM eventsmith_saga_state
+      WHERE status = 'parked' AND ($1::text IS NULL OR saga_type = $1)
+      ORDER BY updated_at, saga_type, saga_id
+      LIMIT $2`,
+    [options.sagaType ?? null, limit],
+  );
+  return rowsOf(result).map((r) => {
+    const s = toStoredSaga(r);
+    const parked: { readonly reason: ParkReason; readonly at: string } | null = s.book.parked;
+    const failure: SagaFailure | null = s.book.failure;
+    const history: readonly SagaHistoryEntry[] = s.book.history;
+    return {
+      sagaType: s.sagaType,
+      sagaId: s.sagaId,
+      step: s.step,
+      attempts: s.attempt,
+      reason: parked?.reason ?? null,
+      parkedAt: parked === null ? s.updatedAt : new Date(parked.at),
+      failure,
+      version: s.version,
+      context: s.contextJson,
+      history,
+    };
+  });
+}
+
+export type SagaCounts = { readonly [S in SagaStatus]: number };
+
+/** How many sagas (of one type, or all) are in each status: the database's view, across every process. */
+export async function countSagas(db: Queryable, sagaType?: string): Promise<SagaCounts> {
+  const result = await db.query(
+    `SELECT status, count(*)::int AS n FROM eventsmith_saga_state WHERE ($1::text IS NULL OR saga_type = $1) GROUP BY status`,
+    [sagaType ?? null],
+  );
+  const counts: { [S in SagaStatus]: number } = { running: 0, compensating: 0, completed: 0, compensated: 0, parked: 0 };
+  for (const r of rowsOf(result)) {
+    const status = asString(r.status, 'status');
+    if ((STATUSES as readonly string[]).includes(status)) counts[status as SagaStatus] = asInt(r.n, 'n');
+  }
+  return counts;
+}
