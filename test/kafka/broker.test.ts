@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTopics } from '../../generator/runtime/index.js';
 import { startKafka, type KafkaBroker } from '../support/kafka.mjs';
 
 interface Received {
@@ -107,6 +108,27 @@ describe('single-node KRaft broker (test/support/kafka.mjs)', () => {
     await producer?.disconnect().catch(() => {});
     await broker?.stop();
   }, 60_000);
+
+  it('ensureTopics: a burst of topics, then more at once, every partition with a leader when it returns', async () => {
+    const names = (n: number) => Array.from({ length: n }, () => `burst-${randomUUID()}`);
+    const first = names(8);
+    const second = names(8);
+    await ensureTopics(kafka, first.map((t) => ({ topic: t, numPartitions: 3 })));
+    // Right after, while the broker's metadata catches up, and again (all exist: nothing to do).
+    await Promise.all([ensureTopics(kafka, second.map((t) => ({ topic: t, numPartitions: 3 }))), ensureTopics(kafka, first.map((t) => ({ topic: t })))]);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [...first, ...second] });
+      expect(meta.topics).toHaveLength(16);
+      for (const t of meta.topics) {
+        expect(t.partitions).toHaveLength(3);
+        for (const p of t.partitions) expect(p.leader).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }, 120_000);
 
   it('reports where it runs', () => {
     expect(broker.brokers.length).toBeGreaterThan(0);

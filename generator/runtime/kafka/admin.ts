@@ -39,11 +39,38 @@ export async function ensureTopics(kafka: Kafka, topics: readonly TopicSpec[]): 
         })),
       });
     } catch (err) {
-      // Another process created them first.
-      if (!isTopicExists(err)) throw err;
+      // Another process created them first; or KafkaJS gave up waiting for leaders because the
+      // broker's metadata had not caught up yet (it retries only LEADER_NOT_AVAILABLE), which we
+      // wait out below.
+      if (!isTopicExists(err) && !isMetadataLag(err)) throw err;
     }
+    await waitForLeaders(admin, missing.map((t) => t.topic));
   } finally {
     await admin.disconnect();
+  }
+}
+
+function isMetadataLag(err: unknown): boolean {
+  const type = (e: unknown): string => (typeof e === 'object' && e !== null && 'type' in e ? String(e.type) : '');
+  const lagging = (e: unknown): boolean => ['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE'].includes(type(e));
+  if (lagging(err)) return true;
+  const inner = typeof err === 'object' && err !== null && 'originalError' in err ? err.originalError : undefined;
+  return inner !== undefined && lagging(inner);
+}
+
+/** Until every partition of `topics` has a leader (up to 30 s): a new topic is usable only then. */
+async function waitForLeaders(admin: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const ready = meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      if (ready) return;
+    } catch (err) {
+      if (!isMetadataLag(err) || Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`eventsmith: topics ${topics.join(', ')} have no leader after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }
 
