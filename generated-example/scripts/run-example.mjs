@@ -1,0 +1,220 @@
+#!/usr/bin/env node
+// The example, end to end: `npm run example -- --orders 200 --failure-rate 0.2` builds the package,
+// generates the example's code, then runs this script, which
+//   1. compiles the service (tsc -p generated-example → generated-example/dist/),
+//   2. starts PostgreSQL and Kafka with the project's scripts (unless DATABASE_URL / KAFKA_BROKERS),
+//   3. starts the service (generated-example/dist/service/main.js serve) on a free port,
+//   4. drives N orders through its HTTP API and waits until every one is final,
+//   5. rebuilds the read model from the event store (main.js rebuild) and compares,
+//   6. prints the summary and exits 0 when every check passed, 1 when any failed.
+//
+// Plain JavaScript: Node 20 runs it as it is, on a fresh clone after `npm install`.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { startKafka } from '../../test/support/kafka.mjs';
+import { startPostgres } from '../../test/support/postgres.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const exampleDir = path.join(root, 'generated-example');
+const distDir = path.join(exampleDir, 'dist', 'service');
+
+const USAGE = `usage: npm run example -- [options]
+       node generated-example/scripts/run-example.mjs [options]
+  --orders N            orders to place (default 200)
+  --failure-rate F      share designed to fail, half out of stock, half payment declined (default 0.2)
+  --legacy-rate F       share placed through the v1 API, stored as OrderPlaced v1 (default 0.1)
+  --concurrency N       HTTP requests in flight (default 16)
+  --seed N              seed of the order mix (default 42)
+  --timeout S           seconds for every order to become final (default 120)
+  --json FILE           also write the summary as JSON
+  --no-compile          use generated-example/dist as it is
+DATABASE_URL and KAFKA_BROKERS, when set, are used instead of starting PostgreSQL and Kafka.`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv) {
+  const o = { orders: 200, failureRate: 0.2, legacyRate: 0.1, concurrency: 16, seed: 42, timeoutMs: 120_000, json: undefined, compile: true };
+  const number = (name, v, check) => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || !check(n)) throw new UsageError(`${name}: invalid value ${JSON.stringify(v)}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = () => inline ?? argv[++i];
+    switch (flag) {
+      case '--orders': o.orders = number(flag, value(), (n) => Number.isInteger(n) && n >= 1 && n <= 100_000); break;
+      case '--failure-rate': o.failureRate = number(flag, value(), (n) => n >= 0 && n <= 1); break;
+      case '--legacy-rate': o.legacyRate = number(flag, value(), (n) => n >= 0 && n <= 1); break;
+      case '--concurrency': o.concurrency = number(flag, value(), (n) => Number.isInteger(n) && n >= 1 && n <= 256); break;
+      case '--seed': o.seed = number(flag, value(), (n) => Number.isInteger(n)); break;
+      case '--timeout': o.timeoutMs = number(flag, value(), (n) => n > 0) * 1000; break;
+      case '--json': o.json = value(); if (!o.json) throw new UsageError('--json: a file name is needed'); break;
+      case '--no-compile': o.compile = false; break;
+      case '-h': case '--help': return undefined;
+      default: throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  return o;
+}
+
+const progress = (line) => process.stderr.write(`example: ${line}\n`);
+
+function run(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => resolve({ code: code ?? 128, signal, stdout, stderr }));
+  });
+}
+
+async function compile() {
+  const r = await run(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', exampleDir]);
+  if (r.code !== 0) throw new Error(`compiling the example service failed:\n${r.stdout}${r.stderr}`);
+}
+
+/** Starts `main.js serve`; resolves with its URL once it listens. Its log goes to our stderr. */
+function startServiceProcess(env) {
+  const child = spawn(process.execPath, ['--enable-source-maps', path.join(distDir, 'main.js'), 'serve'], {
+    cwd: root,
+    env: { ...env, PORT: '0', HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  createInterface({ input: child.stderr }).on('line', (line) => process.stderr.write(`  service | ${line}\n`));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const listening = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the service did not start within 90 s')), 90_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const msg = JSON.parse(line);
+        if (typeof msg.listening === 'string') {
+          clearTimeout(timer);
+          resolve(msg.listening);
+        }
+      } catch {
+        process.stderr.write(`  service | ${line}\n`);
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`the service exited while starting (${signal ?? `code ${code}`})`));
+    });
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return exited;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return { listening, stop, exited };
+}
+
+async function main(argv) {
+  let options;
+  try {
+    options = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`example: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+
+  const t0 = Date.now();
+  const phases = {};
+  const timed = async (name, work) => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      phases[name] = Date.now() - started;
+    }
+  };
+  const cleanups = [];
+  let service;
+  try {
+    progress(`${options.orders} orders, failure rate ${options.failureRate}; starting PostgreSQL and Kafka${options.compile ? ', compiling the service' : ''}`);
+    const [pgCluster, broker] = await Promise.all([
+      timed('postgres', () => startPostgres()),
+      timed('kafka', () => startKafka()),
+      options.compile ? timed('compile', compile) : Promise.resolve(),
+    ]);
+    cleanups.push(() => pgCluster.stop(), () => broker.stop());
+    progress(
+      `PostgreSQL ${pgCluster.external ? '(DATABASE_URL)' : `on port ${pgCluster.port}`}, Kafka ${broker.external ? '(KAFKA_BROKERS)' : broker.brokers.join(',')} ` +
+        `ready after ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+
+    const env = { ...process.env, DATABASE_URL: pgCluster.url, KAFKA_BROKERS: broker.brokers.join(',') };
+    service = startServiceProcess(env);
+    const url = await timed('service', () => service.listening);
+    progress(`service at ${url}; placing orders`);
+
+    const { runLoad } = await import(pathToFileURL(path.join(distDir, 'load-driver.js')).href);
+    const load = await timed('load', () =>
+      runLoad({
+        baseUrl: url,
+        orders: options.orders,
+        failureRate: options.failureRate,
+        legacyRate: options.legacyRate,
+        concurrency: options.concurrency,
+        seed: options.seed,
+        timeoutMs: options.timeoutMs,
+        log: progress,
+      }),
+    );
+
+    // The rebuild command, as an operator would run it (it exits 1 when the models differ).
+    const rebuilt = await timed('rebuild', async () => {
+      const r = await run(process.execPath, [path.join(distDir, 'main.js'), 'rebuild', '--json'], { env });
+      const line = r.stdout.trim().split('\n').at(-1) ?? '';
+      try {
+        return JSON.parse(line);
+      } catch {
+        throw new Error(`the rebuild command failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
+      }
+    });
+
+    const { summarize, formatSummary } = await import(pathToFileURL(path.join(distDir, 'report.js')).href);
+    const summary = summarize(load, rebuilt);
+    phases.total = Date.now() - t0;
+    const phaseText = Object.entries(phases)
+      .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+      .join(', ');
+    process.stdout.write(`\neventsmith example: ${options.orders} orders, failure rate ${options.failureRate}\n${formatSummary(summary)}phases: ${phaseText}\n`);
+    if (options.json) {
+      mkdirSync(path.dirname(path.resolve(options.json)), { recursive: true });
+      writeFileSync(options.json, `${JSON.stringify({ summary, phases, outcomes: load.outcomes }, null, 2)}\n`);
+    }
+    return summary.ok ? 0 : 1;
+  } finally {
+    const stopped = await service?.stop();
+    if (stopped && stopped.code !== 0) progress(`the service exited with ${stopped.signal ?? `code ${stopped.code}`}`);
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => progress(`cleanup: ${err.message}`));
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`example: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

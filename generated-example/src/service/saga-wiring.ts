@@ -1,0 +1,190 @@
+// Everything that takes a placed order to `confirmed` or `cancelled` — the PlaceOrder saga of
+// events/orders.yaml — lives behind this one module; the rest of the service (HTTP API, read
+// model, metrics, load driver) only sees SagaWiring.
+//
+// The runtime's saga engine (eventsmith/runtime: SagaEngine, SagaTimeoutPoller, commandHandler)
+// runs the saga, as the contract of issue 6 describes it:
+//
+//   OrderPlaced ─▶ orchestrator ─ReserveStock─▶ inventory.commands ─▶ Inventory ─▶ StockReserved
+//       ─▶ orchestrator ─CapturePayment─▶ payments.commands ─▶ Payment ─▶ PaymentCaptured
+//       ─▶ orchestrator ─ConfirmOrder─▶ orders.commands ─▶ Order ─▶ OrderConfirmed
+//   StockReservationFailed ─▶ CancelOrder;  PaymentDeclined ─▶ ReleaseStock ─▶ StockReleased ─▶ CancelOrder
+//
+// - orchestrator: a consumer (the generated createEventConsumer) of the event topics whose
+//   handlers are the engine; each transition (saga row + outbox rows of its commands) commits with
+//   the consumer's processed mark;
+// - command handlers: a consumer of the command topics; each command is decided on its target
+//   aggregate (deciders delegate to rules.ts) and the events appended in the same transaction;
+// - the timeout poller fires stored deadlines (resends, compensation after a timeout).
+//
+// The topics it needs besides the domain's event topics (the command topics) are in `topics`;
+// the service creates them with the others before start().
+//
+// Not generated yet: the commands and the SagaDefinition. place-order-standin.ts holds them,
+// written by hand in the shape the generator is to emit. What remains once orders.yaml declares
+// the commands: import CommandTypes / commandTopics / commandDecoding / placeOrderSaga / the
+// typed command consumer from ../generated/orders/ instead, move the deciders into
+// generated/orders/custom/deciders.ts (calling rules.ts), and delete the stand-in.
+import type { Kafka } from 'kafkajs';
+import {
+  type ConnectionPool,
+  type ConsumerLag,
+  type ConsumerMetrics,
+  type EventHandlers,
+  type KafkaPublisher,
+  type Queryable,
+  type SagaStatus,
+  KafkaConsumerRunner,
+  SagaEngine,
+  SagaTimeoutPoller,
+  commandHandler,
+  countSagas,
+} from 'eventsmith/runtime';
+import { createEventConsumer } from '../generated/orders/kafka.js';
+import { inventoryRepository, orderRepository, paymentRepository } from '../generated/orders/repository.js';
+import { CommandTypes, type DomainCommands, commandDecoding, commandTopics, deciders, placeOrderSaga } from './place-order-standin.js';
+
+/** A consumer of the service, for metrics and shutdown. */
+export interface NamedConsumer {
+  readonly name: string;
+  readonly groupId: string;
+  metrics(): ConsumerMetrics;
+  lag(): Promise<ConsumerLag>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SagaView {
+  readonly saga: 'PlaceOrder';
+  readonly sagaId: string;
+  readonly status: SagaStatus;
+  readonly step: string | null;
+  readonly version: number;
+}
+
+export interface SagaReport {
+  /** Sagas by status, as the database has them (every process). */
+  readonly byStatus: Readonly<Record<SagaStatus, number>>;
+  /** This process's engine: commands written to the outbox, resent after a deadline, steps given up on. */
+  readonly commandsSent: number;
+  readonly resends: number;
+  readonly stepsTimedOut: number;
+  readonly conflicts: number;
+  readonly ignored: number;
+  /** Deadlines the poller acted on. */
+  readonly deadlinesFired: number;
+}
+
+export interface SagaWiring {
+  readonly mode: 'saga-engine';
+  /** Topics to create before start(), besides the domain's event topics. */
+  readonly topics: readonly string[];
+  readonly consumers: readonly NamedConsumer[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The PlaceOrder saga of an order; null when none was started (yet). */
+  sagaStatus(orderId: string, db?: Queryable): Promise<SagaView | null>;
+  report(db?: Queryable): Promise<SagaReport>;
+}
+
+export interface SagaWiringDeps {
+  readonly pool: ConnectionPool;
+  readonly kafka: Kafka;
+  readonly publisher: KafkaPublisher;
+  /** Consumer group ids start with it. */
+  readonly groupPrefix: string;
+  readonly log: (line: string) => void;
+}
+
+const text = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export function named(name: string, groupId: string, runner: Omit<NamedConsumer, 'name' | 'groupId'>): NamedConsumer {
+  return { name, groupId, metrics: () => runner.metrics(), lag: () => runner.lag(), start: () => runner.start(), stop: () => runner.stop() };
+}
+
+export function createSagaWiring(deps: SagaWiringDeps): SagaWiring {
+  const { pool, kafka, publisher, log } = deps;
+  const engine = new SagaEngine(placeOrderSaga, {
+    onParked: (saga) => log(`saga PlaceOrder ${saga.sagaId} parked at ${saga.step ?? '?'}: ${saga.failure?.reason ?? 'unknown'}; a person must look (listParkedSagas)`),
+  });
+  const poller = new SagaTimeoutPoller({ pool, engines: [engine], onError: (err, saga) => log(`saga poller${saga ? ` ${saga.sagaId}` : ''}: ${text(err)}`) });
+
+  // The orchestrator: every event the saga starts on or waits for goes to the engine.
+  const orchestratorGroup = `${deps.groupPrefix}.place-order`;
+  const toEngine = engine.handler();
+  const orchestrator = createEventConsumer(
+    { kafka, pool, groupId: orchestratorGroup, publisher, onError: (err, what) => log(`${orchestratorGroup}: ${what}: ${text(err)}`) },
+    {
+      Order: { OrderPlaced: toEngine },
+      Inventory: { StockReserved: toEngine, StockReservationFailed: toEngine, StockReleased: toEngine },
+      Payment: { PaymentCaptured: toEngine, PaymentDeclined: toEngine, PaymentRefunded: toEngine },
+    },
+  );
+  const routed = new Set([
+    'com.example.orders.order.placed',
+    'com.example.orders.inventory.stockreserved',
+    'com.example.orders.inventory.stockreservationfailed',
+    'com.example.orders.inventory.stockreleased',
+    'com.example.orders.payment.captured',
+    'com.example.orders.payment.declined',
+    'com.example.orders.payment.refunded',
+  ]);
+  const unrouted = [...engine.eventTypes].filter((t) => !routed.has(t));
+  if (unrouted.length > 0) throw new Error(`saga-wiring: the PlaceOrder saga waits for events no handler routes to it: ${unrouted.join(', ')}`);
+
+  // The receiving aggregates: one consumer for the three command topics.
+  const orders = orderRepository(pool);
+  const inventory = inventoryRepository(pool);
+  const payments = paymentRepository(pool);
+  const handlers: EventHandlers<DomainCommands> = {
+    [CommandTypes.ReserveStock]: commandHandler(inventory, deciders.reserveStock),
+    [CommandTypes.ReleaseStock]: commandHandler(inventory, deciders.releaseStock),
+    [CommandTypes.CapturePayment]: commandHandler(payments, deciders.capturePayment),
+    [CommandTypes.RefundPayment]: commandHandler(payments, deciders.refundPayment),
+    [CommandTypes.ConfirmOrder]: commandHandler(orders, deciders.confirmOrder),
+    [CommandTypes.CancelOrder]: commandHandler(orders, deciders.cancelOrder),
+  };
+  const commandsGroup = `${deps.groupPrefix}.commands`;
+  const commandConsumer = new KafkaConsumerRunner<DomainCommands>({
+    kafka,
+    pool,
+    groupId: commandsGroup,
+    topics: Object.values(commandTopics),
+    handlers,
+    decoding: commandDecoding,
+    publisher,
+    onError: (err, what) => log(`${commandsGroup}: ${what}: ${text(err)}`),
+  });
+
+  const consumers: NamedConsumer[] = [named('place-order', orchestratorGroup, orchestrator), named('commands', commandsGroup, commandConsumer)];
+
+  return {
+    mode: 'saga-engine',
+    topics: Object.values(commandTopics),
+    consumers,
+    async start() {
+      await Promise.all(consumers.map((c) => c.start()));
+      poller.start();
+    },
+    async stop() {
+      await poller.stop();
+      await Promise.all(consumers.map((c) => c.stop()));
+    },
+    async sagaStatus(orderId, db) {
+      const saga = await engine.get(db ?? pool, orderId);
+      return saga === undefined ? null : { saga: 'PlaceOrder', sagaId: saga.sagaId, status: saga.status, step: saga.step, version: saga.version };
+    },
+    async report(db) {
+      const m = engine.metrics();
+      return {
+        byStatus: await countSagas(db ?? pool, placeOrderSaga.name),
+        commandsSent: m.commandsSent,
+        resends: m.resends,
+        stepsTimedOut: m.stepsTimedOut,
+        conflicts: m.conflicts,
+        ignored: m.ignored,
+        deadlinesFired: poller.metrics().fired,
+      };
+    },
+  };
+}

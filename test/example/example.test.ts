@@ -1,0 +1,158 @@
+// The example service end to end, as `npm run example` runs it, with fewer orders: the service
+// compiled against the built package, on the project's own PostgreSQL and Kafka, orders driven
+// through its HTTP API until every one is final, then the summary's consistency checks (every
+// order final and as designed, outbox drained, no consumer lag, no dead letters, no duplicate
+// applied, read model equal to a rebuild from the event store). And the other way round: the
+// rebuild command must notice a read model that drifted from the events.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type KafkaBroker, startKafka } from '../support/kafka.mjs';
+import { type PostgresCluster, startPostgres } from '../support/postgres.js';
+
+const root = path.join(import.meta.dirname, '..', '..');
+const tmp = path.join(root, 'test', 'tmp');
+const ORDERS = 40;
+
+/** What the test reads of scripts/run-example.mjs's --json file (generated-example/src/service/report.ts). */
+interface RunSummary {
+  readonly ok: boolean;
+  readonly orders: Readonly<Record<'requested' | 'placed' | 'placedAsV1' | 'confirmed' | 'cancelled' | 'cancelledOutOfStock' | 'cancelledPaymentDeclined' | 'unfinished', number>>;
+  readonly events: { readonly stored: number; readonly outboxRows: number; readonly published: number; readonly consumed: Readonly<Record<string, number>> };
+  readonly consumerLag: Readonly<Record<string, number>>;
+  readonly outboxLag: number;
+  readonly deadLetters: number;
+  readonly duplicatesApplied: number;
+  readonly rebuild: { readonly identical: boolean; readonly rows: number; readonly differences: number };
+  readonly sagas: { readonly mode: string; readonly byStatus: Readonly<Record<string, number>>; readonly commandsSent: number; readonly resends: number; readonly stepsTimedOut: number };
+  readonly checks: ReadonlyArray<{ readonly name: string; readonly ok: boolean; readonly detail: string }>;
+}
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function node(args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [...args], { cwd: root, env, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let cluster: PostgresCluster;
+let broker: KafkaBroker;
+let databaseUrl = '';
+let ownDatabase: string | undefined;
+let env: NodeJS.ProcessEnv;
+let jsonFile = '';
+
+beforeAll(async () => {
+  const compiling = node([path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'generated-example'], process.env, 180_000);
+  [cluster, broker] = await Promise.all([startPostgres(), startKafka()]);
+  databaseUrl = cluster.url;
+  if (cluster.external) {
+    // A shared server: a database of our own, so the example's tables meet no earlier run's.
+    ownDatabase = `example_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(ownDatabase)}`);
+    } finally {
+      await admin.end();
+    }
+    const url = new URL(cluster.url);
+    url.pathname = `/${ownDatabase}`;
+    databaseUrl = url.toString();
+  }
+  env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    KAFKA_BROKERS: broker.brokers.join(','),
+    // Consumer groups of their own on a shared broker.
+    ORDER_SERVICE_GROUP_PREFIX: `example-test-${randomBytes(4).toString('hex')}`,
+  };
+  const compiled = await compiling;
+  expect(compiled.code, `tsc -p generated-example:\n${compiled.stdout}${compiled.stderr}`).toBe(0);
+  mkdirSync(tmp, { recursive: true });
+  jsonFile = path.join(tmp, `example-summary-${randomBytes(4).toString('hex')}.json`);
+}, 300_000);
+
+afterAll(async () => {
+  rmSync(jsonFile, { force: true });
+  await broker?.stop();
+  if (ownDatabase !== undefined) {
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(ownDatabase)} WITH (FORCE)`);
+    } finally {
+      await admin.end();
+    }
+  }
+  await cluster?.stop();
+});
+
+it(`places ${ORDERS} orders, a quarter designed to fail, and ends consistent`, async () => {
+  const run = await node(
+    ['generated-example/scripts/run-example.mjs', '--orders', String(ORDERS), '--failure-rate', '0.25', '--no-compile', '--json', jsonFile],
+    env,
+    240_000,
+  );
+  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+  expect(run.stdout).toMatch(/consistent: \d+ checks passed/);
+
+  const summary = (JSON.parse(readFileSync(jsonFile, 'utf8')) as { summary: RunSummary }).summary;
+  expect(summary.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(summary.checks.length).toBeGreaterThanOrEqual(10);
+  expect(summary.orders).toEqual({
+    requested: ORDERS,
+    placed: ORDERS,
+    placedAsV1: 4,
+    confirmed: 30,
+    cancelled: 10,
+    cancelledOutOfStock: 5,
+    cancelledPaymentDeclined: 5,
+    unfinished: 0,
+  });
+  expect(summary.duplicatesApplied).toBe(0);
+  expect(summary.deadLetters).toBe(0);
+  expect(summary.outboxLag).toBe(0);
+  expect(Object.values(summary.consumerLag).every((lag) => lag === 0)).toBe(true);
+  // Every outbox row (the events, and the saga's commands) was published once; the read model saw
+  // every Order event; the saga consumed each order's start event and each answer, the command
+  // handlers each command: 30 × (reserve, capture, confirm) + 5 × (reserve, cancel) + 5 × (reserve,
+  // capture, release, cancel).
+  expect(summary.events.published).toBe(summary.events.outboxRows);
+  expect(summary.events.outboxRows).toBe(summary.events.stored + summary.sagas.commandsSent);
+  expect(summary.events.consumed).toEqual({ 'order-summaries': ORDERS * 2, 'place-order': 30 * 3 + 5 * 2 + 5 * 4, commands: 30 * 3 + 5 * 2 + 5 * 4 });
+  expect(summary.sagas).toMatchObject({ mode: 'saga-engine', byStatus: { running: 0, compensating: 0, completed: 30, compensated: 10, parked: 0 }, resends: 0, stepsTimedOut: 0 });
+  expect(summary.rebuild).toMatchObject({ identical: true, rows: ORDERS, differences: 0 });
+}, 300_000);
+
+it('the rebuild command exits 1 and names the orders when the read model drifted from the events', async () => {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  let changed: string;
+  let removed: string;
+  try {
+    const ids = (await db.query<{ id: string }>(`SELECT order_id::text AS id FROM order_summaries WHERE status = 'confirmed' ORDER BY order_id LIMIT 2`)).rows.map((r) => r.id);
+    expect(ids).toHaveLength(2);
+    [changed, removed] = ids as [string, string];
+    await db.query(`UPDATE order_summaries SET status = 'cancelled' WHERE order_id = $1`, [changed]);
+    await db.query(`DELETE FROM order_summaries WHERE order_id = $1`, [removed]);
+  } finally {
+    await db.end();
+  }
+  const run = await node(['generated-example/dist/service/main.js', 'rebuild'], env, 120_000);
+  expect(run.code, run.stderr).toBe(1);
+  expect(run.stdout).toContain('differs in 2 orders');
+  expect(run.stdout).toContain(`${changed}: different (status)`);
+  expect(run.stdout).toContain(`${removed}: only-rebuilt`);
+}, 180_000);
