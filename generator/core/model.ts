@@ -150,43 +150,187 @@ export interface Aggregate {
   readonly topic: string;
   readonly state: readonly Field[];
   readonly events: readonly DomainEvent[];
+  /** Kafka topic of the aggregate's commands: `commandTopic`, default `<topic>.commands`. */
+  readonly commandTopic: string;
+  /** Commands the aggregate receives, in spec order (may be empty). */
+  readonly commands: readonly Command[];
   /** Snapshot the state every this many events (>= 1); absent: no snapshots, every load replays the stream. */
   readonly snapshotEvery?: number;
   readonly doc?: string;
   readonly loc: SourceLocation;
 }
 
-/** A message name in a saga, `Aggregate.Message`; events resolve to objects, commands stay named until the command DSL lands. */
-export interface MessageRef {
-  readonly kind: 'messageRef';
-  readonly aggregate: string;
+/**
+ * A command: a named, versioned, Avro-typed request addressed to one aggregate, carried over
+ * Kafka as a CloudEvent like an event. Its versions are upcast like an event's; the receiving
+ * aggregate's decider turns the latest version into events, only those in `emits`.
+ */
+export interface Command {
+  readonly kind: 'command';
+  /** PascalCase, imperative: `ReserveStock`. */
   readonly name: string;
-  /** Set when the reference names an event declared in the specs. */
-  readonly event?: DomainEvent;
+  readonly aggregateName: string;
+  /** CloudEvents type: `<domain>.<aggregate-kebab>.command.<command-kebab>`, e.g. `com.example.orders.inventory.command.reserve-stock`. */
+  readonly ceType: string;
+  /** Kafka topic the command is sent on: the aggregate's `commandTopic`. */
+  readonly topic: string;
+  readonly versions: readonly CommandVersion[];
+  /** Events of the same aggregate the decider may return, in spec order (never empty). */
+  readonly emits: readonly DomainEvent[];
+  readonly doc?: string;
+  readonly loc: SourceLocation;
+}
+
+/** One version of a command's data; the same shape as an event version. */
+export interface CommandVersion {
+  readonly kind: 'commandVersion';
+  /** 1-based. */
+  readonly version: number;
+  readonly fields: readonly Field[];
+  /** How this version is produced from version n-1. Absent on version 1. */
+  readonly upcast?: Upcast;
+  readonly doc?: string;
+  /** `<CommandName>V<n>`: the TypeScript type of this version (the Avro record name is the command name). */
+  readonly typeName: string;
+  readonly loc: SourceLocation;
+}
+
+/** What events and commands share: a versioned, Avro-typed message of one aggregate. */
+export type Message = DomainEvent | Command;
+export type MessageVersion = EventVersion | CommandVersion;
+
+/** An ISO-8601 duration, with its length (years and months are refused: they have none). */
+export interface Duration {
+  readonly kind: 'duration';
+  /** As written: `PT15M`. */
+  readonly iso: string;
+  /** Milliseconds, > 0. */
+  readonly ms: number;
+}
+
+/** Whose data a saga or reaction expression reads. */
+export type DataSource =
+  /** `$start.…`: the event that started the saga, at its latest version. */
+  | { readonly kind: 'start' }
+  /** `$steps.<step>.…`: the event that completed an earlier step (one of its `succeedsOn`, all of which have the field). */
+  | { readonly kind: 'step'; readonly step: string }
+  /** `$.…` (and `$aggregateId`) in a reaction: the event that triggered it, at its latest version. */
+  | { readonly kind: 'trigger' };
+
+/**
+ * A value sent with a command (`data`, `to`), computed from what a saga or reaction knows.
+ * Every expression was type-checked against its target when the spec was resolved; `type` is
+ * the type of what is read, which the target accepts by resolve/expr.ts `assignable`.
+ */
+export type DataExpr =
+  /**
+   * A field of the source event's data: `$start.items[0].productId` → source start, path
+   * ['items', 0, 'productId']. A number indexes a list: the element must be there when the value
+   * is used, which generated code checks (the resolver cannot).
+   */
+  | { readonly kind: 'eventField'; readonly source: DataSource; readonly path: readonly (string | number)[]; readonly type: TypeRef }
+  /** The aggregate id of the source event (`$start.aggregateId`, `$steps.<s>.aggregateId`, `$aggregateId`); `type` is that aggregate's id type. */
+  | { readonly kind: 'aggregateId'; readonly source: DataSource; readonly type: TypeRef }
+  /** `$sagaId`: the saga instance's id, i.e. the value its correlation reads from the start event (`type` is that value's type). */
+  | { readonly kind: 'sagaId'; readonly type: TypeRef }
+  | { readonly kind: 'literal'; readonly value: Value }
+  /** Record construction; every field of the record, omitted ones from their defaults (as literals). */
+  | { readonly kind: 'object'; readonly fields: readonly { readonly name: string; readonly expr: DataExpr }[] };
+
+/** One field of the data a command is sent with. */
+export interface DataAssignment {
+  readonly kind: 'dataAssignment';
+  /** A field of the command's latest version. */
+  readonly target: Field;
+  readonly expr: DataExpr;
+  readonly loc: SourceLocation;
+}
+
+export type CommandData =
+  /** Every field of the command's latest version, in order: the spec's mapping, else the field's default. */
+  | { readonly kind: 'declarative'; readonly assignments: readonly DataAssignment[]; readonly loc: SourceLocation }
+  /** `data: custom`: a hand-written, typed function builds the data. */
+  | { readonly kind: 'custom'; readonly loc: SourceLocation };
+
+/** A command a saga or reaction sends: which, to which aggregate, with what data (always its latest version). */
+export interface CommandSend {
+  readonly kind: 'commandSend';
+  readonly command: Command;
+  /** The target aggregate's id: the Kafka key, subject and partitionkey. Defaults made explicit (`$sagaId` in a saga, `$aggregateId` in a reaction). */
+  readonly to: DataExpr;
+  /** The target aggregate's id type, which `to` was checked against. */
+  readonly toType: TypeRef;
+  readonly data: CommandData;
+  readonly loc: SourceLocation;
+}
+
+/** How the saga undoes a step: a command, and the events that say it was (or could not be) undone. */
+export interface SagaCompensation {
+  readonly kind: 'compensation';
+  readonly send: CommandSend;
+  /**
+   * Events that confirm the compensation. Default: the compensating command's `emits` that are
+   * not in `failsOn`. Empty only when the spec says `succeedsOn: []`: the compensation is sent and
+   * not waited for.
+   */
+  readonly succeedsOn: readonly DomainEvent[];
+  /** Default: none (the compensation is resent on timeout, then the saga is parked). */
+  readonly failsOn: readonly DomainEvent[];
   readonly loc: SourceLocation;
 }
 
 export interface SagaStep {
   readonly kind: 'sagaStep';
+  /** camelCase, unique in the saga. */
   readonly name: string;
-  readonly command: MessageRef;
-  readonly succeedsOn: MessageRef;
-  readonly failsOn: MessageRef;
-  readonly compensation?: MessageRef;
-  readonly timeout?: string;
+  readonly send: CommandSend;
+  /** Events (all in the command's `emits`) that complete the step; never empty. */
+  readonly succeedsOn: readonly DomainEvent[];
+  /** Events (all in the command's `emits`) that fail it and start compensation; never empty. */
+  readonly failsOn: readonly DomainEvent[];
+  readonly compensation?: SagaCompensation;
+  readonly timeout?: Duration;
   readonly loc: SourceLocation;
 }
+
+/** Resends of a command (a step's or a compensation's) before it counts as timed out. */
+export interface RetryPolicy {
+  readonly kind: 'retry';
+  /** >= 1; default 3. */
+  readonly maxAttempts: number;
+  /** Wait between resends; default PT1S. */
+  readonly backoff: Duration;
+}
+
+/** How each message finds its saga instance: the value the saga id is made of. */
+export type SagaCorrelation =
+  /** The start event's aggregate id (of type `type`). */
+  | { readonly kind: 'aggregateId'; readonly type: TypeRef }
+  /** `$.<path>` of the start event's latest version; a string, uuid, int or long, never null. */
+  | { readonly kind: 'field'; readonly path: readonly string[]; readonly type: TypeRef };
 
 export interface Saga {
   readonly kind: 'saga';
   readonly name: string;
-  readonly startedBy: MessageRef;
-  readonly correlation: string;
-  /** ISO-8601 duration such as `PT15M`. */
-  readonly timeout?: string;
+  readonly startedBy: DomainEvent;
+  readonly correlation: SagaCorrelation;
+  /** Whole-saga deadline. */
+  readonly timeout?: Duration;
+  readonly retry: RetryPolicy;
   readonly steps: readonly SagaStep[];
-  readonly onCompleted?: MessageRef;
-  readonly onCompensated?: MessageRef;
+  readonly onCompleted?: CommandSend;
+  readonly onCompensated?: CommandSend;
+  readonly doc?: string;
+  readonly loc: SourceLocation;
+}
+
+/** Choreography: when `on` happens, send a command. */
+export interface Reaction {
+  readonly kind: 'reaction';
+  /** camelCase, unique in the domain; default `<event camelCase>Sends<Command>` (`orderCancelledSendsReleaseStock`). */
+  readonly name: string;
+  readonly on: DomainEvent;
+  readonly send: CommandSend;
   readonly doc?: string;
   readonly loc: SourceLocation;
 }
@@ -240,6 +384,8 @@ export interface Domain {
   readonly types: readonly NamedType[];
   readonly aggregates: readonly Aggregate[];
   readonly sagas: readonly Saga[];
+  /** Top-level `reactions`, in spec order. */
+  readonly reactions: readonly Reaction[];
   /** Top-level and per-version `allowBreaking` entries in document order; absent when there are none. */
   readonly allowBreaking?: readonly AllowBreaking[];
   readonly doc?: string;

@@ -43,15 +43,17 @@ export const namePatterns = {
   topic: /^[a-zA-Z0-9._-]{1,249}$/,
 } as const;
 
-export type NameKind = 'type' | 'aggregate' | 'event' | 'saga' | 'field' | 'step' | 'symbol' | 'typeAlias';
+export type NameKind = 'type' | 'aggregate' | 'event' | 'command' | 'saga' | 'field' | 'step' | 'reaction' | 'symbol' | 'typeAlias';
 
 const kindLabel: Record<NameKind, string> = {
   type: 'type name',
   aggregate: 'aggregate name',
   event: 'event name',
+  command: 'command name',
   saga: 'saga name',
   field: 'field name',
   step: 'step name',
+  reaction: 'reaction name',
   symbol: 'enum symbol',
   typeAlias: 'type alias',
 };
@@ -68,12 +70,14 @@ export function nameProblem(kind: NameKind, name: string): string | undefined {
     case 'type':
     case 'aggregate':
     case 'event':
+    case 'command':
     case 'saga':
       if (!namePatterns.type.test(name)) return `${label} ${shown} must be PascalCase: a capital letter, then letters and digits`;
       if (reservedTypeNames.has(name)) return `${label} ${shown} would shadow the built-in TypeScript type \`${name}\`; choose another name`;
       return undefined;
     case 'field':
     case 'step':
+    case 'reaction':
       if (!namePatterns.field.test(name)) return `${label} ${shown} must be camelCase: a lower-case letter, then letters and digits`;
       if (reservedWords.has(name)) return `${label} ${shown} is a reserved word in JavaScript/TypeScript; choose another name`;
       if (prototypeNames.has(name)) return `${label} ${shown} is a member of every JavaScript object; choose another name`;

@@ -16,7 +16,7 @@
 // while exact and bigint past 2^53 (printed as bare integers in .avsc, as `123n` literals in
 // TypeScript), decimal becomes its two's-complement bytes as a string of U+0000–U+00FF, date
 // becomes days since the epoch.
-import type { Domain, DomainEvent, EventVersion, Field, NamedType, TypeRef, Value } from '../core/model.js';
+import type { Domain, Field, Message, MessageVersion, NamedType, TypeRef, Value } from '../core/model.js';
 import { parseDate, parseDecimal, toTwosComplement } from '../runtime/logical.js';
 import { maxLineWidth, tsKey, tsString } from './ts-print.js';
 
@@ -213,7 +213,7 @@ export function avroRecordSchemaOf(record: RecordSpec, namespace: string): AvroR
  * in the CloudEvents `dataschema`, the file name and the TypeScript type (`<Event>V<n>`). Its
  * doc is the event's doc followed by the version's, as separate paragraphs.
  */
-export function avroSchemaOf(version: EventVersion, event: DomainEvent, domain: Domain): AvroRecordSchema {
+export function avroSchemaOf(version: MessageVersion, event: Message, domain: Domain): AvroRecordSchema {
   const doc = [event.doc, version.doc].filter((d): d is string => d !== undefined && d !== '').join('\n\n');
   return avroRecordSchemaOf({ name: event.name, ...(doc !== '' ? { doc } : {}), fields: version.fields }, domain.name);
 }

@@ -1,13 +1,15 @@
 // The avro artifact of one domain:
-//   <slug>/avro/<ceType>.v<n>.avsc   the schema of every event version (fixed key order, see avro-schema.ts)
+//   <slug>/avro/<ceType>.v<n>.avsc   the schema of every event and command version (fixed key order, see avro-schema.ts)
 //   <slug>/avro/fingerprints.json    per .avsc: CRC-64-AVRO (hex) and SHA-256 of its Parsing Canonical Form
 //   <slug>/avro.ts                   the same schemas as `as const` literals (no file reads, so bundlers
-//                                    work), a codec and the recorded fingerprint per version, and `codecs`
+//                                    work), a codec and the recorded fingerprint per version, `codecs`
+//                                    (events) and, when there are commands, `commandCodecs`
 // Fingerprints come from the runtime's own canonical form, so what is recorded here is what
 // `createCodec(schema).fingerprintHex` computes in the user's process.
 import { banner, Imports, stableJson, type GeneratedFile } from '../core/generated-file.js';
-import type { Domain, DomainEvent, EventVersion } from '../core/model.js';
+import type { Domain, Message, MessageVersion } from '../core/model.js';
 import { avroSchemaConstName, codecName, domainSlug, fingerprintConstName } from '../core/names.js';
+import { commandCodecsName } from '../core/names-commands.js';
 import { fingerprint64, fingerprintToHex, parsingCanonicalForm, sha256Hex } from '../runtime/canonical.js';
 import { avroSchemaOf, printAvroSchema, type AvroRecordSchema } from './avro-schema.js';
 import { bannerFor, type EmitContext, type Emitter } from './context.js';
@@ -21,7 +23,7 @@ export function avroModulePath(domain: Domain): string {
 }
 
 /** File name of a version's schema inside `<slug>/avro/`: `com.example.orders.order.placed.v2.avsc`. */
-export function avscFileName(event: DomainEvent, version: EventVersion): string {
+export function avscFileName(event: Message, version: MessageVersion): string {
   return `${event.ceType}.v${version.version}.avsc`;
 }
 
@@ -32,10 +34,10 @@ export interface FingerprintRecord {
   readonly sha256: string;
 }
 
-/** One event version with everything the three files say about it. */
+/** One event or command version with everything the three files say about it. */
 interface VersionSchema {
-  readonly event: DomainEvent;
-  readonly version: EventVersion;
+  readonly event: Message;
+  readonly version: MessageVersion;
   readonly file: string;
   readonly schema: AvroRecordSchema;
   readonly fingerprint: FingerprintRecord;
@@ -43,8 +45,8 @@ interface VersionSchema {
 
 function versionSchemas(domain: Domain): VersionSchema[] {
   return domain.aggregates.flatMap((agg) =>
-    agg.events.flatMap((event) =>
-      event.versions.map((version) => {
+    [...agg.events, ...agg.commands].flatMap((event) =>
+      event.versions.map((version: MessageVersion) => {
         const schema = avroSchemaOf(version, event, domain);
         return { event, version, file: avscFileName(event, version), schema, fingerprint: fingerprintOf(schema) };
       }),
@@ -107,6 +109,11 @@ export interface AvroView {
   readonly versions: readonly AvroVersionView[];
   readonly codecsDoc: string;
   readonly codecs: readonly AvroCodecsEntryView[];
+  /** False when the domain has no commands: no `commandCodecs` table. */
+  readonly hasCommands: boolean;
+  readonly commandCodecsDoc: string;
+  readonly commandCodecsName: string;
+  readonly commandCodecs: readonly AvroCodecsEntryView[];
 }
 
 function avroView(domain: Domain, versions: readonly VersionSchema[], runtimeModule: string, bannerText: string): AvroView {
@@ -116,7 +123,7 @@ function avroView(domain: Domain, versions: readonly VersionSchema[], runtimeMod
   const versionViews = versions.map((v): AvroVersionView => {
     const ce = `\`${v.event.ceType}\``;
     return {
-      schemaDoc: tsDoc([`Avro schema of ${ce}, version ${v.version.version} (\`avro/${v.file}\`).`]),
+      schemaDoc: tsDoc([`Avro schema of ${ce}${v.event.kind === 'command' ? ' (a command)' : ''}, version ${v.version.version} (\`avro/${v.file}\`).`]),
       fingerprintDoc: tsDoc(['CRC-64-AVRO fingerprint of the schema\'s Parsing Canonical Form, as recorded in `avro/fingerprints.json`.']),
       codecDoc: tsDoc([`Avro binary and JSON encoding of ${ce}, version ${v.version.version}.`]),
       schemaName: avroSchemaConstName(v.event.name, v.version.version),
@@ -128,6 +135,7 @@ function avroView(domain: Domain, versions: readonly VersionSchema[], runtimeMod
     };
   });
   const events = domain.aggregates.flatMap((a) => a.events);
+  const commands = domain.aggregates.flatMap((a) => a.commands);
   return {
     banner: bannerText,
     imports: imports.render(),
@@ -137,12 +145,16 @@ function avroView(domain: Domain, versions: readonly VersionSchema[], runtimeMod
     versions: versionViews,
     codecsDoc: tsDoc(['Codecs by CloudEvents type and version.']),
     codecs: events.map((e) => codecsEntry(e)),
+    hasCommands: commands.length > 0,
+    commandCodecsDoc: tsDoc(['Codecs of the commands by CloudEvents type and version.']),
+    commandCodecsName,
+    commandCodecs: commands.map((c) => codecsEntry(c)),
   };
 }
 
-function codecsEntry(event: DomainEvent): AvroCodecsEntryView {
+function codecsEntry(event: Message): AvroCodecsEntryView {
   const key = tsString(event.ceType);
-  const items = event.versions.map((v) => `${v.version}: ${codecName(event.name, v.version)}`);
+  const items = event.versions.map((v: MessageVersion) => `${v.version}: ${codecName(event.name, v.version)}`);
   const flat = `{ ${items.join(', ')} }`;
   // `  key: value,` on one line when it fits, else one version per line.
   if (2 + key.length + 2 + flat.length + 1 <= maxLineWidth) return { key, value: flat };

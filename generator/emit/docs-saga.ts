@@ -1,9 +1,8 @@
 // The sagas in the catalog: a section per saga (its settings, its steps, a Mermaid
 // stateDiagram-v2 of its states) and its part of the event-flow chart. This is the only part of
-// the docs emitter that reads the saga model, and it reads only what the model holds today:
-// steps name their command, success and failure events, compensation and timeout; commands are
-// still bare `Aggregate.Command` names. When commands become first-class, this file changes.
-import type { MessageRef, Saga, SagaStep } from '../core/model.js';
+// the docs emitter that reads the saga model: each step's command, its success and failure
+// events, its compensation and timeout.
+import type { Command, CommandSend, DomainEvent, Saga, SagaCorrelation, SagaStep } from '../core/model.js';
 import { mdAnchor, mdCode, mdDoc, mdTable } from './docs-markdown.js';
 import { Flowchart, MermaidIds, mermaidBlock, mermaidText } from './docs-mermaid.js';
 
@@ -22,7 +21,7 @@ export interface SagaSectionView {
 }
 
 /** How the catalog shows an event a saga names (a link to its section when it has one). */
-export type EventLink = (ref: MessageRef) => string;
+export type EventLink = (event: DomainEvent) => string;
 
 export function sagaHeading(saga: Saga): string {
   return `Saga ${saga.name}`;
@@ -30,7 +29,8 @@ export function sagaHeading(saga: Saga): string {
 
 export function sagaSectionView(saga: Saga, eventLink: EventLink): SagaSectionView {
   const heading = sagaHeading(saga);
-  const optional = (ref: MessageRef | undefined): string => (ref ? mdCode(refName(ref)) : '—');
+  const optional = (send: CommandSend | undefined): string => (send ? mdCode(refName(send.command)) : '—');
+  const events = (list: readonly DomainEvent[]): string => (list.length > 0 ? list.map(eventLink).join(', ') : '—');
   return {
     heading,
     anchor: mdAnchor(heading),
@@ -39,8 +39,8 @@ export function sagaSectionView(saga: Saga, eventLink: EventLink): SagaSectionVi
       ['Property', 'Value'],
       [
         ['Started by', eventLink(saga.startedBy)],
-        ['Correlation', mdCode(saga.correlation)],
-        ['Timeout', saga.timeout !== undefined ? mdCode(saga.timeout) : 'none'],
+        ['Correlation', mdCode(correlationText(saga.correlation))],
+        ['Timeout', saga.timeout !== undefined ? mdCode(saga.timeout.iso) : 'none'],
         ['On completed', optional(saga.onCompleted)],
         ['On compensated', optional(saga.onCompensated)],
       ],
@@ -50,11 +50,11 @@ export function sagaSectionView(saga: Saga, eventLink: EventLink): SagaSectionVi
       saga.steps.map((s, i) => [
         String(i + 1),
         mdCode(s.name),
-        mdCode(refName(s.command)),
-        eventLink(s.succeedsOn),
-        eventLink(s.failsOn),
-        optional(s.compensation),
-        s.timeout !== undefined ? mdCode(s.timeout) : '—',
+        mdCode(refName(s.send.command)),
+        events(s.succeedsOn),
+        events(s.failsOn),
+        optional(s.compensation?.send),
+        s.timeout !== undefined ? mdCode(s.timeout.iso) : '—',
       ]),
     ),
     diagramDoc: diagramDocOf(saga),
@@ -72,8 +72,18 @@ function diagramDocOf(saga: Saga): string {
 }
 
 /** `Inventory.ReserveStock`. */
-export function refName(ref: MessageRef): string {
-  return `${ref.aggregate}.${ref.name}`;
+export function refName(message: DomainEvent | Command): string {
+  return `${message.aggregateName}.${message.name}`;
+}
+
+/** `Payment.PaymentCaptured / Payment.PaymentDeclined`: the events of a transition. */
+function refNames(events: readonly DomainEvent[]): string {
+  return events.map(refName).join(' / ');
+}
+
+/** As the spec writes it: `aggregateId` or `$.orderId`. */
+export function correlationText(c: SagaCorrelation): string {
+  return c.kind === 'aggregateId' ? 'aggregateId' : `$.${c.path.join('.')}`;
 }
 
 /**
@@ -112,10 +122,10 @@ export function sagaStateDiagram(saga: Saga): string[] {
   to('[*]', first ? stepId(first) : completed, refName(saga.startedBy));
   steps.forEach((s, i) => {
     const next = steps[i + 1];
-    to(stepId(s), next ? stepId(next) : completed, refName(s.succeedsOn));
-    to(stepId(s), unwind(i), refName(s.failsOn));
-    if (s.timeout !== undefined) to(stepId(s), unwind(i + 1), `timeout ${s.timeout}`);
-    if (saga.timeout !== undefined) to(stepId(s), unwind(i + 1), `saga timeout ${saga.timeout}`);
+    to(stepId(s), next ? stepId(next) : completed, refNames(s.succeedsOn));
+    to(stepId(s), unwind(i), refNames(s.failsOn));
+    if (s.timeout !== undefined) to(stepId(s), unwind(i + 1), `timeout ${s.timeout.iso}`);
+    if (saga.timeout !== undefined) to(stepId(s), unwind(i + 1), `saga timeout ${saga.timeout.iso}`);
   });
   // A compensation leads to the next one down, which is reached too: walk from the newest.
   [...steps.keys()].reverse().forEach((i) => {
@@ -127,10 +137,10 @@ export function sagaStateDiagram(saga: Saga): string[] {
 
   const state = (id: string, description: string): string => `  state "${mermaidText(description)}" as ${id}`;
   const states = [
-    ...steps.map((s) => state(stepId(s), `${s.name} (sends ${refName(s.command)})`)),
-    ...steps.flatMap((s) => (s.compensation && reached.has(s) ? [state(undoId(s), `undo ${s.name} (sends ${refName(s.compensation)})`)] : [])),
-    state(completed, saga.onCompleted ? `completed (sends ${refName(saga.onCompleted)})` : 'completed'),
-    state(compensated, saga.onCompensated ? `compensated (sends ${refName(saga.onCompensated)})` : 'compensated'),
+    ...steps.map((s) => state(stepId(s), `${s.name} (sends ${refName(s.send.command)})`)),
+    ...steps.flatMap((s) => (s.compensation && reached.has(s) ? [state(undoId(s), `undo ${s.name} (sends ${refName(s.compensation.send.command)})`)] : [])),
+    state(completed, saga.onCompleted ? `completed (sends ${refName(saga.onCompleted.command)})` : 'completed'),
+    state(compensated, saga.onCompensated ? `compensated (sends ${refName(saga.onCompensated.command)})` : 'compensated'),
   ];
   return ['stateDiagram-v2', ...states, ...transitions];
 }
@@ -140,17 +150,17 @@ export function sagaStateDiagram(saga: Saga): string[] {
  * command, which ends in the step's success or failure event; compensations and the final
  * commands hang off the saga with dotted edges for the unhappy path.
  */
-export function addSagaFlow(chart: Flowchart, saga: Saga, eventNode: (ref: MessageRef) => string): void {
+export function addSagaFlow(chart: Flowchart, saga: Saga, eventNode: (event: DomainEvent) => string): void {
   const sagaNode = chart.node('saga', [saga.name], 'hexagon', saga.name);
-  const command = (ref: MessageRef): string => chart.node('cmd', [ref.aggregate, ref.name], 'flag', refName(ref));
+  const command = (c: Command): string => chart.node('cmd', [c.aggregateName, c.name], 'flag', refName(c));
   chart.edge(eventNode(saga.startedBy), sagaNode, { label: 'starts' });
   for (const s of saga.steps) {
-    const cmd = command(s.command);
+    const cmd = command(s.send.command);
     chart.edge(sagaNode, cmd, { label: s.name });
-    chart.edge(cmd, eventNode(s.succeedsOn), { label: 'succeeds' });
-    chart.edge(cmd, eventNode(s.failsOn), { label: 'fails', dotted: true });
+    for (const e of s.succeedsOn) chart.edge(cmd, eventNode(e), { label: 'succeeds' });
+    for (const e of s.failsOn) chart.edge(cmd, eventNode(e), { label: 'fails', dotted: true });
   }
-  for (const s of saga.steps) if (s.compensation) chart.edge(sagaNode, command(s.compensation), { label: `undo ${s.name}`, dotted: true });
-  if (saga.onCompleted) chart.edge(sagaNode, command(saga.onCompleted), { label: 'completed' });
-  if (saga.onCompensated) chart.edge(sagaNode, command(saga.onCompensated), { label: 'compensated', dotted: true });
+  for (const s of saga.steps) if (s.compensation) chart.edge(sagaNode, command(s.compensation.send.command), { label: `undo ${s.name}`, dotted: true });
+  if (saga.onCompleted) chart.edge(sagaNode, command(saga.onCompleted.command), { label: 'completed' });
+  if (saga.onCompensated) chart.edge(sagaNode, command(saga.onCompensated.command), { label: 'compensated', dotted: true });
 }

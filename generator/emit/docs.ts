@@ -4,7 +4,7 @@
 // each version is upcast from the one before and how an event changes state; a Mermaid
 // flowchart of the event flow and, per saga, a Mermaid state diagram (docs-saga.ts). Links
 // point at the domain's other generated files, so the catalog sits next to them.
-import type { Aggregate, Assignment, Domain, DomainEvent, EventVersion, Field, MessageRef, Model, NamedType, TypeRef, Upcast } from '../core/model.js';
+import type { Aggregate, Assignment, Domain, DomainEvent, EventVersion, Field, Model, NamedType, TypeRef, Upcast } from '../core/model.js';
 import type { GeneratedFile } from '../core/generated-file.js';
 import { domainSlug } from '../core/names.js';
 import { applyHandlerName, upcastStepName } from '../core/names-evolution.js';
@@ -173,14 +173,14 @@ function typeLinker(shared: readonly NamedType[]): TypeLink {
 }
 
 /** An event named by a saga, linked to its section here or in its own domain's catalog. */
-function eventLinker(domain: Domain, model: Model): (ref: MessageRef) => string {
+function eventLinker(domain: Domain, model: Model): (event: DomainEvent) => string {
   const home = new Map<DomainEvent, Domain>();
   for (const d of model.domains) for (const a of d.aggregates) for (const e of a.events) home.set(e, d);
-  return (ref) => {
-    const code = mdCode(refName(ref));
-    const owner = ref.event && home.get(ref.event);
-    if (!ref.event || !owner) return code;
-    const anchor = mdAnchor(eventHeading(ref.event));
+  return (event) => {
+    const code = mdCode(refName(event));
+    const owner = home.get(event);
+    if (!owner) return code;
+    const anchor = mdAnchor(eventHeading(event));
     return owner === domain ? `[${code}](#${anchor})` : `[${code}](../../${catalogPath(owner)}#${anchor})`;
   };
 }
@@ -195,10 +195,8 @@ function eventFlow(domain: Domain): string[] {
     const topic = chart.node('topic', [a.topic], 'cylinder', a.topic);
     for (const e of a.events) chart.edge(eventNode(e), topic);
   }
-  const refNode = (ref: MessageRef): string =>
-    ref.event ? eventNode(ref.event) : chart.node('evt', [ref.aggregate, ref.name], 'rounded', refName(ref));
   // Sagas of other domains that react to this domain's events are drawn in their own catalogs.
-  for (const s of domain.sagas) addSagaFlow(chart, s, refNode);
+  for (const s of domain.sagas) addSagaFlow(chart, s, eventNode);
   return chart.lines();
 }
 

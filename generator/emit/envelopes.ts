@@ -1,9 +1,10 @@
-// `<slug>/envelopes.ts`: the CloudEvents 1.0 layer of one domain. Per event, the envelope type
-// of its latest version and a constructor; per aggregate, the union of the envelopes of every
-// version and a parser for incoming ones. The generic machinery (building, attribute checks,
-// guard tables) is the runtime's `cloudevents.ts`; this file only fixes names and types.
+// `<slug>/envelopes.ts`: the CloudEvents 1.0 layer of one domain. Per event and per command, the
+// envelope type of its latest version and a constructor; per aggregate, the union of the
+// envelopes of every version and a parser for incoming ones (one for events, one for commands).
+// The generic machinery (building, attribute checks, guard tables) is the runtime's
+// `cloudevents.ts`; this file only fixes names and types.
 import { banner, Imports, type GeneratedFile } from '../core/generated-file.js';
-import type { Aggregate, Domain, DomainEvent } from '../core/model.js';
+import type { Aggregate, Command, Domain, Message, MessageVersion } from '../core/model.js';
 import {
   codecName,
   domainSlug,
@@ -14,6 +15,7 @@ import {
   idTypeName,
   parseEnvelopeFunctionName,
 } from '../core/names.js';
+import { commandConstructorName, commandEnvelopeGuardsName, commandEnvelopeUnionTypeName, parseCommandEnvelopeFunctionName } from '../core/names-commands.js';
 import { bannerFor, type EmitContext, type Emitter } from './context.js';
 import { lineComment, maxLineWidth, tsDoc, tsString } from './ts-print.js';
 import { tsType } from './ts-type.js';
@@ -60,21 +62,42 @@ export interface GuardEntryView {
   readonly versions: string;
 }
 
+export interface EnvelopeUnionView {
+  readonly doc: string;
+  readonly name: string;
+  readonly members: readonly string[];
+}
+
+export interface GuardsView {
+  readonly doc: string;
+  readonly name: string;
+  readonly entries: readonly GuardEntryView[];
+}
+
+export interface ParseView {
+  readonly doc: string;
+  readonly name: string;
+  readonly resultType: string;
+  readonly parseEnvelope: string;
+  /** Name of the guard table. */
+  readonly guards: string;
+  /** Quoted aggregate name, for messages (for commands followed by `, 'commands'`). */
+  readonly owner: string;
+}
+
 export interface AggregateEnvelopesView {
   readonly name: string;
   readonly events: readonly EventEnvelopeView[];
-  readonly union: { readonly doc: string; readonly name: string; readonly members: readonly string[] };
-  readonly guards: { readonly doc: string; readonly name: string; readonly entries: readonly GuardEntryView[] };
-  readonly parse: {
-    readonly doc: string;
-    readonly name: string;
-    readonly resultType: string;
-    readonly parseEnvelope: string;
-    /** Name of the guard table. */
-    readonly guards: string;
-    /** Quoted aggregate name, for messages. */
-    readonly owner: string;
-  };
+  readonly union: EnvelopeUnionView;
+  readonly guards: GuardsView;
+  readonly parse: ParseView;
+  /** False when the aggregate receives no commands; the command parts are then empty. */
+  readonly hasCommands: boolean;
+  /** Same shape as `events`: a constructor per command. */
+  readonly commands: readonly EventEnvelopeView[];
+  readonly commandUnion: EnvelopeUnionView;
+  readonly commandGuards: GuardsView;
+  readonly commandParse: ParseView;
 }
 
 export interface EnvelopesView {
@@ -111,21 +134,24 @@ function aggregateView(domain: Domain, agg: Aggregate, imports: Imports, rt: str
   const subject = tsType(agg.idType, new Imports()) === 'string' ? 'aggregateId' : 'String(aggregateId)';
   const unionName = envelopeUnionTypeName(agg.name);
   const parseName = parseEnvelopeFunctionName(agg.name);
-  const events = agg.events.map((event): EventEnvelopeView => {
-    const last = latestVersion(event);
-    const ce = `\`${event.ceType}\``;
-    const dataType = imports.type(typesModule, event.name);
+  const constructorView = (message: Message, what: string): EventEnvelopeView => {
+    const last = latestVersion<MessageVersion>(message);
+    const ce = `\`${message.ceType}\``;
+    const dataType = imports.type(typesModule, message.name);
+    const about = message.kind === 'event' ? `of the ${agg.name} \`aggregateId\`` : `to the ${agg.name} \`aggregateId\``;
+    const follows = message.kind === 'command' ? ' A saga or reaction sets `meta.causedBy` to the message it follows from, so the events the command leads to carry its correlation on.' : '';
+    const event = message;
     return {
       doc: tsDoc([`${ce} at its latest version (${last.version}) in its CloudEvents envelope.`]),
       envelopeType: envelopeTypeName(event.name),
       envelope: cloudEvent(imports, rt, event.ceType, dataType, last.version),
       constructorDoc: tsDoc([
         event.doc,
-        `A new ${ce} event (version ${last.version}) of the ${agg.name} \`aggregateId\`, in its CloudEvents envelope. ` +
+        `A new ${ce} ${what} (version ${last.version}) ${about}, in its CloudEvents envelope. ` +
           'Unless `meta` says otherwise, `id` is a new UUID, `time` is now and `datacontenttype` is `application/avro`; ' +
-          '`env` replaces the clock and the source of ids.',
+          `\`env\` replaces the clock and the source of ids.${follows}`,
       ]),
-      constructorName: envelopeConstructorName(event.name),
+      constructorName: message.kind === 'event' ? envelopeConstructorName(event.name) : commandConstructorName(event.name),
       idType: imports.type(typesModule, idTypeName(agg.name)),
       dataType,
       metaType: imports.type(rt, 'EnvelopeMeta'),
@@ -136,7 +162,8 @@ function aggregateView(domain: Domain, agg: Aggregate, imports: Imports, rt: str
       source: tsString(domain.source),
       subject,
     };
-  });
+  };
+  const events = agg.events.map((e) => constructorView(e, 'event'));
   return {
     name: agg.name,
     events,
@@ -162,10 +189,49 @@ function aggregateView(domain: Domain, agg: Aggregate, imports: Imports, rt: str
       guards: envelopeGuardsName(agg.name),
       owner: tsString(agg.name),
     },
+    ...commandsView(agg, imports, rt, (c) => constructorView(c, 'command')),
   };
 }
 
-function guardEntry(event: DomainEvent, imports: Imports): GuardEntryView {
+function commandsView(
+  agg: Aggregate,
+  imports: Imports,
+  rt: string,
+  constructorView: (c: Command) => EventEnvelopeView,
+): Pick<AggregateEnvelopesView, 'hasCommands' | 'commands' | 'commandUnion' | 'commandGuards' | 'commandParse'> {
+  const cmds = agg.commands;
+  const unionName = commandEnvelopeUnionTypeName(agg.name);
+  const parseName = parseCommandEnvelopeFunctionName(agg.name);
+  const has = cmds.length > 0;
+  return {
+    hasCommands: has,
+    commands: cmds.map(constructorView),
+    commandUnion: {
+      doc: tsDoc([`Any ${agg.name} command at any of its versions in its CloudEvents envelope, as \`${parseName}\` returns it.`]),
+      name: unionName,
+      members: cmds.flatMap((c) => c.versions.map((v) => cloudEvent(imports, rt, c.ceType, imports.type(typesModule, v.typeName), v.version))),
+    },
+    commandGuards: {
+      doc: tsDoc([`Every version of every ${agg.name} command, each with the Avro codec that checks its data.`]),
+      name: commandEnvelopeGuardsName(agg.name),
+      entries: cmds.map((c) => guardEntry(c, imports)),
+    },
+    commandParse: {
+      doc: tsDoc([
+        `Checks an envelope received from outside as one of ${agg.name}'s commands: its CloudEvents attributes, that \`type\`, ` +
+          `\`dataversion\` and \`dataschema\` name a version of one of them, and that \`data\`, already decoded, is valid ` +
+          'for that version. Never throws: a failure lists every problem found.',
+      ]),
+      name: parseName,
+      resultType: has ? `${imports.type(rt, 'ValidationResult')}<${unionName}>` : '',
+      parseEnvelope: has ? imports.value(rt, 'parseEnvelope') : '',
+      guards: commandEnvelopeGuardsName(agg.name),
+      owner: `${tsString(agg.name)}, 'commands'`,
+    },
+  };
+}
+
+function guardEntry(event: Message, imports: Imports): GuardEntryView {
   const type = tsString(event.ceType);
   const items = event.versions.map((v) => `${v.version}: ${imports.value(avroModule, codecName(event.name, v.version))}`);
   const flat = `{ ${items.join(', ')} }`;

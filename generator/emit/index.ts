@@ -1,5 +1,6 @@
 import type { Emitter } from './context.js';
 import { emitAvro } from './avro.js';
+import { emitDeciders } from './deciders.js';
 import { emitDocs } from './docs.js';
 import { emitEnvelopes } from './envelopes.js';
 import { emitKafka } from './kafka.js';
@@ -16,6 +17,7 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'avro', emit: emitAvro },
   { kind: 'upcasters', emit: emitUpcasters },
   { kind: 'reducers', emit: emitReducers },
+  { kind: 'deciders', emit: emitDeciders },
   { kind: 'sql', emit: emitSql },
   { kind: 'repository', emit: emitRepository },
   { kind: 'kafka', emit: emitKafka },

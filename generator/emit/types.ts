@@ -1,8 +1,9 @@
 // `<slug>/types.ts`: the data types of one domain. Named types, each aggregate's id and state,
-// every version of every event, the latest-version aliases and the discriminated unions. Types
-// only: no runtime code beyond constants, so any other generated file can import it freely.
+// every version of every event and command, the latest-version aliases and the discriminated
+// unions, and per command the events its decider may return. Types only: no runtime code
+// beyond constants, so any other generated file can import it freely.
 import { banner, Imports, type GeneratedFile } from '../core/generated-file.js';
-import type { Aggregate, DomainEvent, Domain, EventVersion, Field, NamedType } from '../core/model.js';
+import type { Aggregate, Command, Domain, Field, Message, MessageVersion, NamedType } from '../core/model.js';
 import {
   anyVersionUnionTypeName,
   domainSlug,
@@ -13,6 +14,7 @@ import {
   stateTypeName,
   versionMapTypeName,
 } from '../core/names.js';
+import { commandAnyVersionUnionTypeName, commandTypesConstName, commandUnionTypeName, emitsTypeName } from '../core/names-commands.js';
 import { bannerFor, type EmitContext, type Emitter } from './context.js';
 import { lineComment, listItems, tsDoc, tsKey, tsString, tsValue, unionAfter } from './ts-print.js';
 import { tsType, typeNote, type TsTypeOptions } from './ts-type.js';
@@ -74,6 +76,11 @@ export interface UnionView {
   readonly members: readonly UnionMemberView[];
 }
 
+/** A command: its versions like an event's, plus the union of the events its decider may return. */
+export interface CommandView extends EventView {
+  readonly emits: UnionView;
+}
+
 export interface AggregateTypesView {
   readonly name: string;
   readonly id: DeclView;
@@ -82,6 +89,12 @@ export interface AggregateTypesView {
   readonly eventTypes: { readonly doc: string; readonly name: string; readonly entries: readonly EntryView[] };
   readonly union: UnionView;
   readonly anyVersionUnion: UnionView;
+  /** False when the aggregate receives no commands; the command parts are then empty. */
+  readonly hasCommands: boolean;
+  readonly commands: readonly CommandView[];
+  readonly commandTypes: { readonly doc: string; readonly name: string; readonly entries: readonly EntryView[] };
+  readonly commandUnion: UnionView;
+  readonly commandAnyVersionUnion: UnionView;
 }
 
 export interface TypesView {
@@ -184,19 +197,56 @@ function aggregateView(agg: Aggregate, imports: Imports, opts: TsTypeOptions): A
       name: anyVersionUnionTypeName(agg.name),
       members: all,
     },
+    ...commandsView(agg, imports, opts),
   };
 }
 
-/** The newest version of an event: what `<Event>` aliases and constructors build. */
-export function latestVersion(event: DomainEvent): EventVersion {
-  const last = event.versions[event.versions.length - 1];
-  if (!last) throw new Error(`event ${event.name} has no versions`);
+function commandsView(agg: Aggregate, imports: Imports, opts: TsTypeOptions): Pick<AggregateTypesView, 'hasCommands' | 'commands' | 'commandTypes' | 'commandUnion' | 'commandAnyVersionUnion'> {
+  const cmds = agg.commands;
+  return {
+    hasCommands: cmds.length > 0,
+    commands: cmds.map((c) => commandView(c, imports, opts)),
+    commandTypes: {
+      doc: tsDoc([`CloudEvents type of each ${agg.name} command.`]),
+      name: commandTypesConstName(agg.name),
+      entries: cmds.map((c) => ({ key: tsKey(c.name), value: tsString(c.ceType) })),
+    },
+    commandUnion: {
+      doc: tsDoc([`Any ${agg.name} command at its latest version; \`type\`, the CloudEvents type, tells them apart.`]),
+      name: commandUnionTypeName(agg.name),
+      members: cmds.map((c) => ({ type: tsString(c.ceType), version: latestVersion(c).version, data: c.name })),
+    },
+    commandAnyVersionUnion: {
+      doc: tsDoc([`Any ${agg.name} command at any of its versions, as received before upcasting.`]),
+      name: commandAnyVersionUnionTypeName(agg.name),
+      members: cmds.flatMap((c) => c.versions.map((v) => ({ type: tsString(c.ceType), version: v.version, data: v.typeName }))),
+    },
+  };
+}
+
+function commandView(command: Command, imports: Imports, opts: TsTypeOptions): CommandView {
+  return {
+    ...eventView(command, imports, opts),
+    emits: {
+      doc: tsDoc([
+        `What a \`${command.ceType}\` decider may return: the ${command.aggregateName} events the spec says ${command.name} \`emits\`, at their latest versions.`,
+      ]),
+      name: emitsTypeName(command.name),
+      members: command.emits.map((e) => ({ type: tsString(e.ceType), version: latestVersion(e).version, data: e.name })),
+    },
+  };
+}
+
+/** The newest version of an event or command: what `<Event>` aliases and constructors build. */
+export function latestVersion<V extends MessageVersion>(message: { readonly name: string; readonly versions: readonly V[] }): V {
+  const last = message.versions[message.versions.length - 1];
+  if (!last) throw new Error(`${message.name} has no versions`);
   return last;
 }
 
-function eventView(event: DomainEvent, imports: Imports, opts: TsTypeOptions): EventView {
+function eventView(event: Message, imports: Imports, opts: TsTypeOptions): EventView {
   const ce = `\`${event.ceType}\``;
-  const last = latestVersion(event);
+  const last = latestVersion<MessageVersion>(event);
   return {
     versions: event.versions.map((v) => recordDecl(v.typeName, tsDoc([`Data of ${ce}, version ${v.version}.`, v.doc]), v.fields, imports, opts)),
     latest: aliasDecl(event.name, tsDoc([event.doc, `Data of ${ce} at its latest version (${last.version}).`]), last.typeName),

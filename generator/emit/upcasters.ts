@@ -1,13 +1,16 @@
-// `<slug>/upcasters.ts`: typed upcasting from any stored version of an event to its latest.
+// `<slug>/upcasters.ts`: typed upcasting from any stored version of an event (or received
+// version of a command) to its latest.
 // One function per step v(n-1) → v(n): declarative steps are generated from the model's
 // assignments; `upcast: custom` steps are imported from the user-owned `custom/upcasters.ts`
 // (created once with stubs that do not compile until filled) and re-checked at the import
-// site, so a missing or mistyped step is a compile error. Per event with more than one
-// version a version-keyed chain, and per aggregate `upcast<Aggregate>Event`.
+// site, so a missing or mistyped step is a compile error. Per event or command with more than
+// one version a version-keyed chain, and per aggregate `upcast<Aggregate>Event` (and, when it
+// receives commands, `upcast<Aggregate>Command`).
 import { Imports, type GeneratedFile } from '../core/generated-file.js';
-import type { Aggregate, Domain, DomainEvent, EventVersion, Upcast } from '../core/model.js';
+import type { Aggregate, Domain, Message, MessageVersion, Upcast } from '../core/model.js';
 import { anyVersionUnionTypeName, domainSlug, eventUnionTypeName, versionMapTypeName } from '../core/names.js';
 import { checkedName, upcastChainName, upcastEventName, upcastStepName, upcastTableName } from '../core/names-evolution.js';
+import { commandAnyVersionUnionTypeName, commandUnionTypeName, upcastCommandName } from '../core/names-commands.js';
 import { bannerFor, type EmitContext, type Emitter } from './context.js';
 import { customFileNote, customHeader } from './custom-files.js';
 import { lineComment, listItems, tsDoc, tsString } from './ts-print.js';
@@ -78,17 +81,29 @@ export interface UpcastCaseView {
   readonly result: string;
 }
 
-export interface AggregateUpcastView {
-  readonly name: string;
-  readonly events: readonly EventUpcastView[];
+/** `upcast<Aggregate>Event` or `upcast<Aggregate>Command`: any version of any of them to its latest. */
+export interface DispatchView {
   readonly doc: string;
   readonly fn: string;
-  /** What the function destructures from `event`: `type, data` (and `dataVersion` when a chain reads it). */
+  /** The parameter's name: `event` or `command`. */
+  readonly param: string;
+  /** The end of the comment on the switch, which differs by `param` only to fit the line width. */
+  readonly exhaustive: string;
+  /** What the function destructures from it: `type, data` (and `dataVersion` when a chain reads it). */
   readonly fields: string;
   /** `event: OrderEventAnyVersion`, or on its own line. */
   readonly params: string;
   readonly latest: string;
   readonly cases: readonly UpcastCaseView[];
+}
+
+export interface AggregateUpcastView extends DispatchView {
+  readonly name: string;
+  readonly events: readonly EventUpcastView[];
+  /** False when the aggregate receives no commands; `commands` is then empty and `commandDispatch` a placeholder. */
+  readonly hasCommands: boolean;
+  readonly commands: readonly EventUpcastView[];
+  readonly commandDispatch: DispatchView;
 }
 
 export interface UpcastersView {
@@ -134,12 +149,13 @@ export function upcastersView(domain: Domain, bannerText: string): UpcastersView
   };
 }
 
-/** Each step of `event` with its upcast; throws when the version graph has a gap (the resolver guarantees none). */
-export function upcastSteps(event: DomainEvent): { readonly from: EventVersion; readonly to: EventVersion; readonly upcast: Upcast }[] {
-  const steps: { from: EventVersion; to: EventVersion; upcast: Upcast }[] = [];
-  event.versions.forEach((v, i) => {
+/** Each step of `event` (or command) with its upcast; throws when the version graph has a gap (the resolver guarantees none). */
+export function upcastSteps(event: Message): { readonly from: MessageVersion; readonly to: MessageVersion; readonly upcast: Upcast }[] {
+  const steps: { from: MessageVersion; to: MessageVersion; upcast: Upcast }[] = [];
+  const versions: readonly MessageVersion[] = event.versions;
+  versions.forEach((v, i) => {
     if (v.version !== i + 1) throw new Error(`event ${event.name}: version ${v.version} at position ${i + 1}; versions must be 1..n without gaps`);
-    const from = event.versions[i - 1];
+    const from = versions[i - 1];
     if (!from) {
       if (v.upcast) throw new Error(`event ${event.name}: version 1 has an upcast`);
       return;
@@ -159,28 +175,50 @@ export function upcastSteps(event: DomainEvent): { readonly from: EventVersion; 
 
 function aggregateView(agg: Aggregate, imports: Imports): AggregateUpcastView {
   const events = agg.events.map((e) => eventView(e, imports));
-  const cases = agg.events.map((e): UpcastCaseView => {
-    const multi = e.versions.length > 1;
-    return { type: tsString(e.ceType), result: multi ? `{ type, data: ${upcastChainName(e.name)}(dataVersion, data) }` : '{ type, data }' };
-  });
-  const fn = upcastEventName(agg.name);
-  const latest = imports.type(typesModule, eventUnionTypeName(agg.name));
+  const has = agg.commands.length > 0;
   return {
     name: agg.name,
     events,
-    doc: tsDoc([
-      `Any ${agg.name} event, as stored or received at any of its versions, at its latest version.`,
-      'Throws a TypeError for an event type this code does not know (only possible when the type system was bypassed).',
-    ]),
+    ...dispatchView(agg.events, 'event', upcastEventName(agg.name), imports.type(typesModule, eventUnionTypeName(agg.name)), () =>
+      imports.type(typesModule, anyVersionUnionTypeName(agg.name)),
+      [
+        `Any ${agg.name} event, as stored or received at any of its versions, at its latest version.`,
+        'Throws a TypeError for an event type this code does not know (only possible when the type system was bypassed).',
+      ],
+    ),
+    hasCommands: has,
+    commands: agg.commands.map((c) => eventView(c, imports)),
+    commandDispatch: dispatchView(agg.commands, 'command', upcastCommandName(agg.name), has ? imports.type(typesModule, commandUnionTypeName(agg.name)) : '', () =>
+      has ? imports.type(typesModule, commandAnyVersionUnionTypeName(agg.name)) : '',
+      [
+        `Any ${agg.name} command, as received at any of its versions, at its latest version.`,
+        'Throws a TypeError for a command type this code does not know (only possible when the type system was bypassed).',
+      ],
+    ),
+  };
+}
+
+function dispatchView(messages: readonly Message[], param: string, fn: string, latest: string, anyVersion: () => string, doc: readonly string[]): DispatchView {
+  const cases = messages.map((e): UpcastCaseView => {
+    const multi = e.versions.length > 1;
+    return { type: tsString(e.ceType), result: multi ? `{ type, data: ${upcastChainName(e.name)}(dataVersion, data) }` : '{ type, data }' };
+  });
+  return {
+    doc: tsDoc(doc),
     fn,
-    fields: agg.events.some((e) => e.versions.length > 1) ? 'type, dataVersion, data' : 'type, data',
-    params: listItems(`export function ${fn}`, [`event: ${imports.type(typesModule, anyVersionUnionTypeName(agg.name))}`], `: ${latest} {`),
+    param,
+    exhaustive:
+      param === 'event'
+        ? 'default even when the aggregate has one event: an event added without a case does not compile.'
+        : 'default even with one command: a command added without a case does not compile.',
+    fields: messages.some((e) => e.versions.length > 1) ? 'type, dataVersion, data' : 'type, data',
+    params: listItems(`export function ${fn}`, [`${param}: ${anyVersion()}`], `: ${latest} {`),
     latest,
     cases,
   };
 }
 
-function eventView(event: DomainEvent, imports: Imports): EventUpcastView {
+function eventView(event: Message, imports: Imports): EventUpcastView {
   const ce = `\`${event.ceType}\``;
   const steps = upcastSteps(event).map(({ from, to, upcast }): StepView => {
     const name = upcastStepName(event.name, from.version);
@@ -222,7 +260,7 @@ function eventView(event: DomainEvent, imports: Imports): EventUpcastView {
   });
   const hasChain = event.versions.length > 1;
   const table = upcastTableName(event.name);
-  const last = latestVersion(event);
+  const last = latestVersion<MessageVersion>(event);
   const chainName = upcastChainName(event.name);
   const versions = hasChain ? imports.type(typesModule, versionMapTypeName(event.name)) : '';
   const latest = hasChain ? imports.type(typesModule, event.name) : '';
@@ -238,7 +276,7 @@ function eventView(event: DomainEvent, imports: Imports): EventUpcastView {
     params: listItems(`export function ${chainName}<V extends keyof ${versions}>`, ['version: V', `data: ${versions}[V]`], `: ${latest} {`),
     latest,
     // Version n goes one step to n+1 and from there on through the table: the chain is as long as the graph.
-    entries: event.versions.map((v) => {
+    entries: event.versions.map((v: MessageVersion) => {
       const next = steps[v.version - 1];
       if (!next) return { version: v.version, fn: '(data) => data' };
       return { version: v.version, fn: `(data) => ${table}[${v.version + 1}](${next.isCustom ? next.checked : next.name}(data))` };
@@ -255,7 +293,7 @@ export function customUpcastersView(domain: Domain): CustomUpcastersView {
   const typesFromCustom = '../types.js';
   const stubs: CustomStubView[] = [];
   for (const agg of domain.aggregates) {
-    for (const event of agg.events) {
+    for (const event of [...agg.events, ...agg.commands]) {
       for (const { from, to, upcast } of upcastSteps(event)) {
         if (upcast.kind !== 'custom') continue;
         const name = upcastStepName(event.name, from.version);

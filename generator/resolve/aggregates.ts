@@ -1,8 +1,10 @@
-// Aggregates, events and event versions. Done in two passes: `declareAggregate` resolves every
-// field (so defaults can be checked across the whole domain), then `buildAggregate` resolves
-// apply and upcast rules, which read those fields and their defaults.
-import type { Aggregate, Apply, Assignment, DomainEvent, EventVersion, Field, SourceLocation, TypeRef, Upcast } from '../core/model.js';
+// Aggregates, their events and commands, and their versions. Done in two passes:
+// `declareAggregate` resolves every field (so defaults can be checked across the whole domain),
+// then `buildAggregate` resolves apply and upcast rules, which read those fields and their
+// defaults, and each command's `emits`, which names the aggregate's events.
+import type { Aggregate, Apply, Assignment, Command, CommandVersion, DomainEvent, EventVersion, Field, SourceLocation, TypeRef, Upcast } from '../core/model.js';
 import { ceType, defaultTopic, didYouMean, nameProblem, stateTypeName, topicProblem, versionTypeName } from '../core/names.js';
+import { commandCeType, defaultCommandTopic } from '../core/names-commands.js';
 import { asString, describeValue, entriesOf, get, has, isMapping, type Mapping, type Path, type SpecContext } from './context.js';
 import type { ValueEnv } from './defaults.js';
 import { assignable, resolveExpr, resolveRule, type ExprScope } from './expr.js';
@@ -25,14 +27,19 @@ export interface EventDraft {
   readonly versions: readonly VersionDraft[];
 }
 
+/** A command before its upcasts and `emits` are resolved; versions as for events. */
+export type CommandDraft = EventDraft;
+
 export interface AggregateDraft {
   readonly name: string;
   readonly spec: Mapping;
   readonly path: Path;
   readonly idType: TypeRef;
   readonly topic: string;
+  readonly commandTopic: string;
   readonly state: readonly Field[];
   readonly events: readonly EventDraft[];
+  readonly commands: readonly CommandDraft[];
   readonly snapshotEvery?: number;
 }
 
@@ -76,9 +83,17 @@ export function declareAggregate(domain: string, name: string, spec: unknown, pa
     ctx.error('ES2003', `aggregate ${name} needs at least one event under \`events\``, path, 'key');
   }
   for (const [eventName, eventSpec] of entriesOf(rawEvents)) {
-    const event = declareEvent(domain, name, eventName, eventSpec, [...path, 'events', eventName], scope);
+    const event = declareMessage('event', eventName, eventSpec, [...path, 'events', eventName], scope, ceType(domain, name, eventName));
     if (event) events.push(event);
   }
+  const commands: CommandDraft[] = [];
+  const rawCommands = get(spec, 'commands');
+  if (rawCommands !== undefined && !isMapping(rawCommands)) ctx.error('ES2004', 'commands must be a mapping of command names to commands', [...path, 'commands']);
+  for (const [commandName, commandSpec] of entriesOf(rawCommands)) {
+    const command = declareMessage('command', commandName, commandSpec, [...path, 'commands', commandName], scope, commandCeType(domain, name, commandName));
+    if (command) commands.push(command);
+  }
+  const commandTopic = resolveCommandTopic(get(spec, 'commandTopic'), topic, path, ctx);
   const snapshotEvery = resolveSnapshotEvery(get(spec, 'snapshotEvery'), [...path, 'snapshotEvery'], ctx);
   return {
     name,
@@ -86,10 +101,29 @@ export function declareAggregate(domain: string, name: string, spec: unknown, pa
     path,
     idType: idType ?? idTypes['uuid'] ?? { kind: 'logical', name: 'uuid' },
     topic,
+    commandTopic,
     state,
     events,
+    commands,
     ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
   };
+}
+
+function resolveCommandTopic(raw: unknown, topic: string, path: Path, ctx: SpecContext): string {
+  if (raw === undefined) {
+    const derived = defaultCommandTopic(topic);
+    // An invalid event topic has its own error; only a valid one made too long is reported here.
+    const bad = topicProblem(topic) === undefined ? topicProblem(derived) : undefined;
+    if (bad) ctx.error('ES3015', `default command ${bad}; set \`commandTopic\``, path, 'key');
+    return derived;
+  }
+  if (typeof raw !== 'string') {
+    ctx.error('ES3015', `commandTopic must be a string, got ${describeValue(raw)}`, [...path, 'commandTopic']);
+    return defaultCommandTopic(topic);
+  }
+  const bad = topicProblem(raw);
+  if (bad) ctx.error('ES3015', bad, [...path, 'commandTopic']);
+  return raw;
 }
 
 /** Stream versions are PostgreSQL integers, so the interval is one too. */
@@ -102,24 +136,25 @@ function resolveSnapshotEvery(raw: unknown, path: Path, ctx: SpecContext): numbe
   return undefined;
 }
 
-function declareEvent(domain: string, aggregate: string, name: string, spec: unknown, path: Path, scope: TypeScope): EventDraft | undefined {
+/** An event or a command: a name, versions with fields, and its CloudEvents type. */
+function declareMessage(what: 'event' | 'command', name: string, spec: unknown, path: Path, scope: TypeScope, type: string): EventDraft | undefined {
   const { ctx } = scope;
-  const problem = nameProblem('event', name);
+  const problem = nameProblem(what, name);
   if (problem) ctx.error('ES3007', problem, path, 'key');
   if (!isMapping(spec)) {
-    ctx.error('ES2004', 'an event is a mapping with `versions`', path);
+    ctx.error('ES2004', `${what === 'event' ? 'an event' : 'a command'} is a mapping with \`versions\``, path);
     return undefined;
   }
   const rawVersions = get(spec, 'versions');
   const versions: VersionDraft[] = [];
   if (!Array.isArray(rawVersions) || rawVersions.length === 0) {
     const where: Path = Array.isArray(rawVersions) ? [...path, 'versions'] : path;
-    ctx.error('ES3013', `event ${name} has no versions; list at least one under \`versions\``, where, 'key');
+    ctx.error('ES3013', `${what} ${name} has no versions; list at least one under \`versions\``, where, 'key');
   } else {
     rawVersions.forEach((v: unknown, i) => {
       const vpath = [...path, 'versions', i];
       if (!isMapping(v)) {
-        ctx.error('ES2004', 'an event version is a mapping with `fields`', vpath);
+        ctx.error('ES2004', `${what === 'event' ? 'an event' : 'a command'} version is a mapping with \`fields\``, vpath);
         return;
       }
       const version = i + 1;
@@ -133,13 +168,14 @@ function declareEvent(domain: string, aggregate: string, name: string, spec: unk
       versions.push({ version, fields, spec: v, path: vpath, typeName });
     });
   }
-  return { name, spec, path, ceType: ceType(domain, aggregate, name), versions };
+  return { name, spec, path, ceType: type, versions };
 }
 
 /** Second pass: apply and upcast rules, then the frozen-to-be nodes. */
 export function buildAggregate(d: AggregateDraft, ctx: SpecContext, env: ValueEnv): Aggregate {
   checkStateDefaults(d, ctx, env);
   const events = d.events.map((e) => buildEvent(d, e, ctx, env));
+  const commands = d.commands.map((c) => buildCommand(d, c, events, ctx, env));
   const doc = asString(get(d.spec, 'doc'));
   return {
     kind: 'aggregate',
@@ -148,6 +184,8 @@ export function buildAggregate(d: AggregateDraft, ctx: SpecContext, env: ValueEn
     topic: d.topic,
     state: d.state,
     events,
+    commandTopic: d.commandTopic,
+    commands,
     ...(d.snapshotEvery !== undefined ? { snapshotEvery: d.snapshotEvery } : {}),
     ...(doc !== undefined ? { doc } : {}),
     loc: ctx.loc(d.path),
@@ -174,13 +212,14 @@ function checkStateDefaults(d: AggregateDraft, ctx: SpecContext, env: ValueEnv):
   }
 }
 
-function buildEvent(agg: AggregateDraft, e: EventDraft, ctx: SpecContext, env: ValueEnv): DomainEvent {
-  const versions: EventVersion[] = e.versions.map((v, i) => {
+/** The versions of an event or a command, each with its upcast from the one before. */
+function buildVersions<K extends 'eventVersion' | 'commandVersion'>(kind: K, e: EventDraft, ctx: SpecContext, env: ValueEnv) {
+  return e.versions.map((v, i) => {
     const prev = i > 0 ? e.versions[i - 1] : undefined;
     const upcast = prev ? buildUpcast(prev, v, ctx, env) : undefined;
     const doc = asString(get(v.spec, 'doc'));
     return {
-      kind: 'eventVersion',
+      kind,
       version: v.version,
       fields: v.fields,
       ...(upcast ? { upcast } : {}),
@@ -189,6 +228,10 @@ function buildEvent(agg: AggregateDraft, e: EventDraft, ctx: SpecContext, env: V
       loc: ctx.loc(v.path, 'value'),
     };
   });
+}
+
+function buildEvent(agg: AggregateDraft, e: EventDraft, ctx: SpecContext, env: ValueEnv): DomainEvent {
+  const versions: EventVersion[] = buildVersions('eventVersion', e, ctx, env);
   const doc = asString(get(e.spec, 'doc'));
   return {
     kind: 'event',
@@ -199,6 +242,41 @@ function buildEvent(agg: AggregateDraft, e: EventDraft, ctx: SpecContext, env: V
     apply: buildApply(agg, e, ctx, env),
     ...(doc !== undefined ? { doc } : {}),
     loc: ctx.loc(e.path),
+  };
+}
+
+function buildCommand(agg: AggregateDraft, c: CommandDraft, events: readonly DomainEvent[], ctx: SpecContext, env: ValueEnv): Command {
+  const versions: CommandVersion[] = buildVersions('commandVersion', c, ctx, env);
+  const emits: DomainEvent[] = [];
+  const rawEmits = get(c.spec, 'emits');
+  const path = [...c.path, 'emits'];
+  if (!Array.isArray(rawEmits) || rawEmits.length === 0) {
+    ctx.error('ES2003', `command ${c.name} needs \`emits\`: the events of ${agg.name} its decider may return`, Array.isArray(rawEmits) ? path : c.path, 'key');
+  } else {
+    rawEmits.forEach((raw: unknown, i) => {
+      const at = [...path, i];
+      const event = typeof raw === 'string' ? events.find((e) => e.name === raw) : undefined;
+      if (!event) {
+        const other = typeof raw === 'string' && /^[A-Z][A-Za-z0-9]*\.[A-Z][A-Za-z0-9]*$/.test(raw) ? ` (a command emits events of its own aggregate: write the event name alone)` : '';
+        const hint = typeof raw === 'string' ? didYouMean(raw, events.map((e) => e.name)) : '';
+        const shown = typeof raw === 'string' ? `\`${raw}\`` : describeValue(raw);
+        ctx.error('ES3010', `${agg.name} has no event ${shown}${other}${hint}`, at);
+      } else if (emits.includes(event)) {
+        ctx.error('ES3008', `event \`${event.name}\` is listed twice in \`emits\``, at);
+      } else emits.push(event);
+    });
+  }
+  const doc = asString(get(c.spec, 'doc'));
+  return {
+    kind: 'command',
+    name: c.name,
+    aggregateName: agg.name,
+    ceType: c.ceType,
+    topic: agg.commandTopic,
+    versions,
+    emits,
+    ...(doc !== undefined ? { doc } : {}),
+    loc: ctx.loc(c.path),
   };
 }
 

@@ -15,6 +15,7 @@ import {
 import type { LoadedSpec } from '../load/index.js';
 import { declareAggregate, type AggregateDraft } from './aggregates.js';
 import { NameTable } from './collisions.js';
+import { claimCommandNames } from './command-names.js';
 import { asString, describeValue, entriesOf, get, isMapping, SpecContext } from './context.js';
 import { findUnbounded } from './recursion.js';
 import { declareType, resolveRecordFields, type DeclaredType, type FieldDefaults, type TypeScope } from './types.js';
@@ -145,6 +146,7 @@ function claimDerivedNames(aggregates: readonly AggregateDraft[], inlineEnums: r
         table.add(v.typeName, `version ${v.version} of event ${a.name}.${e.name}`, false, ctx.loc(v.path, 'value'));
       }
     }
+    claimCommandNames(a, table, ctx);
   }
   // The same field's inline enum in several versions of one event is one Avro name by design
   // (each version's schema is separate); only a clash between different owners is a collision.

@@ -1,7 +1,7 @@
 // Apply and upcast expressions: `$.a.b` reads a source field, `{ const: v }` and plain scalars
 // are literals, other mappings construct a record. Every expression is checked against the
 // type it is assigned to, conservatively: only conversions that are exact are accepted.
-import type { Expr, Field, RecordType, TypeRef } from '../core/model.js';
+import type { Expr, Field, RecordType, TypeRef, Value } from '../core/model.js';
 import { didYouMean } from '../core/names.js';
 import { entriesOf, has, isMapping, type Mapping, type Path, type SpecContext } from './context.js';
 import { checkValue, type ValueEnv } from './defaults.js';
@@ -44,16 +44,20 @@ export interface ResolvedRef {
   readonly type: TypeRef;
 }
 
-/** `$.total.amount` → its path and type; reports ES3011 (or ES3012 through an optional). */
-export function resolveRef(text: string, scope: ExprScope, at: Path): ResolvedRef | undefined {
-  const segments = text.slice(2).split('.');
+/**
+ * `$.total.amount` → its path and type; reports ES3011 (or ES3012 through an optional).
+ * `prefix` is the length of what precedes the path (`$.`, or `$start.` in a saga).
+ */
+export function resolveRef(text: string, scope: ExprScope, at: Path, prefix = 2): ResolvedRef | undefined {
+  const segments = text.slice(prefix).split('.');
   let fields = scope.source;
   let owner = scope.sourceName;
-  let offset = 2;
+  let offset = prefix;
   let type: TypeRef | undefined;
   for (const [i, seg] of segments.entries()) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) {
-      scope.ctx.errorInto('ES3011', `malformed field reference ${JSON.stringify(text)}: expected \`$.field\` or \`$.field.subfield\``, at, text, offset);
+      const form = text.slice(0, prefix);
+      scope.ctx.errorInto('ES3011', `malformed field reference ${JSON.stringify(text)}: expected \`${form}field\` or \`${form}field.subfield\``, at, text, offset);
       return undefined;
     }
     if (type) {
@@ -81,7 +85,7 @@ export function resolveRef(text: string, scope: ExprScope, at: Path): ResolvedRe
   return type && { path: segments, type };
 }
 
-function isConst(raw: unknown): raw is Mapping {
+export function isConst(raw: unknown): raw is Mapping {
   return isMapping(raw) && Object.keys(raw).length === 1 && has(raw, 'const');
 }
 
@@ -124,14 +128,15 @@ export function resolveExpr(raw: unknown, target: TypeRef, scope: ExprScope, at:
   return literal(raw, target, scope, at);
 }
 
-function mismatchHint(from: TypeRef, to: TypeRef): string {
+export function mismatchHint(from: TypeRef, to: TypeRef): string {
   if (from.kind === 'optional' && assignable(from.type, to)) return ' (it may be null)';
   const num = (t: TypeRef): boolean => t.kind === 'primitive' && ['int', 'long', 'float', 'double'].includes(t.name);
   if (num(from) && num(to)) return ' (only exact conversions are allowed: int → long or double, float → double)';
   return '';
 }
 
-function literal(raw: unknown, target: TypeRef, scope: ExprScope, at: Path): Expr | undefined {
+/** `raw` as a literal value of `target` (ES3012 when it does not fit). */
+export function literal(raw: unknown, target: TypeRef, scope: Pick<ExprScope, 'ctx' | 'env'>, at: Path): { readonly kind: 'literal'; readonly value: Value } | undefined {
   const r = checkValue(raw, target, scope.env, { optionalMustBeNull: false });
   if (!r.ok) {
     scope.ctx.error('ES3012', `${r.message}${r.at.length === 0 ? '' : ` (at ${describeAt(r.at)})`}`, [...at, ...r.at]);

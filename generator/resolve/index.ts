@@ -2,13 +2,16 @@
 // position of the offending YAML; resolution keeps going after an error so that one run
 // reports all it can, and returns no model at all when anything was wrong.
 import type { Diagnostics } from '../core/diagnostics.js';
-import type { Domain, DomainEvent, Model } from '../core/model.js';
+import type { Aggregate, Command, Domain, DomainEvent, Model } from '../core/model.js';
 import { domainSlug } from '../core/names.js';
 import type { LoadedSpec } from '../load/index.js';
 import { buildAggregate } from './aggregates.js';
 import { resolveAllowBreaking } from './allow-breaking.js';
 import { get, isMapping } from './context.js';
+import { checkCycles } from './cycles.js';
 import { declareDomain, type DomainDraft } from './domain.js';
+import { resolveReactions } from './reactions.js';
+import type { MessageLookup } from './saga-data.js';
 import { resolveSagas } from './sagas.js';
 import { FieldDefaults } from './types.js';
 
@@ -25,17 +28,22 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
   checkAcrossDomains(drafts);
   const built = drafts.map((d) => ({ draft: d, aggregates: d.aggregates.map((a) => buildAggregate(a, d.ctx, defaults)) }));
 
+  // Sagas and reactions name events, commands and aggregates of any domain, without the domain.
   const events = new Map<string, DomainEvent>();
-  const aggregates = new Set<string>();
+  const commands = new Map<string, Command>();
+  const aggregates = new Map<string, Aggregate>();
   for (const b of built) {
     for (const a of b.aggregates) {
-      aggregates.add(a.name);
+      if (!aggregates.has(a.name)) aggregates.set(a.name, a);
       for (const e of a.events) if (!events.has(`${a.name}.${e.name}`)) events.set(`${a.name}.${e.name}`, e);
+      for (const c of a.commands) if (!commands.has(`${a.name}.${c.name}`)) commands.set(`${a.name}.${c.name}`, c);
     }
   }
+  const lookup: MessageLookup = { events, commands, aggregates };
   const domains: Domain[] = built.map(({ draft, aggregates: aggs }) => {
     const data = isMapping(draft.ctx.spec.data) ? draft.ctx.spec.data : {};
-    const sagas = resolveSagas(get(data, 'sagas'), { ctx: draft.ctx, env: defaults, events, aggregates });
+    const sagas = resolveSagas(get(data, 'sagas'), { ctx: draft.ctx, env: defaults, lookup });
+    const reactions = resolveReactions(get(data, 'reactions'), { ctx: draft.ctx, env: defaults, lookup });
     const allowBreaking = resolveAllowBreaking(data, draft.ctx);
     return {
       kind: 'domain',
@@ -46,12 +54,15 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
       types: [...draft.types, ...draft.inlineEnums],
       aggregates: aggs,
       sagas,
+      reactions,
       ...(allowBreaking.length > 0 ? { allowBreaking } : {}),
       ...(draft.doc !== undefined ? { doc: draft.doc } : {}),
       file: draft.ctx.file,
       loc: { ...draft.ctx.loc(['domain']), path: '' },
     };
   });
+  // Cycles run through whole chains of reactions; with unresolved parts they would only echo other errors.
+  if (!diags.hasErrors) checkCycles(domains, diags);
   if (diags.hasErrors) return undefined;
   return deepFreeze<Model>({ kind: 'model', domains });
 }
@@ -62,13 +73,16 @@ function compare(a: string, b: string): number {
 
 /**
  * Names shared by every domain of a run: domains and their output folders, aggregates (saga
- * references name them without a domain) and CloudEvents types.
+ * references name them without a domain), CloudEvents types of events and commands, and
+ * command topics (which must not carry events too).
  */
 function checkAcrossDomains(drafts: readonly DomainDraft[]): void {
   const domains = new Map<string, DomainDraft>();
   const slugs = new Map<string, DomainDraft>();
   const aggregates = new Map<string, DomainDraft>();
   const ceTypes = new Map<string, string>();
+  const eventTopics = new Map<string, string>();
+  for (const d of drafts) for (const a of d.aggregates) if (!eventTopics.has(a.topic)) eventTopics.set(a.topic, `${d.name}: ${a.name}`);
   for (const d of drafts) {
     if (d.name === '') continue;
     const { ctx } = d;
@@ -95,6 +109,17 @@ function checkAcrossDomains(drafts: readonly DomainDraft[]): void {
         if (clash) {
           ctx.error('ES3021', `output name collision: CloudEvents type \`${e.ceType}\` of ${a.name}.${e.name} is also the type of ${clash}`, e.path, 'key');
         } else ceTypes.set(e.ceType, label);
+      }
+      for (const c of a.commands) {
+        const clash = ceTypes.get(c.ceType);
+        if (clash) {
+          ctx.error('ES3021', `output name collision: CloudEvents type \`${c.ceType}\` of command ${a.name}.${c.name} is also the type of ${clash}`, c.path, 'key');
+        } else ceTypes.set(c.ceType, `${d.name}: command ${a.name}.${c.name}`);
+      }
+      const carrier = a.commands.length > 0 ? eventTopics.get(a.commandTopic) : undefined;
+      if (carrier) {
+        const at = get(a.spec, 'commandTopic') === undefined ? a.path : [...a.path, 'commandTopic'];
+        ctx.error('ES3021', `output name collision: the command topic \`${a.commandTopic}\` of ${a.name} is also the event topic of ${carrier}; set \`commandTopic\``, at, 'key');
       }
     }
   }

@@ -325,19 +325,19 @@ export type EnvelopeOf<G extends EnvelopeGuards> = {
 }[keyof G & string];
 
 /**
- * Checks an incoming envelope against one aggregate's events: the attributes
+ * Checks an incoming envelope against one aggregate's events (or commands): the attributes
  * ({@link validateEnvelope}), that `type` and `dataversion` name a version in `guards`, that
  * `dataschema` names the same version, and that `data` (already decoded) is valid for it.
- * `owner` names the aggregate in messages.
+ * `owner` names the aggregate in messages, `what` the kind of message `guards` lists.
  */
-export function parseEnvelope<G extends EnvelopeGuards>(raw: unknown, guards: G, owner: string): ValidationResult<EnvelopeOf<G>> {
+export function parseEnvelope<G extends EnvelopeGuards>(raw: unknown, guards: G, owner: string, what: 'events' | 'commands' = 'events'): ValidationResult<EnvelopeOf<G>> {
   const checked = validateEnvelope(raw);
   if (!checked.ok) return checked;
   const event = checked.value;
   const versions = Object.hasOwn(guards, event.type) ? guards[event.type] : undefined;
   if (!versions) {
     const known = Object.keys(guards).map((k) => describe(k));
-    return { ok: false, errors: [`type: ${describe(event.type)} is not one of ${owner}'s events; expected ${known.join(', ')}`] };
+    return { ok: false, errors: [`type: ${describe(event.type)} is not one of ${owner}'s ${what}; expected ${known.join(', ')}`] };
   }
   const guard = Object.hasOwn(versions, event.dataversion) ? versions[event.dataversion] : undefined;
   if (!guard) {

@@ -7,7 +7,7 @@
 
 export const dslKeys = {
   /** The top level of a spec file. */
-  spec: ['domain', 'source', 'compatibility', 'storage', 'types', 'aggregates', 'sagas', 'doc', 'allowBreaking'],
+  spec: ['domain', 'source', 'compatibility', 'storage', 'types', 'aggregates', 'sagas', 'reactions', 'doc', 'allowBreaking'],
   /** `storage`: how the generated repositories store events. */
   storage: ['encoding'],
   /** `types.<Name>` with `fields`. */
@@ -21,7 +21,7 @@ export const dslKeys = {
   /** A field written as `{ enum: [...] }`. */
   inlineEnumField: ['enum', 'default', 'doc'],
   /** `aggregates.<Name>`. */
-  aggregate: ['id', 'topic', 'state', 'snapshotEvery', 'events', 'doc'],
+  aggregate: ['id', 'topic', 'commandTopic', 'state', 'snapshotEvery', 'events', 'commands', 'doc'],
   /** `aggregates.<A>.events.<Name>`. */
   event: ['versions', 'apply', 'doc'],
   /** `aggregates.<A>.events.<E>.versions[n]`. */
@@ -34,10 +34,22 @@ export const dslKeys = {
   applyOperation: ['set', 'append', 'increment'],
   /** `{ const: v }`: an explicit literal in an apply or upcast expression. */
   literalExpr: ['const'],
+  /** `aggregates.<A>.commands.<Name>`. */
+  command: ['versions', 'emits', 'doc'],
+  /** `aggregates.<A>.commands.<C>.versions[n]`. */
+  commandVersion: ['fields', 'upcast', 'doc'],
   /** `sagas.<Name>`. */
-  saga: ['startedBy', 'correlation', 'timeout', 'steps', 'onCompleted', 'onCompensated', 'doc'],
+  saga: ['startedBy', 'correlation', 'timeout', 'retry', 'steps', 'onCompleted', 'onCompensated', 'doc'],
+  /** `sagas.<S>.retry`. */
+  retryPolicy: ['maxAttempts', 'backoff'],
   /** `sagas.<S>.steps[n]`. */
-  sagaStep: ['name', 'command', 'succeedsOn', 'failsOn', 'compensation', 'timeout'],
+  sagaStep: ['name', 'command', 'to', 'data', 'succeedsOn', 'failsOn', 'compensation', 'timeout'],
+  /** `sagas.<S>.steps[n].compensation` written as a mapping. */
+  compensation: ['command', 'to', 'data', 'succeedsOn', 'failsOn'],
+  /** `sagas.<S>.onCompleted` / `onCompensated` written as a mapping. */
+  commandSend: ['command', 'to', 'data'],
+  /** `reactions[n]`. */
+  reaction: ['name', 'on', 'send', 'to', 'data', 'doc'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type DslObjectKind = keyof typeof dslKeys;

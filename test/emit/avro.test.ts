@@ -417,8 +417,10 @@ describe.each([
   const fingerprints = JSON.parse(fileOf(files, `${slug}/avro/fingerprints.json`)) as Record<string, { crc64avro: string; sha256: string }>;
   const module = fileOf(files, `${slug}/avro.ts`);
 
-  it('writes one .avsc per event version, fingerprints.json and avro.ts', () => {
-    const versions = model.domains.flatMap((d) => d.aggregates.flatMap((a) => a.events.flatMap((e) => e.versions.map((v) => `${slug}/avro/${e.ceType}.v${v.version}.avsc`))));
+  it('writes one .avsc per event and command version, fingerprints.json and avro.ts', () => {
+    const versions = model.domains.flatMap((d) =>
+      d.aggregates.flatMap((a) => [...a.events, ...a.commands].flatMap((e) => e.versions.map((v: { version: number }) => `${slug}/avro/${e.ceType}.v${v.version}.avsc`))),
+    );
     expect(files.map((f) => f.path)).toEqual([...versions, `${slug}/avro/fingerprints.json`, `${slug}/avro.ts`]);
     expect(Object.keys(fingerprints)).toEqual(versions.map((v) => path.basename(v)).sort());
   });

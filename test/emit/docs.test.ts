@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Domain, MessageRef, Model, Saga, SagaStep } from '../../generator/core/model.js';
+import type { Command, CommandSend, DomainEvent, Domain, Duration, Model, Saga, SagaStep } from '../../generator/core/model.js';
 import { createTemplateSet } from '../../generator/core/templates.js';
 import { fingerprintOf } from '../../generator/emit/avro.js';
 import { avroSchemaOf } from '../../generator/emit/avro-schema.js';
@@ -17,7 +17,7 @@ import { sagaStateDiagram } from '../../generator/emit/docs-saga.js';
 import { analyse } from '../../generator/pipeline.js';
 import { dataschemaFor } from '../../generator/runtime/cloudevents.js';
 import { custom, declarative, assign, evolvingEvent, lines } from './evolution-fixtures.js';
-import { aggregate, domain, event, field, loc, model, ordersDomain, t } from './model-fixtures.js';
+import { aggregate, command, domain, event, field, loc, model, ordersDomain, t } from './model-fixtures.js';
 
 const root = path.join(import.meta.dirname, '../..');
 const templates = createTemplateSet(new Map([['catalog.md.hbs', readFileSync(path.join(root, 'templates/catalog.md.hbs'), 'utf8')]]));
@@ -41,25 +41,45 @@ function ordersModel(): Model {
   return result.model;
 }
 
-function ref(aggregateName: string, name: string, extra: Partial<MessageRef> = {}): MessageRef {
-  return { kind: 'messageRef', aggregate: aggregateName, name, loc, ...extra };
+/** An event a saga names (of no aggregate of the model unless it is one's). */
+function ev(aggregateName: string, name: string): DomainEvent {
+  return event('com.example.work', aggregateName, name, [{ fields: [] }]);
+}
+
+/** A command sent with custom data to a fixed target. */
+function send(aggregateName: string, name: string): CommandSend {
+  const c: Command = command('com.example.work', aggregateName, name, [{ fields: [] }], []);
+  return { kind: 'commandSend', command: c, to: { kind: 'literal', value: 'x' }, toType: t.prim('string'), data: { kind: 'custom', loc }, loc };
+}
+
+function dur(iso: string): Duration {
+  return { kind: 'duration', iso, ms: 1 };
 }
 
 function step(name: string, n: number, compensation: boolean, timeout?: string): SagaStep {
   return {
     kind: 'sagaStep',
     name,
-    command: ref('Work', `Do${n}`),
-    succeedsOn: ref('Work', `Done${n}`),
-    failsOn: ref('Work', `Failed${n}`),
-    ...(compensation ? { compensation: ref('Work', `Undo${n}`) } : {}),
-    ...(timeout !== undefined ? { timeout } : {}),
+    send: send('Work', `Do${n}`),
+    succeedsOn: [ev('Work', `Done${n}`)],
+    failsOn: [ev('Work', `Failed${n}`)],
+    ...(compensation ? { compensation: { kind: 'compensation', send: send('Work', `Undo${n}`), succeedsOn: [], failsOn: [], loc } } : {}),
+    ...(timeout !== undefined ? { timeout: dur(timeout) } : {}),
     loc,
   };
 }
 
 function saga(name: string, steps: readonly SagaStep[], extra: Partial<Saga> = {}): Saga {
-  return { kind: 'saga', name, startedBy: ref('Work', 'Started'), correlation: 'aggregateId', steps, loc, ...extra };
+  return {
+    kind: 'saga',
+    name,
+    startedBy: ev('Work', 'Started'),
+    correlation: { kind: 'aggregateId', type: t.logical('uuid') },
+    retry: { kind: 'retry', maxAttempts: 3, backoff: dur('PT1S') },
+    steps,
+    loc,
+    ...extra,
+  };
 }
 
 function mermaidBlocks(text: string): string[][] {
@@ -276,9 +296,9 @@ describe('the saga state diagram', () => {
   it('moves forward on success; a failure undoes the earlier steps, a timeout the step itself too, newest first', () => {
     // Step b has no compensation: a failure of b or c undoes a only; a timeout of c undoes c, then a.
     const s = saga('Chain', [step('a', 1, true, 'PT1M'), step('b', 2, false), step('c', 3, true)], {
-      timeout: 'PT1H',
-      onCompleted: ref('Work', 'Finish'),
-      onCompensated: ref('Work', 'Abandon'),
+      timeout: dur('PT1H'),
+      onCompleted: send('Work', 'Finish'),
+      onCompensated: send('Work', 'Abandon'),
     });
     const diagram = sagaStateDiagram(s);
     const { declared, edges } = parseStateDiagram(diagram);
@@ -318,7 +338,7 @@ describe('the saga state diagram', () => {
   it('keeps ids plain and distinct for names Mermaid would misread', () => {
     // Names the resolver refuses: the diagram must still parse if one ever got through.
     const odd = saga('Odd', [step('end', 1, true), step('a-b', 2, true), step('a_b', 3, false), step('x:y;%%z', 4, false)], {
-      startedBy: ref('Work', 'Say "hi" #1'),
+      startedBy: ev('Work', 'Say "hi" #1'),
     });
     const { declared, edges } = parseStateDiagram(sagaStateDiagram(odd));
     expect(declared.size).toBe(8);
@@ -372,7 +392,7 @@ describe('catalog.md of an odd spec', () => {
   const oddEvent = evolvingEvent('Order"X', 'end', [{ fields: [reason] }, { fields: [reason], upcast: declarative([assign(reason, { kind: 'literal', value: 'x|y' })]) }], custom);
   const odd: Domain = {
     ...domain(d, [], [{ ...aggregate('Order"X', t.prim('string'), [], [oddEvent]), topic: 'a;b%%c' }], { doc: '# not a heading?\nA *doc*.' }),
-    sagas: [saga('Odd Saga', [{ ...step('end', 1, true), succeedsOn: ref('Order"X', 'end', { event: oddEvent }) }, step('next', 2, false)])],
+    sagas: [saga('Odd Saga', [{ ...step('end', 1, true), succeedsOn: [oddEvent] }, step('next', 2, false)])],
   };
   const text = catalog(odd);
 
@@ -400,7 +420,7 @@ describe('catalog.md across domains', () => {
     const orders = ordersDomain();
     const withSaga: Domain = {
       ...orders,
-      sagas: [saga('Reserve', [{ ...step('reserve', 1, false), succeedsOn: ref('Stock', 'StockReserved', reserved ? { event: reserved } : {}) }])],
+      sagas: [saga('Reserve', [{ ...step('reserve', 1, false), succeedsOn: reserved ? [reserved] : [] }])],
     };
     const text = catalog(withSaga, other);
     expect(text).toContain('[`Stock.StockReserved`](../../stock/docs/catalog.md#event-stockreserved)');

@@ -3,6 +3,8 @@
 import type {
   Aggregate,
   Apply,
+  Command,
+  CommandVersion,
   Domain,
   DomainEvent,
   EnumType,
@@ -18,6 +20,7 @@ import type {
   Value,
 } from '../../generator/core/model.js';
 import { ceType, inlineEnumName, versionTypeName } from '../../generator/core/names.js';
+import { commandCeType } from '../../generator/core/names-commands.js';
 
 export const loc: SourceLocation = { file: 'input.yaml', line: 1, col: 1, path: '' };
 
@@ -98,8 +101,48 @@ export function event(
   };
 }
 
-export function aggregate(name: string, idType: TypeRef, state: readonly Field[], events: readonly DomainEvent[], doc?: string): Aggregate {
-  return { kind: 'aggregate', name, idType, topic: name.toLowerCase(), state, events, loc, ...(doc !== undefined ? { doc } : {}) };
+/** A command whose versions after the first are `upcast: custom`, like `event`'s. */
+export function command(
+  domain: string,
+  aggregate: string,
+  name: string,
+  versions: readonly { fields: readonly Field[]; doc?: string }[],
+  emits: readonly DomainEvent[],
+  doc?: string,
+): Command {
+  return {
+    kind: 'command',
+    name,
+    aggregateName: aggregate,
+    ceType: commandCeType(domain, aggregate, name),
+    topic: `${aggregate.toLowerCase()}.commands`,
+    versions: versions.map(
+      (v, i): CommandVersion => ({
+        kind: 'commandVersion',
+        version: i + 1,
+        fields: v.fields,
+        typeName: versionTypeName(name, i + 1),
+        loc,
+        ...(v.doc !== undefined ? { doc: v.doc } : {}),
+        ...(i > 0 ? { upcast: { kind: 'custom', loc } } : {}),
+      }),
+    ),
+    emits,
+    loc,
+    ...(doc !== undefined ? { doc } : {}),
+  };
+}
+
+export function aggregate(
+  name: string,
+  idType: TypeRef,
+  state: readonly Field[],
+  events: readonly DomainEvent[],
+  doc?: string,
+  commands: readonly Command[] = [],
+): Aggregate {
+  const topic = name.toLowerCase();
+  return { kind: 'aggregate', name, idType, topic, state, events, commandTopic: `${topic}.commands`, commands, loc, ...(doc !== undefined ? { doc } : {}) };
 }
 
 export function domain(name: string, types: Domain['types'], aggregates: readonly Aggregate[], extra: { doc?: string; source?: string } = {}): Domain {
@@ -112,6 +155,7 @@ export function domain(name: string, types: Domain['types'], aggregates: readonl
     types,
     aggregates,
     sagas: [],
+    reactions: [],
     file: 'input.yaml',
     loc,
     ...(extra.doc !== undefined ? { doc: extra.doc } : {}),

@@ -4,7 +4,7 @@
 // events of many aggregates, including events stored at version 1; and, with tsc, that a publish
 // function or handler accepts only its own event's data type.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,7 @@ import {
   migrate,
   newEventFor,
 } from '../../generator/runtime/index.js';
-import { exampleCustomFiles, generateInto, scratch, typeCheck } from '../emit/evolution-support.js';
+import { exampleCustomFiles, generateInto, root, scratch, typeCheck } from '../emit/evolution-support.js';
 import { type Isolated, useTestDatabase } from '../postgres/db.js';
 import { type OrderRepository, type RepositoryFactory, generateModules, item, member, orderSpec } from '../repository/service.js';
 import { startKafka, type KafkaBroker } from '../support/kafka.mjs';
@@ -191,10 +191,14 @@ describe('types of the generated layer', () => {
   it('a publish function takes only its event\'s data, and a handler receives only its event\'s data (tsc)', async () => {
     const work = scratch('kafka-types');
     try {
-      await generateInto(work.dir, 'orders.yaml', orderSpec());
-      for (const [rel, text] of exampleCustomFiles()) writeFileSync(path.join(work.dir, rel), text);
+      // Laid out as the example is: the filled custom deciders call the service's rules.
+      const out = path.join(work.dir, 'src/generated');
+      await generateInto(out, 'orders.yaml', orderSpec());
+      for (const [rel, text] of exampleCustomFiles()) writeFileSync(path.join(out, rel), text);
+      mkdirSync(path.join(work.dir, 'src/service'), { recursive: true });
+      for (const name of ['rules.ts', 'money.ts']) copyFileSync(path.join(root, 'generated-example/src/service', name), path.join(work.dir, 'src/service', name));
       const usage = (expectErrors: boolean) => `import type { KafkaPublisher } from 'eventsmith/runtime';
-import { createEventConsumer, createEventPublisher, type DomainHandlers } from './orders/kafka.js';
+import { createEventConsumer, createEventPublisher, type DomainHandlers } from './src/generated/orders/kafka.js';
 declare const publisher: KafkaPublisher;
 const publish = createEventPublisher(publisher);
 const at = new Date();

@@ -1,4 +1,4 @@
-// Error cases for aggregates, events, apply/upcast rules, sagas and names across domains.
+// Error cases for aggregates, events, apply/upcast rules and names across domains (sagas: cases-sagas.ts).
 import { agg, type Case } from './cases-types.js';
 
 /** Order with a Money type and state, for apply and upcast cases; body lines 3–14. */
@@ -52,25 +52,6 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
     yaml: { 'a.yaml': file('com.a', agg), 'b.yaml': file('com.a', agg.replace(/Order/g, 'Sale')) },
     want: [['ES3008', 1, 9, 'domain com.a is also declared in a.yaml', 'b.yaml']],
   }],
-  // ---- ES3010 unknown events / aggregates in sagas
-  ['saga started by an unknown event', {
-    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlace\n    correlation: aggregateId\n    steps: [ { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced } ]\n`,
-    want: [['ES3010', 11, 16, 'unknown event `Order.OrderPlace`; did you mean `Order.OrderPlaced`?']],
-  }],
-  ['saga command of an unknown aggregate', {
-    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlaced\n    correlation: aggregateId\n    steps: [ { name: a, command: Ordr.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced } ]\n    onCompleted: Billing.Close\n`,
-    want: [
-      ['ES3010', 13, 34, 'command Ordr.Do names an unknown aggregate `Ordr`; did you mean `Order`?'],
-      ['ES3010', 14, 18, 'unknown aggregate `Billing`'],
-    ],
-  }],
-  ['saga event without aggregate', {
-    yaml: `${agg}sagas:\n  S:\n    startedBy: OrderPlaced\n    steps: [ { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Stock.Gone } ]\n`,
-    want: [
-      ['ES3010', 11, 16, 'expected `Aggregate.Event`, got "OrderPlaced"'],
-      ['ES3010', 12, 84, 'unknown event `Stock.Gone` (no aggregate `Stock` is declared)'],
-    ],
-  }],
   // ---- ES3011 unknown fields
   ['apply to an unknown state field', { yaml: orderSpec(placed('{ totl: $.price }')), want: [['ES3011', 16, 18, 'OrderState has no field `totl`; did you mean `total`?']] }],
   ['reference to an unknown event field', { yaml: orderSpec(placed('{ total: $.prise }')), want: [['ES3011', 16, 27, 'OrderPlacedV1 has no field `prise`; did you mean `price`?']] }],
@@ -79,10 +60,6 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
   ['upcast key that is no field', {
     yaml: `aggregates:\n  Order:\n    events:\n      OrderPlaced:\n        versions:\n          - fields: { a: int }\n          - fields: { a: int }\n            upcast: { b: 1 }\n`,
     want: [['ES3011', 10, 23, 'OrderPlacedV2 has no field `b`']],
-  }],
-  ['correlation path unknown', {
-    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlaced\n    correlation: $.id\n    steps: [ { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced } ]\n`,
-    want: [['ES3011', 12, 20, 'OrderPlacedV1 has no field `id`']],
   }],
   // ---- ES3012 type mismatches
   ['ref of another type', { yaml: orderSpec(placed('{ total: $.amount }')), want: [['ES3012', 16, 25, '`$.amount` is decimal(12,2), which does not fit Money?']] }],
@@ -112,7 +89,7 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
     yaml: `aggregates:\n  Order:\n    events:\n      OrderPlaced:\n        versions:\n          - fields: { a: int }\n            upcast: custom\n`,
     want: [['ES3020', 9, 13, 'version 1 has no earlier version']],
   }],
-  // ---- ES3015 topics, ES3016/ES3017 header, ES3018 id, ES3019 durations, ES3022 operations
+  // ---- ES3015 topics, ES3016/ES3017 header, ES3018 id, ES3022 operations
   ['topic with a space', { yaml: `aggregates:\n  Order:\n    topic: "my topic"\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`, want: [['ES3015', 5, 12, 'must be 1 to 249 characters']] }],
   ['topic ..', { yaml: `aggregates:\n  Order:\n    topic: ".."\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`, want: [['ES3015', 5, 12, 'not allowed by Kafka']] }],
   ['invalid domain and source', {
@@ -123,18 +100,6 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
     ],
   }],
   ['id type', { yaml: `aggregates:\n  Order:\n    id: double\n    events: { OrderPlaced: { versions: [ { fields: {} } ] } }\n`, want: [['ES3018', 5, 9, 'must be uuid, string, long or int, got "double"']] }],
-  ['bad durations', {
-    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlaced\n    timeout: 15m\n    steps:\n      - { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced, timeout: P1M }\n      - { name: b, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced, timeout: PT0S }\n`,
-    want: [
-      ['ES3019', 12, 14, '"15m" is not an ISO-8601 duration'],
-      ['ES3019', 14, 107, 'years or months'],
-      ['ES3019', 15, 107, 'is zero'],
-    ],
-  }],
-  ['duplicate step name', {
-    yaml: `${agg}sagas:\n  S:\n    startedBy: Order.OrderPlaced\n    steps:\n      - { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced }\n      - { name: a, command: Order.Do, succeedsOn: Order.OrderPlaced, failsOn: Order.OrderPlaced }\n`,
-    want: [['ES3008', 14, 17, 'step name `a` is used twice']],
-  }],
   ['increment a string', { yaml: orderSpec(placed('{ note: { increment: 1 } }')), want: [['ES3022', 16, 18, 'increment needs a number field; `note` is string?']] }],
   ['append to a non-list', { yaml: orderSpec(placed('{ count: { append: $.big } }')), want: [['ES3022', 16, 18, 'append needs a list field; `count` is long']] }],
   // ---- ES3023 state defaults: the generated initial state is made of them

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { behaviourCases } from './cases-behaviour.js';
+import { sagaCases } from './cases-sagas.js';
 import { typeCases, type Case } from './cases-types.js';
 import { header, run } from './helpers.js';
 
@@ -19,4 +20,5 @@ function check(c: Case): void {
 describe('resolve reports', () => {
   test.each(typeCases)('%s', (_name, c) => check(c));
   test.each(behaviourCases)('%s', (_name, c) => check(c));
+  test.each(sagaCases)('%s', (_name, c) => check(c));
 });

@@ -3,6 +3,7 @@ import { Diagnostics } from '../../generator/core/diagnostics.js';
 import type { Aggregate, Model } from '../../generator/core/model.js';
 import type { LoadedSpec } from '../../generator/load/index.js';
 import { deepFreeze, modelToJson, resolve } from '../../generator/resolve/index.js';
+import { commandSpec, reserve, saga } from './cases-sagas.js';
 import { exampleFiles, header, load, run } from './helpers.js';
 
 function order(model: Model | undefined, domain = 'com.example.t'): Aggregate {
@@ -38,7 +39,13 @@ describe('the DESIGN.md example', () => {
     const placed = orders?.aggregates[0]?.events[0];
     expect(Object.isFrozen(model)).toBe(true);
     expect(Object.isFrozen(placed?.versions[1]?.upcast)).toBe(true);
-    expect(orders?.sagas[0]?.startedBy.event).toBe(placed);
+    expect(orders?.sagas[0]?.startedBy).toBe(placed);
+    // Commands of other domains are the same nodes as in their aggregates, and so are their events.
+    const inventory = model?.domains.find((d) => d.name === 'com.example.inventory')?.aggregates[0];
+    const step = orders?.sagas[0]?.steps[0];
+    expect(step?.send.command).toBe(inventory?.commands[0]);
+    expect(step?.succeedsOn[0]).toBe(inventory?.events[0]);
+    expect(inventory?.commands[0]?.emits[0]).toBe(inventory?.events[0]);
     const item = orders?.types.find((t) => t.name === 'OrderItem');
     const items = placed?.versions[0]?.fields.find((f) => f.name === 'items');
     expect(items?.type).toEqual({ kind: 'array', items: { kind: 'named', type: item } });
@@ -194,6 +201,158 @@ aggregates:
       { kind: 'primitive', name: 'long' },
       ['com.example.t.orderline.added', 'com.example.t.orderline.ordered'],
     ]);
+  });
+});
+
+describe('commands, sagas and reactions', () => {
+  const resolved = (body: string): Model => {
+    const { model, diags } = run({ 't.yaml': header + body });
+    expect(diags.items.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`)).toEqual([]);
+    if (!model) throw new Error('no model');
+    return model;
+  };
+  const aggregateNamed = (m: Model, name: string) => {
+    const a = m.domains[0]?.aggregates.find((x) => x.name === name);
+    if (!a) throw new Error(`no aggregate ${name}`);
+    return a;
+  };
+
+  test('commands: CloudEvents type, topic, versions with upcasts, emits as the event nodes', () => {
+    const m = resolved(
+      commandSpec
+        .replace('  Stock:\n    id: string', '  Stock:\n    id: string\n    topic: stock\n    commandTopic: stock-requests')
+        .replace(
+          'CancelOrder: { versions: [ { fields: { reason: string } } ], emits: [OrderCancelled] }',
+          'CancelOrder:\n        doc: Cancel it.\n        versions:\n          - fields: { reason: string }\n          - fields: { reason: string, by: { type: string, default: shop } }\n        emits: [OrderCancelled]',
+        ),
+    );
+    const order = aggregateNamed(m, 'Order');
+    const stock = aggregateNamed(m, 'Stock');
+    expect([order.commandTopic, stock.commandTopic]).toEqual(['com.example.t.order.commands', 'stock-requests']);
+    const cancel = order.commands[1];
+    expect(cancel?.ceType).toBe('com.example.t.order.command.cancel-order');
+    expect(cancel?.topic).toBe('com.example.t.order.commands');
+    expect(cancel?.doc).toBe('Cancel it.');
+    expect(cancel?.versions.map((v) => [v.kind, v.typeName, v.upcast?.kind])).toEqual([
+      ['commandVersion', 'CancelOrderV1', undefined],
+      ['commandVersion', 'CancelOrderV2', 'declarative'],
+    ]);
+    expect(cancel?.emits[0]).toBe(order.events[2]);
+    expect(stock.commands[0]?.emits.map((e) => e.name)).toEqual(['Reserved', 'Refused', 'Released']);
+  });
+
+  test('a saga: correlation, defaults made explicit, data from $start, $sagaId and earlier steps', () => {
+    const m = resolved(
+      saga(
+        reserve.replace('failsOn: Stock.Refused', 'failsOn: [Stock.Refused]\n        compensation: { command: Stock.Release, to: $start.note, data: { orderId: $sagaId } }\n        timeout: PT1M30.5S') +
+          '      - name: cancel\n        command: Order.CancelOrder\n        data: { reason: $steps.reserve.orderId }\n        succeedsOn: Order.OrderCancelled\n        failsOn: Order.OrderConfirmed\n',
+        '    timeout: P1W\n    onCompleted: Order.ConfirmOrder\n',
+      )
+        .replace('emits: [OrderCancelled]', 'emits: [OrderCancelled, OrderConfirmed]')
+        .replace('to: $start.note', 'to: { const: main }'),
+    );
+    const s = m.domains[0]?.sagas[0];
+    const order = aggregateNamed(m, 'Order');
+    const stock = aggregateNamed(m, 'Stock');
+    expect(s?.startedBy).toBe(order.events[0]);
+    expect(s?.correlation).toEqual({ kind: 'aggregateId', type: { kind: 'logical', name: 'uuid' } });
+    expect(s?.timeout).toEqual({ kind: 'duration', iso: 'P1W', ms: 7 * 24 * 3_600_000 });
+    expect(s?.retry).toEqual({ kind: 'retry', maxAttempts: 3, backoff: { kind: 'duration', iso: 'PT1S', ms: 1000 } });
+    const [first, second] = s?.steps ?? [];
+    expect(first?.send.command).toBe(stock.commands[0]);
+    expect(first?.send.to).toEqual({ kind: 'sagaId', type: { kind: 'logical', name: 'uuid' } });
+    expect(first?.send.toType).toEqual({ kind: 'primitive', name: 'string' });
+    const data = first?.send.data;
+    expect(data?.kind === 'declarative' ? data.assignments.map((a) => [a.target.name, a.expr.kind, a.expr.kind === 'eventField' ? a.expr.path : undefined]) : []).toEqual([
+      ['orderId', 'aggregateId', undefined],
+      ['total', 'eventField', ['total']],
+    ]);
+    expect(first?.timeout).toEqual({ kind: 'duration', iso: 'PT1M30.5S', ms: 90_500 });
+    expect(first?.failsOn).toEqual([stock.events[1]]);
+    // The compensation: its succeedsOn defaults to what the command emits; its data fills `why` from the default.
+    expect(first?.compensation?.succeedsOn).toEqual([stock.events[2]]);
+    expect(first?.compensation?.failsOn).toEqual([]);
+    expect(first?.compensation?.send.to).toEqual({ kind: 'literal', value: 'main' });
+    const release = first?.compensation?.send.data;
+    expect(release?.kind === 'declarative' ? release.assignments.map((a) => [a.target.name, a.expr]) : []).toEqual([
+      ['orderId', { kind: 'sagaId', type: { kind: 'logical', name: 'uuid' } }],
+      ['why', { kind: 'literal', value: 'none' }],
+    ]);
+    const reason = second?.send.data.kind === 'declarative' ? second.send.data.assignments[0]?.expr : undefined;
+    expect(reason).toEqual({ kind: 'eventField', source: { kind: 'step', step: 'reserve' }, path: ['orderId'], type: { kind: 'logical', name: 'uuid' } });
+    expect(s?.onCompleted?.command).toBe(order.commands[0]);
+    expect(s?.onCompleted?.data).toEqual({ kind: 'declarative', assignments: [], loc: expect.anything() });
+  });
+
+  test('a saga correlated by a field; $sagaId has its type; data: custom; $steps.<s>.aggregateId', () => {
+    const m = resolved(
+      saga(
+        reserve +
+          '      - name: cancel\n        command: Order.CancelOrder\n        to: $sagaId\n        data: custom\n        succeedsOn: Order.OrderCancelled\n        failsOn: Order.OrderConfirmed\n',
+        '    retry: { maxAttempts: 7, backoff: PT0.25S }\n    onCompleted: { command: Stock.Release, to: $steps.reserve.aggregateId, data: { orderId: $start.aggregateId } }\n',
+      )
+        .replace('correlation: aggregateId', 'correlation: $.note2')
+        .replace('note: "string?", n: int', 'note: "string?", note2: uuid, n: int')
+        .replace('emits: [OrderCancelled]', 'emits: [OrderCancelled, OrderConfirmed]'),
+    ).domains[0]?.sagas[0];
+    expect(m?.correlation).toEqual({ kind: 'field', path: ['note2'], type: { kind: 'logical', name: 'uuid' } });
+    expect(m?.retry).toEqual({ kind: 'retry', maxAttempts: 7, backoff: { kind: 'duration', iso: 'PT0.25S', ms: 250 } });
+    expect(m?.steps[1]?.send.data).toEqual({ kind: 'custom', loc: expect.anything() });
+    expect(m?.onCompleted?.to).toEqual({ kind: 'aggregateId', source: { kind: 'step', step: 'reserve' }, type: { kind: 'primitive', name: 'string' } });
+  });
+
+  test('$steps of a step with several success events: the field they agree on', () => {
+    const m = resolved(
+      saga(
+        reserve.replace('succeedsOn: Stock.Reserved', 'succeedsOn: [Stock.Reserved, Stock.Released]') +
+          '      - name: cancel\n        command: Order.CancelOrder\n        data: { reason: $steps.reserve.orderId }\n        succeedsOn: Order.OrderCancelled\n        failsOn: Order.OrderConfirmed\n',
+      ).replace('emits: [OrderCancelled]', 'emits: [OrderCancelled, OrderConfirmed]'),
+    );
+    const step = m.domains[0]?.sagas[0]?.steps[1];
+    expect(step?.send.data.kind === 'declarative' && step.send.data.assignments[0]?.expr).toMatchObject({ kind: 'eventField', path: ['orderId'] });
+  });
+
+  test('list elements by index; a compensation not waited for (`succeedsOn: []`)', () => {
+    const m = resolved(
+      saga(
+        reserve
+          .replace('data: { orderId: $start.aggregateId, total: $start.total }', 'to: $start.lines[1].sku\n        data:\n          orderId: $start.aggregateId\n          total: $start.lines[0].price')
+          .replace('failsOn: Stock.Refused', 'failsOn: Stock.Refused\n        compensation: { command: Stock.Release, data: { orderId: $sagaId }, succeedsOn: [] }'),
+      )
+        .replace('note: "string?", n: int', 'note: "string?", n: int, lines: "Line[]"')
+        .replace('types:\n', 'types:\n  Line: { fields: { sku: string, price: Money } }\n'),
+    );
+    const step = m.domains[0]?.sagas[0]?.steps[0];
+    expect(step?.send.to).toEqual({ kind: 'eventField', source: { kind: 'start' }, path: ['lines', 1, 'sku'], type: { kind: 'primitive', name: 'string' } });
+    const total = step?.send.data.kind === 'declarative' ? step.send.data.assignments[1]?.expr : undefined;
+    expect(total).toMatchObject({ kind: 'eventField', path: ['lines', 0, 'price'] });
+    expect(step?.compensation?.succeedsOn).toEqual([]);
+  });
+
+  test('reactions: default name and target, $. and $aggregateId', () => {
+    const m = resolved(
+      `${commandSpec}reactions:\n  - on: Order.OrderCancelled\n    send: Stock.Release\n    to: main\n    data: { orderId: $aggregateId, why: $.reason }\n  - name: confirmAgain\n    doc: Why not.\n    on: Stock.Reserved\n    send: Order.ConfirmOrder\n    to: $.orderId\n`,
+    );
+    const [release, confirm] = m.domains[0]?.reactions ?? [];
+    const order = aggregateNamed(m, 'Order');
+    expect(release?.name).toBe('orderCancelledSendsRelease');
+    expect(release?.on).toBe(order.events[2]);
+    expect(release?.send.data.kind === 'declarative' ? release.send.data.assignments.map((a) => a.expr) : []).toEqual([
+      { kind: 'aggregateId', source: { kind: 'trigger' }, type: { kind: 'logical', name: 'uuid' } },
+      { kind: 'eventField', source: { kind: 'trigger' }, path: ['reason'], type: { kind: 'primitive', name: 'string' } },
+    ]);
+    expect([confirm?.name, confirm?.doc, confirm?.send.to]).toEqual([
+      'confirmAgain',
+      'Why not.',
+      { kind: 'eventField', source: { kind: 'trigger' }, path: ['orderId'], type: { kind: 'logical', name: 'uuid' } },
+    ]);
+  });
+
+  test('a spec without commands has empty command lists and no reactions', () => {
+    const m = resolved('aggregates:\n  Order:\n    events: { Placed: { versions: [ { fields: {} } ] } }\n');
+    expect(order(m).commands).toEqual([]);
+    expect(order(m).commandTopic).toBe('com.example.t.order.commands');
+    expect(m.domains[0]?.reactions).toEqual([]);
   });
 });
 

@@ -156,10 +156,42 @@ function walkSpec(spec: Json): Usage {
     note(kind, t);
     fields(t.fields);
   }
+  const upcast = (u: unknown) => {
+    if (u === 'custom') usage.forms.add('upcast:custom');
+    else if (isObject(u)) {
+      usage.forms.add('upcast:mapping');
+      Object.values(u).forEach(expr);
+    }
+  };
+  /** `to` and `data` values of sagas and reactions: references by their form, other values as expressions. */
+  const dataExpr = (e: unknown): void => {
+    if (typeof e === 'string' && /^\$[A-Za-z_.]/.test(e)) {
+      const form = e.startsWith('$.') ? '$.' : e === '$start.aggregateId' ? '$start.aggregateId' : (/^\$[A-Za-z]+/.exec(e)?.[0] ?? e);
+      usage.forms.add(`ref:${form}`);
+    } else if (isObject(e) && !(Object.keys(e).length === 1 && 'const' in e)) Object.values(e).forEach(dataExpr);
+    else expr(e);
+  };
+  const send = (o: Json) => {
+    if (o.to !== undefined) dataExpr(o.to);
+    if (o.data === 'custom') usage.forms.add('data:custom');
+    else if (isObject(o.data)) {
+      usage.forms.add('data:mapping');
+      Object.values(o.data).forEach(dataExpr);
+    }
+  };
   for (const [, a] of entries(spec.aggregates)) {
     note('aggregate', a);
     if (typeof a.id === 'string') usage.forms.add(`id:${a.id}`);
     fields(a.state);
+    for (const [, c] of entries(a.commands)) {
+      note('command', c);
+      for (const v of Array.isArray(c.versions) ? c.versions : []) {
+        if (!isObject(v)) continue;
+        note('commandVersion', v);
+        fields(v.fields);
+        upcast(v.upcast);
+      }
+    }
     for (const [, e] of entries(a.events)) {
       note('event', e);
       for (const v of Array.isArray(e.versions) ? e.versions : []) {
@@ -167,11 +199,7 @@ function walkSpec(spec: Json): Usage {
         note('eventVersion', v);
         fields(v.fields);
         for (const entry of Array.isArray(v.allowBreaking) ? v.allowBreaking : []) if (isObject(entry)) note('versionAllowBreakingEntry', entry);
-        if (v.upcast === 'custom') usage.forms.add('upcast:custom');
-        else if (isObject(v.upcast)) {
-          usage.forms.add('upcast:mapping');
-          Object.values(v.upcast).forEach(expr);
-        }
+        upcast(v.upcast);
       }
       if (e.apply === 'custom') usage.forms.add('apply:custom');
       else if (isObject(e.apply)) {
@@ -194,7 +222,34 @@ function walkSpec(spec: Json): Usage {
   for (const [, s] of entries(spec.sagas)) {
     note('saga', s);
     usage.forms.add(s.correlation === 'aggregateId' ? 'correlation:aggregateId' : 'correlation:path');
-    for (const step of Array.isArray(s.steps) ? s.steps : []) if (isObject(step)) note('sagaStep', step);
+    if (isObject(s.retry)) note('retryPolicy', s.retry);
+    for (const step of Array.isArray(s.steps) ? s.steps : []) {
+      if (!isObject(step)) continue;
+      note('sagaStep', step);
+      send(step);
+      for (const key of ['succeedsOn', 'failsOn']) usage.forms.add(`${key}:${Array.isArray(step[key]) ? 'list' : 'one'}`);
+      if (typeof step.compensation === 'string') usage.forms.add('compensation:ref');
+      else if (isObject(step.compensation)) {
+        usage.forms.add('compensation:mapping');
+        note('compensation', step.compensation);
+        send(step.compensation);
+      }
+    }
+    for (const key of ['onCompleted', 'onCompensated']) {
+      const o = s[key];
+      if (typeof o === 'string') usage.forms.add('send:ref');
+      else if (isObject(o)) {
+        usage.forms.add('send:mapping');
+        note('commandSend', o);
+        send(o);
+      }
+    }
+  }
+  for (const r of Array.isArray(spec.reactions) ? spec.reactions : []) {
+    if (!isObject(r)) continue;
+    note('reaction', r);
+    usage.forms.add(r.name === undefined ? 'reaction:defaultName' : 'reaction:named');
+    send(r);
   }
   return usage;
 }
@@ -248,6 +303,24 @@ describe('the kitchen-sink fixture', () => {
       'expr:record',
       'correlation:aggregateId',
       'correlation:path',
+      'succeedsOn:one',
+      'succeedsOn:list',
+      'failsOn:one',
+      'failsOn:list',
+      'compensation:ref',
+      'compensation:mapping',
+      'send:ref',
+      'send:mapping',
+      'data:mapping',
+      'data:custom',
+      'ref:$start',
+      'ref:$start.aggregateId',
+      'ref:$steps',
+      'ref:$sagaId',
+      'ref:$.',
+      'ref:$aggregateId',
+      'reaction:named',
+      'reaction:defaultName',
     ];
     expect(expected.filter((f) => !usage.forms.has(f))).toEqual([]);
   });

@@ -74,17 +74,17 @@ describe('validateSpec', () => {
 
   describe('unknown keys: ES2002 at the key', () => {
     const cases: [string, string, string][] = [
-      ['root', edit('source: urn:acme:shop\n', 'source: urn:acme:shop\nbogus: 1\n'), "unknown key 'bogus' at the top level of the spec; expected one of: domain, source, compatibility, storage, types, aggregates, sagas, doc, allowBreaking"],
+      ['root', edit('source: urn:acme:shop\n', 'source: urn:acme:shop\nbogus: 1\n'), "unknown key 'bogus' at the top level of the spec; expected one of: domain, source, compatibility, storage, types, aggregates, sagas, reactions, doc, allowBreaking"],
       ['record type', edit('  Money:\n', '  Money:\n    bogus: 1\n'), "unknown key 'bogus' in types.Money; expected one of: fields, aliases, doc"],
       ['enum type', edit('    enum: [EUR, USD]\n', '    enum: [EUR, USD]\n    bogus: 1\n'), "unknown key 'bogus' in types.Currency; expected one of: enum, default, aliases, doc"],
       ['fixed type', edit('    fixed: 32\n', '    fixed: 32\n    bogus: 1\n'), "unknown key 'bogus' in types.Sha256; expected one of: fixed, aliases, doc"],
-      ['aggregate', edit('  Order:\n', '  Order:\n    bogus: 1\n'), "unknown key 'bogus' in aggregates.Order; expected one of: id, topic, state, snapshotEvery, events, doc"],
+      ['aggregate', edit('  Order:\n', '  Order:\n    bogus: 1\n'), "unknown key 'bogus' in aggregates.Order; expected one of: id, topic, state, snapshotEvery, events, commandTopic, commands, doc"],
       ['event', edit('      OrderPlaced:\n', '      OrderPlaced:\n        bogus: 1\n'), "unknown key 'bogus' in aggregates.Order.events.OrderPlaced; expected one of: versions, apply, doc"],
       ['version', edit('          - fields:\n', '          - bogus: 1\n            fields:\n'), "unknown key 'bogus' in aggregates.Order.events.OrderPlaced.versions[0]; expected one of: fields, upcast, doc, allowBreaking"],
       ['typed field', edit('doc: Latest total. }', 'doc: Latest total., bogus: 1 }'), "unknown key 'bogus' in aggregates.Order.state.total; expected one of: type, default, aliases, doc"],
       ['inline enum field', edit('default: draft }', 'default: draft, bogus: 1 }'), "unknown key 'bogus' in aggregates.Order.state.status; expected one of: enum, default, doc"],
-      ['saga', edit('  PlaceOrder:\n', '  PlaceOrder:\n    bogus: 1\n'), "unknown key 'bogus' in sagas.PlaceOrder; expected one of: startedBy, correlation, timeout, steps, onCompleted, onCompensated, doc"],
-      ['saga step', edit('      - name: reserveStock\n', '      - name: reserveStock\n        bogus: 1\n'), "unknown key 'bogus' in sagas.PlaceOrder.steps[0]; expected one of: name, command, succeedsOn, failsOn, compensation, timeout"],
+      ['saga', edit('  PlaceOrder:\n', '  PlaceOrder:\n    bogus: 1\n'), "unknown key 'bogus' in sagas.PlaceOrder; expected one of: startedBy, correlation, timeout, retry, steps, onCompleted, onCompensated, doc"],
+      ['saga step', edit('      - name: reserveStock\n', '      - name: reserveStock\n        bogus: 1\n'), "unknown key 'bogus' in sagas.PlaceOrder.steps[0]; expected one of: name, command, to, data, succeedsOn, failsOn, compensation, timeout"],
     ];
     it.each(cases)('%s', (_name, text, message) => {
       expect(validate(text)).toEqual([{ code: 'ES2002', severity: 'error', message, file: 'spec.yaml', ...at(text, 'bogus'), path: expect.any(String) }]);
@@ -120,7 +120,8 @@ describe('validateSpec', () => {
       ['aggregate events', edit(/    events:[\s\S]*?(?=sagas:)/.exec(base)?.[0] ?? '?', ''), "missing required key 'events' in aggregates.Order", 'Order:'],
       ['version fields', edit('          - fields:\n              total: Money\n', '          - doc: First.\n'), "missing required key 'fields' in aggregates.Order.events.OrderPlaced.versions[0]", 'doc: First.'],
       ['saga steps', edit(/    steps:[\s\S]*$/.exec(base)?.[0] ?? '?', ''), "missing required key 'steps' in sagas.PlaceOrder", 'PlaceOrder:'],
-      ['step failsOn', edit('        failsOn: Inventory.StockReservationFailed\n', ''), "missing required key 'failsOn' in sagas.PlaceOrder.steps[0]", 'name: reserveStock'],
+      // `failsOn` is not required by the schema: the resolver explains a missing failure path (ES3025).
+      ['step succeedsOn', edit('        succeedsOn: Inventory.StockReserved\n', ''), "missing required key 'succeedsOn' in sagas.PlaceOrder.steps[0]", 'name: reserveStock'],
       ['named type form', edit('    fixed: 32\n', '    doc: A digest.\n'), "missing required key in types.Sha256: add one of 'fields' (record type), 'enum' (enum type) or 'fixed' (fixed type)", 'Sha256:'],
       ['field form', edit('{ type: Money?, doc: Latest total. }', '{ doc: Latest total. }'), "missing required key in aggregates.Order.state.total: add one of 'type' (field with options) or 'enum' (inline enum)", 'total: { doc'],
     ];
@@ -290,6 +291,59 @@ sagas:
     expect(validate(text)).toEqual(fresh.sorted());
     expect(validate(text)).toEqual(fresh.sorted());
     expect(validate(base)).toEqual([]);
+  });
+
+  describe('commands, sagas and reactions', () => {
+    const spec = `domain: com.acme.shop
+source: urn:acme:shop
+aggregates:
+  Cart:
+    events:
+      Paid: { versions: [ { fields: {} } ] }
+    commands:
+      Pay:
+        versions: [ { fields: { amount: int } } ]
+        emits: [Paid]
+sagas:
+  Checkout:
+    startedBy: Cart.Paid
+    correlation: aggregateId
+    retry: { maxAttempts: 2, backoff: PT1S }
+    steps:
+      - name: pay
+        command: Cart.Pay
+        to: $sagaId
+        data: { amount: 1 }
+        succeedsOn: [Cart.Paid]
+        failsOn: Cart.Paid
+        compensation: { command: Cart.Pay, data: custom, succeedsOn: Cart.Paid }
+    onCompleted: { command: Cart.Pay, to: $sagaId, data: { amount: 2 } }
+reactions:
+  - on: Cart.Paid
+    send: Cart.Pay
+`;
+    const change = (from: string, to: string): string => {
+      expect(spec.includes(from), from).toBe(true);
+      return spec.replace(from, to);
+    };
+
+    it('accepts every form (the resolver checks their meaning)', () => {
+      expect(validate(spec)).toEqual([]);
+    });
+
+    const cases: [string, string, string, string][] = [
+      ['unknown key in a command', change('        emits: [Paid]', '        emits: [Paid]\n        emit: x'), "unknown key 'emit' in aggregates.Cart.commands.Pay (did you mean 'emits'?)", 'emit:'],
+      ['a command without emits', change('        emits: [Paid]\n', ''), "missing required key 'emits' in aggregates.Cart.commands.Pay", 'Pay:'],
+      ['emits of no event', change('emits: [Paid]', 'emits: []'), 'aggregates.Cart.commands.Pay.emits is empty', '[]'],
+      ['unknown key in retry', change('backoff: PT1S', 'backof: PT1S'), "unknown key 'backof' in sagas.Checkout.retry (did you mean 'backoff'?)", 'backof'],
+      ['unknown key in a compensation', change('succeedsOn: Cart.Paid }', 'succeedOn: Cart.Paid }'), "unknown key 'succeedOn' in sagas.Checkout.steps[0].compensation (did you mean 'succeedsOn'?)", 'succeedOn'],
+      ['unknown key in onCompleted', change('to: $sagaId, data: { amount: 2 }', 'target: $sagaId, data: { amount: 2 }'), "unknown key 'target' in sagas.Checkout.onCompleted", 'target'],
+      ['unknown key in a reaction', change('    send: Cart.Pay\n', '    sends: Cart.Pay\n'), "unknown key 'sends' in reactions[0] (did you mean 'send'?)", 'sends'],
+      ['a bad command topic', change('  Cart:\n', '  Cart:\n    commandTopic: "a b"\n'), "'a b' is not a valid Kafka topic", '"a b"'],
+    ];
+    it.each(cases)('%s', (_name, text, message, where) => {
+      expect(validate(text)).toEqual([expect.objectContaining({ message: expect.stringContaining(message), ...at(text, where) })]);
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 // The business rules of the example shop, written as deciders: (state, request) → the events to
-// append. They read only fields of generated-example/events/orders.yaml, so the generated command
-// deciders (custom/deciders.ts, once Inventory.ReserveStock & co. are in the spec) can call them
-// as they are:
+// append. They read only fields of generated-example/events/orders.yaml; the command deciders the
+// user owns (generated/orders/custom/deciders.ts) call them, and each returns only the events its
+// command `emits` (the generated `<Command>Emits` types):
 //
 //   ReserveStock   → decideReservation   (Inventory, one product)
 //   ReleaseStock   → decideRelease       (Inventory; "nothing to undo" still answers)
@@ -14,12 +14,15 @@
 // - payment declined: its total is above PAYMENT_LIMIT, which the simulated payment provider
 //   refuses with code `insufficientFunds`.
 import type {
+  CapturePaymentEmits,
   InventoryEvent,
   InventoryState,
   Money,
   OrderItem,
-  PaymentEvent,
   PaymentState,
+  RefundPaymentEmits,
+  ReleaseStockEmits,
+  ReserveStockEmits,
 } from '../generated/orders/types.js';
 import { cents, formatCents } from './money.js';
 
@@ -36,7 +39,7 @@ export function reservedFor(state: InventoryState, orderId: string): number {
  * else StockReservationFailed saying how much there was. Already reserved for this order: nothing
  * (a repeated command changes nothing).
  */
-export function decideReservation(state: InventoryState, orderId: string, quantity: number): readonly InventoryEvent[] {
+export function decideReservation(state: InventoryState, orderId: string, quantity: number): readonly ReserveStockEmits[] {
   if (reservedFor(state, orderId) >= quantity) return [];
   if (state.available >= BigInt(quantity)) {
     return [{ type: 'com.example.orders.inventory.stockreserved', data: { orderId, quantity } }];
@@ -48,7 +51,7 @@ export function decideReservation(state: InventoryState, orderId: string, quanti
  * Give back whatever the order holds of this product. Always answers, also when nothing is held
  * (the reservation timed out or never happened): a saga compensating waits for StockReleased.
  */
-export function decideRelease(state: InventoryState, orderId: string): readonly InventoryEvent[] {
+export function decideRelease(state: InventoryState, orderId: string): readonly ReleaseStockEmits[] {
   return [{ type: 'com.example.orders.inventory.stockreleased', data: { orderId, quantity: reservedFor(state, orderId) } }];
 }
 
@@ -61,7 +64,7 @@ export function decideRestock(quantity: bigint): readonly InventoryEvent[] {
  * Capture an order's payment with the simulated provider: declined above PAYMENT_LIMIT, captured
  * otherwise. A payment already captured or declined is not decided again.
  */
-export function decideCapture(state: PaymentState, orderId: string, amount: Money, now: Date = new Date()): readonly PaymentEvent[] {
+export function decideCapture(state: PaymentState, orderId: string, amount: Money, now: Date = new Date()): readonly CapturePaymentEmits[] {
   if (state.status !== 'pending') return [];
   if (cents(amount.amount) > cents(PAYMENT_LIMIT)) {
     return [
@@ -91,7 +94,7 @@ export function decideCapture(state: PaymentState, orderId: string, amount: Mone
 }
 
 /** Refund a captured payment; anything else has nothing to refund. */
-export function decideRefund(state: PaymentState, orderId: string): readonly PaymentEvent[] {
+export function decideRefund(state: PaymentState, orderId: string): readonly RefundPaymentEmits[] {
   if (state.status !== 'captured' || state.amount === null) return [];
   return [{ type: 'com.example.orders.payment.refunded', data: { orderId, amount: state.amount, fingerprint: null } }];
 }

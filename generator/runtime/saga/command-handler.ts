@@ -20,11 +20,12 @@ import { ConcurrencyError } from '../postgres/errors.js';
 import type { AggregateId, Repository } from '../postgres/repository.js';
 
 /** What a decider knows besides the state and the command's data. */
-export interface CommandMeta {
+export interface CommandMeta<Id = string> {
+  /** The command's CloudEvents id; the events it leads to carry it as `causationid`. */
   readonly commandId: string;
   readonly commandType: string;
-  /** The id of the target aggregate (the command's subject). */
-  readonly aggregateId: string;
+  /** The aggregate the command is addressed to, as the aggregate's id type. */
+  readonly aggregateId: Id;
   /** The correlation the events will carry (the saga id when a saga sent the command). */
   readonly correlationId: string;
   readonly causationId: string | undefined;
@@ -32,6 +33,11 @@ export interface CommandMeta {
   readonly version: number;
   /** Decisions discarded so far because another writer got there first. */
   readonly conflicts: number;
+  /**
+   * When the command is decided. Deciders read the time from here, not from a clock of their
+   * own, so they stay pure functions of their arguments and are tested with any time.
+   */
+  readonly now: Date;
 }
 
 /**
@@ -40,7 +46,7 @@ export interface CommandMeta {
  * cannot be carried out should return a failure event (what a saga's failsOn waits for), not
  * throw: a throw is retried by the consumer, then dead-lettered.
  */
-export type Decide<S, D, I> = (state: S, command: D, meta: CommandMeta) => readonly I[];
+export type Decide<S, D, I, Id = string> = (state: S, command: D, meta: CommandMeta<Id>) => readonly I[];
 
 export interface ExecuteCommandOptions {
   /** Decisions discarded because of concurrent appends before ConcurrencyError is thrown (default 10). */
@@ -64,21 +70,22 @@ export async function executeCommand<Id extends AggregateId, S, I, D>(
   repository: Repository<Id, S, I>,
   id: Id,
   command: CloudEvent<string, D>,
-  decide: Decide<S, D, I>,
+  decide: Decide<S, D, I, Id>,
   options: ExecuteCommandOptions = {},
 ): Promise<ExecutedCommand> {
   const maxConflicts = options.maxConflicts ?? 10;
   const correlationId = command.correlationid ?? command.id;
   for (let conflicts = 0; ; conflicts++) {
     const loaded = await repository.load(id, { client: tx });
-    const meta: CommandMeta = {
+    const meta: CommandMeta<Id> = {
       commandId: command.id,
       commandType: command.type,
-      aggregateId: command.subject,
+      aggregateId: id,
       correlationId,
       causationId: command.causationid,
       version: loaded.version,
       conflicts,
+      now: new Date(),
     };
     const events = decide(loaded.state, command.data, meta);
     if (events.length === 0) return { version: loaded.version, eventIds: [], conflicts };
@@ -108,12 +115,12 @@ export type CommandHandler<D> = (command: CloudEvent<string, D>, context: Handle
 export function commandHandler<S, I, D>(repository: Repository<string, S, I>, decide: Decide<S, D, I>, options?: CommandHandlerOptions<string, D>): CommandHandler<D>;
 export function commandHandler<Id extends AggregateId, S, I, D>(
   repository: Repository<Id, S, I>,
-  decide: Decide<S, D, I>,
+  decide: Decide<S, D, I, Id>,
   options: CommandHandlerOptions<Id, D> & { readonly aggregateId: (command: CloudEvent<string, D>) => Id },
 ): CommandHandler<D>;
 export function commandHandler<Id extends AggregateId, S, I, D>(
   repository: Repository<Id, S, I>,
-  decide: Decide<S, D, I>,
+  decide: Decide<S, D, I, Id>,
   options: CommandHandlerOptions<Id, D> = {},
 ): CommandHandler<D> {
   // Without aggregateId the first overload applies, where Id is string.

@@ -45,3 +45,18 @@ export {
   type SagaTrigger,
   type SentCommand,
 } from './types.js';
+export {
+  commandConsumer,
+  commandHandlers,
+  orchestration,
+  reactionHandler,
+  sagaCommand,
+  stepEvent,
+  type CommandRoute,
+  type CommandTarget,
+  type OrchestrationSpec,
+  type ReactionHandler,
+  type SagaContext,
+  type SagaEvent,
+  type SagaStepEvents,
+} from './typed.js';

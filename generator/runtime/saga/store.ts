@@ -14,10 +14,10 @@
 import { type CloudEventAttributes, attributesOf } from '../kafka/binding.js';
 import { dataschemaFor } from '../cloudevents.js';
 import { type Queryable, type Row, asDate, asInt, asJson, asNullableDate, asNullableString, asString, firstRow, rowsOf } from '../postgres/db.js';
-import { emptyOutboxColumns, outboxInsertSql, outboxParams, pushOutboxRow } from '../postgres/outbox.js';
+import { type OutboxMessage, emptyOutboxColumns, outboxInsertSql, outboxParams, pushOutboxRow } from '../postgres/outbox.js';
 import { SagaStateError } from './errors.js';
 import type { NextState, Outgoing } from './machine.js';
-import type { ParkReason, ParkedSaga, SagaBook, SagaFailure, SagaHistoryEntry, SagaStatus } from './types.js';
+import type { ParkReason, ParkedSaga, SagaBook, SagaCommand, SagaFailure, SagaHistoryEntry, SagaStatus } from './types.js';
 
 /** A row as read, context still JSON. */
 export interface StoredSaga {
@@ -120,39 +120,49 @@ export interface CommandEnvelope {
   readonly now: Date;
 }
 
-/** The outbox columns of a transition's commands: binary-mode CloudEvents, like events' rows. */
+/** The outbox row of one command: a binary-mode CloudEvent, like events' rows. */
+export function commandOutboxMessage(
+  command: SagaCommand,
+  ids: { readonly id: string; readonly outboxId: string; readonly correlationId: string; readonly causationId: string },
+  source: string,
+  time: string,
+): OutboxMessage {
+  const attributes: CloudEventAttributes = {
+    specversion: '1.0',
+    id: ids.id,
+    source,
+    type: command.type,
+    time,
+    subject: command.key,
+    dataschema: command.dataschema ?? dataschemaFor(command.type, command.dataversion),
+    datacontenttype: command.datacontenttype,
+    dataversion: command.dataversion,
+    partitionkey: command.key,
+    correlationid: ids.correlationId,
+    causationid: ids.causationId,
+  };
+  // Attribute names as keys: the relay sends each as a `ce_<name>` header, datacontenttype as content-type.
+  const headers: Record<string, string> = {};
+  for (const [name, text] of attributesOf(attributes)) if (name !== 'datacontenttype') headers[name] = text;
+  return {
+    id: ids.outboxId,
+    aggregateType: command.aggregateType,
+    aggregateId: command.key,
+    type: command.type,
+    payload: command.payload,
+    topic: command.topic,
+    headers,
+    contentType: command.datacontenttype,
+  };
+}
+
+/** The outbox columns of a transition's commands. */
 function outboxColumns(commands: readonly Outgoing[], env: CommandEnvelope): ReturnType<typeof emptyOutboxColumns> {
   const cols = emptyOutboxColumns();
   const time = env.now.toISOString();
   for (const c of commands) {
-    const { command } = c;
-    const attributes: CloudEventAttributes = {
-      specversion: '1.0',
-      id: c.id,
-      source: env.source(c),
-      type: command.type,
-      time,
-      subject: command.key,
-      dataschema: command.dataschema ?? dataschemaFor(command.type, command.dataversion),
-      datacontenttype: command.datacontenttype,
-      dataversion: command.dataversion,
-      partitionkey: command.key,
-      correlationid: env.sagaId,
-      causationid: c.causationId,
-    };
-    // Attribute names as keys: the relay sends each as a `ce_<name>` header, datacontenttype as content-type.
-    const headers: Record<string, string> = {};
-    for (const [name, text] of attributesOf(attributes)) if (name !== 'datacontenttype') headers[name] = text;
-    pushOutboxRow(cols, {
-      id: c.outboxId,
-      aggregateType: command.aggregateType,
-      aggregateId: command.key,
-      type: command.type,
-      payload: command.payload,
-      topic: command.topic,
-      headers,
-      contentType: command.datacontenttype,
-    });
+    const m = commandOutboxMessage(c.command, { id: c.id, outboxId: c.outboxId, correlationId: env.sagaId, causationId: c.causationId }, env.source(c), time);
+    pushOutboxRow(cols, { ...m, headers: m.headers, contentType: m.contentType ?? null });
   }
   return cols;
 }

@@ -3,6 +3,9 @@
 
 import { type AvroCodec, createCodec } from 'eventsmith/runtime';
 import type {
+  CancelOrderV1,
+  CapturePaymentV1,
+  ConfirmOrderV1,
   OrderCancelledV1,
   OrderConfirmedV1,
   OrderPlacedV1,
@@ -12,6 +15,9 @@ import type {
   PaymentDeclinedV1,
   PaymentDeclinedV2,
   PaymentRefundedV1,
+  RefundPaymentV1,
+  ReleaseStockV1,
+  ReserveStockV1,
   StockAddedV1,
   StockReleasedV1,
   StockReservationFailedV1,
@@ -188,6 +194,48 @@ export const orderCancelledV1Fingerprint = 'f791ea6c19f59023';
 export const orderCancelledV1Codec: AvroCodec<OrderCancelledV1> = createCodec<OrderCancelledV1>(orderCancelledV1Schema);
 
 /**
+ * Avro schema of `com.example.orders.order.command.confirm-order` (a command), version 1
+ * (`avro/com.example.orders.order.command.confirm-order.v1.avsc`).
+ */
+export const confirmOrderV1Schema = {
+  type: 'record',
+  name: 'ConfirmOrder',
+  namespace: 'com.example.orders',
+  doc: 'Confirm a placed order once its stock is held and its payment captured.',
+  fields: []
+} as const;
+
+/**
+ * CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form, as recorded in
+ * `avro/fingerprints.json`.
+ */
+export const confirmOrderV1Fingerprint = '44cc23ec12724606';
+
+/** Avro binary and JSON encoding of `com.example.orders.order.command.confirm-order`, version 1. */
+export const confirmOrderV1Codec: AvroCodec<ConfirmOrderV1> = createCodec<ConfirmOrderV1>(confirmOrderV1Schema);
+
+/**
+ * Avro schema of `com.example.orders.order.command.cancel-order` (a command), version 1
+ * (`avro/com.example.orders.order.command.cancel-order.v1.avsc`).
+ */
+export const cancelOrderV1Schema = {
+  type: 'record',
+  name: 'CancelOrder',
+  namespace: 'com.example.orders',
+  doc: 'Cancel a placed order, saying why.',
+  fields: [{ name: 'reason', type: 'string' }]
+} as const;
+
+/**
+ * CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form, as recorded in
+ * `avro/fingerprints.json`.
+ */
+export const cancelOrderV1Fingerprint = '0925c0e4d0c69389';
+
+/** Avro binary and JSON encoding of `com.example.orders.order.command.cancel-order`, version 1. */
+export const cancelOrderV1Codec: AvroCodec<CancelOrderV1> = createCodec<CancelOrderV1>(cancelOrderV1Schema);
+
+/**
  * Avro schema of `com.example.orders.inventory.stockadded`, version 1
  * (`avro/com.example.orders.inventory.stockadded.v1.avsc`).
  */
@@ -279,6 +327,55 @@ export const stockReleasedV1Fingerprint = '80b58aa6cc4e6824';
 
 /** Avro binary and JSON encoding of `com.example.orders.inventory.stockreleased`, version 1. */
 export const stockReleasedV1Codec: AvroCodec<StockReleasedV1> = createCodec<StockReleasedV1>(stockReleasedV1Schema);
+
+/**
+ * Avro schema of `com.example.orders.inventory.command.reserve-stock` (a command), version 1
+ * (`avro/com.example.orders.inventory.command.reserve-stock.v1.avsc`).
+ */
+export const reserveStockV1Schema = {
+  type: 'record',
+  name: 'ReserveStock',
+  namespace: 'com.example.orders',
+  doc: 'Hold units of this product for an order.',
+  fields: [
+    { name: 'orderId', type: { type: 'string', logicalType: 'uuid' } },
+    { name: 'quantity', type: 'int' }
+  ]
+} as const;
+
+/**
+ * CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form, as recorded in
+ * `avro/fingerprints.json`.
+ */
+export const reserveStockV1Fingerprint = 'e7966d61c6e9c24e';
+
+/**
+ * Avro binary and JSON encoding of `com.example.orders.inventory.command.reserve-stock`, version 1.
+ */
+export const reserveStockV1Codec: AvroCodec<ReserveStockV1> = createCodec<ReserveStockV1>(reserveStockV1Schema);
+
+/**
+ * Avro schema of `com.example.orders.inventory.command.release-stock` (a command), version 1
+ * (`avro/com.example.orders.inventory.command.release-stock.v1.avsc`).
+ */
+export const releaseStockV1Schema = {
+  type: 'record',
+  name: 'ReleaseStock',
+  namespace: 'com.example.orders',
+  doc: 'Give back what an order holds of this product; an order holding nothing releases nothing.',
+  fields: [{ name: 'orderId', type: { type: 'string', logicalType: 'uuid' } }]
+} as const;
+
+/**
+ * CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form, as recorded in
+ * `avro/fingerprints.json`.
+ */
+export const releaseStockV1Fingerprint = '9ef832f45037a8f9';
+
+/**
+ * Avro binary and JSON encoding of `com.example.orders.inventory.command.release-stock`, version 1.
+ */
+export const releaseStockV1Codec: AvroCodec<ReleaseStockV1> = createCodec<ReleaseStockV1>(releaseStockV1Schema);
 
 /**
  * Avro schema of `com.example.orders.payment.captured`, version 1
@@ -469,6 +566,69 @@ export const paymentRefundedV1Fingerprint = 'c0336d4cac52fa82';
 /** Avro binary and JSON encoding of `com.example.orders.payment.refunded`, version 1. */
 export const paymentRefundedV1Codec: AvroCodec<PaymentRefundedV1> = createCodec<PaymentRefundedV1>(paymentRefundedV1Schema);
 
+/**
+ * Avro schema of `com.example.orders.payment.command.capture-payment` (a command), version 1
+ * (`avro/com.example.orders.payment.command.capture-payment.v1.avsc`).
+ */
+export const capturePaymentV1Schema = {
+  type: 'record',
+  name: 'CapturePayment',
+  namespace: 'com.example.orders',
+  doc: 'Take the order\'s total from the customer.',
+  fields: [
+    { name: 'orderId', type: { type: 'string', logicalType: 'uuid' } },
+    {
+      name: 'amount',
+      type: {
+        type: 'record',
+        name: 'Money',
+        doc: 'An exact amount of money; decimals never pass through a float.',
+        fields: [
+          {
+            name: 'amount',
+            type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 }
+          },
+          { name: 'currency', doc: 'ISO 4217 code', type: 'string', default: 'USD' }
+        ]
+      }
+    }
+  ]
+} as const;
+
+/**
+ * CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form, as recorded in
+ * `avro/fingerprints.json`.
+ */
+export const capturePaymentV1Fingerprint = 'da5c7891fb6700d8';
+
+/**
+ * Avro binary and JSON encoding of `com.example.orders.payment.command.capture-payment`, version 1.
+ */
+export const capturePaymentV1Codec: AvroCodec<CapturePaymentV1> = createCodec<CapturePaymentV1>(capturePaymentV1Schema);
+
+/**
+ * Avro schema of `com.example.orders.payment.command.refund-payment` (a command), version 1
+ * (`avro/com.example.orders.payment.command.refund-payment.v1.avsc`).
+ */
+export const refundPaymentV1Schema = {
+  type: 'record',
+  name: 'RefundPayment',
+  namespace: 'com.example.orders',
+  doc: 'Give back what was captured; a payment that captured nothing has nothing to refund.',
+  fields: [{ name: 'orderId', type: { type: 'string', logicalType: 'uuid' } }]
+} as const;
+
+/**
+ * CRC-64-AVRO fingerprint of the schema's Parsing Canonical Form, as recorded in
+ * `avro/fingerprints.json`.
+ */
+export const refundPaymentV1Fingerprint = 'c49fb079f76637a3';
+
+/**
+ * Avro binary and JSON encoding of `com.example.orders.payment.command.refund-payment`, version 1.
+ */
+export const refundPaymentV1Codec: AvroCodec<RefundPaymentV1> = createCodec<RefundPaymentV1>(refundPaymentV1Schema);
+
 /** Codecs by CloudEvents type and version. */
 export const codecs = {
   'com.example.orders.order.placed': { 1: orderPlacedV1Codec, 2: orderPlacedV2Codec },
@@ -481,4 +641,14 @@ export const codecs = {
   'com.example.orders.payment.captured': { 1: paymentCapturedV1Codec, 2: paymentCapturedV2Codec },
   'com.example.orders.payment.declined': { 1: paymentDeclinedV1Codec, 2: paymentDeclinedV2Codec },
   'com.example.orders.payment.refunded': { 1: paymentRefundedV1Codec },
+} as const;
+
+/** Codecs of the commands by CloudEvents type and version. */
+export const commandCodecs = {
+  'com.example.orders.order.command.confirm-order': { 1: confirmOrderV1Codec },
+  'com.example.orders.order.command.cancel-order': { 1: cancelOrderV1Codec },
+  'com.example.orders.inventory.command.reserve-stock': { 1: reserveStockV1Codec },
+  'com.example.orders.inventory.command.release-stock': { 1: releaseStockV1Codec },
+  'com.example.orders.payment.command.capture-payment': { 1: capturePaymentV1Codec },
+  'com.example.orders.payment.command.refund-payment': { 1: refundPaymentV1Codec },
 } as const;

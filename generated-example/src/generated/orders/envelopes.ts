@@ -10,6 +10,9 @@ import {
   parseEnvelope,
 } from 'eventsmith/runtime';
 import {
+  cancelOrderV1Codec,
+  capturePaymentV1Codec,
+  confirmOrderV1Codec,
   orderCancelledV1Codec,
   orderConfirmedV1Codec,
   orderPlacedV1Codec,
@@ -19,12 +22,21 @@ import {
   paymentDeclinedV1Codec,
   paymentDeclinedV2Codec,
   paymentRefundedV1Codec,
+  refundPaymentV1Codec,
+  releaseStockV1Codec,
+  reserveStockV1Codec,
   stockAddedV1Codec,
   stockReleasedV1Codec,
   stockReservationFailedV1Codec,
   stockReservedV1Codec,
 } from './avro.js';
 import type {
+  CancelOrder,
+  CancelOrderV1,
+  CapturePayment,
+  CapturePaymentV1,
+  ConfirmOrder,
+  ConfirmOrderV1,
   InventoryId,
   OrderCancelled,
   OrderCancelledV1,
@@ -43,6 +55,12 @@ import type {
   PaymentId,
   PaymentRefunded,
   PaymentRefundedV1,
+  RefundPayment,
+  RefundPaymentV1,
+  ReleaseStock,
+  ReleaseStockV1,
+  ReserveStock,
+  ReserveStockV1,
   StockAdded,
   StockAddedV1,
   StockReleased,
@@ -164,6 +182,99 @@ const orderEnvelopeGuards = {
  */
 export function parseOrderEnvelope(raw: unknown): ValidationResult<OrderEnvelope> {
   return parseEnvelope(raw, orderEnvelopeGuards, 'Order');
+}
+
+// ---- Order commands ----
+
+/**
+ * `com.example.orders.order.command.confirm-order` at its latest version (1) in its CloudEvents
+ * envelope.
+ */
+export type ConfirmOrderEnvelope = CloudEvent<'com.example.orders.order.command.confirm-order', ConfirmOrder, 1>;
+
+/**
+ * Confirm a placed order once its stock is held and its payment captured.
+ *
+ * A new `com.example.orders.order.command.confirm-order` command (version 1) to the Order
+ * `aggregateId`, in its CloudEvents envelope. Unless `meta` says otherwise, `id` is a new UUID,
+ * `time` is now and `datacontenttype` is `application/avro`; `env` replaces the clock and the
+ * source of ids. A saga or reaction sets `meta.causedBy` to the message it follows from, so the
+ * events the command leads to carry its correlation on.
+ */
+export function confirmOrder(
+  aggregateId: OrderId,
+  data: ConfirmOrder,
+  meta?: EnvelopeMeta,
+  env?: EnvelopeEnvironment,
+): ConfirmOrderEnvelope {
+  return makeEnvelope(
+    {
+      type: 'com.example.orders.order.command.confirm-order',
+      dataversion: 1,
+      source: 'urn:example:order-service',
+      subject: aggregateId,
+      data,
+    },
+    meta,
+    env,
+  );
+}
+
+/**
+ * `com.example.orders.order.command.cancel-order` at its latest version (1) in its CloudEvents
+ * envelope.
+ */
+export type CancelOrderEnvelope = CloudEvent<'com.example.orders.order.command.cancel-order', CancelOrder, 1>;
+
+/**
+ * Cancel a placed order, saying why.
+ *
+ * A new `com.example.orders.order.command.cancel-order` command (version 1) to the Order
+ * `aggregateId`, in its CloudEvents envelope. Unless `meta` says otherwise, `id` is a new UUID,
+ * `time` is now and `datacontenttype` is `application/avro`; `env` replaces the clock and the
+ * source of ids. A saga or reaction sets `meta.causedBy` to the message it follows from, so the
+ * events the command leads to carry its correlation on.
+ */
+export function cancelOrder(
+  aggregateId: OrderId,
+  data: CancelOrder,
+  meta?: EnvelopeMeta,
+  env?: EnvelopeEnvironment,
+): CancelOrderEnvelope {
+  return makeEnvelope(
+    {
+      type: 'com.example.orders.order.command.cancel-order',
+      dataversion: 1,
+      source: 'urn:example:order-service',
+      subject: aggregateId,
+      data,
+    },
+    meta,
+    env,
+  );
+}
+
+/**
+ * Any Order command at any of its versions in its CloudEvents envelope, as
+ * `parseOrderCommandEnvelope` returns it.
+ */
+export type OrderCommandEnvelope =
+  | CloudEvent<'com.example.orders.order.command.confirm-order', ConfirmOrderV1, 1>
+  | CloudEvent<'com.example.orders.order.command.cancel-order', CancelOrderV1, 1>;
+
+/** Every version of every Order command, each with the Avro codec that checks its data. */
+const orderCommandEnvelopeGuards = {
+  'com.example.orders.order.command.confirm-order': { 1: confirmOrderV1Codec },
+  'com.example.orders.order.command.cancel-order': { 1: cancelOrderV1Codec },
+} as const;
+
+/**
+ * Checks an envelope received from outside as one of Order's commands: its CloudEvents attributes,
+ * that `type`, `dataversion` and `dataschema` name a version of one of them, and that `data`,
+ * already decoded, is valid for that version. Never throws: a failure lists every problem found.
+ */
+export function parseOrderCommandEnvelope(raw: unknown): ValidationResult<OrderCommandEnvelope> {
+  return parseEnvelope(raw, orderCommandEnvelopeGuards, 'Order', 'commands');
 }
 
 // ---- Inventory ----
@@ -318,6 +429,100 @@ export function parseInventoryEnvelope(raw: unknown): ValidationResult<Inventory
   return parseEnvelope(raw, inventoryEnvelopeGuards, 'Inventory');
 }
 
+// ---- Inventory commands ----
+
+/**
+ * `com.example.orders.inventory.command.reserve-stock` at its latest version (1) in its CloudEvents
+ * envelope.
+ */
+export type ReserveStockEnvelope = CloudEvent<'com.example.orders.inventory.command.reserve-stock', ReserveStock, 1>;
+
+/**
+ * Hold units of this product for an order.
+ *
+ * A new `com.example.orders.inventory.command.reserve-stock` command (version 1) to the Inventory
+ * `aggregateId`, in its CloudEvents envelope. Unless `meta` says otherwise, `id` is a new UUID,
+ * `time` is now and `datacontenttype` is `application/avro`; `env` replaces the clock and the
+ * source of ids. A saga or reaction sets `meta.causedBy` to the message it follows from, so the
+ * events the command leads to carry its correlation on.
+ */
+export function reserveStock(
+  aggregateId: InventoryId,
+  data: ReserveStock,
+  meta?: EnvelopeMeta,
+  env?: EnvelopeEnvironment,
+): ReserveStockEnvelope {
+  return makeEnvelope(
+    {
+      type: 'com.example.orders.inventory.command.reserve-stock',
+      dataversion: 1,
+      source: 'urn:example:order-service',
+      subject: aggregateId,
+      data,
+    },
+    meta,
+    env,
+  );
+}
+
+/**
+ * `com.example.orders.inventory.command.release-stock` at its latest version (1) in its CloudEvents
+ * envelope.
+ */
+export type ReleaseStockEnvelope = CloudEvent<'com.example.orders.inventory.command.release-stock', ReleaseStock, 1>;
+
+/**
+ * Give back what an order holds of this product; an order holding nothing releases nothing.
+ *
+ * A new `com.example.orders.inventory.command.release-stock` command (version 1) to the Inventory
+ * `aggregateId`, in its CloudEvents envelope. Unless `meta` says otherwise, `id` is a new UUID,
+ * `time` is now and `datacontenttype` is `application/avro`; `env` replaces the clock and the
+ * source of ids. A saga or reaction sets `meta.causedBy` to the message it follows from, so the
+ * events the command leads to carry its correlation on.
+ */
+export function releaseStock(
+  aggregateId: InventoryId,
+  data: ReleaseStock,
+  meta?: EnvelopeMeta,
+  env?: EnvelopeEnvironment,
+): ReleaseStockEnvelope {
+  return makeEnvelope(
+    {
+      type: 'com.example.orders.inventory.command.release-stock',
+      dataversion: 1,
+      source: 'urn:example:order-service',
+      subject: aggregateId,
+      data,
+    },
+    meta,
+    env,
+  );
+}
+
+/**
+ * Any Inventory command at any of its versions in its CloudEvents envelope, as
+ * `parseInventoryCommandEnvelope` returns it.
+ */
+export type InventoryCommandEnvelope =
+  | CloudEvent<'com.example.orders.inventory.command.reserve-stock', ReserveStockV1, 1>
+  | CloudEvent<'com.example.orders.inventory.command.release-stock', ReleaseStockV1, 1>;
+
+/** Every version of every Inventory command, each with the Avro codec that checks its data. */
+const inventoryCommandEnvelopeGuards = {
+  'com.example.orders.inventory.command.reserve-stock': { 1: reserveStockV1Codec },
+  'com.example.orders.inventory.command.release-stock': { 1: releaseStockV1Codec },
+} as const;
+
+/**
+ * Checks an envelope received from outside as one of Inventory's commands: its CloudEvents
+ * attributes, that `type`, `dataversion` and `dataschema` name a version of one of them, and that
+ * `data`, already decoded, is valid for that version. Never throws: a failure lists every problem
+ * found.
+ */
+export function parseInventoryCommandEnvelope(raw: unknown): ValidationResult<InventoryCommandEnvelope> {
+  return parseEnvelope(raw, inventoryCommandEnvelopeGuards, 'Inventory', 'commands');
+}
+
 // ---- Payment ----
 
 /** `com.example.orders.payment.captured` at its latest version (2) in its CloudEvents envelope. */
@@ -426,4 +631,98 @@ const paymentEnvelopeGuards = {
  */
 export function parsePaymentEnvelope(raw: unknown): ValidationResult<PaymentEnvelope> {
   return parseEnvelope(raw, paymentEnvelopeGuards, 'Payment');
+}
+
+// ---- Payment commands ----
+
+/**
+ * `com.example.orders.payment.command.capture-payment` at its latest version (1) in its CloudEvents
+ * envelope.
+ */
+export type CapturePaymentEnvelope = CloudEvent<'com.example.orders.payment.command.capture-payment', CapturePayment, 1>;
+
+/**
+ * Take the order's total from the customer.
+ *
+ * A new `com.example.orders.payment.command.capture-payment` command (version 1) to the Payment
+ * `aggregateId`, in its CloudEvents envelope. Unless `meta` says otherwise, `id` is a new UUID,
+ * `time` is now and `datacontenttype` is `application/avro`; `env` replaces the clock and the
+ * source of ids. A saga or reaction sets `meta.causedBy` to the message it follows from, so the
+ * events the command leads to carry its correlation on.
+ */
+export function capturePayment(
+  aggregateId: PaymentId,
+  data: CapturePayment,
+  meta?: EnvelopeMeta,
+  env?: EnvelopeEnvironment,
+): CapturePaymentEnvelope {
+  return makeEnvelope(
+    {
+      type: 'com.example.orders.payment.command.capture-payment',
+      dataversion: 1,
+      source: 'urn:example:order-service',
+      subject: aggregateId,
+      data,
+    },
+    meta,
+    env,
+  );
+}
+
+/**
+ * `com.example.orders.payment.command.refund-payment` at its latest version (1) in its CloudEvents
+ * envelope.
+ */
+export type RefundPaymentEnvelope = CloudEvent<'com.example.orders.payment.command.refund-payment', RefundPayment, 1>;
+
+/**
+ * Give back what was captured; a payment that captured nothing has nothing to refund.
+ *
+ * A new `com.example.orders.payment.command.refund-payment` command (version 1) to the Payment
+ * `aggregateId`, in its CloudEvents envelope. Unless `meta` says otherwise, `id` is a new UUID,
+ * `time` is now and `datacontenttype` is `application/avro`; `env` replaces the clock and the
+ * source of ids. A saga or reaction sets `meta.causedBy` to the message it follows from, so the
+ * events the command leads to carry its correlation on.
+ */
+export function refundPayment(
+  aggregateId: PaymentId,
+  data: RefundPayment,
+  meta?: EnvelopeMeta,
+  env?: EnvelopeEnvironment,
+): RefundPaymentEnvelope {
+  return makeEnvelope(
+    {
+      type: 'com.example.orders.payment.command.refund-payment',
+      dataversion: 1,
+      source: 'urn:example:order-service',
+      subject: aggregateId,
+      data,
+    },
+    meta,
+    env,
+  );
+}
+
+/**
+ * Any Payment command at any of its versions in its CloudEvents envelope, as
+ * `parsePaymentCommandEnvelope` returns it.
+ */
+export type PaymentCommandEnvelope =
+  | CloudEvent<'com.example.orders.payment.command.capture-payment', CapturePaymentV1, 1>
+  | CloudEvent<'com.example.orders.payment.command.refund-payment', RefundPaymentV1, 1>;
+
+/** Every version of every Payment command, each with the Avro codec that checks its data. */
+const paymentCommandEnvelopeGuards = {
+  'com.example.orders.payment.command.capture-payment': { 1: capturePaymentV1Codec },
+  'com.example.orders.payment.command.refund-payment': { 1: refundPaymentV1Codec },
+} as const;
+
+/**
+ * Checks an envelope received from outside as one of Payment's commands: its CloudEvents
+ * attributes, that `type`, `dataversion` and `dataschema` name a version of one of them, and that
+ * `data`, already decoded, is valid for that version. Never throws: a failure lists every problem
+ * found.
+ */
+export function parsePaymentCommandEnvelope(raw: unknown): ValidationResult<PaymentCommandEnvelope> {
+  return parseEnvelope(raw, paymentCommandEnvelopeGuards, 'Payment', 'commands');
 }

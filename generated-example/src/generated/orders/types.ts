@@ -157,6 +157,70 @@ export type OrderEventAnyVersion =
   | { readonly type: 'com.example.orders.order.confirmed'; readonly dataVersion: 1; readonly data: OrderConfirmedV1 }
   | { readonly type: 'com.example.orders.order.cancelled'; readonly dataVersion: 1; readonly data: OrderCancelledV1 };
 
+// ---- Order commands ----
+
+/** Data of `com.example.orders.order.command.confirm-order`, version 1. */
+export type ConfirmOrderV1 = Record<string, never>;
+
+/**
+ * Confirm a placed order once its stock is held and its payment captured.
+ *
+ * Data of `com.example.orders.order.command.confirm-order` at its latest version (1).
+ */
+export type ConfirmOrder = ConfirmOrderV1;
+
+/** Data of each version of `com.example.orders.order.command.confirm-order`, by version number. */
+export interface ConfirmOrderVersions {
+  1: ConfirmOrderV1;
+}
+
+/**
+ * What a `com.example.orders.order.command.confirm-order` decider may return: the Order events the
+ * spec says ConfirmOrder `emits`, at their latest versions.
+ */
+export type ConfirmOrderEmits =
+  | { readonly type: 'com.example.orders.order.confirmed'; readonly data: OrderConfirmed };
+
+/** Data of `com.example.orders.order.command.cancel-order`, version 1. */
+export interface CancelOrderV1 {
+  readonly reason: string;
+}
+
+/**
+ * Cancel a placed order, saying why.
+ *
+ * Data of `com.example.orders.order.command.cancel-order` at its latest version (1).
+ */
+export type CancelOrder = CancelOrderV1;
+
+/** Data of each version of `com.example.orders.order.command.cancel-order`, by version number. */
+export interface CancelOrderVersions {
+  1: CancelOrderV1;
+}
+
+/**
+ * What a `com.example.orders.order.command.cancel-order` decider may return: the Order events the
+ * spec says CancelOrder `emits`, at their latest versions.
+ */
+export type CancelOrderEmits =
+  | { readonly type: 'com.example.orders.order.cancelled'; readonly data: OrderCancelled };
+
+/** CloudEvents type of each Order command. */
+export const OrderCommandTypes = {
+  ConfirmOrder: 'com.example.orders.order.command.confirm-order',
+  CancelOrder: 'com.example.orders.order.command.cancel-order',
+} as const;
+
+/** Any Order command at its latest version; `type`, the CloudEvents type, tells them apart. */
+export type OrderCommand =
+  | { readonly type: 'com.example.orders.order.command.confirm-order'; readonly data: ConfirmOrder }
+  | { readonly type: 'com.example.orders.order.command.cancel-order'; readonly data: CancelOrder };
+
+/** Any Order command at any of its versions, as received before upcasting. */
+export type OrderCommandAnyVersion =
+  | { readonly type: 'com.example.orders.order.command.confirm-order'; readonly dataVersion: 1; readonly data: ConfirmOrderV1 }
+  | { readonly type: 'com.example.orders.order.command.cancel-order'; readonly dataVersion: 1; readonly data: CancelOrderV1 };
+
 // ---- Inventory ----
 
 /** Identifies one Inventory: the CloudEvents `subject` and the Kafka key of its events. */
@@ -269,6 +333,81 @@ export type InventoryEventAnyVersion =
   | { readonly type: 'com.example.orders.inventory.stockreserved'; readonly dataVersion: 1; readonly data: StockReservedV1 }
   | { readonly type: 'com.example.orders.inventory.stockreservationfailed'; readonly dataVersion: 1; readonly data: StockReservationFailedV1 }
   | { readonly type: 'com.example.orders.inventory.stockreleased'; readonly dataVersion: 1; readonly data: StockReleasedV1 };
+
+// ---- Inventory commands ----
+
+/** Data of `com.example.orders.inventory.command.reserve-stock`, version 1. */
+export interface ReserveStockV1 {
+  /** UUID text. */
+  readonly orderId: string;
+  /** 32-bit signed integer. */
+  readonly quantity: number;
+}
+
+/**
+ * Hold units of this product for an order.
+ *
+ * Data of `com.example.orders.inventory.command.reserve-stock` at its latest version (1).
+ */
+export type ReserveStock = ReserveStockV1;
+
+/**
+ * Data of each version of `com.example.orders.inventory.command.reserve-stock`, by version number.
+ */
+export interface ReserveStockVersions {
+  1: ReserveStockV1;
+}
+
+/**
+ * What a `com.example.orders.inventory.command.reserve-stock` decider may return: the Inventory
+ * events the spec says ReserveStock `emits`, at their latest versions.
+ */
+export type ReserveStockEmits =
+  | { readonly type: 'com.example.orders.inventory.stockreserved'; readonly data: StockReserved }
+  | { readonly type: 'com.example.orders.inventory.stockreservationfailed'; readonly data: StockReservationFailed };
+
+/** Data of `com.example.orders.inventory.command.release-stock`, version 1. */
+export interface ReleaseStockV1 {
+  /** UUID text. */
+  readonly orderId: string;
+}
+
+/**
+ * Give back what an order holds of this product; an order holding nothing releases nothing.
+ *
+ * Data of `com.example.orders.inventory.command.release-stock` at its latest version (1).
+ */
+export type ReleaseStock = ReleaseStockV1;
+
+/**
+ * Data of each version of `com.example.orders.inventory.command.release-stock`, by version number.
+ */
+export interface ReleaseStockVersions {
+  1: ReleaseStockV1;
+}
+
+/**
+ * What a `com.example.orders.inventory.command.release-stock` decider may return: the Inventory
+ * events the spec says ReleaseStock `emits`, at their latest versions.
+ */
+export type ReleaseStockEmits =
+  | { readonly type: 'com.example.orders.inventory.stockreleased'; readonly data: StockReleased };
+
+/** CloudEvents type of each Inventory command. */
+export const InventoryCommandTypes = {
+  ReserveStock: 'com.example.orders.inventory.command.reserve-stock',
+  ReleaseStock: 'com.example.orders.inventory.command.release-stock',
+} as const;
+
+/** Any Inventory command at its latest version; `type`, the CloudEvents type, tells them apart. */
+export type InventoryCommand =
+  | { readonly type: 'com.example.orders.inventory.command.reserve-stock'; readonly data: ReserveStock }
+  | { readonly type: 'com.example.orders.inventory.command.release-stock'; readonly data: ReleaseStock };
+
+/** Any Inventory command at any of its versions, as received before upcasting. */
+export type InventoryCommandAnyVersion =
+  | { readonly type: 'com.example.orders.inventory.command.reserve-stock'; readonly dataVersion: 1; readonly data: ReserveStockV1 }
+  | { readonly type: 'com.example.orders.inventory.command.release-stock'; readonly dataVersion: 1; readonly data: ReleaseStockV1 };
 
 // ---- Payment ----
 
@@ -397,3 +536,77 @@ export type PaymentEventAnyVersion =
   | { readonly type: 'com.example.orders.payment.declined'; readonly dataVersion: 1; readonly data: PaymentDeclinedV1 }
   | { readonly type: 'com.example.orders.payment.declined'; readonly dataVersion: 2; readonly data: PaymentDeclinedV2 }
   | { readonly type: 'com.example.orders.payment.refunded'; readonly dataVersion: 1; readonly data: PaymentRefundedV1 };
+
+// ---- Payment commands ----
+
+/** Data of `com.example.orders.payment.command.capture-payment`, version 1. */
+export interface CapturePaymentV1 {
+  /** UUID text. */
+  readonly orderId: string;
+  readonly amount: Money;
+}
+
+/**
+ * Take the order's total from the customer.
+ *
+ * Data of `com.example.orders.payment.command.capture-payment` at its latest version (1).
+ */
+export type CapturePayment = CapturePaymentV1;
+
+/**
+ * Data of each version of `com.example.orders.payment.command.capture-payment`, by version number.
+ */
+export interface CapturePaymentVersions {
+  1: CapturePaymentV1;
+}
+
+/**
+ * What a `com.example.orders.payment.command.capture-payment` decider may return: the Payment
+ * events the spec says CapturePayment `emits`, at their latest versions.
+ */
+export type CapturePaymentEmits =
+  | { readonly type: 'com.example.orders.payment.captured'; readonly data: PaymentCaptured }
+  | { readonly type: 'com.example.orders.payment.declined'; readonly data: PaymentDeclined };
+
+/** Data of `com.example.orders.payment.command.refund-payment`, version 1. */
+export interface RefundPaymentV1 {
+  /** UUID text. */
+  readonly orderId: string;
+}
+
+/**
+ * Give back what was captured; a payment that captured nothing has nothing to refund.
+ *
+ * Data of `com.example.orders.payment.command.refund-payment` at its latest version (1).
+ */
+export type RefundPayment = RefundPaymentV1;
+
+/**
+ * Data of each version of `com.example.orders.payment.command.refund-payment`, by version number.
+ */
+export interface RefundPaymentVersions {
+  1: RefundPaymentV1;
+}
+
+/**
+ * What a `com.example.orders.payment.command.refund-payment` decider may return: the Payment events
+ * the spec says RefundPayment `emits`, at their latest versions.
+ */
+export type RefundPaymentEmits =
+  | { readonly type: 'com.example.orders.payment.refunded'; readonly data: PaymentRefunded };
+
+/** CloudEvents type of each Payment command. */
+export const PaymentCommandTypes = {
+  CapturePayment: 'com.example.orders.payment.command.capture-payment',
+  RefundPayment: 'com.example.orders.payment.command.refund-payment',
+} as const;
+
+/** Any Payment command at its latest version; `type`, the CloudEvents type, tells them apart. */
+export type PaymentCommand =
+  | { readonly type: 'com.example.orders.payment.command.capture-payment'; readonly data: CapturePayment }
+  | { readonly type: 'com.example.orders.payment.command.refund-payment'; readonly data: RefundPayment };
+
+/** Any Payment command at any of its versions, as received before upcasting. */
+export type PaymentCommandAnyVersion =
+  | { readonly type: 'com.example.orders.payment.command.capture-payment'; readonly dataVersion: 1; readonly data: CapturePaymentV1 }
+  | { readonly type: 'com.example.orders.payment.command.refund-payment'; readonly dataVersion: 1; readonly data: RefundPaymentV1 };

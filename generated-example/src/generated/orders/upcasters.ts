@@ -3,8 +3,12 @@
 
 import { upcastPaymentDeclinedV1ToV2 } from './custom/upcasters.js';
 import type {
+  InventoryCommand,
+  InventoryCommandAnyVersion,
   InventoryEvent,
   InventoryEventAnyVersion,
+  OrderCommand,
+  OrderCommandAnyVersion,
   OrderEvent,
   OrderEventAnyVersion,
   OrderPlaced,
@@ -15,6 +19,8 @@ import type {
   PaymentCapturedV1,
   PaymentCapturedV2,
   PaymentCapturedVersions,
+  PaymentCommand,
+  PaymentCommandAnyVersion,
   PaymentDeclined,
   PaymentDeclinedV1,
   PaymentDeclinedV2,
@@ -93,6 +99,30 @@ export function upcastOrderEvent(event: OrderEventAnyVersion): OrderEvent {
   }
 }
 
+// ---- Order commands ----
+
+/**
+ * Any Order command, as received at any of its versions, at its latest version.
+ *
+ * Throws a TypeError for a command type this code does not know (only possible when the type system
+ * was bypassed).
+ */
+export function upcastOrderCommand(command: OrderCommandAnyVersion): OrderCommand {
+  // Destructured, `type` narrows `data` (and `dataVersion`) in each case, and is `never` in the
+  // default even with one command: a command added without a case does not compile.
+  const { type, data } = command;
+  switch (type) {
+    case 'com.example.orders.order.command.confirm-order':
+      return { type, data };
+    case 'com.example.orders.order.command.cancel-order':
+      return { type, data };
+    default: {
+      const unhandled: unknown = type satisfies never;
+      throw new TypeError(`upcastOrderCommand: unknown command type ${String(unhandled)}`);
+    }
+  }
+}
+
 // ---- Inventory ----
 
 /**
@@ -117,6 +147,30 @@ export function upcastInventoryEvent(event: InventoryEventAnyVersion): Inventory
     default: {
       const unhandled: unknown = type satisfies never;
       throw new TypeError(`upcastInventoryEvent: unknown event type ${String(unhandled)}`);
+    }
+  }
+}
+
+// ---- Inventory commands ----
+
+/**
+ * Any Inventory command, as received at any of its versions, at its latest version.
+ *
+ * Throws a TypeError for a command type this code does not know (only possible when the type system
+ * was bypassed).
+ */
+export function upcastInventoryCommand(command: InventoryCommandAnyVersion): InventoryCommand {
+  // Destructured, `type` narrows `data` (and `dataVersion`) in each case, and is `never` in the
+  // default even with one command: a command added without a case does not compile.
+  const { type, data } = command;
+  switch (type) {
+    case 'com.example.orders.inventory.command.reserve-stock':
+      return { type, data };
+    case 'com.example.orders.inventory.command.release-stock':
+      return { type, data };
+    default: {
+      const unhandled: unknown = type satisfies never;
+      throw new TypeError(`upcastInventoryCommand: unknown command type ${String(unhandled)}`);
     }
   }
 }
@@ -215,6 +269,30 @@ export function upcastPaymentEvent(event: PaymentEventAnyVersion): PaymentEvent 
     default: {
       const unhandled: unknown = type satisfies never;
       throw new TypeError(`upcastPaymentEvent: unknown event type ${String(unhandled)}`);
+    }
+  }
+}
+
+// ---- Payment commands ----
+
+/**
+ * Any Payment command, as received at any of its versions, at its latest version.
+ *
+ * Throws a TypeError for a command type this code does not know (only possible when the type system
+ * was bypassed).
+ */
+export function upcastPaymentCommand(command: PaymentCommandAnyVersion): PaymentCommand {
+  // Destructured, `type` narrows `data` (and `dataVersion`) in each case, and is `never` in the
+  // default even with one command: a command added without a case does not compile.
+  const { type, data } = command;
+  switch (type) {
+    case 'com.example.orders.payment.command.capture-payment':
+      return { type, data };
+    case 'com.example.orders.payment.command.refund-payment':
+      return { type, data };
+    default: {
+      const unhandled: unknown = type satisfies never;
+      throw new TypeError(`upcastPaymentCommand: unknown command type ${String(unhandled)}`);
     }
   }
 }
