@@ -6,6 +6,7 @@ import { emitEnvelopes } from './envelopes.js';
 import { emitKafka } from './kafka.js';
 import { emitReducers } from './reducers.js';
 import { emitRepository } from './repository.js';
+import { emitSagas } from './sagas.js';
 import { emitSql } from './sql.js';
 import { emitTypes } from './types.js';
 import { emitUpcasters } from './upcasters.js';
@@ -21,5 +22,6 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'sql', emit: emitSql },
   { kind: 'repository', emit: emitRepository },
   { kind: 'kafka', emit: emitKafka },
+  { kind: 'sagas', emit: emitSagas },
   { kind: 'docs', emit: emitDocs },
 ];

@@ -192,7 +192,7 @@ function snapshotView(agg: Aggregate, domain: Domain, stateType: string, every: 
 const entryIndent = '        ';
 
 /** `'<ce type>': { 1: <codec>, 2: <codec> }` at `indent`, one version per line when too long; `ref` prints a codec's name. */
-export function codecsEntry(event: DomainEvent, ref: (codec: string) => string, indent: string): CodecsEntryView {
+export function codecsEntry(event: Pick<DomainEvent, 'ceType' | 'name'> & { readonly versions: readonly { readonly version: number }[] }, ref: (codec: string) => string, indent: string): CodecsEntryView {
   const key = tsString(event.ceType);
   const items = event.versions.map((v) => `${v.version}: ${ref(codecName(event.name, v.version))}`);
   const flat = `{ ${items.join(', ')} }`;

@@ -11,6 +11,7 @@ import { get, isMapping } from './context.js';
 import { checkCycles } from './cycles.js';
 import { declareDomain, type DomainDraft } from './domain.js';
 import { resolveReactions } from './reactions.js';
+import { checkSagaModuleNames } from './saga-names.js';
 import type { MessageLookup } from './saga-data.js';
 import { resolveSagas } from './sagas.js';
 import { FieldDefaults } from './types.js';
@@ -63,6 +64,7 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
   });
   // Cycles run through whole chains of reactions; with unresolved parts they would only echo other errors.
   if (!diags.hasErrors) checkCycles(domains, diags);
+  for (const d of domains) checkSagaModuleNames(d, diags);
   if (diags.hasErrors) return undefined;
   return deepFreeze<Model>({ kind: 'model', domains });
 }

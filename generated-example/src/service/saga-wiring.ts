@@ -20,29 +20,23 @@
 // The topics it needs besides the domain's event topics (the command topics) are in `topics`;
 // the service creates them with the others before start().
 //
-// Not generated yet: the commands and the SagaDefinition. place-order-standin.ts holds them,
-// written by hand in the shape the generator is to emit. What remains once orders.yaml declares
-// the commands: import CommandTypes / commandTopics / commandDecoding / placeOrderSaga / the
-// typed command consumer from ../generated/orders/ instead, move the deciders into
-// generated/orders/custom/deciders.ts (calling rules.ts), and delete the stand-in.
+// All of it is generated (generated/orders/sagas.ts, from the saga and the commands in
+// events/orders.yaml) but the deciders (generated/orders/custom/deciders.ts, calling rules.ts)
+// and the reason a cancellation gives (generated/orders/custom/sagas.ts).
 import type { Kafka } from 'kafkajs';
 import {
   type ConnectionPool,
   type ConsumerLag,
   type ConsumerMetrics,
-  type EventHandlers,
   type KafkaPublisher,
   type Queryable,
   type SagaStatus,
-  KafkaConsumerRunner,
-  SagaEngine,
   SagaTimeoutPoller,
-  commandHandler,
   countSagas,
 } from 'eventsmith/runtime';
 import { createEventConsumer } from '../generated/orders/kafka.js';
 import { inventoryRepository, orderRepository, paymentRepository } from '../generated/orders/repository.js';
-import { CommandTypes, type DomainCommands, commandDecoding, commandTopics, deciders, placeOrderSaga } from './place-order-standin.js';
+import { commandTopics, createCommandConsumer, createPlaceOrderEngine, placeOrderHandlers, placeOrderSaga } from '../generated/orders/sagas.js';
 
 /** A consumer of the service, for metrics and shutdown. */
 export interface NamedConsumer {
@@ -104,57 +98,24 @@ export function named(name: string, groupId: string, runner: Omit<NamedConsumer,
 
 export function createSagaWiring(deps: SagaWiringDeps): SagaWiring {
   const { pool, kafka, publisher, log } = deps;
-  const engine = new SagaEngine(placeOrderSaga, {
+  const engine = createPlaceOrderEngine({
     onParked: (saga) => log(`saga PlaceOrder ${saga.sagaId} parked at ${saga.step ?? '?'}: ${saga.failure?.reason ?? 'unknown'}; a person must look (listParkedSagas)`),
   });
   const poller = new SagaTimeoutPoller({ pool, engines: [engine], onError: (err, saga) => log(`saga poller${saga ? ` ${saga.sagaId}` : ''}: ${text(err)}`) });
 
   // The orchestrator: every event the saga starts on or waits for goes to the engine.
   const orchestratorGroup = `${deps.groupPrefix}.place-order`;
-  const toEngine = engine.handler();
   const orchestrator = createEventConsumer(
     { kafka, pool, groupId: orchestratorGroup, publisher, onError: (err, what) => log(`${orchestratorGroup}: ${what}: ${text(err)}`) },
-    {
-      Order: { OrderPlaced: toEngine },
-      Inventory: { StockReserved: toEngine, StockReservationFailed: toEngine, StockReleased: toEngine },
-      Payment: { PaymentCaptured: toEngine, PaymentDeclined: toEngine, PaymentRefunded: toEngine },
-    },
+    placeOrderHandlers(engine),
   );
-  const routed = new Set([
-    'com.example.orders.order.placed',
-    'com.example.orders.inventory.stockreserved',
-    'com.example.orders.inventory.stockreservationfailed',
-    'com.example.orders.inventory.stockreleased',
-    'com.example.orders.payment.captured',
-    'com.example.orders.payment.declined',
-    'com.example.orders.payment.refunded',
-  ]);
-  const unrouted = [...engine.eventTypes].filter((t) => !routed.has(t));
-  if (unrouted.length > 0) throw new Error(`saga-wiring: the PlaceOrder saga waits for events no handler routes to it: ${unrouted.join(', ')}`);
 
   // The receiving aggregates: one consumer for the three command topics.
-  const orders = orderRepository(pool);
-  const inventory = inventoryRepository(pool);
-  const payments = paymentRepository(pool);
-  const handlers: EventHandlers<DomainCommands> = {
-    [CommandTypes.ReserveStock]: commandHandler(inventory, deciders.reserveStock),
-    [CommandTypes.ReleaseStock]: commandHandler(inventory, deciders.releaseStock),
-    [CommandTypes.CapturePayment]: commandHandler(payments, deciders.capturePayment),
-    [CommandTypes.RefundPayment]: commandHandler(payments, deciders.refundPayment),
-    [CommandTypes.ConfirmOrder]: commandHandler(orders, deciders.confirmOrder),
-    [CommandTypes.CancelOrder]: commandHandler(orders, deciders.cancelOrder),
-  };
   const commandsGroup = `${deps.groupPrefix}.commands`;
-  const commandConsumer = new KafkaConsumerRunner<DomainCommands>({
-    kafka,
-    pool,
-    groupId: commandsGroup,
-    topics: Object.values(commandTopics),
-    handlers,
-    decoding: commandDecoding,
-    publisher,
-    onError: (err, what) => log(`${commandsGroup}: ${what}: ${text(err)}`),
-  });
+  const commandConsumer = createCommandConsumer(
+    { kafka, pool, groupId: commandsGroup, publisher, onError: (err, what) => log(`${commandsGroup}: ${what}: ${text(err)}`) },
+    { Order: orderRepository(pool), Inventory: inventoryRepository(pool), Payment: paymentRepository(pool) },
+  );
 
   const consumers: NamedConsumer[] = [named('place-order', orchestratorGroup, orchestrator), named('commands', commandsGroup, commandConsumer)];
 

@@ -48,6 +48,7 @@ export {
 export {
   commandConsumer,
   commandHandlers,
+  listElement,
   orchestration,
   reactionHandler,
   sagaCommand,

@@ -46,6 +46,13 @@ export function stepEvent<S, St extends SagaStepEvents, K extends keyof St & str
   return event;
 }
 
+/** Element `index` of a list a command's data reads (`$start.items[0]`); a RangeError when there is none (the command cannot be built). */
+export function listElement<T>(list: readonly T[], index: number): T {
+  if (index < 0 || index >= list.length) throw new RangeError(`eventsmith: a command reads element ${index} of a list of ${list.length}`);
+  // Checked to be in range just above.
+  return list[index] as T;
+}
+
 /** Everything about a command that the spec fixes: all but its key and data. */
 export interface CommandTarget<D> {
   readonly type: string;
