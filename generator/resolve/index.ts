@@ -64,7 +64,8 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
   });
   // Cycles run through whole chains of reactions; with unresolved parts they would only echo other errors.
   if (!diags.hasErrors) checkCycles(domains, diags);
-  for (const d of domains) checkSagaModuleNames(d, diags);
+  // Only on an otherwise clean model: a duplicate reaction name is already ES3008, not also a clash.
+  if (!diags.hasErrors) for (const d of domains) checkSagaModuleNames(d, diags);
   if (diags.hasErrors) return undefined;
   return deepFreeze<Model>({ kind: 'model', domains });
 }
