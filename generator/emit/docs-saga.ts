@@ -92,7 +92,8 @@ export function correlationText(c: SagaCorrelation): string {
  * to `completed`. The failure event moves to the compensation of the nearest earlier step that
  * has one; a timeout (the step's, or the saga's while a step waits) to the step's own
  * compensation first, since the step may have taken effect. Compensations run newest first down
- * to `compensated`. Only compensation states some transition reaches are drawn.
+ * to `compensated`; one that fails, or goes unanswered past its deadline, on every send parks the
+ * saga. Only compensation states some transition reaches are drawn.
  */
 export function sagaStateDiagram(saga: Saga): string[] {
   const ids = new MermaidIds();
@@ -127,11 +128,27 @@ export function sagaStateDiagram(saga: Saga): string[] {
     if (s.timeout !== undefined) to(stepId(s), unwind(i + 1), `timeout ${s.timeout.iso}`);
     if (saga.timeout !== undefined) to(stepId(s), unwind(i + 1), `saga timeout ${saga.timeout.iso}`);
   });
-  // A compensation leads to the next one down, which is reached too: walk from the newest.
+  // A compensation leads to the next one down, which is reached too: walk from the newest. One
+  // that fails (or, with a deadline, goes unanswered) on every send parks the saga for a person.
+  const parked = ids.id('parked');
+  let parks = false;
+  const sends = `${saga.retry.maxAttempts} send${saga.retry.maxAttempts === 1 ? '' : 's'}`;
   [...steps.keys()].reverse().forEach((i) => {
     const s = steps[i];
-    if (s && reached.has(s)) to(undoId(s), unwind(i));
+    const c = s?.compensation;
+    if (!s || !c || !reached.has(s)) return;
+    to(undoId(s), unwind(i), c.succeedsOn.length ? refNames(c.succeedsOn) : 'sent, not awaited');
+    if (c.failsOn.length) {
+      to(undoId(s), parked, `${refNames(c.failsOn)} after ${sends}`);
+      parks = true;
+    }
+    if (c.succeedsOn.length && (s.timeout ?? saga.timeout) !== undefined) {
+      to(undoId(s), parked, `no answer after ${sends}`);
+      parks = true;
+    }
   });
+  // A person resumes it: the compensation is sent again (or skipped) and unwinding carries on.
+  if (parks) to(parked, compensated, 'resumeParkedSaga');
   to(completed, '[*]');
   to(compensated, '[*]');
 
@@ -141,6 +158,7 @@ export function sagaStateDiagram(saga: Saga): string[] {
     ...steps.flatMap((s) => (s.compensation && reached.has(s) ? [state(undoId(s), `undo ${s.name} (sends ${refName(s.compensation.send.command)})`)] : [])),
     state(completed, saga.onCompleted ? `completed (sends ${refName(saga.onCompleted.command)})` : 'completed'),
     state(compensated, saga.onCompensated ? `compensated (sends ${refName(saga.onCompensated.command)})` : 'compensated'),
+    ...(parks ? [state(parked, 'parked: a person resumes it (listParkedSagas, resumeParkedSaga)')] : []),
   ];
   return ['stateDiagram-v2', ...states, ...transitions];
 }

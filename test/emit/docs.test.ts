@@ -284,7 +284,7 @@ describe('catalog.md of the orders example', () => {
     const blocks = mermaidBlocks(text);
     expect(blocks).toHaveLength(2);
     const { declared } = parseStateDiagram(blocks[1] ?? []);
-    expect([...declared]).toEqual(['step_reserveStock', 'step_capturePayment', 'undo_reserveStock', 'undo_capturePayment', 'completed', 'compensated']);
+    expect([...declared]).toEqual(['step_reserveStock', 'step_capturePayment', 'undo_reserveStock', 'undo_capturePayment', 'completed', 'compensated', 'parked']);
   });
 
   it('is the same text every time', () => {
@@ -315,8 +315,8 @@ describe('the saga state diagram', () => {
       { from: 'step_c', to: 'completed', label: 'Work.Done3' },
       { from: 'step_c', to: 'undo_a', label: 'Work.Failed3' },
       { from: 'step_c', to: 'undo_c', label: 'saga timeout PT1H' },
-      { from: 'undo_c', to: 'undo_a' },
-      { from: 'undo_a', to: 'compensated' },
+      { from: 'undo_c', to: 'undo_a', label: 'sent, not awaited' },
+      { from: 'undo_a', to: 'compensated', label: 'sent, not awaited' },
       { from: 'completed', to: '[*]' },
       { from: 'compensated', to: '[*]' },
     ]);
@@ -326,13 +326,27 @@ describe('the saga state diagram', () => {
   it('chains every compensation before the failing step, newest first, and draws only reachable ones', () => {
     const { edges } = parseStateDiagram(sagaStateDiagram(saga('Long', [step('a', 1, true), step('b', 2, true), step('c', 3, true), step('d', 4, true)])));
     expect(edges.filter((e) => e.from.startsWith('undo_'))).toEqual([
-      { from: 'undo_c', to: 'undo_b' },
-      { from: 'undo_b', to: 'undo_a' },
-      { from: 'undo_a', to: 'compensated' },
+      { from: 'undo_c', to: 'undo_b', label: 'sent, not awaited' },
+      { from: 'undo_b', to: 'undo_a', label: 'sent, not awaited' },
+      { from: 'undo_a', to: 'compensated', label: 'sent, not awaited' },
     ]);
     expect(edges).toContainEqual({ from: 'step_d', to: 'undo_c', label: 'Work.Failed4' });
     // Without timeouts nothing reaches the last step's compensation.
     expect(edges.some((e) => e.to === 'undo_d')).toBe(false);
+  });
+
+  it('a compensation awaited: its answer moves on; a failure answer, or silence past a deadline, on every send parks the saga', () => {
+    const a = step('a', 1, true, 'PT1M');
+    const awaited: SagaStep = { ...a, compensation: { kind: 'compensation', send: send('Work', 'Undo1'), succeedsOn: [ev('Work', 'Undone1')], failsOn: [ev('Work', 'UndoFailed1')], loc } };
+    const s = saga('Park', [awaited, step('b', 2, false)], { retry: { kind: 'retry', maxAttempts: 4, backoff: dur('PT1S') } });
+    const { declared, edges } = parseStateDiagram(sagaStateDiagram(s));
+    expect(declared.has('parked')).toBe(true);
+    expect(edges.filter((e) => e.from === 'undo_a')).toEqual([
+      { from: 'undo_a', to: 'compensated', label: 'Work.Undone1' },
+      { from: 'undo_a', to: 'parked', label: 'Work.UndoFailed1 after 4 sends' },
+      { from: 'undo_a', to: 'parked', label: 'no answer after 4 sends' },
+    ]);
+    expect(edges).toContainEqual({ from: 'parked', to: 'compensated', label: 'resumeParkedSaga' });
   });
 
   it('keeps ids plain and distinct for names Mermaid would misread', () => {
