@@ -7,7 +7,7 @@
 // append). Nothing is written for a domain without sagas, reactions or commands.
 import { Imports, type GeneratedFile } from '../core/generated-file.js';
 import type { Aggregate, Command, CommandSend, DataExpr, DataSource, Domain, DomainEvent, Reaction, Saga, SagaStep, TypeRef } from '../core/model.js';
-import { camelCase, codecName, domainSlug, pascalCase } from '../core/names.js';
+import { codecName, domainSlug } from '../core/names.js';
 import { decideAggregateName, upcastCommandName } from '../core/names-commands.js';
 import { kafkaTypeNames } from '../core/names-kafka.js';
 import { formatType } from '../core/type-ref.js';

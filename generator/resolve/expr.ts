@@ -1,6 +1,7 @@
 // Apply and upcast expressions: `$.a.b` reads a source field, `{ const: v }` and plain scalars
 // are literals, other mappings construct a record. Every expression is checked against the
 // type it is assigned to, conservatively: only conversions that are exact are accepted.
+import type { DiagnosticCode } from '../core/diagnostics.js';
 import type { Expr, Field, RecordType, TypeRef, Value } from '../core/model.js';
 import { didYouMean } from '../core/names.js';
 import { entriesOf, has, isMapping, type Mapping, type Path, type SpecContext } from './context.js';
@@ -151,6 +152,23 @@ function describeAt(at: Path): string {
 
 /** `{ amount: $.amount, currency: USD }`: every field of the record, omitted ones from their defaults. */
 function construct(raw: Mapping, target: TypeRef, scope: ExprScope, at: Path): Expr | undefined {
+  const fields = constructRecord<Expr>(raw, target, scope, at, 'ES3012', (r, type, p) => resolveExpr(r, type, scope, p));
+  return fields ? { kind: 'object', fields } : undefined;
+}
+
+/**
+ * The fields of a record built from a mapping, by a resolver of field values (`$.` rules, or saga
+ * data): every field of the record in order, omitted ones from their defaults (`missing` when a
+ * field has none). Unknown keys and unresolved values are reported; then undefined.
+ */
+export function constructRecord<E extends { readonly kind: string }>(
+  raw: Mapping,
+  target: TypeRef,
+  scope: { readonly ctx: SpecContext; readonly env: ValueEnv },
+  at: Path,
+  missing: DiagnosticCode,
+  resolveField: (raw: unknown, type: TypeRef, at: Path) => E | undefined,
+): { readonly name: string; readonly expr: E | { readonly kind: 'literal'; readonly value: Value } }[] | undefined {
   const t = target.kind === 'optional' ? target.type : target;
   if (t.kind !== 'named' || t.type.kind !== 'record') {
     scope.ctx.error('ES3012', `a mapping builds a record, but the target is ${formatType(target)}; write \`{ const: ... }\` for a literal value`, at);
@@ -164,23 +182,22 @@ function construct(raw: Mapping, target: TypeRef, scope: ExprScope, at: Path): E
       ok = false;
     }
   }
-  const fields: { name: string; expr: Expr }[] = [];
+  const fields: { name: string; expr: E | { readonly kind: 'literal'; readonly value: Value } }[] = [];
   for (const field of record.fields) {
     if (has(raw, field.name)) {
-      const expr = resolveExpr(raw[field.name], field.type, scope, [...at, field.name]);
+      const expr = resolveField(raw[field.name], field.type, [...at, field.name]);
       if (expr) fields.push({ name: field.name, expr });
       else ok = false;
       continue;
     }
     const d = scope.env.defaultOf(field);
-    if (d) {
-      fields.push({ name: field.name, expr: { kind: 'literal', value: d.value } });
-    } else {
-      scope.ctx.error('ES3012', `missing field \`${field.name}\` of ${record.name} (it has no default)`, at);
+    if (d) fields.push({ name: field.name, expr: { kind: 'literal', value: d.value } });
+    else {
+      scope.ctx.error(missing, `missing field \`${field.name}\` of ${record.name} (it has no default)`, at);
       ok = false;
     }
   }
-  return ok ? { kind: 'object', fields } : undefined;
+  return ok ? fields : undefined;
 }
 
 export interface Rule {

@@ -4,11 +4,11 @@
 // the events that completed earlier steps (`$steps.<step>.…`), or in a reaction the triggering
 // event (`$.…`, `$aggregateId`). Each is type-checked against its target with the same exact
 // conversions as apply and upcast rules (expr.ts `assignable`).
-import type { Aggregate, Command, CommandData, CommandSend, DataAssignment, DataExpr, DataSource, DomainEvent, Field, RecordType, TypeRef } from '../core/model.js';
+import type { Aggregate, Command, CommandData, CommandSend, DataAssignment, DataExpr, DataSource, DomainEvent, Field, TypeRef } from '../core/model.js';
 import { didYouMean } from '../core/names.js';
 import { describeValue, entriesOf, get, has, isMapping, type Mapping, type Path, type SpecContext } from './context.js';
 import type { ValueEnv } from './defaults.js';
-import { assignable, isConst, literal, mismatchHint, sameType } from './expr.js';
+import { assignable, constructRecord, isConst, literal, mismatchHint, sameType } from './expr.js';
 import { formatType } from './type-expr.js';
 
 /** Every event, command and aggregate of the run, by the names sagas and reactions use. */
@@ -297,35 +297,8 @@ export function resolveDataExpr(raw: unknown, target: TypeRef, scope: DataScope,
 
 /** `{ amount: $start.total.amount, currency: USD }`: every field of the record, omitted ones from their defaults. */
 function construct(raw: Mapping, target: TypeRef, scope: DataScope, at: Path): DataExpr | undefined {
-  const t = target.kind === 'optional' ? target.type : target;
-  if (t.kind !== 'named' || t.type.kind !== 'record') {
-    scope.ctx.error('ES3012', `a mapping builds a record, but the target is ${formatType(target)}; write \`{ const: ... }\` for a literal value`, at);
-    return undefined;
-  }
-  const record: RecordType = t.type;
-  let ok = true;
-  for (const [key] of entriesOf(raw)) {
-    if (!record.fields.some((f) => f.name === key)) {
-      scope.ctx.error('ES3011', `${record.name} has no field \`${key}\`${didYouMean(key, record.fields.map((f) => f.name))}`, [...at, key], 'key');
-      ok = false;
-    }
-  }
-  const fields: { name: string; expr: DataExpr }[] = [];
-  for (const field of record.fields) {
-    if (has(raw, field.name)) {
-      const expr = resolveDataExpr(raw[field.name], field.type, scope, [...at, field.name]);
-      if (expr) fields.push({ name: field.name, expr });
-      else ok = false;
-      continue;
-    }
-    const d = scope.env.defaultOf(field);
-    if (d) fields.push({ name: field.name, expr: { kind: 'literal', value: d.value } });
-    else {
-      scope.ctx.error('ES3029', `missing field \`${field.name}\` of ${record.name} (it has no default)`, at);
-      ok = false;
-    }
-  }
-  return ok ? { kind: 'object', fields } : undefined;
+  const fields = constructRecord<DataExpr>(raw, target, scope, at, 'ES3029', (r, type, p) => resolveDataExpr(r, type, scope, p));
+  return fields ? { kind: 'object', fields } : undefined;
 }
 
 // ---- sending a command --------------------------------------------------------------------

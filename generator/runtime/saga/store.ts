@@ -202,6 +202,18 @@ function writtenVersion(row: Row | undefined): number | undefined {
   return row === undefined || row.version === null || row.version === undefined ? undefined : asInt(row.version, 'version');
 }
 
+/** What a transition writes, in the order INSERT_SAGA and UPDATE_SAGA take it after their keys. */
+function transitionParams(next: NextState<unknown> & { readonly contextJson: unknown }, commands: readonly Outgoing[], env: CommandEnvelope): unknown[] {
+  return [
+    next.status,
+    next.step,
+    stateJson(next.contextJson, next.book),
+    next.attempt,
+    next.timeoutAt?.toISOString() ?? null,
+    ...outboxParams(outboxColumns(commands, env)),
+  ];
+}
+
 /** Inserts a new saga and its first commands; undefined if the saga exists already (nothing written). */
 export async function insertSaga(
   db: Queryable,
@@ -211,18 +223,7 @@ export async function insertSaga(
   commands: readonly Outgoing[],
   env: CommandEnvelope,
 ): Promise<number | undefined> {
-  const row = firstRow(
-    await db.query(INSERT_SAGA, [
-      sagaType,
-      sagaId,
-      next.status,
-      next.step,
-      stateJson(next.contextJson, next.book),
-      next.attempt,
-      next.timeoutAt?.toISOString() ?? null,
-      ...outboxParams(outboxColumns(commands, env)),
-    ]),
-  );
+  const row = firstRow(await db.query(INSERT_SAGA, [sagaType, sagaId, ...transitionParams(next, commands, env)]));
   return writtenVersion(row);
 }
 
@@ -236,19 +237,7 @@ export async function updateSaga(
   commands: readonly Outgoing[],
   env: CommandEnvelope,
 ): Promise<number | undefined> {
-  const row = firstRow(
-    await db.query(UPDATE_SAGA, [
-      sagaType,
-      sagaId,
-      expectedVersion,
-      next.status,
-      next.step,
-      stateJson(next.contextJson, next.book),
-      next.attempt,
-      next.timeoutAt?.toISOString() ?? null,
-      ...outboxParams(outboxColumns(commands, env)),
-    ]),
-  );
+  const row = firstRow(await db.query(UPDATE_SAGA, [sagaType, sagaId, expectedVersion, ...transitionParams(next, commands, env)]));
   return writtenVersion(row);
 }
 
