@@ -57,25 +57,39 @@ function attributeText(name: string, value: unknown): string {
   throw new TypeError(`eventsmith: CloudEvents attribute ${name} must be a string, an integer or a boolean`);
 }
 
+const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set(envelopeAttributes);
+/** `ce_<name>` of the known attributes, made once (encodeBinary runs for every message). */
+const KNOWN_HEADERS: ReadonlyMap<string, string> = new Map(envelopeAttributes.map((name) => [name, HEADER_PREFIX + name]));
+
 /**
- * Every attribute of `event` except `data`, known ones first in envelopeAttributes order, then
- * extensions in property order; absent optional attributes are skipped. Trusts `event` to be
- * valid (made by makeEnvelope or checked by validateEnvelope): encoding is on the hot path.
+ * Calls `visit` with every attribute of `event` except `data`, known ones first in
+ * envelopeAttributes order, then extensions in property order; absent optional attributes are
+ * skipped. Trusts `event` to be valid (made by makeEnvelope or checked by validateEnvelope):
+ * encoding is on the hot path, so nothing is collected on the way.
  */
-export function attributesOf(event: CloudEventAttributes): Array<[name: string, text: string]> {
+function visitAttributes(event: CloudEventAttributes, visit: (name: string, text: string) => void): void {
   const record = event as unknown as Readonly<Record<string, unknown>>;
-  const out: Array<[string, string]> = [];
   for (const name of envelopeAttributes) {
     const v = record[name];
-    if (v !== undefined && v !== null) out.push([name, attributeText(name, v)]);
+    if (v !== undefined && v !== null) visit(name, attributeText(name, v));
   }
   for (const name of Object.keys(record)) {
-    if (name === 'data' || name === 'data_base64' || (envelopeAttributes as readonly string[]).includes(name)) continue;
+    if (name === 'data' || name === 'data_base64' || KNOWN_ATTRIBUTES.has(name)) continue;
     const v = record[name];
     if (v === undefined || v === null) continue;
     if (!isAttributeName(name)) throw new TypeError(`eventsmith: ${JSON.stringify(name)} is not a CloudEvents attribute name`);
-    out.push([name, attributeText(name, v)]);
+    visit(name, attributeText(name, v));
   }
+}
+
+/**
+ * Every attribute of `event` except `data`, known ones first in envelopeAttributes order, then
+ * extensions in property order; absent optional attributes are skipped. Trusts `event` to be
+ * valid (made by makeEnvelope or checked by validateEnvelope).
+ */
+export function attributesOf(event: CloudEventAttributes): Array<[name: string, text: string]> {
+  const out: Array<[string, string]> = [];
+  visitAttributes(event, (name, text) => out.push([name, text]));
   return out;
 }
 
@@ -86,10 +100,10 @@ function asBuffer(bytes: Uint8Array): Buffer {
 /** Binary content mode: `ce_*` headers, `content-type`, the data as the value, key = partitionkey. */
 export function encodeBinary(event: CloudEventAttributes, data: Uint8Array): OutgoingRecord {
   const headers: Record<string, string> = {};
-  for (const [name, text] of attributesOf(event)) {
+  visitAttributes(event, (name, text) => {
     if (name === 'datacontenttype') headers[CONTENT_TYPE_HEADER] = text;
-    else headers[HEADER_PREFIX + name] = text;
-  }
+    else headers[KNOWN_HEADERS.get(name) ?? HEADER_PREFIX + name] = text;
+  });
   return { key: event.partitionkey, value: asBuffer(data), headers };
 }
 

@@ -5,19 +5,22 @@
  * Settings that order depends on are fixed here, not left to each caller:
  * - `idempotent: true` with `maxInFlightRequests: 1`: a retried request can neither duplicate
  *   nor overtake an earlier one (KafkaJS does not keep order with more requests in flight).
- * - `DefaultPartitioner` (Java's murmur2): a key lands on the partition every Java, Go or
- *   librdkafka producer picks for it, so one aggregate is one partition whoever publishes.
+ * - Java's default partitioner (murmur2 of the key, as KafkaJS's `DefaultPartitioner`, but
+ *   cheaper: see partitioner.ts): a key lands on the partition every Java, Go or librdkafka
+ *   producer picks for it, so one aggregate is one partition whoever publishes.
  * - Sends are serialised through a queue: calls made while a request is in flight are sent
- *   together in the next request (no linger timer, so no added latency), in call order.
+ *   together in the next request (no linger timer, so no added latency), in call order; so
+ *   are calls made in one synchronous run (a loop of publish() calls).
  *
  * When a send fails for good, every call queued behind it fails too (nothing queued after a
  * failed message may overtake it) and the producer is replaced by a new one, with a new
  * producer id: KafkaJS's idempotent producer can stay out of step with the broker's sequence
  * numbers after an outage (tulios/kafkajs#598), and a fresh id starts clean.
  */
-import { type CompressionTypes, type IHeaders, type Kafka, Partitioners, type Producer, type ProducerConfig } from 'kafkajs';
+import type { CompressionTypes, IHeaders, Kafka, Producer, ProducerConfig } from 'kafkajs';
 import type { CloudEventAttributes, ContentMode, OutgoingRecord } from './binding.js';
 import { encodeCloudEvent, frameConfluent } from './binding.js';
+import { javaCompatiblePartitioner } from './partitioner.js';
 
 /** One Kafka message with its topic. */
 export interface OutgoingMessage {
@@ -146,6 +149,9 @@ export class KafkaPublisher {
   }
 
   private async flush(): Promise<void> {
+    // One microtask first: calls made in the same synchronous run as the first one (a loop of
+    // publish() calls, Promise.all over a batch) then go out in its request, not in the next.
+    await Promise.resolve();
     while (this.queue.length > 0) {
       // Everything queued so far, up to about one request's worth (always at least one call).
       let bytes = 0;
@@ -157,7 +163,7 @@ export class KafkaPublisher {
       }
       const units = this.queue.splice(0, n);
       try {
-        await this.sendNow(units.flatMap((u) => u.messages));
+        await this.sendNow(units.length === 1 ? (units[0] as Unit).messages : units.flatMap((u) => u.messages), bytes);
         for (const u of units) u.resolve();
       } catch (err) {
         this.counts.failures++;
@@ -169,12 +175,13 @@ export class KafkaPublisher {
     }
   }
 
-  private async sendNow(messages: readonly OutgoingMessage[]): Promise<void> {
+  /** Sends `messages` (about `totalBytes` in all) in as few requests as maxRequestBytes allows. */
+  private async sendNow(messages: readonly OutgoingMessage[], totalBytes: number): Promise<void> {
     const producer = await this.currentProducer();
     let start = 0;
     while (start < messages.length) {
       // Split oversized calls into consecutive requests; each waits for the one before.
-      let end = start;
+      let end = totalBytes <= this.maxRequestBytes ? messages.length : start;
       let bytes = 0;
       while (end < messages.length) {
         const size = sizeOf(messages[end] as OutgoingMessage);
@@ -214,7 +221,7 @@ export class KafkaPublisher {
         ...this.options.producer,
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: javaCompatiblePartitioner,
       });
       const connecting = producer.connect().then(() => producer);
       this.producer = connecting;
