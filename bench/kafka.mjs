@@ -1,5 +1,5 @@
 // The Kafka runtime (built: dist/) against a throwaway single-node Kafka broker
-// (test/support/kafka.mjs) and a throwaway PostgreSQL (test/support/postgres.mjs, durable by
+// (dev/kafka.mjs) and a throwaway PostgreSQL (dev/postgres.mjs, durable by
 // default), every figure next to a baseline run in the same process, on the same servers:
 //
 // 1. Producer: KafkaPublisher.publish of CloudEvents (binary mode, Avro data encoded beforehand)
@@ -37,8 +37,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
-import { startKafka } from '../test/support/kafka.mjs';
-import { startPostgres } from '../test/support/postgres.mjs';
+import { startKafka } from '../dev/kafka.mjs';
+import { startPostgres } from '../dev/postgres.mjs';
 import { runsFromArgv } from './timing.mjs';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;

@@ -1,5 +1,5 @@
 // Sagas on the built runtime (dist/) against a throwaway single-node KRaft broker
-// (test/support/kafka.mjs) and a throwaway PostgreSQL (test/support/postgres.mjs, durable by
+// (dev/kafka.mjs) and a throwaway PostgreSQL (dev/postgres.mjs, durable by
 // default), with the three-step PlaceOrder domain of the saga tests (test/saga/domain.ts,
 // transpiled on the fly, importing the built runtime): the full pipeline of a service that runs
 // it, in one process — the outbox relay (LISTEN/NOTIFY), one consumer group running the command
@@ -40,8 +40,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import ts from 'typescript';
-import { startKafka } from '../test/support/kafka.mjs';
-import { startPostgres } from '../test/support/postgres.mjs';
+import { startKafka } from '../dev/kafka.mjs';
+import { startPostgres } from '../dev/postgres.mjs';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');

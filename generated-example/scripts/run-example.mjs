@@ -14,8 +14,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startKafka } from '../../test/support/kafka.mjs';
-import { startPostgres } from '../../test/support/postgres.mjs';
+import { startKafka } from '../../dev/kafka.mjs';
+import { startPostgres } from '../../dev/postgres.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const exampleDir = path.join(root, 'generated-example');

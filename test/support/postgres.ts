@@ -1,5 +1,6 @@
-// Typed entry point to the throwaway PostgreSQL cluster; the logic is in postgres.mjs so that
-// it also runs as a plain-Node CLI (`node test/support/postgres.mjs start|stop|status|run`).
+// Typed entry point to the throwaway PostgreSQL cluster; the logic is in dev/postgres.mjs (which
+// the package ships for `eventsmith dev`) so that it also runs as a plain-Node CLI
+// (`node dev/postgres.mjs start|stop|status|run`).
 export {
   findPostgresBinDir,
   startPostgres,
@@ -7,4 +8,4 @@ export {
   type ClusterState,
   type PostgresCluster,
   type StartOptions,
-} from './postgres.mjs';
+} from '../../dev/postgres.mjs';
