@@ -27,6 +27,9 @@ export {
   type ValidationResult,
 } from './cloudevents.js';
 
+// Logging of the long-running parts (every component takes an optional `logger`).
+export { errorMessage, silentLogger, stderrLogger, withFields, type LogFields, type LogLevel, type Logger, type StderrLoggerOptions } from './logger.js';
+
 // PostgreSQL event store, snapshots, outbox, migrations (generator/runtime/postgres/).
 export * from './postgres/index.js';
 

@@ -3,10 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaPublisher, OutboxRelay, ensureTopics, migrate } from '../../generator/runtime/index.js';
+import { KafkaPublisher, OutboxRelay, ensureTopics, migrate, silentLogger } from '../../generator/runtime/index.js';
 import { startKafka, type KafkaBroker } from '../support/kafka.mjs';
 import { useTestDatabase } from '../postgres/db.js';
-import { appendRange, appliedCount, createProjection, kafkaClient, projectionConsumer, projectionProblem } from './helpers.js';
+import { recordingLogger } from '../support/logging.js';
+import { appendRange, appliedCount, createProjection, kafkaClient, projectionConsumer, projectionProblem, readTopic } from './helpers.js';
 import { waitFor } from './support.js';
 
 const db = useTestDatabase();
@@ -30,7 +31,7 @@ describe.skipIf(Boolean(process.env.KAFKA_BROKERS))('broker outage', () => {
     const topic = `outage-${randomUUID()}`;
     await ensureTopics(kafka, [{ topic, numPartitions: 3 }]);
 
-    // Short producer retries, so that the outage outlasts them: the relay must back off, replace
+    // A short delivery timeout, so that the outage outlasts it: the relay must back off, replace
     // the producer and publish the batch again.
     const impatient = new Kafka({
       clientId: 'outage-relay',
@@ -39,7 +40,7 @@ describe.skipIf(Boolean(process.env.KAFKA_BROKERS))('broker outage', () => {
       connectionTimeout: 500,
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
     });
-    const publisher = new KafkaPublisher({ kafka: impatient, producer: { retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } } });
+    const publisher = new KafkaPublisher({ kafka: impatient, deliveryTimeoutMs: 1_500, producer: { retry: { initialRetryTime: 100, maxRetryTime: 500 } }, logger: silentLogger });
     const relayErrors: string[] = [];
     const relay = new OutboxRelay({ pool: iso.pool, publisher, batchSize: 200, listen: () => iso.connect(), retry: { maxMs: 1_000 }, onError: (e) => relayErrors.push(String(e)) });
     // After the restart the coordinator waits for the members it knew to rejoin or time out.
@@ -92,4 +93,33 @@ describe.skipIf(Boolean(process.env.KAFKA_BROKERS))('broker outage', () => {
       await publisher.disconnect();
     }
   }, 300_000);
+
+  it('a send the broker does not acknowledge within deliveryTimeoutMs fails, and the producer given up never sends it later', async () => {
+    const topic = `delivery-${randomUUID()}`;
+    await ensureTopics(kafka, [{ topic, numPartitions: 1 }]);
+    // Connections are retried for a long time, so the given-up producer is still retrying when the broker is back.
+    const patient = new Kafka({ clientId: 'delivery-timeout', brokers: broker.brokers, logLevel: logLevel.NOTHING, connectionTimeout: 500, retry: { retries: 200, initialRetryTime: 100, maxRetryTime: 300 } });
+    const logger = recordingLogger();
+    const publisher = new KafkaPublisher({ kafka: patient, deliveryTimeoutMs: 1_000, producer: { retry: { initialRetryTime: 100, maxRetryTime: 300 } }, logger });
+    const message = (key: string) => ({ topic, key, value: Buffer.from(key), headers: {} });
+    try {
+      await publisher.connect();
+      await broker.halt();
+      const started = Date.now();
+      await expect(publisher.send([message('lost')])).rejects.toThrow('1 message was not acknowledged within 1000 ms (deliveryTimeoutMs)');
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(publisher.stats()).toMatchObject({ failures: 1, producerResets: 1 });
+      expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'send failed; the producer is replaced and the sends queued behind it fail too', fields: expect.objectContaining({ component: 'publisher', messages: 1 }) }));
+      await new Promise((r) => setTimeout(r, 1_000));
+      await broker.resume();
+      // Time for the old producer's retry to reach the broker, if it were allowed to.
+      await new Promise((r) => setTimeout(r, 3_000));
+      await publisher.send([message('kept')]);
+      const seen = await readTopic(kafka, topic, 1);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(seen.map((m) => m.key?.toString())).toEqual(['kept']);
+    } finally {
+      await publisher.disconnect();
+    }
+  }, 120_000);
 });

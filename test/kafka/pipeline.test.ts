@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DEAD_LETTER_HEADERS,
   KafkaPublisher,
@@ -294,6 +294,8 @@ describe('poison messages', () => {
 
     let poisonCalls = 0;
     const attemptsSeen: number[] = [];
+    // No logger given: the default writes retries and dead letters to stderr.
+    const stderr = vi.spyOn(process.stderr, 'write');
     const consumer = projectionConsumer(kafka, iso.pool, topic, {
       attempts: 3,
       retry: { initialMs: 50, maxMs: 200 },
@@ -329,7 +331,17 @@ describe('poison messages', () => {
       expect(await projectionProblem(iso.pool, 1, 30)).toBeUndefined();
       await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 30_000);
       expect(consumer.metrics()).toMatchObject({ applied: 30, deadLettered: 4, handlerFailures: 3 });
+      const lines = stderr.mock.calls.map((c) => String(c[0])).filter((l) => l.startsWith('eventsmith ') && l.includes(`groupId=projection-${topic}`));
+      const retries = lines.filter((l) => l.startsWith('eventsmith warn consumer: handler failed; retrying in '));
+      expect(retries).toHaveLength(2);
+      expect(retries[0]).toMatch(new RegExp(`topic=${topic} partition=0 offset=10 type=${POISONED} id=${bad.event.id} .*attempt=1 attempts=3 err="Error: poisoned: this handler always fails"`));
+      const dead = lines.filter((l) => l.startsWith('eventsmith error consumer: '));
+      expect(dead).toHaveLength(4);
+      expect(dead.filter((l) => l.startsWith('eventsmith error consumer: handler failed 3 times; event sent to the dead-letter topic ') && l.includes(`deadLetterTopic=${topic}.dlq`) && l.includes('reason=handler-failed'))).toHaveLength(1);
+      expect(dead.filter((l) => l.startsWith('eventsmith error consumer: undecodable message sent to the dead-letter topic '))).toHaveLength(2);
+      expect(dead.filter((l) => l.startsWith('eventsmith error consumer: unknown-event message sent to the dead-letter topic '))).toHaveLength(1);
     } finally {
+      stderr.mockRestore();
       await consumer.stop();
     }
   }, 120_000);

@@ -8,6 +8,7 @@ import type { OrderEvent, OrderState } from '../../generated-example/src/generat
 import { migrate } from '../../generator/runtime/index.js';
 import { edit } from '../check/helpers.js';
 import { type Isolated, useTestDatabase } from '../postgres/db.js';
+import { recordingLogger } from '../support/logging.js';
 import { type OrderRepository, type OrdersService, confirmed, generateService, orderSpec, placed, randomOrderEvent, rng, within } from './service.js';
 
 const db = useTestDatabase();
@@ -195,5 +196,25 @@ describe('snapshots', () => {
       await iso.pool.query('ALTER TABLE eventsmith_snapshots_away RENAME TO eventsmith_snapshots');
     }
     expect(errors).toEqual([`${id}: relation "eventsmith_snapshots" does not exist`]);
+  });
+
+  it('without onSnapshotError, a failing background snapshot is a warning of the logger', async () => {
+    const log = recordingLogger();
+    const logged = service.orderRepository(iso.pool, { logger: log });
+    const id = randomUUID();
+    await iso.pool.query('ALTER TABLE eventsmith_snapshots RENAME TO eventsmith_snapshots_away');
+    try {
+      await logged.append(id, [placed(), ...Array.from({ length: every }, () => confirmed())], 0);
+      await logged.settled();
+    } finally {
+      await iso.pool.query('ALTER TABLE eventsmith_snapshots_away RENAME TO eventsmith_snapshots');
+    }
+    expect(log.lines).toEqual([
+      {
+        level: 'warn',
+        fields: { component: 'repository', aggregate: 'Order', streamId: id, err: expect.objectContaining({ message: 'relation "eventsmith_snapshots" does not exist' }) },
+        message: 'background snapshot failed; loads replay more events until the next one',
+      },
+    ]);
   });
 });

@@ -20,9 +20,11 @@ import {
   OUTBOX_START,
   resumeParkedSaga,
   sagaHandlers,
+  silentLogger,
 } from '../../generator/runtime/index.js';
 import { inTransaction } from '../../generator/runtime/postgres/db.js';
 import { useTestDatabase } from '../postgres/db.js';
+import { recordingLogger } from '../support/logging.js';
 import { sdkRead } from '../kafka/support.js';
 import {
   EXPECTED,
@@ -68,14 +70,16 @@ async function world(options: { timings?: SagaTimings; chaos?: Chaos; healed?: S
   const repos = shopRepositories(iso.pool, topics);
   const time = clock();
   const healed = options.healed ?? new Set<string>();
+  const log = recordingLogger();
   const engine = new SagaEngine(placeOrderSaga(topics, options.timings), {
     now: time.now,
+    logger: log,
     ...(options.onParked ? { onParked: options.onParked } : {}),
   });
   const services = commandHandlers(repos, { healed: (id) => healed.has(id) });
   const pump = new Pump(iso.pool, { orchestrator: sagaHandlers([engine]), services }, options.chaos);
-  const poller = new SagaTimeoutPoller({ pool: iso.pool, engines: [engine], now: time.now });
-  return { iso, pool: iso.pool, repos, time, engine, pump, poller, services, healed };
+  const poller = new SagaTimeoutPoller({ pool: iso.pool, engines: [engine], now: time.now, logger: log });
+  return { iso, pool: iso.pool, repos, time, engine, pump, poller, services, healed, log };
 }
 
 const rows = (type: string, n = 1, ids = 1) => ({ type, rows: n, ids });
@@ -282,6 +286,43 @@ describe('parking', () => {
     expect((await streamsOf(w.pool, a)).Inventory).toEqual([T.stockReserved, T.stockReleaseFailed, T.stockReleaseFailed, T.stockReleaseFailed, T.stockReleased]);
     expect(await listParkedSagas(w.pool)).toEqual([]);
     expect(w.engine.metrics()).toMatchObject({ parked: 2, resumed: 2, compensated: 2, compensationsFailed: 6 });
+    // The log: the failed step (info), each failed compensation (warn), the parking (error), the end.
+    const of = (id: string) => w.log.lines.filter((l) => l.fields.sagaId === id && l.level !== 'debug').map((l) => `${l.level} ${l.message}`);
+    expect(of(a)).toEqual([
+      'info step capturePayment failed; compensating',
+      'warn compensation of reserveStock failed; retrying it',
+      'warn compensation of reserveStock failed; retrying it',
+      'error saga parked (compensation-failed); resumeParkedSaga retries it',
+      'info saga compensated',
+    ]);
+    expect(w.log.lines.find((l) => l.level === 'error' && l.fields.sagaId === b)?.fields).toMatchObject({ component: 'saga', saga: 'PlaceOrder', step: 'reserveStock', to: 'parked' });
+  });
+
+  it('a deadline whose transition fails is postponed, and the poller logs it', async () => {
+    const w = await world({ timings: { stepTimeoutMs: 1000, maxAttempts: 2 } });
+    const id = randomUUID();
+    await placeOrder(w.repos, id, 'fail-shipping+silent-refund');
+    await w.pump.drain();
+    w.time.advance(1000);
+    const failing = new SagaEngine(placeOrderSaga(topics, { stepTimeoutMs: 1000, maxAttempts: 2 }), {
+      now: w.time.now,
+      logger: silentLogger,
+      onTransition: (t) => {
+        if (t.trigger === 'timeout') throw new Error('notifier down');
+      },
+    });
+    const log = recordingLogger();
+    const poller = new SagaTimeoutPoller({ pool: w.pool, engines: [failing], now: w.time.now, retryDelayMs: 5000, logger: log });
+    expect(await poller.runOnce()).toBe(0);
+    expect(poller.metrics()).toMatchObject({ failed: 1 });
+    expect((await w.engine.get(w.pool, id))?.timeoutAt?.getTime()).toBe(w.time.t + 5000);
+    expect(log.lines).toEqual([
+      {
+        level: 'error',
+        fields: { component: 'saga-poller', saga: 'PlaceOrder', sagaId: id, err: new Error('notifier down') },
+        message: "acting on the saga's deadline failed; trying again in 5000 ms",
+      },
+    ]);
   });
 
   it('an unanswered compensation is resent, then parked; its late answer still completes the compensation', async () => {

@@ -13,7 +13,10 @@ export interface ServiceConfig {
   readonly partitions: number;
   /** Pool size: HTTP requests, the relay, and one transaction per consumer partition at work. */
   readonly poolSize: number;
-  /** KafkaJS's own log lines at and above this level (default: none; the runtime reports failures itself). */
+  /**
+   * KafkaJS's own log lines at and above this level, through the runtime's logger (default info:
+   * lines a retry absorbs are debug there, so only what needs a look shows).
+   */
   readonly kafkaLogLevel: 'nothing' | 'error' | 'warn' | 'info';
 }
 
@@ -32,7 +35,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
-  const level = env.ORDER_SERVICE_KAFKA_LOG ?? 'nothing';
+  const level = env.ORDER_SERVICE_KAFKA_LOG ?? 'info';
   if (level !== 'nothing' && level !== 'error' && level !== 'warn' && level !== 'info') {
     throw new Error(`order-service: ORDER_SERVICE_KAFKA_LOG must be nothing, error, warn or info, got ${JSON.stringify(level)}`);
   }

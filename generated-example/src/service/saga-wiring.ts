@@ -29,6 +29,7 @@ import {
   type ConsumerLag,
   type ConsumerMetrics,
   type KafkaPublisher,
+  type Logger,
   type Queryable,
   type SagaStatus,
   SagaTimeoutPoller,
@@ -87,33 +88,31 @@ export interface SagaWiringDeps {
   readonly publisher: KafkaPublisher;
   /** Consumer group ids start with it. */
   readonly groupPrefix: string;
-  readonly log: (line: string) => void;
+  /** Parked sagas, failed steps and compensations, retries and dead letters. */
+  readonly logger: Logger;
 }
-
-const text = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 export function named(name: string, groupId: string, runner: Omit<NamedConsumer, 'name' | 'groupId'>): NamedConsumer {
   return { name, groupId, metrics: () => runner.metrics(), lag: () => runner.lag(), start: () => runner.start(), stop: () => runner.stop() };
 }
 
 export function createSagaWiring(deps: SagaWiringDeps): SagaWiring {
-  const { pool, kafka, publisher, log } = deps;
-  const engine = createPlaceOrderEngine({
-    onParked: (saga) => log(`saga PlaceOrder ${saga.sagaId} parked at ${saga.step ?? '?'}: ${saga.failure?.reason ?? 'unknown'}; a person must look (listParkedSagas)`),
-  });
-  const poller = new SagaTimeoutPoller({ pool, engines: [engine], onError: (err, saga) => log(`saga poller${saga ? ` ${saga.sagaId}` : ''}: ${text(err)}`) });
+  const { pool, kafka, publisher, logger } = deps;
+  // A parked saga is an error line of the logger; listParkedSagas shows them all.
+  const engine = createPlaceOrderEngine({ logger });
+  const poller = new SagaTimeoutPoller({ pool, engines: [engine], logger });
 
   // The orchestrator: every event the saga starts on or waits for goes to the engine.
   const orchestratorGroup = `${deps.groupPrefix}.place-order`;
   const orchestrator = createEventConsumer(
-    { kafka, pool, groupId: orchestratorGroup, publisher, onError: (err, what) => log(`${orchestratorGroup}: ${what}: ${text(err)}`) },
+    { kafka, pool, groupId: orchestratorGroup, publisher, logger },
     placeOrderHandlers(engine),
   );
 
   // The receiving aggregates: one consumer for the three command topics.
   const commandsGroup = `${deps.groupPrefix}.commands`;
   const commandConsumer = createCommandConsumer(
-    { kafka, pool, groupId: commandsGroup, publisher, onError: (err, what) => log(`${commandsGroup}: ${what}: ${text(err)}`) },
+    { kafka, pool, groupId: commandsGroup, publisher, logger },
     { Order: orderRepository(pool), Inventory: inventoryRepository(pool), Payment: paymentRepository(pool) },
   );
 

@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Admin, Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import {
   type ConsumerMetrics,
@@ -16,7 +16,9 @@ import {
   KafkaPublisher,
   OutboxRelay,
   ensureTopics,
+  kafkaLogCreator,
   migrate,
+  stderrLogger,
 } from 'eventsmith/runtime';
 import { createEventConsumer, topicSpecs } from '../generated/orders/kafka.js';
 import { inventoryRepository, orderRepository, paymentRepository } from '../generated/orders/repository.js';
@@ -60,20 +62,14 @@ export interface RunningService {
 
 const KAFKA_LEVELS = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO } as const;
 
-function kafkaLogger(log: (line: string) => void) {
-  return () =>
-    ({ namespace, level, log: entry }: LogEntry) => {
-      const name = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
-      log(`kafkajs ${name} [${namespace}] ${entry.message}`);
-    };
-}
-
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
 export async function startService(config: ServiceConfig, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RunningService> {
   const started = Date.now();
+  // The runtime's components and KafkaJS log through one logger: the runtime's stderr format, into `log`.
+  const logger = stderrLogger({ write: (line) => log(line.trimEnd()) });
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.poolSize });
   pool.on('error', (err) => log(`pool: idle client error: ${err.message}`));
   const closers: Array<() => Promise<void>> = [() => pool.end()];
@@ -90,9 +86,9 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
       clientId: config.clientId,
       brokers: [...config.kafkaBrokers],
       logLevel: KAFKA_LEVELS[config.kafkaLogLevel],
-      logCreator: kafkaLogger(log),
+      logCreator: kafkaLogCreator(logger),
     });
-    const publisher = new KafkaPublisher({ kafka });
+    const publisher = new KafkaPublisher({ kafka, logger });
     await publisher.connect();
     closers.push(() => publisher.disconnect());
 
@@ -108,13 +104,13 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
         await client.connect();
         return client;
       },
-      onError: (err) => log(`relay: ${errorText(err)}`),
+      logger,
     });
 
     // The read model: Order events, each applied once in the transaction that marks it processed.
     const summariesGroup = `${config.groupPrefix}.order-summaries`;
     const summaries = createEventConsumer(
-      { kafka, pool, groupId: summariesGroup, publisher, onError: (err, what) => log(`${summariesGroup}: ${what}: ${errorText(err)}`) },
+      { kafka, pool, groupId: summariesGroup, publisher, logger },
       {
         Order: {
           OrderPlaced: async (e, { tx }) => void (await applyToLiveModel(tx, fromEnvelope(e, { type: e.type, data: e.data }))),
@@ -123,7 +119,7 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
         },
       },
     );
-    const saga = createSagaWiring({ pool, kafka, publisher, groupPrefix: config.groupPrefix, log });
+    const saga = createSagaWiring({ pool, kafka, publisher, groupPrefix: config.groupPrefix, logger });
     // The domain's topics, the saga's, and the dead-letter topic of each (so that the consumers
     // find them and create none).
     const topics = [...topicSpecs(config.partitions).map((t) => t.topic), ...saga.topics];

@@ -41,10 +41,4 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = err.cause instanceof Error && err.cause.message !== err.message ? ` (cause: ${err.cause.message})` : '';
-    return `${err.name}: ${err.message}${cause}`;
-  }
-  return String(err);
-}
+export { errorMessage } from '../logger.js';

@@ -20,6 +20,7 @@
  */
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { CloudEvent } from '../cloudevents.js';
+import { type Logger, componentLogger } from '../logger.js';
 import type { ConnectionPool, PooledConnection, Queryable } from '../postgres/db.js';
 import { type ConsumerLag, consumerLag, ensureTopics } from './admin.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
@@ -75,8 +76,13 @@ export interface KafkaConsumerOptions<M extends EventMap> {
   readonly consumer?: Omit<ConsumerConfig, 'groupId'>;
   /** Runs after a transaction committed, before its offsets are committed (observability, crash tests). */
   readonly afterCommit?: (info: { readonly topic: string; readonly partition: number; readonly lastOffset: string; readonly applied: number }) => Promise<void> | void;
-  /** Failures worth a log line: handler errors, database errors, crashes. */
+  /** Failures (handler errors, database errors, crashes) for metrics and alerts; the logger reports them too. */
   readonly onError?: (err: unknown, what: string) => void;
+  /**
+   * Retries, dead letters, database failures and crashes (default: concise lines on stderr). Also
+   * given to the runner's own dead-letter publisher.
+   */
+  readonly logger?: Logger;
 }
 
 export interface ConsumerMetrics {
@@ -124,8 +130,10 @@ export class KafkaConsumerRunner<M extends EventMap> {
   private admin: Admin | undefined;
   private relaunching: Promise<void> | undefined;
   private counts = { received: 0, applied: 0, duplicates: 0, ignored: 0, deadLettered: 0, handlerFailures: 0, databaseFailures: 0, transactions: 0, crashes: 0, restarts: 0 };
+  private readonly log: Logger;
 
   constructor(private readonly options: KafkaConsumerOptions<M>) {
+    this.log = componentLogger(options.logger, 'consumer', { groupId: options.groupId });
     // Each handler takes its own event type; the runner calls it only with events of that type.
     this.handlers = options.handlers as unknown as Readonly<Record<string, AnyHandler | undefined>>;
     this.maxBatchSize = options.maxBatchSize ?? 500;
@@ -139,8 +147,9 @@ export class KafkaConsumerRunner<M extends EventMap> {
       const meta = await (await this.adminClient()).fetchTopicMetadata({ topics: [...topics] });
       await ensureTopics(kafka, meta.topics.map((t) => ({ topic: this.deadLetterTopic(t.name), numPartitions: t.partitions.length })));
     }
-    this.publisher = this.options.publisher ?? new KafkaPublisher({ kafka });
+    this.publisher = this.options.publisher ?? new KafkaPublisher({ kafka, ...(this.options.logger ? { logger: this.options.logger } : {}) });
     await this.launch();
+    this.log.debug({ topics: this.options.topics }, 'started');
   }
 
   /** Lets the transaction in flight finish and its offsets commit, then leaves the group. */
@@ -192,6 +201,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
   private onCrash(consumer: Consumer, error: Error, restart: boolean): void {
     this.counts.crashes++;
     this.options.onError?.(error, restart ? 'consumer crashed; KafkaJS restarts it' : 'consumer crashed; starting a new one');
+    if (!this.abort.signal.aborted) this.log.error({ err: error }, restart ? 'consumer crashed; KafkaJS restarts it' : 'consumer crashed; starting a new one');
     if (restart || this.abort.signal.aborted || consumer !== this.consumer || this.relaunching) return;
     this.relaunching = (async () => {
       for (let failures = 1; !this.abort.signal.aborted; failures++) {
@@ -201,9 +211,11 @@ export class KafkaConsumerRunner<M extends EventMap> {
           await this.consumer?.disconnect().catch(() => undefined);
           await this.launch();
           this.counts.restarts++;
+          this.log.info({ restarts: this.counts.restarts }, 'consumer started again after a crash');
           return;
         } catch (err) {
           this.options.onError?.(err, 'starting a new consumer failed');
+          this.log.warn({ err }, 'starting a new consumer failed; trying again');
         }
       }
     })().finally(() => {
@@ -251,7 +263,9 @@ export class KafkaConsumerRunner<M extends EventMap> {
       } else if (result.kind === 'database') {
         this.counts.databaseFailures++;
         this.options.onError?.(result.error, 'database failure; retrying');
-        if (!(await this.pause(p, backoffDelay(++databaseFailures, this.retry)))) return;
+        const delay = backoffDelay(++databaseFailures, this.retry);
+        this.log.warn({ err: result.error, topic: p.batch.topic, partition: p.batch.partition }, `database failure; retrying in ${delay} ms`);
+        if (!(await this.pause(p, delay))) return;
       } else {
         // Apply the events before the failing one first (none if it is the first).
         (chunk[result.failedAt] as Item).firstFailure = { error: result.error };
@@ -280,13 +294,20 @@ export class KafkaConsumerRunner<M extends EventMap> {
     this.options.onError?.(error, `handler failed on ${p.batch.topic}/${p.batch.partition}@${item.message.offset} (attempt 1)`);
     while (attempt < this.attempts) {
       const delay = databaseFailures > 0 ? backoffDelay(databaseFailures, this.retry) : backoffDelay(attempt, this.retry);
+      if (databaseFailures === 0) {
+        this.log.warn({ ...this.where(p, item), attempt, attempts: this.attempts, err: error }, `handler failed; retrying in ${delay} ms`);
+      }
       if (!(await this.pause(p, delay))) return undefined;
       const result = await this.applyChunk(p, [item], attempt + 1);
-      if (result.ok) return result.applied;
+      if (result.ok) {
+        this.log.info({ ...this.where(p, item), attempt: attempt + 1 }, 'handler succeeded on a retry');
+        return result.applied;
+      }
       if (result.kind === 'database') {
         databaseFailures++;
         this.counts.databaseFailures++;
         this.options.onError?.(result.error, 'database failure; retrying');
+        this.log.warn({ ...this.where(p, item), err: result.error }, `database failure; retrying in ${backoffDelay(databaseFailures, this.retry)} ms`);
         continue;
       }
       databaseFailures = 0;
@@ -317,12 +338,27 @@ export class KafkaConsumerRunner<M extends EventMap> {
         await (this.publisher as KafkaPublisher).send(messages);
         for (const it of items) it.deadLettered = true;
         this.counts.deadLettered += items.length;
+        for (const it of items) {
+          const why = reason ?? (it.outcome.kind === 'dead' ? it.outcome.reason : 'handler-failed');
+          this.log.error(
+            { ...this.where(p, it), deadLetterTopic: this.deadLetterTopic(topic), reason: why, ...(why === 'handler-failed' ? { attempts } : {}), error: error ?? (it.outcome.kind === 'dead' ? it.outcome.error : '') },
+            why === 'handler-failed' ? `handler failed ${attempts} time${attempts === 1 ? '' : 's'}; event sent to the dead-letter topic` : `${why} message sent to the dead-letter topic`,
+          );
+        }
         return true;
       } catch (err) {
         this.options.onError?.(err, 'sending to the dead-letter topic failed; retrying');
-        if (!(await this.pause(p, backoffDelay(failures, this.retry)))) return false;
+        const delay = backoffDelay(failures, this.retry);
+        this.log.warn({ err, deadLetterTopic: this.deadLetterTopic(topic) }, `sending to the dead-letter topic failed; retrying in ${delay} ms`);
+        if (!(await this.pause(p, delay))) return false;
       }
     }
+  }
+
+  /** Where a message is, and which event it is when it could be decoded: the fields of its log lines. */
+  private where(p: EachBatchPayload, item: Item): Record<string, unknown> {
+    const event = item.outcome.kind === 'event' ? item.outcome.event : undefined;
+    return { topic: p.batch.topic, partition: p.batch.partition, offset: item.message.offset, ...(event ? { type: event.type, id: event.id, subject: event.subject } : {}) };
   }
 
   /** Sleeps `ms`, heartbeating at least every second; false if the runner or partition stopped meanwhile. */

@@ -18,6 +18,7 @@ export {
   type OutgoingRecord,
 } from './binding.js';
 export { backoffDelay, type BackoffOptions } from './backoff.js';
+export { kafkaLogCreator } from './log-creator.js';
 export { KafkaPublisher, toOutgoing, type KafkaPublisherOptions, type OutgoingMessage, type PublishOptions, type PublisherStats } from './producer.js';
 export { newEventFor, outboxEntry, outboxRecordToMessage, type OutboxEntryOptions } from './outbox-message.js';
 export { OUTBOX_CHANNEL, OutboxRelay, outboxLag, type NotificationConnection, type OutboxLag, type OutboxRelayOptions, type RelayMetrics } from './relay.js';

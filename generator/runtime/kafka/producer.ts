@@ -12,12 +12,17 @@
  *   together in the next request (no linger timer, so no added latency), in call order; so
  *   are calls made in one synchronous run (a loop of publish() calls).
  *
- * When a send fails for good, every call queued behind it fails too (nothing queued after a
- * failed message may overtake it) and the producer is replaced by a new one, with a new
- * producer id: KafkaJS's idempotent producer can stay out of step with the broker's sequence
- * numbers after an outage (tulios/kafkajs#598), and a fresh id starts clean.
+ * Retries: KafkaJS retries a send without limit (as the idempotent producer needs: a send
+ * given up halfway leaves its sequence numbers out of step with the broker's), and the publisher
+ * bounds the whole send instead, retries included, by `deliveryTimeoutMs` (as Java's
+ * delivery.timeout.ms does). When a send fails for good (that deadline, or an error KafkaJS does
+ * not retry), every call queued behind it fails too (nothing queued after a failed message may
+ * overtake it) and the producer is replaced by a new one, with a new producer id, which starts
+ * clean (tulios/kafkajs#598). The old producer never sends again: its partitioner, which KafkaJS
+ * asks on every attempt, refuses, and KafkaJS does not retry that.
  */
-import type { CompressionTypes, IHeaders, Kafka, Producer, ProducerConfig } from 'kafkajs';
+import type { CompressionTypes, ICustomPartitioner, IHeaders, Kafka, Producer, ProducerBatch, ProducerConfig, RetryOptions } from 'kafkajs';
+import { type Logger, componentLogger, errorMessage } from '../logger.js';
 import type { CloudEventAttributes, ContentMode, OutgoingRecord } from './binding.js';
 import { encodeCloudEvent, frameConfluent } from './binding.js';
 import { javaCompatiblePartitioner } from './partitioner.js';
@@ -34,13 +39,26 @@ export interface KafkaPublisherOptions {
   readonly kafka: Kafka;
   /** Default content mode of publish() (default binary). */
   readonly mode?: ContentMode;
-  /** Further producer settings; idempotence, in-flight requests and the partitioner are fixed. */
-  readonly producer?: Omit<ProducerConfig, 'idempotent' | 'maxInFlightRequests' | 'createPartitioner' | 'transactionalId'>;
+  /**
+   * Further producer settings; idempotence, in-flight requests, the partitioner and the number of
+   * retries (unlimited, within deliveryTimeoutMs) are fixed.
+   */
+  readonly producer?: Omit<ProducerConfig, 'idempotent' | 'maxInFlightRequests' | 'createPartitioner' | 'transactionalId' | 'retry'> & {
+    readonly retry?: Omit<RetryOptions, 'retries' | 'restartOnFailure'>;
+  };
   readonly compression?: CompressionTypes;
   /** Upper bound of the bytes of one produce request (default 900 KiB, under the broker's 1 MiB batch limit). */
   readonly maxRequestBytes?: number;
   /** How long the broker may take to acknowledge a request (default 30 s). */
   readonly ackTimeoutMs?: number;
+  /**
+   * How long one send may take, retries included, before it fails and the producer is replaced
+   * (default 120 s, as Java's delivery.timeout.ms). An outage shorter than this delays sends;
+   * a longer one fails them, and the caller (the relay, a consumer's dead-letter send) retries.
+   */
+  readonly deliveryTimeoutMs?: number;
+  /** Where failed sends and replaced producers are reported (default: concise lines on stderr). */
+  readonly logger?: Logger;
 }
 
 export interface PublishOptions {
@@ -62,6 +80,13 @@ export interface PublisherStats {
   readonly failures: number;
   /** Producers replaced after a failure. */
   readonly producerResets: number;
+}
+
+/** A KafkaJS producer and whether it was given up (then it must never send again). */
+interface ProducerSlot {
+  readonly producer: Producer;
+  readonly ready: Promise<Producer>;
+  abandoned: boolean;
 }
 
 interface Unit {
@@ -91,7 +116,9 @@ export class KafkaPublisher {
   private readonly maxRequestBytes: number;
   private readonly queue: Unit[] = [];
   private flushing: Promise<void> | undefined;
-  private producer: Promise<Producer> | undefined;
+  private readonly deliveryTimeoutMs: number;
+  private readonly log: Logger;
+  private producer: ProducerSlot | undefined;
   private closed = false;
   private counts = { acknowledged: 0, requests: 0, failures: 0, producerResets: 0 };
 
@@ -99,11 +126,14 @@ export class KafkaPublisher {
     this.kafka = options.kafka;
     this.mode = options.mode ?? 'binary';
     this.maxRequestBytes = options.maxRequestBytes ?? 900 * 1024;
+    this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? 120_000;
+    if (!(this.deliveryTimeoutMs > 0)) throw new RangeError('eventsmith: deliveryTimeoutMs must be positive');
+    this.log = componentLogger(options.logger, 'publisher');
   }
 
   /** Connects now (otherwise the first send does). */
   async connect(): Promise<void> {
-    await this.currentProducer();
+    await this.currentProducer().ready;
   }
 
   /**
@@ -135,9 +165,9 @@ export class KafkaPublisher {
   async disconnect(): Promise<void> {
     this.closed = true;
     while (this.flushing) await this.flushing;
-    const producer = this.producer;
+    const slot = this.producer;
     this.producer = undefined;
-    if (producer) await (await producer.catch(() => undefined))?.disconnect();
+    if (slot) await (await slot.ready.catch(() => undefined))?.disconnect();
   }
 
   private kick(): void {
@@ -169,6 +199,7 @@ export class KafkaPublisher {
         this.counts.failures++;
         // Nothing queued behind a failed message may overtake it.
         const failed = [...units, ...this.queue.splice(0)];
+        this.log.warn({ err, messages: failed.reduce((n, u) => n + u.messages.length, 0) }, 'send failed; the producer is replaced and the sends queued behind it fail too');
         await this.resetProducer();
         for (const u of failed) u.reject(err);
       }
@@ -177,7 +208,8 @@ export class KafkaPublisher {
 
   /** Sends `messages` (about `totalBytes` in all) in as few requests as maxRequestBytes allows. */
   private async sendNow(messages: readonly OutgoingMessage[], totalBytes: number): Promise<void> {
-    const producer = await this.currentProducer();
+    const slot = this.currentProducer();
+    await slot.ready;
     let start = 0;
     while (start < messages.length) {
       // Split oversized calls into consecutive requests; each waits for the one before.
@@ -196,7 +228,7 @@ export class KafkaPublisher {
         if (!list) byTopic.set(m.topic, (list = []));
         list.push(m);
       }
-      await producer.sendBatch({
+      await this.sendWithin(slot, {
         acks: -1,
         timeout: this.options.ackTimeoutMs ?? 30_000,
         ...(this.options.compression !== undefined ? { compression: this.options.compression } : {}),
@@ -212,21 +244,52 @@ export class KafkaPublisher {
     }
   }
 
-  private currentProducer(): Promise<Producer> {
+  /** One sendBatch, given up after deliveryTimeoutMs (and its producer with it). */
+  private async sendWithin(slot: ProducerSlot, batch: ProducerBatch): Promise<void> {
+    const sending = slot.producer.sendBatch(batch);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        const count = batch.topicMessages?.reduce((n, t) => n + t.messages.length, 0) ?? 0;
+        reject(new Error(`eventsmith: ${count} message${count === 1 ? ' was' : 's were'} not acknowledged within ${this.deliveryTimeoutMs} ms (deliveryTimeoutMs)`));
+      }, this.deliveryTimeoutMs);
+    });
+    try {
+      await Promise.race([sending, deadline]);
+    } catch (err) {
+      // KafkaJS may still be retrying the send: stop it at its next attempt, then disconnect.
+      slot.abandoned = true;
+      void sending.then(noop, noop).finally(() => slot.producer.disconnect().catch(noop));
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private currentProducer(): ProducerSlot {
     if (!this.producer) {
+      let slot: ProducerSlot | undefined;
+      // KafkaJS asks the partitioner on every attempt of a send: an abandoned producer's retry
+      // fails there, with an error KafkaJS does not retry (TypeError), before it sends anything.
+      const createPartitioner: ICustomPartitioner = () => {
+        const partition = javaCompatiblePartitioner();
+        return (args) => {
+          if (slot?.abandoned) throw new TypeError('eventsmith: this producer was replaced after a failed send and sends nothing more');
+          return partition(args);
+        };
+      };
       const producer = this.kafka.producer({
-        // Bounded, so that a relay gives its database transaction up during an outage and
-        // retries with a new producer; duplicates this may cause are deduplicated by consumers.
-        retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5_000 },
         ...this.options.producer,
+        retry: { initialRetryTime: 200, maxRetryTime: 5_000, ...this.options.producer?.retry, retries: Number.MAX_SAFE_INTEGER },
         idempotent: true,
         maxInFlightRequests: 1,
-        createPartitioner: javaCompatiblePartitioner,
+        createPartitioner,
       });
-      const connecting = producer.connect().then(() => producer);
-      this.producer = connecting;
-      connecting.catch(() => {
-        if (this.producer === connecting) this.producer = undefined;
+      const current: ProducerSlot = { producer, ready: producer.connect().then(() => producer), abandoned: false };
+      slot = current;
+      this.producer = current;
+      current.ready.catch(() => {
+        if (this.producer === current) this.producer = undefined;
       });
     }
     return this.producer;
@@ -236,8 +299,11 @@ export class KafkaPublisher {
     const old = this.producer;
     this.producer = undefined;
     if (!old) return;
+    old.abandoned = true;
     this.counts.producerResets++;
-    const producer = await old.catch(() => undefined);
+    const producer = await old.ready.catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
   }
 }
+
+function noop(): void {}

@@ -27,6 +27,7 @@
  */
 import { type ConnectionPool, type Queryable, firstRow, inTransaction, asBigInt } from '../postgres/db.js';
 import { type OutboxCursor, type OutboxRecord, OUTBOX_START, markOutboxPublished, readOutbox } from '../postgres/outbox-reader.js';
+import { type Logger, componentLogger } from '../logger.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
 import { outboxRecordToMessage } from './outbox-message.js';
 import type { KafkaPublisher } from './producer.js';
@@ -58,8 +59,10 @@ export interface OutboxRelayOptions {
   readonly markPublished?: boolean;
   /** Runs after the broker acknowledged a batch, before the cursor moves (observability, crash tests). */
   readonly afterPublish?: (records: readonly OutboxRecord[]) => Promise<void> | void;
-  /** Every failed step, before the backoff (logging). */
+  /** Every failed step, before the backoff (metrics, alerts; the logger reports it too). */
   readonly onError?: (err: unknown) => void;
+  /** Failed steps, recoveries and dropped LISTEN connections (default: concise lines on stderr). */
+  readonly logger?: Logger;
 }
 
 export interface RelayMetrics {
@@ -116,9 +119,11 @@ export class OutboxRelay {
   private lastError: string | undefined;
   private readonly recent: Array<{ at: number; rows: number }> = [];
   private startedAt: number | undefined;
+  private readonly log: Logger;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.name = options.name ?? 'default';
+    this.log = componentLogger(options.logger, 'relay', { relay: this.name });
     this.batchSize = options.batchSize ?? 1000;
     this.idlePollMs = options.idlePollMs ?? 1000;
     if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1) throw new RangeError(`eventsmith: batchSize must be a positive integer`);
@@ -128,6 +133,7 @@ export class OutboxRelay {
   start(): void {
     if (this.loopDone) return;
     this.startedAt = Date.now();
+    this.log.debug({}, 'started');
     this.loopDone = this.loop();
   }
 
@@ -214,13 +220,16 @@ export class OutboxRelay {
       let result: number | 'busy';
       try {
         result = await this.runOnce();
+        if (this.counts.consecutiveFailures > 0) this.log.info({ failedSteps: this.counts.consecutiveFailures }, 'publishing again after failed steps');
         this.counts.consecutiveFailures = 0;
       } catch (err) {
         this.counts.failures++;
         this.counts.consecutiveFailures++;
         this.lastError = errorMessage(err);
         this.options.onError?.(err);
-        await sleep(backoffDelay(this.counts.consecutiveFailures, { initialMs: 100, maxMs: 5_000, ...this.options.retry }), signal);
+        const delay = backoffDelay(this.counts.consecutiveFailures, { initialMs: 100, maxMs: 5_000, ...this.options.retry });
+        if (!signal.aborted) this.log.warn({ err, failedSteps: this.counts.consecutiveFailures }, `step failed; retrying in ${delay} ms`);
+        await sleep(delay, signal);
         continue;
       }
       if (result === 'busy') this.counts.standby++;
@@ -267,6 +276,7 @@ export class OutboxRelay {
         // Dropped: polling carries on, and the next loop opens a new connection.
         if (this.listener === conn) this.listener = undefined;
         this.options.onError?.(err);
+        this.log.warn({ err }, 'LISTEN connection lost; polling until it is back');
         conn.end().catch(() => undefined);
       });
       try {
@@ -278,6 +288,7 @@ export class OutboxRelay {
       this.listener = conn;
     } catch (err) {
       this.options.onError?.(err);
+      this.log.warn({ err }, 'could not LISTEN for new outbox rows; polling meanwhile');
     }
   }
 }

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AvroCodec } from '../avro.js';
 import { dataschemaFor, type CloudEvent } from '../cloudevents.js';
+import { type Logger, componentLogger } from '../logger.js';
 import type { ConnectionPool, Queryable } from './db.js';
 import {
   type AggregateDefinition,
@@ -82,9 +83,11 @@ export interface RepositoryDefinition<Id extends AggregateId, S, E extends Typed
 export interface RepositoryOptions {
   /**
    * Called when a background snapshot fails (a snapshot is a cache: the aggregate still loads,
-   * by replaying more events). Default: a process warning of code EVENTSMITH_SNAPSHOT.
+   * by replaying more events). Default: a warning through `logger`.
    */
   readonly onSnapshotError?: (error: unknown, streamId: string) => void;
+  /** Failed background snapshots (default: concise lines on stderr). */
+  readonly logger?: Logger;
 }
 
 export interface RepositoryLoadOptions {
@@ -231,12 +234,9 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
   const encoding = def.encoding;
   const contentType = contentTypes[encoding];
   const pending = new Set<Promise<void>>();
+  const log = componentLogger(options.logger, 'repository', { aggregate: def.streamType });
   const onSnapshotError =
-    options.onSnapshotError ??
-    ((error: unknown, streamId: string) => {
-      const why = error instanceof Error ? error.message : String(error);
-      process.emitWarning(`eventsmith: snapshot of ${def.streamType} ${JSON.stringify(streamId)} failed: ${why}`, { code: 'EVENTSMITH_SNAPSHOT' });
-    });
+    options.onSnapshotError ?? ((err: unknown, streamId: string) => log.warn({ err, streamId }, 'background snapshot failed; loads replay more events until the next one'));
 
   const inBackground = (streamId: string, work: () => Promise<unknown>): void => {
     const task = work().then(

@@ -21,6 +21,7 @@
  */
 import type { CloudEvent } from '../cloudevents.js';
 import type { HandlerContext } from '../kafka/consumer.js';
+import { type Logger, componentLogger } from '../logger.js';
 import { type ConnectionPool, type Queryable, inTransaction } from '../postgres/db.js';
 import { SagaConflictError, SagaStateError } from './errors.js';
 import { type NextState, type Outgoing, SagaMachine, type Transition } from './machine.js';
@@ -55,6 +56,12 @@ export interface SagaEngineOptions {
   readonly onTransition?: (transition: SagaTransition, tx: Queryable) => Promise<void> | void;
   /** Reloads after a concurrency conflict before giving up with SagaConflictError (default 20). */
   readonly maxConflicts?: number;
+  /**
+   * Parked sagas (error), timed-out steps and failed compensations (warn), failed steps and
+   * compensated sagas (info), every other transition (debug); default: concise lines on stderr. Logged when the transition is written,
+   * in its transaction: a transition rolled back and made again is logged again.
+   */
+  readonly logger?: Logger;
 }
 
 /**
@@ -139,6 +146,7 @@ export class SagaEngine<C> implements SagaRuntime {
     conflicts: 0,
   };
   private readonly ignoredByReason: Partial<Record<SagaIgnoreReason, number>> = {};
+  private readonly log: Logger;
 
   constructor(
     readonly definition: SagaDefinition<C>,
@@ -147,6 +155,7 @@ export class SagaEngine<C> implements SagaRuntime {
     this.machine = new SagaMachine(definition);
     this.now = options.now ?? (() => new Date());
     this.maxConflicts = options.maxConflicts ?? 20;
+    this.log = componentLogger(options.logger, 'saga', { saga: definition.name });
   }
 
   get sagaType(): string {
@@ -322,6 +331,11 @@ export class SagaEngine<C> implements SagaRuntime {
     };
   }
 
+  private logTransition(t: SagaTransition, next: NextState<C>, parkedNow: boolean): void {
+    const { level, message } = transitionLog(t, next as NextState<unknown>, parkedNow);
+    this.log[level]({ sagaId: t.sagaId, what: t.what, from: t.from.status ?? undefined, to: t.to.status, step: t.to.step ?? undefined, trigger: t.trigger }, message);
+  }
+
   /** Hooks, then counters (a hook that throws rolls the transition back: it is not counted). */
   private async after(tx: Queryable, t: SagaTransition, next: NextState<C> & { readonly contextJson: unknown }, from: SagaStatus | undefined): Promise<void> {
     await this.options.onTransition?.(t, tx);
@@ -343,6 +357,7 @@ export class SagaEngine<C> implements SagaRuntime {
         tx,
       );
     }
+    this.logTransition(t, next, parkedNow);
     const c = this.counts;
     c.commandsSent += t.commands.length;
     c.resends += t.commands.filter((x) => x.resend).length;
@@ -368,6 +383,25 @@ export class SagaEngine<C> implements SagaRuntime {
     if (parkedNow) c.parked++;
     if (next.status !== from && next.status === 'completed') c.completed++;
     if (next.status !== from && next.status === 'compensated') c.compensated++;
+  }
+}
+
+/** Warnings for what needs a look, debug lines for the rest. */
+function transitionLog(t: SagaTransition, next: NextState<unknown>, parkedNow: boolean): { level: keyof Logger; message: string } {
+  if (parkedNow) return { level: 'error', message: `saga parked (${next.book.parked?.reason ?? 'compensation not confirmed'}); resumeParkedSaga retries it` };
+  switch (t.what) {
+    case 'step-failed':
+      // A business outcome the saga was designed for (stock out, card declined), not a fault.
+      return { level: 'info', message: `step ${t.from.step ?? ''} failed; compensating` };
+    case 'step-timed-out':
+    case 'saga-timed-out':
+      return { level: 'warn', message: `${t.what === 'saga-timed-out' ? 'saga' : `step ${t.from.step ?? ''}`} timed out; compensating` };
+    case 'compensation-failed':
+      return { level: 'warn', message: `compensation of ${t.from.step ?? ''} failed; retrying it` };
+    default:
+      return t.to.status === 'compensated' && t.from.status !== 'compensated'
+        ? { level: 'info', message: 'saga compensated' }
+        : { level: 'debug', message: t.what };
   }
 }
 

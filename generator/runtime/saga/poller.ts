@@ -13,6 +13,7 @@
  * Between rounds the poller sleeps until the earliest stored deadline, at most `intervalMs`
  * (a deadline written by another process is noticed within that interval).
  */
+import { type Logger, componentLogger } from '../logger.js';
 import { type ConnectionPool, inTransaction } from '../postgres/db.js';
 import { backoffDelay, errorMessage, sleep } from '../kafka/backoff.js';
 import type { SagaRuntime } from './engine.js';
@@ -30,8 +31,10 @@ export interface SagaTimeoutPollerOptions {
   readonly retryDelayMs?: number;
   /** The clock deadlines are compared with (default this process's; the engines' in tests). */
   readonly now?: () => Date;
-  /** Failures worth a log line: a round that failed, a saga whose transition failed. */
+  /** Failures (a round that failed, a saga whose transition failed) for metrics and alerts; the logger reports them too. */
   readonly onError?: (err: unknown, saga?: { readonly sagaType: string; readonly sagaId: string }) => void;
+  /** Failed rounds and transitions (default: concise lines on stderr). */
+  readonly logger?: Logger;
 }
 
 export interface SagaPollerMetrics {
@@ -54,6 +57,7 @@ export class SagaTimeoutPoller {
   private abort = new AbortController();
   private loopDone: Promise<void> | undefined;
   private counts = { rounds: 0, fired: 0, failed: 0, roundFailures: 0 };
+  private readonly log: Logger;
 
   constructor(private readonly options: SagaTimeoutPollerOptions) {
     for (const e of options.engines) {
@@ -64,6 +68,7 @@ export class SagaTimeoutPoller {
     this.batchSize = options.batchSize ?? 100;
     this.retryDelayMs = options.retryDelayMs ?? 5000;
     this.now = options.now ?? (() => new Date());
+    this.log = componentLogger(options.logger, 'saga-poller');
     if (!Number.isSafeInteger(this.batchSize) || this.batchSize < 1) throw new RangeError('eventsmith: batchSize must be a positive integer');
   }
 
@@ -109,6 +114,7 @@ export class SagaTimeoutPoller {
           await postponeTimeout(tx, row.sagaType, row.sagaId, new Date(now.getTime() + this.retryDelayMs));
           this.counts.failed++;
           this.options.onError?.(err, { sagaType: row.sagaType, sagaId: row.sagaId });
+          this.log.error({ err, saga: row.sagaType, sagaId: row.sagaId }, `acting on the saga's deadline failed; trying again in ${this.retryDelayMs} ms`);
         }
       }
       return { fired, locked: due.length };
@@ -129,7 +135,9 @@ export class SagaTimeoutPoller {
       } catch (err) {
         this.counts.roundFailures++;
         this.options.onError?.(new Error(`eventsmith: saga timeout round failed: ${errorMessage(err)}`, { cause: err }));
-        await sleep(backoffDelay(++failures, { initialMs: 100, maxMs: 5_000 }), signal);
+        const delay = backoffDelay(++failures, { initialMs: 100, maxMs: 5_000 });
+        if (!signal.aborted) this.log.warn({ err, failedRounds: failures }, `round failed; retrying in ${delay} ms`);
+        await sleep(delay, signal);
         continue;
       }
       if (full) continue;
