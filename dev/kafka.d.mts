@@ -106,6 +106,10 @@ export interface KafkaBroker {
 export function cacheRoot(): string;
 /** A Kafka Uuid string: 16 random bytes, base64url without padding, never starting with '-'. */
 export function randomClusterId(): string;
+/** Whether the broker's jars are in the cache already (then no mvn is needed). */
+export function kafkaJarsCached(options?: FetchOptions): boolean;
+/** The java executable startKafka runs: options.java, $JAVA, $JAVA_HOME/bin/java, else `java`. */
+export function resolveJava(options?: { readonly java?: string }): string;
 /** Downloads (once, with mvn) and returns the folder of the broker's jars. */
 export function ensureKafkaJars(options?: FetchOptions): Promise<KafkaJars>;
 /** Starts a single-node KRaft broker on 127.0.0.1, or adopts KAFKA_BROKERS. */

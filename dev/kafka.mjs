@@ -143,6 +143,23 @@ async function acquireLock(lockFile, done, timeoutMs) {
   }
 }
 
+function jarPaths(options) {
+  const version = kafkaVersion(options);
+  if (!/^[0-9][0-9A-Za-z.-]*$/.test(version)) throw new Error(`eventsmith: bad Kafka version '${version}'`);
+  const dir = path.join(options.cacheDir ?? cacheRoot(), `kafka-${version}`);
+  const libDir = path.join(dir, 'libs');
+  return { version, dir, libDir, marker: path.join(dir, 'complete.json'), mainJar: path.join(libDir, `kafka_${SCALA_VERSION}-${version}.jar`) };
+}
+
+/**
+ * Whether the broker's jars are in the cache (then no mvn is needed).
+ * @param {import('./kafka.d.mts').FetchOptions} [options]
+ */
+export function kafkaJarsCached(options = {}) {
+  const { marker, mainJar } = jarPaths(options);
+  return existsSync(marker) && existsSync(mainJar);
+}
+
 /**
  * Makes sure the jars of org.apache.kafka:kafka_2.13:<version> and all its runtime dependencies
  * are in one folder of the cache; downloads them with `mvn` the first time.
@@ -150,12 +167,7 @@ async function acquireLock(lockFile, done, timeoutMs) {
  * @returns {Promise<import('./kafka.d.mts').KafkaJars>}
  */
 export async function ensureKafkaJars(options = {}) {
-  const version = kafkaVersion(options);
-  if (!/^[0-9][0-9A-Za-z.-]*$/.test(version)) throw new Error(`eventsmith: bad Kafka version '${version}'`);
-  const dir = path.join(options.cacheDir ?? cacheRoot(), `kafka-${version}`);
-  const libDir = path.join(dir, 'libs');
-  const marker = path.join(dir, 'complete.json');
-  const mainJar = path.join(libDir, `kafka_${SCALA_VERSION}-${version}.jar`);
+  const { version, dir, libDir, marker, mainJar } = jarPaths(options);
   const result = (downloaded, millis) => ({ version, dir, libDir, classpath: path.join(libDir, '*'), downloaded, millis });
   const complete = () => existsSync(marker) && existsSync(mainJar);
   if (complete()) return result(false, 0);
@@ -307,7 +319,8 @@ log4j.logger.kafka.log=WARN
 `;
 }
 
-function resolveJava(options) {
+/** The java executable startKafka runs: options.java, $JAVA, $JAVA_HOME/bin/java, else `java`. */
+export function resolveJava(options = {}) {
   if (options.java) return options.java;
   if (process.env.JAVA) return process.env.JAVA;
   if (process.env.JAVA_HOME) return path.join(process.env.JAVA_HOME, 'bin', 'java');

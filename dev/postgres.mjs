@@ -42,7 +42,12 @@ const BASE_SETTINGS = {
 /** Finds initdb/pg_ctl: $PG_BINDIR, Debian's PostgreSQL 15, any other Debian major, pg_config. */
 export function findPostgresBinDir() {
   const candidates = [];
-  if (process.env.PG_BINDIR) candidates.push(process.env.PG_BINDIR);
+  // Set on purpose: only that folder.
+  if (process.env.PG_BINDIR) {
+    const dir = process.env.PG_BINDIR;
+    if (existsSync(path.join(dir, 'initdb')) && existsSync(path.join(dir, 'pg_ctl'))) return dir;
+    throw new Error(`eventsmith: PG_BINDIR is ${dir}, which holds no initdb and pg_ctl (PostgreSQL's server binaries).`);
+  }
   candidates.push(`/usr/lib/postgresql/${PREFERRED_MAJOR}/bin`);
   if (existsSync('/usr/lib/postgresql')) {
     const majors = readdirSync('/usr/lib/postgresql')

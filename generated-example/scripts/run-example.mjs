@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startKafka } from '../../dev/kafka.mjs';
 import { startPostgres } from '../../dev/postgres.mjs';
+import { createProgress } from '../../dev/progress.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const exampleDir = path.join(root, 'generated-example');
@@ -62,7 +63,9 @@ function parseArgs(argv) {
   return o;
 }
 
-const progress = (line) => process.stderr.write(`example: ${line}\n`);
+// On a terminal, the steps still running and their time on one line below these.
+const bar = createProgress();
+const progress = (line) => bar.line(`example: ${line}`);
 
 function run(cmd, args, options = {}) {
   return new Promise((resolve, reject) => {
@@ -137,11 +140,13 @@ async function main(argv) {
 
   const t0 = Date.now();
   const phases = {};
-  const timed = async (name, work) => {
+  const timed = async (name, work, label) => {
     const started = Date.now();
+    const step = label === undefined ? undefined : bar.step(label);
     try {
       return await work();
     } finally {
+      step?.done();
       phases[name] = Date.now() - started;
     }
   };
@@ -150,9 +155,9 @@ async function main(argv) {
   try {
     progress(`${options.orders} orders, failure rate ${options.failureRate}; starting PostgreSQL and Kafka${options.compile ? ', compiling the service' : ''}`);
     const [pgCluster, broker] = await Promise.all([
-      timed('postgres', () => startPostgres()),
-      timed('kafka', () => startKafka()),
-      options.compile ? timed('compile', compile) : Promise.resolve(),
+      timed('postgres', () => startPostgres(), 'PostgreSQL'),
+      timed('kafka', () => startKafka({ log: (line) => bar.line(line) }), 'Kafka (the first run downloads its jars with mvn)'),
+      options.compile ? timed('compile', compile, 'compiling the service') : Promise.resolve(),
     ]);
     cleanups.push(() => pgCluster.stop(), () => broker.stop());
     progress(

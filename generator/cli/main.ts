@@ -10,6 +10,7 @@ import { runCompat } from '../compat/index.js';
 import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
 import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
+import { runDev } from './dev.js';
 import { defaultConfigFile, displayPath, openProject } from './project.js';
 import { packageVersion } from './package-root.js';
 import { renderDiagnostics } from './report.js';
@@ -124,7 +125,7 @@ async function runInit(io: Io, opts: { force?: boolean }): Promise<number> {
   return exitCodes.ok;
 }
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+export function buildProgram(io: Io, setExit: (code: number) => void, argv: readonly string[] = []): Command {
   const program = new Command('eventsmith')
     .description('Typed CloudEvents, Avro, event store, outbox and Kafka code from a YAML spec of your domain.')
     .version(packageVersion())
@@ -180,14 +181,34 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-c, --config <file>', 'configuration file (read at the baseline too)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .action(async (specs: string[], opts: CheckCliOptions) => setExit(await runCheck(io, specs, opts)));
+
+  program
+    .command('dev')
+    .description(
+      'start throwaway PostgreSQL and Kafka from local binaries (java, mvn, PostgreSQL server): print DATABASE_URL and KAFKA_BROKERS ' +
+        'and run until Ctrl-C, or run COMMAND with both set (after --) and exit with its status; variables already set are used as they are',
+    )
+    .argument('[command...]', 'after --: the command to run with DATABASE_URL and KAFKA_BROKERS set')
+    .action(async (command: string[]) => {
+      if (command.length > 0 && !argv.includes('--')) {
+        io.err(`eventsmith dev: put the command after --, as in: eventsmith dev -- ${command.join(' ')}\n`);
+        setExit(exitCodes.invalid);
+        return;
+      }
+      setExit(await runDev(io, command));
+    });
   return program;
 }
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   let code: number = exitCodes.ok;
-  const program = buildProgram(io, (c) => {
-    code = c;
-  });
+  const program = buildProgram(
+    io,
+    (c) => {
+      code = c;
+    },
+    argv,
+  );
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return code;
