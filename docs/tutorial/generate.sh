@@ -1,0 +1,3 @@
+npx eventsmith init          # eventsmith.config.yaml and events/shop.yaml: a Cart, ItemAdded, CartCheckedOut
+npx eventsmith generate      # src/generated/shop/: types, envelopes, avro, upcasters, reducers,
+                             # repository.ts, kafka.ts, sql/, docs/catalog.md
