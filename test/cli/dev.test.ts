@@ -2,11 +2,11 @@
 // the variables a command sees, Ctrl-C and SIGTERM leaving nothing behind, variables already set,
 // missing prerequisites, progress on a terminal only.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_KAFKA_VERSION } from '../support/kafka.mjs';
+import { DEFAULT_KAFKA_VERSION, ensureKafkaJars } from '../support/kafka.mjs';
 import { bin, repoRoot, runCli } from './run-cli.js';
 
 const work = mkdtempSync(path.join(tmpdir(), 'eventsmith-dev-test-'));
@@ -137,6 +137,50 @@ describe('eventsmith dev', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(128 + 15);
     expectNothingLeft(run.stderr());
+  }, 180_000);
+
+  /** A stand-in for mvn: copies the jars of the real cache into the folder it is asked to fill (or fails). */
+  async function fakeMvn(fails: boolean): Promise<string> {
+    const jars = await ensureKafkaJars();
+    const file = path.join(work, fails ? 'mvn-failing' : 'mvn-copying');
+    writeFileSync(
+      file,
+      fails
+        ? '#!/bin/sh\necho "[ERROR] Could not transfer artifact org.apache.kafka:kafka_2.13 from central: Network is unreachable"\nexit 1\n'
+        : `#!/bin/sh\nsleep 1\nfor a in "$@"; do case "$a" in -DoutputDirectory=*) out="\${a#-DoutputDirectory=}";; esac; done\nmkdir -p "$out" && cp '${jars.libDir}'/*.jar "$out"/\n`,
+    );
+    chmodSync(file, 0o755);
+    return file;
+  }
+
+  it('the first run downloads the jars with mvn: a progress step on a terminal, then the broker', async () => {
+    const cache = mkdtempSync(path.join(work, 'first-run-'));
+    const mvn = await fakeMvn(false);
+    const command = `${process.execPath} ${bin} dev -- ${process.execPath} -e 'console.log("brokers " + process.env.KAFKA_BROKERS)'`;
+    const run = start([], fresh({ EVENTSMITH_CACHE_DIR: cache, EVENTSMITH_MVN: mvn }), 'script', ['-qec', command, '/dev/null']);
+    const code = await run.exited;
+    const out = run.stdout();
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/Kafka: downloading the broker's jars with mvn \(first run only\) \(\d+\.\d s\)/);
+    expect(out).toContain(`eventsmith: fetching Apache Kafka ${DEFAULT_KAFKA_VERSION} jars from Maven Central with mvn`);
+    expect(out).toMatch(/brokers 127\.0\.0\.1:\d+/);
+    expect(existsSync(path.join(cache, `kafka-${DEFAULT_KAFKA_VERSION}`, 'complete.json'))).toBe(true);
+    expectNothingLeft(out);
+  }, 180_000);
+
+  it("a download that fails: mvn's own words, exit 1, no stack trace, PostgreSQL stopped again", async () => {
+    const cache = mkdtempSync(path.join(work, 'offline-'));
+    const run = start(['dev', '--', process.execPath, '-e', 'console.log("never")'], fresh({ EVENTSMITH_CACHE_DIR: cache, EVENTSMITH_MVN: await fakeMvn(true) }));
+    expect(await run.exited).toBe(1);
+    const err = run.stderr();
+    expect(run.stdout()).toBe('');
+    expect(err).toContain(`eventsmith dev: Kafka did not start: eventsmith: fetching Kafka ${DEFAULT_KAFKA_VERSION} jars failed`);
+    expect(err).toContain('Network is unreachable');
+    expect(err).not.toMatch(/\n\s+at /);
+    const pgDirs = dataDirs(err);
+    expect(pgDirs).toHaveLength(1);
+    expect(existsSync(pgDirs[0] as string)).toBe(false);
+    expect(processesUsing(pgDirs[0] as string)).toEqual([]);
   }, 180_000);
 
   it('uses DATABASE_URL and KAFKA_BROKERS when they are set, and starts nothing', () => {
