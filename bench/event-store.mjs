@@ -1,5 +1,5 @@
 // The generated repository of the example (Order: `snapshotEvery: 50`) against a throwaway
-// local PostgreSQL (dev/postgres.mjs), durable by default (fsync, synchronous_commit and
+// local PostgreSQL (generator/dev/postgres.mjs), durable by default (fsync, synchronous_commit and
 // full_page_writes on, as a production server runs): appends per second, single events and
 // batches of 10, one writer and several; then load times of one aggregate of 1,000, 5,000 and
 // 10,000 events with its latest snapshot and by full replay. The generated code is transpiled
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import ts from 'typescript';
-import { startPostgres } from '../dev/postgres.mjs';
+import { startPostgres } from '../generator/dev/postgres.mjs';
 import { runsFromArgv } from './timing.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');

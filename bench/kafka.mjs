@@ -1,5 +1,5 @@
 // The Kafka runtime (built: dist/) against a throwaway single-node Kafka broker
-// (dev/kafka.mjs) and a throwaway PostgreSQL (dev/postgres.mjs, durable by
+// (generator/dev/kafka.mjs) and a throwaway PostgreSQL (generator/dev/postgres.mjs, durable by
 // default), every figure next to a baseline run in the same process, on the same servers:
 //
 // 1. Producer: KafkaPublisher.publish of CloudEvents (binary mode, Avro data encoded beforehand)
@@ -37,8 +37,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
-import { startKafka } from '../dev/kafka.mjs';
-import { startPostgres } from '../dev/postgres.mjs';
+import { startKafka } from '../generator/dev/kafka.mjs';
+import { startPostgres } from '../generator/dev/postgres.mjs';
 import { runsFromArgv } from './timing.mjs';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;

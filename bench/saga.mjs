@@ -1,5 +1,5 @@
 // Sagas on the built runtime (dist/) against a throwaway single-node KRaft broker
-// (dev/kafka.mjs) and a throwaway PostgreSQL (dev/postgres.mjs, durable by
+// (generator/dev/kafka.mjs) and a throwaway PostgreSQL (generator/dev/postgres.mjs, durable by
 // default), with the three-step PlaceOrder domain of the saga tests (test/saga/domain.ts,
 // transpiled on the fly, importing the built runtime): the full pipeline of a service that runs
 // it, in one process — the outbox relay (LISTEN/NOTIFY), one consumer group running the command
@@ -40,8 +40,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import kafkajs from 'kafkajs';
 import pg from 'pg';
 import ts from 'typescript';
-import { startKafka } from '../dev/kafka.mjs';
-import { startPostgres } from '../dev/postgres.mjs';
+import { startKafka } from '../generator/dev/kafka.mjs';
+import { startPostgres } from '../generator/dev/postgres.mjs';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,5 +1,5 @@
 // The package's manifest: kafkajs and pg are peers (users pass their own Kafka and pg.Pool, which
-// the runtime must share), with the ranges of the versions the suite runs against; the dev/
+// the runtime must share), with the ranges of the versions the suite runs against; the generator/dev/
 // scripts `eventsmith dev` needs are shipped.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,6 +33,6 @@ it('kafkajs and pg are peer dependencies with the ranges the suite installs, and
   }
 });
 
-it('ships the dev/ scripts', () => {
-  expect(manifest.files).toContain('dev/');
+it('ships the generator/dev/ scripts', () => {
+  expect(manifest.files).toContain('generator/dev/');
 });

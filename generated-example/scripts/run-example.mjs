@@ -14,9 +14,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startKafka } from '../../dev/kafka.mjs';
-import { startPostgres } from '../../dev/postgres.mjs';
-import { createProgress } from '../../dev/progress.mjs';
+import { startKafka } from '../../generator/dev/kafka.mjs';
+import { startPostgres } from '../../generator/dev/postgres.mjs';
+import { createProgress } from '../../generator/dev/progress.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const exampleDir = path.join(root, 'generated-example');

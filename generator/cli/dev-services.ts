@@ -1,14 +1,14 @@
 // The services `eventsmith dev` starts: one entry each, over the throwaway-server scripts in the
-// package's dev/ folder (the ones the tests, benchmarks and the example use). A service names the
+// package's generator/dev/ folder (the ones the tests, benchmarks and the example use). A service names the
 // variable that points at an instance already running (then it is used, not started), says what
 // is missing to start it here, and starts it. A new service is one more entry in devServices().
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type * as KafkaScript from '../../dev/kafka.mjs';
-import type * as PostgresScript from '../../dev/postgres.mjs';
-import type * as ProgressScript from '../../dev/progress.mjs';
-import type { Progress } from '../../dev/progress.mjs';
+import type * as KafkaScript from '../dev/kafka.mjs';
+import type * as PostgresScript from '../dev/postgres.mjs';
+import type * as ProgressScript from '../dev/progress.mjs';
+import type { Progress } from '../dev/progress.mjs';
 import { packageRoot } from './package-root.js';
 
 export interface StartedService {
@@ -35,7 +35,7 @@ export interface DevScripts {
 
 /** The dev/ scripts of the installed package (found from dist/ or from source alike). */
 export async function loadDevScripts(): Promise<DevScripts> {
-  const load = (file: string): Promise<unknown> => import(pathToFileURL(path.join(packageRoot(), 'dev', file)).href);
+  const load = (file: string): Promise<unknown> => import(pathToFileURL(path.join(packageRoot(), 'generator', 'dev', file)).href);
   const [postgres, kafka, progress] = await Promise.all([load('postgres.mjs'), load('kafka.mjs'), load('progress.mjs')]);
   return { postgres: postgres as typeof PostgresScript, kafka: kafka as typeof KafkaScript, progress: progress as typeof ProgressScript };
 }

@@ -8,10 +8,10 @@
 //
 // A variable already set names a running instance, which is used instead of starting one.
 // Nothing keeps running after we exit, even when killed: PostgreSQL is stopped by an exit hook
-// of dev/postgres.mjs and the Kafka JVM by the watchdog of dev/kafka.mjs.
+// of generator/dev/postgres.mjs and the Kafka JVM by the watchdog of generator/dev/kafka.mjs.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
-import type { Progress } from '../../dev/progress.mjs';
+import type { Progress } from '../dev/progress.mjs';
 import { type DevService, type StartedService, devServices, loadDevScripts } from './dev-services.js';
 
 export interface DevIo {

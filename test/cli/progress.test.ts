@@ -1,7 +1,7 @@
-// dev/progress.mjs: a redrawn line with each running step and its time on a terminal, lines only
+// generator/dev/progress.mjs: a redrawn line with each running step and its time on a terminal, lines only
 // elsewhere (CI logs keep what says something).
 import { describe, expect, it } from 'vitest';
-import { createProgress } from '../../dev/progress.mjs';
+import { createProgress } from '../../generator/dev/progress.mjs';
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];

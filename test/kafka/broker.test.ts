@@ -1,4 +1,4 @@
-// The project's own single-node KRaft broker (dev/kafka.mjs) against KafkaJS: topics,
+// The project's own single-node KRaft broker (generator/dev/kafka.mjs) against KafkaJS: topics,
 // an idempotent producer, a consumer group, headers, per-key order, and a broker restart.
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type IHeaders, type KafkaMessage, type Producer } from 'kafkajs';
@@ -89,7 +89,7 @@ function expectPerKeyOrder(received: readonly Received[], run: string, keys: rea
   }
 }
 
-describe('single-node KRaft broker (dev/kafka.mjs)', () => {
+describe('single-node KRaft broker (generator/dev/kafka.mjs)', () => {
   let broker: KafkaBroker;
   let kafka: Kafka;
   let producer: Producer | undefined;

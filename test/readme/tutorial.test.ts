@@ -48,9 +48,9 @@ it('README tutorial: pack, a new project, setup, init, generate, strict tsc, the
   expect(Object.keys(manifest.dependencies as Record<string, string>).sort()).toEqual(['eventsmith', 'kafkajs', 'pg']);
   expect(Object.keys(manifest.devDependencies as Record<string, string>).sort()).toEqual(['@types/node', '@types/pg', 'typescript']);
 
-  // The runtime shares the project's kafkajs and pg (peers), and the package carries dev/.
+  // The runtime shares the project's kafkajs and pg (peers), and the package carries generator/dev/.
   const installed = path.join(app, 'node_modules', 'eventsmith');
-  expect(readdirSync(installed)).toContain('dev');
+  expect(readdirSync(path.join(installed, 'generator', 'dev'))).toContain('kafka.mjs');
   expect(existsSync(path.join(installed, 'node_modules', 'kafkajs')) || existsSync(path.join(installed, 'node_modules', 'pg'))).toBe(false);
 
   writeFileSync(path.join(app, 'tsconfig.json'), tutorialBlock('tsconfig.json'));

@@ -1,6 +1,6 @@
-// Typed entry point to the throwaway PostgreSQL cluster; the logic is in dev/postgres.mjs (which
+// Typed entry point to the throwaway PostgreSQL cluster; the logic is in generator/dev/postgres.mjs (which
 // the package ships for `eventsmith dev`) so that it also runs as a plain-Node CLI
-// (`node dev/postgres.mjs start|stop|status|run`).
+// (`node generator/dev/postgres.mjs start|stop|status|run`).
 export {
   findPostgresBinDir,
   startPostgres,
@@ -8,4 +8,4 @@ export {
   type ClusterState,
   type PostgresCluster,
   type StartOptions,
-} from '../../dev/postgres.mjs';
+} from '../../generator/dev/postgres.mjs';

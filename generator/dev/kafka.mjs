@@ -3,7 +3,7 @@
 // benchmarks and the example service.
 //
 // Plain JavaScript on purpose: Node 20 cannot run TypeScript, and this file must also work as
-//   node dev/kafka.mjs fetch|start|run -- <command...>
+//   node generator/dev/kafka.mjs fetch|start|run -- <command...>
 // Types live in kafka.d.mts.
 //
 // The broker's jars come from Maven Central through `mvn` (no Kafka tarball, no Docker) and are
@@ -89,7 +89,7 @@ function pomXml(version) {
     )
     .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by eventsmith dev/kafka.mjs: only used to fetch the broker's jars. -->
+<!-- Written by eventsmith generator/dev/kafka.mjs: only used to fetch the broker's jars. -->
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>dev.eventsmith.cache</groupId>
@@ -300,7 +300,7 @@ function serverProperties({ port, controllerPort, dataDir, metadataDir, numParti
 }
 
 function log4jProperties(logFile) {
-  return `# Written by eventsmith dev/kafka.mjs: everything to one file, nothing on the console.
+  return `# Written by eventsmith generator/dev/kafka.mjs: everything to one file, nothing on the console.
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.FileAppender
 log4j.appender.file.File=${logFile.replace(/\\/g, '\\\\')}
@@ -713,7 +713,7 @@ export async function startKafka(options = {}) {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-const USAGE = `usage: node dev/kafka.mjs <command>
+const USAGE = `usage: node generator/dev/kafka.mjs <command>
   fetch            download the broker's jars with mvn into the cache (once) and print where they are
   start            start a throwaway single-node KRaft broker, print KAFKA_BROKERS=..., and keep it
                    running until SIGINT/SIGTERM; then stop it and delete its data

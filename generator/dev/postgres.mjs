@@ -2,7 +2,7 @@
 // A throwaway PostgreSQL cluster for tests, benchmarks and the example service.
 //
 // Plain JavaScript on purpose: Node 20 cannot run TypeScript, and this file must also work as
-//   node dev/postgres.mjs start|stop|status|run -- <command...>
+//   node generator/dev/postgres.mjs start|stop|status|run -- <command...>
 // Types live in postgres.d.mts; tests import it through postgres.ts.
 //
 // If DATABASE_URL is set, nothing is started and that URL is used as is.
@@ -244,7 +244,7 @@ export function stopPostgresFromState(state) {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const defaultStateFile = path.join(repoRoot, 'test', 'tmp', 'postgres.json');
 
 function parseCli(argv) {
@@ -265,7 +265,7 @@ function parseCli(argv) {
   return { command, stateFile, durable, commandArgs };
 }
 
-const USAGE = `usage: node dev/postgres.mjs <command> [--state FILE] [--durable]
+const USAGE = `usage: node generator/dev/postgres.mjs <command> [--state FILE] [--durable]
   start            start a throwaway PostgreSQL cluster; print its URL (state in test/tmp/postgres.json)
   stop             stop the cluster recorded in the state file and delete its data
   status           print the URL of the running cluster, exit 1 if none
