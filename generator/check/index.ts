@@ -12,7 +12,8 @@ import { compareStructure } from './structure.js';
 export { checkRules, isRuleId, optOutRuleIds, ruleIds, versionRuleIds } from './rules.js';
 export type { CheckRule, RuleId } from './rules.js';
 export type { Finding, FindingStatus, ModeConflictDetail, ModeIncompatibility, Where } from './findings.js';
-export { renderCheck, renderCheckErrors, type CheckFormat } from './render.js';
+export { checkFormats, renderCheck, renderCheckErrors, type CheckFormat } from './render.js';
+export type { CiFormatOptions } from './ci-formats.js';
 
 export interface CheckInput {
   readonly model: Model;

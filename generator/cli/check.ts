@@ -5,6 +5,7 @@ import { checkModels, renderCheck, renderCheckErrors, type CheckFormat } from '.
 import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
 import { analyse } from '../pipeline.js';
 import { loadBaseline } from './baseline.js';
+import { packageVersion } from './package-root.js';
 import { openProject } from './project.js';
 
 export interface CheckCliOptions {
@@ -20,7 +21,7 @@ interface Io {
 
 export async function runCheck(io: Io, specArgs: readonly string[], opts: CheckCliOptions): Promise<number> {
   const fail = (diagnostics: readonly Diagnostic[], headline: string): number => {
-    const text = renderCheckErrors(diagnostics, opts.format, opts.against, headline);
+    const text = renderCheckErrors(diagnostics, opts.format, opts.against, headline, { toolVersion: packageVersion() });
     if (opts.format === 'text') io.err(text);
     else io.out(text);
     return 2;
@@ -44,7 +45,7 @@ export async function runCheck(io: Io, specArgs: readonly string[], opts: CheckC
 
   const report = checkModels({ model: base.model, specs: base.specs }, { model: current.model, specs: current.specs }, { baselineFile: baseline.shownAs });
   const code = report.breaking > 0 ? 1 : 0;
-  const text = renderCheck(report, opts.format, opts.against);
+  const text = renderCheck(report, opts.format, opts.against, { toolVersion: packageVersion() });
   if (opts.format === 'text' && code !== 0) io.err(text);
   else io.out(text);
   return code;

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
+import { checkFormats } from '../check/index.js';
 import { runCompat } from '../compat/index.js';
 import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
@@ -179,7 +180,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, argv: read
     .requiredOption('--against <ref>', 'the baseline: git revision (e.g. origin/main), directory or spec file')
     .argument('[specs...]', 'spec files or globs (default: as for generate)')
     .option('-c, --config <file>', 'configuration file (read at the baseline too)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (sarif: GitHub code scanning; gitlab: code quality report; junit: test report XML)').choices([...checkFormats]).default('text'))
     .action(async (specs: string[], opts: CheckCliOptions) => setExit(await runCheck(io, specs, opts)));
 
   program
