@@ -8,6 +8,7 @@ import { emitReducers } from './reducers.js';
 import { emitRepository } from './repository.js';
 import { emitSagas } from './sagas.js';
 import { emitSql } from './sql.js';
+import { emitTesting } from './testing.js';
 import { emitTypes } from './types.js';
 import { emitUpcasters } from './upcasters.js';
 
@@ -23,5 +24,6 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'repository', emit: emitRepository },
   { kind: 'kafka', emit: emitKafka },
   { kind: 'sagas', emit: emitSagas },
+  { kind: 'testing', emit: emitTesting },
   { kind: 'docs', emit: emitDocs },
 ];
