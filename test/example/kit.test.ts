@@ -145,6 +145,16 @@ describe('the PlaceOrder saga in memory', () => {
     expect(kit.transitions).toEqual(['started', 'step-succeeded', 'step-resent', 'step-resent', 'step-timed-out', 'compensation-succeeded']);
   });
 
+  it('as the README shows it: one advance() over three deadlines', () => {
+    placeOrderSagaKit()
+      .start(placed, { aggregateId: orderId })
+      .expectSent({ type: t.reserve, key: 'sku-1', data: { orderId, quantity: 2 } })
+      .reply(t.reserved, { orderId, quantity: 2 })
+      .advance(3 * 2 * 60_000)
+      .expectSent({ type: t.capture }, { type: t.capture }, { type: t.capture }, { type: t.refund }, { type: t.release })
+      .expectStatus('compensating', 'reserveStock');
+  });
+
   it('a compensation nobody answers is resent, then the saga parks; resume sends it again', () => {
     const kit = placeOrderSagaKit().start(placed, { aggregateId: orderId }).reply(t.reservationFailed, { orderId, requested: 2, available: 0n });
     // Nothing completed before the failed step: nothing to compensate, the order is cancelled at once.

@@ -22,6 +22,7 @@ const NOT_SPECS = [
   '# eventsmith.config.yaml — paths relative to this file; unknown keys are errors',
   'allowBreaking:',
   '# .github/workflows/events.yml',
+  '      - run: npx eventsmith check --against origin/${{ github.base_ref }} --format sarif > eventsmith.sarif',
 ];
 
 function isSpec(body: string): boolean {
