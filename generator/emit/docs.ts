@@ -12,6 +12,7 @@ import { dataschemaFor } from '../runtime/cloudevents.js';
 import { avscFileName, fingerprintOf } from './avro.js';
 import { avroSchemaOf } from './avro-schema.js';
 import { markdownBannerFor, type EmitContext, type Emitter } from './context.js';
+import { changelogView, type ChangelogView } from './docs-changelog.js';
 import { dslExpr, dslType, dslValue, mdAnchor, mdCode, mdDoc, mdTable } from './docs-markdown.js';
 import { Flowchart, mermaidBlock } from './docs-mermaid.js';
 import { addSagaFlow, refName, sagaHeading, sagaSectionView, type SagaSectionView } from './docs-saga.js';
@@ -84,6 +85,8 @@ export interface CatalogView {
   readonly aggregates: readonly AggregateSectionView[];
   readonly hasSagas: boolean;
   readonly sagas: readonly SagaSectionView[];
+  /** `allowBreaking` entries as a changelog (docs-changelog.ts); absent without any. */
+  readonly changelog?: ChangelogView;
 }
 
 // ---- building the view ------------------------------------------------------------------
@@ -104,6 +107,7 @@ export function catalogView(domain: Domain, model: Model, bannerText: string): C
   const shared = domain.types.filter((t) => !(t.kind === 'enum' && t.inline));
   const typeLink = typeLinker(shared);
   const eventLink = eventLinker(domain, model);
+  const changelog = changelogView(domain);
   return {
     banner: bannerText,
     title: `Event catalog: ${domain.name}`,
@@ -130,6 +134,7 @@ export function catalogView(domain: Domain, model: Model, bannerText: string): C
     aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink)),
     hasSagas: domain.sagas.length > 0,
     sagas: domain.sagas.map((s) => sagaSectionView(s, eventLink)),
+    ...(changelog !== undefined ? { changelog } : {}),
   };
 }
 
