@@ -319,3 +319,13 @@ export function parseSchemaText(text: string): AvroSchemaJson {
     throw err;
   }
 }
+
+/**
+ * Compact JSON text of a schema, keys in their given order; bigint defaults as exact integer
+ * literals. What eventsmith registers: the CLI and the runtime send the same text, so a
+ * registry that compares texts (not canonical forms) finds the same schema.
+ */
+export function stringifySchema(schema: AvroSchemaJson): string {
+  return JSON.stringify(schema, (_key, value: unknown) => (typeof value === 'bigint' ? `\u0000bigint:${value}` : value))
+    .replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
+}

@@ -99,7 +99,7 @@ describe('schema text keeps long defaults exact', () => {
     + '{"name":"big","type":"long","default":9223372036854775807},{"name":"small","type":"long","default":-42}]}';
 
   it('parseSchemaText reads integers beyond 2^53 as bigint; JSON.parse would round them', () => {
-    const schema = parseSchemaText(text) as { fields: { default?: unknown }[] };
+    const schema = parseSchemaText(text) as unknown as { fields: { default?: unknown }[] };
     expect(schema.fields[1]?.default).toBe(2n ** 63n - 1n);
     expect(schema.fields[2]?.default).toBe(-42);
     expect((JSON.parse(text) as { fields: { default?: unknown }[] }).fields[1]?.default).toBe(9223372036854775808);
