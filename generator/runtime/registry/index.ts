@@ -17,4 +17,4 @@ export {
   subjectName,
   type SubjectNameStrategy,
 } from './subjects.js';
-export { createSchemaIdResolver, SchemaNotInRegistryError, type SchemaIdResolver, type SchemaIdResolverOptions } from './resolver.js';
+export { createSchemaIdResolver, SchemaNotInRegistryError, type ReaderCodec, type SchemaIdResolver, type SchemaIdResolverOptions } from './resolver.js';

@@ -8,8 +8,22 @@
  */
 import { createCodec, type AvroCodec, type AvroReader } from '../avro.js';
 import { AvroSchemaError } from '../errors.js';
-import { parseSchemaText, stringifySchema } from '../schema.js';
-import type { SchemaRegistryClient } from './client.js';
+import { parseSchemaText, stringifySchema, type AvroSchemaJson } from '../schema.js';
+import { SchemaRegistryError, type SchemaRegistryClient } from './client.js';
+import { backoffDelay, sleep, type BackoffOptions } from '../kafka/backoff.js';
+
+/** Runs `call` again on transient registry failures until `forMs` has passed. */
+async function withRetries<T>(call: () => Promise<T>, forMs: number, backoff: BackoffOptions | undefined): Promise<T> {
+  const deadline = Date.now() + forMs;
+  for (let failures = 1; ; failures++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (!(err instanceof SchemaRegistryError) || !err.isTransient || Date.now() >= deadline) throw err;
+      await sleep(Math.min(backoffDelay(failures, { initialMs: 200, maxMs: 5_000, ...backoff }), Math.max(0, deadline - Date.now())));
+    }
+  }
+}
 
 export interface SchemaIdResolverOptions {
   /**
@@ -17,6 +31,18 @@ export interface SchemaIdResolverOptions {
    * registration stays with `eventsmith registry push` and the registry's compatibility check).
    */
   readonly autoRegister?: boolean;
+  /**
+   * How long `idFor` keeps retrying while the registry is unreachable, times out or fails on its
+   * side (default 60 s; 0: no retries). A publish waits instead of failing through a registry
+   * restart; unknown subjects, ids and refusals are never retried.
+   */
+  readonly retryForMs?: number;
+  readonly backoff?: BackoffOptions;
+}
+
+/** What resolution needs of a reader codec (an AvroCodec has it). */
+export interface ReaderCodec<T> {
+  readerFor(writer: AvroSchemaJson): AvroReader<T>;
 }
 
 export interface SchemaIdResolver {
@@ -26,7 +52,7 @@ export interface SchemaIdResolver {
   /** The writer schema of `id` (text parsed with exact long defaults). */
   schemaFor(id: number): Promise<AvroCodec<unknown>>;
   /** Decodes data written with schema `id` as `reader`'s type (Avro schema resolution); cached per id and reader. */
-  readerFor<T>(id: number, reader: AvroCodec<T>): Promise<AvroReader<T>>;
+  readerFor<T>(id: number, reader: ReaderCodec<T>): Promise<AvroReader<T>>;
 }
 
 /** A cache whose entries are promises: concurrent callers of a missing key share one computation. */
@@ -49,7 +75,7 @@ export class SchemaNotInRegistryError extends Error {
 export function createSchemaIdResolver(client: SchemaRegistryClient, options: SchemaIdResolverOptions = {}): SchemaIdResolver {
   const ids = new PromiseCache<string, number>();
   const schemas = new PromiseCache<number, AvroCodec<unknown>>();
-  const readers = new WeakMap<AvroCodec<unknown>, PromiseCache<number, AvroReader<unknown>>>();
+  const readers = new WeakMap<ReaderCodec<unknown>, PromiseCache<number, AvroReader<unknown>>>();
 
   const schemaFor = (id: number): Promise<AvroCodec<unknown>> =>
     schemas.get(id, async () => createCodec<unknown>(parseSchemaText(await client.schemaById(id))));
@@ -58,7 +84,7 @@ export function createSchemaIdResolver(client: SchemaRegistryClient, options: Sc
     client,
     schemaFor,
     idFor(subject, codec) {
-      return ids.get(`${subject}\u0000${codec.fingerprintHex}`, async () => {
+      return ids.get(`${subject}\u0000${codec.fingerprintHex}`, () => withRetries(async () => {
         const text = stringifySchema(codec.schema);
         if (options.autoRegister === true) return client.register(subject, text);
         const found = await client.lookup(subject, text);
@@ -66,10 +92,10 @@ export function createSchemaIdResolver(client: SchemaRegistryClient, options: Sc
           throw new SchemaNotInRegistryError(`schema ${codec.fingerprintHex} is not registered under subject '${subject}' (run \`eventsmith registry push\`)`);
         }
         return found.id;
-      });
+      }, options.retryForMs ?? 60_000, options.backoff));
     },
-    readerFor<T>(id: number, reader: AvroCodec<T>): Promise<AvroReader<T>> {
-      const key = reader as AvroCodec<unknown>;
+    readerFor<T>(id: number, reader: ReaderCodec<T>): Promise<AvroReader<T>> {
+      const key = reader as ReaderCodec<unknown>;
       let cache = readers.get(key);
       if (cache === undefined) {
         cache = new PromiseCache();
