@@ -153,3 +153,22 @@ describe('eventsmith registry pull', () => {
     expect(compat.code).toBe(0);
   });
 });
+
+describe('eventsmith dev with registry: in the configuration', () => {
+  it('starts a registry too and hands SCHEMA_REGISTRY_URL to the command; without registry: it does not', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-dev-registry-'));
+    dirs.push(dir);
+    writeFileSync(path.join(dir, 'eventsmith.config.yaml'), 'version: 1\nregistry: { subjectNameStrategy: RecordNameStrategy }\n');
+    const probe = "fetch(process.env.SCHEMA_REGISTRY_URL + '/subjects').then(async (r) => { console.log('status', r.status, await r.text()); })";
+    // PostgreSQL and Kafka come from the environment (never contacted): only the registry starts.
+    const env = { DATABASE_URL: 'postgres://unused', KAFKA_BROKERS: 'unused:9092', SCHEMA_REGISTRY_URL: '' };
+    const r = runCli(['dev', '--', process.execPath, '-e', probe], dir, env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('status 200 []\n');
+    expect(r.stderr).toMatch(/Schema registry ready at http:\/\/127\.0\.0\.1:\d+\/apis\/ccompat\/v7/);
+    writeFileSync(path.join(dir, 'eventsmith.config.yaml'), 'version: 1\n');
+    const without = runCli(['dev', '--', process.execPath, '-e', "console.log(process.env.SCHEMA_REGISTRY_URL ?? 'unset')"], dir, { DATABASE_URL: 'postgres://unused', KAFKA_BROKERS: 'unused:9092' });
+    expect(without.code).toBe(0);
+    expect(without.stderr).not.toContain('Schema registry');
+  });
+});
