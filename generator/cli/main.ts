@@ -58,7 +58,11 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     report(io, diags.sorted(), opts.format);
     return exitCodes.invalid;
   }
-  const result = generate(project.specs, project.templates, { runtimeModule: project.runtimeModule, specNames: project.specNames });
+  const result = generate(project.specs, project.templates, {
+    runtimeModule: project.runtimeModule,
+    specNames: project.specNames,
+    ...(project.registry !== undefined ? { registry: project.registry } : {}),
+  });
   const sources = sourcesOf(result.specs);
   if (!result.files) {
     report(io, result.diagnostics, opts.format, sources);

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../cli/run-cli.js';
+import { spawnSync } from 'node:child_process';
+import { repoRoot, runCli } from '../cli/run-cli.js';
 import { createRegistryClient, parseSchemaText } from '../../generator/runtime/index.js';
 
 const url = inject('registryUrl');
@@ -71,6 +72,22 @@ describe('eventsmith registry push', () => {
     // Commands too, on the command topic; the long default is registered exactly.
     expect(await client.versions(`${domain}.orders.commands-${domain}.ShipOrder`)).toEqual([1]);
     expect((await client.version(`${domain}.orders-${domain}.OrderShipped`, 1)).schema).toContain('9223372036854775807');
+    // The generated binding names the same subjects, and compiles strictly.
+    expect(runCli(['generate'], dir).code).toBe(0);
+    const slug = domain.split('.').at(-1) as string;
+    const generated = readFileSync(path.join(dir, 'src', 'generated', slug, 'registry.ts'), 'utf8');
+    expect(generated).toContain(`'${domain}.order.placed': { 1: '${subject}', 2: '${subject}' },`);
+    expect(generated).toContain(`'${domain}.order.command.ship-order': { 1: '${domain}.orders.commands-${domain}.ShipOrder' },`);
+    writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: {
+        strict: true, noUncheckedIndexedAccess: true, noEmit: true, target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', skipLibCheck: true,
+        types: [], paths: { 'eventsmith/runtime': [path.join(repoRoot, 'generator', 'runtime', 'index.ts')] },
+      },
+      files: [path.join(dir, 'src', 'generated', slug, 'registry.ts')],
+    }));
+    const tsc = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir], { encoding: 'utf8' });
+    expect(tsc.stdout + tsc.stderr).toBe('');
     const again = runCli(['registry', 'push'], dir, { SCHEMA_REGISTRY_URL: '' });
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(`eventsmith registry push: 0 registered, 4 already present (3 subjects, ${url})\n`);
