@@ -149,7 +149,9 @@ describe('schema-id resolver', () => {
     const { client: c, calls } = counting(client);
     const resolver = createSchemaIdResolver(c, { autoRegister: true });
     const codec = createCodec<unknown>(v1);
+    expect(resolver.cachedId(subject, codec)).toBeUndefined();
     const ids = await Promise.all(Array.from({ length: 25 }, () => resolver.idFor(subject, codec)));
+    expect(resolver.cachedId(subject, codec)).toBe(ids[0]);
     expect(new Set(ids).size).toBe(1);
     expect(calls.get('register')).toBe(1);
     await resolver.idFor(subject, codec);

@@ -91,9 +91,15 @@ export async function publishEnvelope<T extends string, D, V extends number>(
 ): Promise<CloudEvent<T, D, V>> {
   const avro = event.datacontenttype === 'application/avro';
   const data = avro ? codec.toBinary(event.data) : utf8.encode(codec.toJson(event.data));
-  const schemaId = !avro ? undefined
-    : options.registry !== undefined ? await options.registry.resolver.idFor(options.registry.subject(event.type, event.dataversion), codec as AvroCodec<unknown>)
-    : options.schemaId?.(event.type, event.dataversion);
+  let schemaId: number | undefined;
+  if (avro && options.registry !== undefined) {
+    const subject = options.registry.subject(event.type, event.dataversion);
+    const erased = codec as AvroCodec<unknown>;
+    // Cached ids are used at once: an await here would split a burst of publishes into requests of one.
+    schemaId = options.registry.resolver.cachedId(subject, erased) ?? (await options.registry.resolver.idFor(subject, erased));
+  } else if (avro) {
+    schemaId = options.schemaId?.(event.type, event.dataversion);
+  }
   await publisher.publish(event, data, {
     topic,
     ...(options.mode ? { mode: options.mode } : {}),

@@ -49,6 +49,11 @@ export interface SchemaIdResolver {
   readonly client: SchemaRegistryClient;
   /** The registry id of `codec`'s schema under `subject`. Throws SchemaRegistryError if the subject lacks it (and autoRegister is off). */
   idFor(subject: string, codec: AvroCodec<unknown>): Promise<number>;
+  /**
+   * The id if `idFor` already resolved it, without waiting: a publish that needs no registry
+   * round trip stays in the synchronous run of its caller, where the publisher batches calls.
+   */
+  cachedId(subject: string, codec: AvroCodec<unknown>): number | undefined;
   /** The writer schema of `id` (text parsed with exact long defaults). */
   schemaFor(id: number): Promise<AvroCodec<unknown>>;
   /** Decodes data written with schema `id` as `reader`'s type (Avro schema resolution); cached per id and reader. */
@@ -74,6 +79,7 @@ export class SchemaNotInRegistryError extends Error {
 
 export function createSchemaIdResolver(client: SchemaRegistryClient, options: SchemaIdResolverOptions = {}): SchemaIdResolver {
   const ids = new PromiseCache<string, number>();
+  const resolvedIds = new Map<string, number>();
   const schemas = new PromiseCache<number, AvroCodec<unknown>>();
   const readers = new WeakMap<ReaderCodec<unknown>, PromiseCache<number, AvroReader<unknown>>>();
 
@@ -83,8 +89,12 @@ export function createSchemaIdResolver(client: SchemaRegistryClient, options: Sc
   return {
     client,
     schemaFor,
+    cachedId(subject, codec) {
+      return resolvedIds.get(`${subject}\u0000${codec.fingerprintHex}`);
+    },
     idFor(subject, codec) {
-      return ids.get(`${subject}\u0000${codec.fingerprintHex}`, () => withRetries(async () => {
+      const key = `${subject}\u0000${codec.fingerprintHex}`;
+      return ids.get(key, () => withRetries(async () => {
         const text = stringifySchema(codec.schema);
         if (options.autoRegister === true) return client.register(subject, text);
         const found = await client.lookup(subject, text);
@@ -92,7 +102,10 @@ export function createSchemaIdResolver(client: SchemaRegistryClient, options: Sc
           throw new SchemaNotInRegistryError(`schema ${codec.fingerprintHex} is not registered under subject '${subject}' (run \`eventsmith registry push\`)`);
         }
         return found.id;
-      }, options.retryForMs ?? 60_000, options.backoff));
+      }, options.retryForMs ?? 60_000, options.backoff).then((id) => {
+        resolvedIds.set(key, id);
+        return id;
+      }));
     },
     readerFor<T>(id: number, reader: ReaderCodec<T>): Promise<AvroReader<T>> {
       const key = reader as ReaderCodec<unknown>;
