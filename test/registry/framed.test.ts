@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   DEAD_LETTER_HEADERS,
   KafkaPublisher,
+  OutboxRelay,
   createRegistryClient,
+  createRepository,
   createSchemaIdResolver,
   ensureTopics,
   frameConfluent,
@@ -151,6 +153,46 @@ describe('framed produce → framed consume', () => {
       await consumer.stop();
     }
     expect((seen[0]?.data as IncrementedV2).seq).toBe(1);
+  });
+});
+
+describe('relay', () => {
+  it('a repository with a registry writes framed outbox rows; the relay publishes them; a registry consumer reads them', async () => {
+    const iso = await db.isolated();
+    await migrate(iso.pool);
+    await createProjection(iso.pool);
+    const topic = await newTopic();
+    const registry = registryFor(url, topic);
+    const repository = createRepository(iso.pool, {
+      streamType: 'Counter',
+      topic,
+      source: 'urn:example:counter-service',
+      encoding: 'avro',
+      streamId: (id: string) => id,
+      codecs: { [INCREMENTED]: { 1: incrementedV1, 2: incrementedV2 } },
+      upcast: (e) => ({ type: INCREMENTED, data: e.dataVersion === 1 ? { ...(e.data as { seq: number; by: bigint }), note: '' } : (e.data as IncrementedV2) }),
+      initialState: 0,
+      evolve: (n: number) => n + 1,
+    }, { registry });
+    await repository.append('agg-r', [1, 2, 3].map((seq) => ({ type: INCREMENTED, data: { seq, by: BigInt(seq), note: `r${seq}` } })), 0);
+    const relay = new OutboxRelay({ pool: iso.pool, publisher, idlePollMs: 50 });
+    relay.start();
+    const seen: CloudEvent<string, unknown>[] = [];
+    const consumer = recordingConsumer(topic, iso.pool, url, v1Only, seen, []);
+    await consumer.start();
+    try {
+      const raw = await readTopic(kafka, topic, 3);
+      const id = await registry.resolver.idFor(registry.subject(INCREMENTED, 2), incrementedV2);
+      expect(raw.map((m) => unframeConfluent(m.value ?? Buffer.alloc(0))?.schemaId)).toEqual([id, id, id]);
+      await waitFor('3 events', () => seen.length === 3, 60_000);
+    } finally {
+      await consumer.stop();
+      await relay.stop();
+    }
+    // Read by an older service that knows only v1: resolved from the writer's id.
+    expect(seen.map((e) => e.data)).toEqual([1, 2, 3].map((seq) => ({ seq, by: BigInt(seq) })));
+    // The events table keeps the plain Avro data: the repository loads it as before.
+    expect((await repository.load('agg-r')).state).toBe(3);
   });
 });
 
