@@ -143,6 +143,9 @@ describe('eventsmith registry check', () => {
     const down = runCli(['registry', 'check', '--url', 'http://127.0.0.1:9/apis/ccompat/v7'], project(domain, v1));
     expect(down.code).toBe(2);
     expect(down.stderr).toMatch(/^eventsmith registry: schema registry unreachable: [^\n]*\n$/);
+    const wrongPath = runCli(['registry', 'check', '--url', url.replace(/\/apis\/ccompat\/v7$/, '/not-the-api')], project(domain, v1));
+    expect(wrongPath.code).toBe(2);
+    expect(wrongPath.stderr).toMatch(/^eventsmith registry: schema registry: HTTP 404 not found: [^\n]*\n$/);
     const noCreds = runCli(['registry', 'push'], project(domain, v1, `registry: { url: "${url}", auth: { tokenEnv: ES_TEST_UNSET_TOKEN } }`), { SCHEMA_REGISTRY_URL: '' });
     expect(noCreds.code).toBe(2);
     expect(noCreds.stderr).toBe('eventsmith registry: environment variable ES_TEST_UNSET_TOKEN (registry.auth in the configuration) is not set\n');

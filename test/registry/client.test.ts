@@ -63,9 +63,15 @@ describe('client', () => {
     expect(await client.testCompatibility(fresh('empty'), stringifySchema(breaking))).toEqual({ compatible: true, messages: [] });
   });
 
-  it('unknown id is not-found; invalid Avro is invalid (422)', async () => {
+  it('unknown id is not-found; invalid Avro is invalid (422); a wrong URL is not "nothing registered"', async () => {
     const unknown = await client.schemaById(987_654_321).catch((e: unknown) => e);
     expect((unknown as SchemaRegistryError).kind).toBe('not-found');
+    expect((unknown as SchemaRegistryError).isAbsent).toBe(true);
+    const wrong = createRegistryClient({ url: url.replace(/\/apis\/ccompat\/v7$/, '/not-the-api') });
+    const lost = (await wrong.lookup('s', stringifySchema(v1)).catch((e: unknown) => e)) as SchemaRegistryError;
+    expect(lost.kind).toBe('not-found');
+    expect(lost.isAbsent).toBe(false);
+    await expect(wrong.testCompatibility('s', stringifySchema(v1))).rejects.toThrow(SchemaRegistryError);
     const invalid = await client.register(fresh('bad'), '{"type":"record","name":"X"}').catch((e: unknown) => e);
     expect((invalid as SchemaRegistryError).kind).toBe('invalid');
   });

@@ -146,7 +146,7 @@ export async function decodeMessageByRegistry(message: Pick<KafkaMessage, 'key' 
   try {
     resolved = await options.resolver.readerFor(framed.schemaId, reader as Required<Pick<DataCodec, 'readerFor'>>);
   } catch (err) {
-    if (err instanceof SchemaRegistryError && err.isNotFound) {
+    if (err instanceof SchemaRegistryError && err.isAbsent) {
       return { kind: 'dead', reason: 'undecodable', error: `schema id ${framed.schemaId} is unknown to the schema registry (${event.type} v${version})` };
     }
     if (err instanceof AvroSchemaError || err instanceof AvroDecodeError) {

@@ -40,6 +40,13 @@ export class SchemaRegistryError extends Error {
   get isNotFound(): boolean {
     return this.kind === 'not-found';
   }
+  /**
+   * The registry itself says the subject, version or schema does not exist (Confluent error codes
+   * 404xx). A 404 without such a code is a wrong URL, and must not read as "nothing registered".
+   */
+  get isAbsent(): boolean {
+    return this.kind === 'not-found' && this.errorCode !== undefined && this.errorCode >= 40400 && this.errorCode < 40500;
+  }
   /** Worth retrying: the registry could not be reached or failed on its side. */
   get isTransient(): boolean {
     return this.kind === 'network' || this.kind === 'timeout' || this.kind === 'server';
@@ -176,7 +183,7 @@ export function createRegistryClient(options: RegistryClientOptions): SchemaRegi
         const got = await call('POST', `/subjects/${enc(subject)}`, { schema });
         return { id: numberField(got, 'id', 'lookup'), version: numberField(got, 'version', 'lookup') };
       } catch (err) {
-        if (err instanceof SchemaRegistryError && err.isNotFound) return undefined;
+        if (err instanceof SchemaRegistryError && err.isAbsent) return undefined;
         throw err;
       }
     },
@@ -195,7 +202,7 @@ export function createRegistryClient(options: RegistryClientOptions): SchemaRegi
         if (!Array.isArray(got) || !got.every((v) => typeof v === 'number')) return protocol('versions', got);
         return [...(got as number[])].sort((a, b) => a - b);
       } catch (err) {
-        if (err instanceof SchemaRegistryError && err.isNotFound) return [];
+        if (err instanceof SchemaRegistryError && err.isAbsent) return [];
         throw err;
       }
     },
@@ -214,7 +221,7 @@ export function createRegistryClient(options: RegistryClientOptions): SchemaRegi
         const level = isObject(got) ? got['compatibilityLevel'] ?? got['compatibility'] : undefined;
         return typeof level === 'string' ? level : undefined;
       } catch (err) {
-        if (err instanceof SchemaRegistryError && err.isNotFound) return undefined;
+        if (err instanceof SchemaRegistryError && err.isAbsent) return undefined;
         throw err;
       }
     },
@@ -227,7 +234,7 @@ export function createRegistryClient(options: RegistryClientOptions): SchemaRegi
         return { compatible: ok, messages };
       } catch (err) {
         // Nothing registered yet: anything is compatible.
-        if (err instanceof SchemaRegistryError && err.isNotFound) return { compatible: true, messages: [] };
+        if (err instanceof SchemaRegistryError && err.isAbsent) return { compatible: true, messages: [] };
         throw err;
       }
     },
