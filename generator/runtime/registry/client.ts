@@ -128,7 +128,22 @@ export function createRegistryClient(options: RegistryClientOptions): SchemaRegi
   const timeoutMs = options.timeoutMs ?? 10_000;
   const headers = { accept: `${CONTENT_TYPE}, application/json`, ...authHeader(options.auth) };
 
+  /**
+   * Every call here is idempotent (registering a schema again gives the same id), so a 5xx is
+   * tried twice more: a registry under load answers an occasional one (seen with Apicurio's H2).
+   */
   async function call(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await callOnce(method, path, body);
+      } catch (err) {
+        if (!(err instanceof SchemaRegistryError) || err.kind !== 'server' || attempt >= 3) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
+
+  async function callOnce(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<unknown> {
     const what = `${method} ${base}${path}`;
     let res: Response;
     try {
