@@ -11,6 +11,19 @@ export interface EmitOptions {
    * relative to the output folder so the bytes do not depend on the working directory.
    */
   readonly specNames?: ReadonlyMap<string, string>;
+  /**
+   * Where the user-owned files live (the config's `customDir`), relative to the output folder
+   * both ways, forward slashes; default: the default layout (custom-files.ts). Generated code
+   * imports the custom files, and they import the generated types, by these relative paths.
+   */
+  readonly customDir?: CustomDirLink;
+}
+
+export interface CustomDirLink {
+  /** The custom folder seen from the output folder: `../eventsmith`. */
+  readonly fromOut: string;
+  /** The output folder seen from the custom folder: `../generated`. */
+  readonly toOut: string;
 }
 
 export const defaultEmitOptions: EmitOptions = { runtimeModule: 'eventsmith/runtime' };

@@ -128,7 +128,9 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 
 const ioConcurrency = 16;
 
-export async function writeOutput(outDir: string, files: readonly GeneratedFile[]): Promise<WriteResult> {
+export async function writeOutput(outDir: string, allFiles: readonly GeneratedFile[]): Promise<WriteResult> {
+  // User-owned files live in the custom folder, written by user-files.ts.
+  const files = allFiles.filter((f) => !f.userOwned);
   const root = await plan(outDir, files);
   const written: string[] = [];
   const unchanged: string[] = [];
@@ -163,7 +165,8 @@ export interface CheckProblem {
  * and extra file (never stopping at the first). Extra files are exactly those generate would
  * remove (stale.ts); a file without the generated header is not ours and is not reported.
  */
-export async function checkOutput(outDir: string, files: readonly GeneratedFile[]): Promise<CheckProblem[]> {
+export async function checkOutput(outDir: string, allFiles: readonly GeneratedFile[]): Promise<CheckProblem[]> {
+  const files = allFiles.filter((f) => !f.userOwned);
   for (const f of files) checkRelativePath(f.path);
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : 1));
   const found: (CheckProblem | undefined)[] = new Array<CheckProblem | undefined>(sorted.length);
