@@ -26,6 +26,8 @@ interface ImportedName {
   /** The exported name (named) or the namespace's local name. */
   readonly name: string;
   readonly typeOnly: boolean;
+  /** Position of its declaration among the fresh file's imports: new declarations keep that order. */
+  readonly order: number;
 }
 
 interface Edit {
@@ -38,13 +40,13 @@ type FunctionLike = TsMorph.FunctionDeclaration | TsMorph.ArrowFunction | TsMorp
 /** Local names the fresh file imports, with where from. */
 function importsOf(sf: TsMorph.SourceFile): Map<string, ImportedName> {
   const out = new Map<string, ImportedName>();
-  for (const decl of sf.getImportDeclarations()) {
+  for (const [order, decl] of sf.getImportDeclarations().entries()) {
     const module = decl.getModuleSpecifierValue();
     const ns = decl.getNamespaceImport();
-    if (ns) out.set(ns.getText(), { module, kind: 'namespace', name: ns.getText(), typeOnly: decl.isTypeOnly() });
+    if (ns) out.set(ns.getText(), { module, kind: 'namespace', name: ns.getText(), typeOnly: decl.isTypeOnly(), order });
     for (const n of decl.getNamedImports()) {
       const local = n.getAliasNode()?.getText() ?? n.getName();
-      out.set(local, { module, kind: 'named', name: n.getName(), typeOnly: decl.isTypeOnly() || n.isTypeOnly() });
+      out.set(local, { module, kind: 'named', name: n.getName(), typeOnly: decl.isTypeOnly() || n.isTypeOnly(), order });
     }
   }
   return out;
@@ -226,11 +228,11 @@ export function mergeStubs(m: TsMorphModule, input: MergeInput): MergeResult {
 
   const eol = input.user.includes('\r\n') ? '\r\n' : '\n';
   const edits: Edit[] = [];
-  const newDecls: string[] = [];
+  const newDecls: { readonly order: number; readonly text: string }[] = [];
   const byModule = new Map<string, ImportedName[]>();
   for (const imp of needed) {
     if (imp.kind === 'namespace') {
-      newDecls.push(`import ${imp.typeOnly ? 'type ' : ''}* as ${imp.name} from '${imp.module}';`);
+      newDecls.push({ order: imp.order, text: `import ${imp.typeOnly ? 'type ' : ''}* as ${imp.name} from '${imp.module}';` });
       continue;
     }
     byModule.set(imp.module, [...(byModule.get(imp.module) ?? []), imp]);
@@ -242,22 +244,26 @@ export function mergeStubs(m: TsMorphModule, input: MergeInput): MergeResult {
       .find((d) => d.getModuleSpecifierValue() === module && !d.getNamespaceImport() && d.getNamedImports().length > 0 && (!d.isTypeOnly() || names.every((n) => n.typeOnly)));
     if (!target) {
       const allTypes = names.every((n) => n.typeOnly);
-      newDecls.push(`import ${allTypes ? 'type ' : ''}{ ${names.map((n) => (allTypes || !n.typeOnly ? n.name : `type ${n.name}`)).join(', ')} } from '${module}';`);
+      const list = names.map((n) => (allTypes || !n.typeOnly ? n.name : `type ${n.name}`)).join(', ');
+      newDecls.push({ order: Math.min(...names.map((n) => n.order)), text: `import ${allTypes ? 'type ' : ''}{ ${list} } from '${module}';` });
       continue;
     }
     const elems = names.map((n) => (target.isTypeOnly() || !n.typeOnly ? n.name : `type ${n.name}`));
     edits.push(intoNamedImports(target, elems, eol));
   }
+  const endsWithNewline = input.user.length === 0 || input.user.endsWith('\n');
   if (newDecls.length) {
+    // In the fresh file's order (runtime, then generated modules), whatever order they were needed in.
+    const decls = newDecls.sort((a, b) => a.order - b.order).map((d) => d.text);
     const lastImport = userSf.getImportDeclarations().at(-1);
     const firstStatement = userSf.getStatements()[0];
-    if (lastImport) edits.push({ pos: lastImport.getEnd(), text: newDecls.map((d) => `${eol}${d}`).join('') });
-    else if (firstStatement) edits.push({ pos: firstStatement.getStart(true), text: `${newDecls.join(eol)}${eol}${eol}` });
-    else edits.push({ pos: input.user.length, text: `${input.user.length && !input.user.endsWith('\n') ? eol : ''}${newDecls.join(eol)}${eol}` });
+    if (lastImport) edits.push({ pos: lastImport.getEnd(), text: decls.map((d) => `${eol}${d}`).join('') });
+    else if (firstStatement) edits.push({ pos: firstStatement.getStart(true), text: `${decls.join(eol)}${eol}${eol}` });
+    // Only comments: the imports go at the end, followed by the stubs' own blank line below.
+    else edits.push({ pos: input.user.length, text: `${endsWithNewline ? '' : eol}${decls.join(eol)}${endsWithNewline ? eol : ''}` });
   }
 
   const stubs = missing.map((fn) => input.fresh.slice(fn.getPos(), fn.getEnd()).replace(/^\s+/, '').replace(/\r?\n/g, eol));
-  const endsWithNewline = input.user.length === 0 || input.user.endsWith('\n');
   edits.push({ pos: input.user.length, text: `${endsWithNewline ? '' : eol}${stubs.map((s) => `${eol}${s}${eol}`).join('')}` });
 
   // Back to front, so each position still points into the original text; at one position the
