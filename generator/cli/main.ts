@@ -10,7 +10,7 @@ import { runCompat } from '../compat/index.js';
 import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
 import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
-import { oldLayoutDiagnostics, planUserFiles, userFileDiff, writeUserFiles } from '../write/user-files.js';
+import { oldLayoutDiagnostics, planUserFiles, prepareUserFiles, userFileDiff } from '../write/user-files.js';
 import { runDev } from './dev.js';
 import { defaultConfigFile, displayPath, openProject } from './project.js';
 import { packageVersion } from './package-root.js';
@@ -87,10 +87,10 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     report(io, oldLayout, opts.format);
     return exitCodes.invalid;
   }
-  const writeError = (e: unknown): number => {
+  const writeError = (e: unknown, folder = outShown): number => {
     if (!(e instanceof OutputPathError) && !(e instanceof Error && 'code' in e)) throw e;
     const d = new Diagnostics();
-    d.error(e instanceof OutputPathError ? 'ES4001' : 'ES4003', e.message, { file: outShown, line: 1, col: 1 });
+    d.error(e instanceof OutputPathError ? 'ES4001' : 'ES4003', e.message, { file: folder, line: 1, col: 1 });
     report(io, d.sorted(), opts.format);
     return exitCodes.invalid;
   };
@@ -98,7 +98,7 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
   try {
     userPlan = await planUserFiles(userCtx, owned);
   } catch (e) {
-    return writeError(e);
+    return writeError(e, customShown);
   }
   // Warnings (a hook whose signature drifted) are shown and do not stop the run; an error (a file
   // that needs a stub and does not parse) stops it before anything is written.
@@ -140,9 +140,15 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     }
     return problems.length === 0 ? exitCodes.ok : exitCodes.failed;
   }
+  let writeUserFiles: () => Promise<void>;
+  try {
+    writeUserFiles = await prepareUserFiles(project.customDir, userPlan.files);
+  } catch (e) {
+    return writeError(e, customShown);
+  }
   try {
     const written = await writeOutput(project.outDir, generated);
-    await writeUserFiles(project.customDir, userPlan.files);
+    await writeUserFiles();
     const created = userPlan.files.filter((p) => p.action === 'create').map((p) => p.path);
     const updated = userPlan.files.filter((p) => p.action === 'update');
     const kept = userPlan.files.filter((p) => p.action === 'keep').map((p) => p.path);

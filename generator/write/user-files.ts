@@ -89,16 +89,28 @@ async function assertInside(rootReal: string, target: string): Promise<void> {
   if (!inside(rootReal, real)) throw new OutputPathError(`'${target}' resolves to '${real}', outside the custom folder '${rootReal}'`);
 }
 
-/** Write the created and updated files (temp file + rename, so a crash never leaves half a file). */
-export async function writeUserFiles(customDir: string, plans: readonly UserFilePlan[]): Promise<void> {
+/**
+ * Create the folders the created and updated files need and check they stay inside the custom
+ * folder, before the output folder is written: a custom folder that cannot be written (a file in
+ * its place, a symlink out) then stops the run with nothing written anywhere. Returns the write.
+ */
+export async function prepareUserFiles(customDir: string, plans: readonly UserFilePlan[]): Promise<() => Promise<void>> {
   const changes = plans.filter((p) => p.action !== 'keep');
-  if (changes.length === 0) return;
+  if (changes.length === 0) return async () => {};
   await mkdir(customDir, { recursive: true });
   const root = await realpath(customDir);
+  for (const dir of [...new Set(changes.map((p) => path.dirname(path.join(root, p.path))))].sort()) {
+    await assertInside(root, dir);
+    await mkdir(dir, { recursive: true });
+    await assertInside(root, dir);
+  }
+  return () => writeUserFiles(root, changes);
+}
+
+/** Write the created and updated files (temp file + rename, so a crash never leaves half a file). */
+async function writeUserFiles(root: string, changes: readonly UserFilePlan[]): Promise<void> {
   for (const p of changes) {
     const target = path.join(root, p.path);
-    await assertInside(root, path.dirname(target));
-    await mkdir(path.dirname(target), { recursive: true });
     await assertInside(root, path.dirname(target));
     const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
     try {

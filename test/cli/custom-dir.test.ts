@@ -144,6 +144,16 @@ describe('the custom folder', () => {
     expect(existsSync(path.join(dir, 'src'))).toBe(false);
   });
 
+  it('a custom folder that cannot be created (a file in its place): ES4003, exit 2, the output folder not written either', () => {
+    put('events/shop.yaml', spec);
+    put('src/eventsmith', 'a file, not a folder\n');
+    const r = runCli(['generate'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^src\/eventsmith:1:1 - error ES4003: /m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(path.join(dir, 'src/generated'))).toBe(false);
+  });
+
   it('the old layout (user code in <out>/<slug>/custom/): ES5011 says what to move where, exit 2, nothing written, also under --check', () => {
     put('events/shop.yaml', spec);
     expect(runCli(['generate'], dir).code).toBe(0);

@@ -12,7 +12,7 @@ import { createTemplateSet } from '../../generator/core/templates.js';
 import { generate } from '../../generator/pipeline.js';
 import type { CustomDirLink } from '../../generator/emit/context.js';
 import { writeOutput, type WriteResult } from '../../generator/write/index.js';
-import { planUserFiles, writeUserFiles, type UserFilesPlan } from '../../generator/write/user-files.js';
+import { planUserFiles, prepareUserFiles, type UserFilesPlan } from '../../generator/write/user-files.js';
 
 export const root = path.join(import.meta.dirname, '../..');
 const runtimeSource = path.join(root, 'generator/runtime/index.ts');
@@ -41,8 +41,9 @@ export async function generateInto(dir: string, file: string, text: string): Pro
   const files = await generateFiles(file, text);
   const customDir = path.join(path.dirname(dir), 'eventsmith');
   const user = await planUserFiles({ customDir, outDir: dir, shown: (p) => path.relative(path.dirname(dir), p) }, files.filter((f) => f.userOwned));
+  const writeUser = await prepareUserFiles(customDir, user.files);
   const written = await writeOutput(dir, files);
-  await writeUserFiles(customDir, user.files);
+  await writeUser();
   return { ...written, user };
 }
 
