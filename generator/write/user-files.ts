@@ -64,6 +64,11 @@ export async function planUserFiles(ctx: UserFilesContext, files: readonly Gener
       plans.push({ path: f.path, action: 'create', content: f.content, added: [] });
       continue;
     }
+    // Still the stubs generate would write today: nothing to add, nothing to check.
+    if (current === f.content) {
+      plans.push({ path: f.path, action: 'keep', content: current, current, added: [] });
+      continue;
+    }
     // ts-morph (with its TypeScript) takes a while to load: only a run that has user files to read pays for it.
     tsMorph ??= await import('ts-morph');
     const checkedIn = ctx.shown(path.join(ctx.outDir, f.path));
