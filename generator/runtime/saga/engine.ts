@@ -337,6 +337,7 @@ export class SagaEngine<C> implements SagaRuntime {
       'eventsmith.saga.transition': t.what,
       'eventsmith.saga.status': t.to.status,
       ...(t.from.status !== null ? { 'eventsmith.saga.from': t.from.status } : {}),
+      ...(t.from.step !== null ? { 'eventsmith.saga.from_step': t.from.step } : {}),
       ...(t.to.step !== null ? { 'eventsmith.saga.step': t.to.step } : {}),
       'eventsmith.saga.version': t.version,
       'eventsmith.saga.commands': t.commands.length,
