@@ -18,6 +18,8 @@ import { type TraceHeaders, formatTraceparent, parseTraceparent, readTraceHeader
 /** The API module, or undefined when the optional peer dependency is not installed. */
 export const otel: typeof Api | undefined = await import('@opentelemetry/api').catch(() => undefined);
 
+const MAX_LINKS = 128;
+
 /** Instrumentation scope of every span and instrument of the runtime. */
 export const SCOPE = 'eventsmith';
 
@@ -72,6 +74,8 @@ export function startSpan(name: string, options: StartSpanOptions = {}): Span | 
     for (const headers of typeof options.links === 'function' ? options.links() : options.links) {
       const linked = headers === undefined ? undefined : spanContextOf(api, headers);
       if (linked !== undefined) links.push({ context: linked });
+      // The SDK keeps 128 links per span by default (linkCountLimit): parsing more is wasted.
+      if (links.length >= MAX_LINKS) break;
     }
     if (links.length > 0) span.addLinks(links);
   }
