@@ -15,6 +15,9 @@
 //   relay     OutboxRelay draining the N rows into Kafka (rows/s);
 //   consumer  KafkaConsumerRunner applying them, one projection row per event in the claim's
 //             transaction, from its first committed transaction until all are applied (events/s).
+// and the CPU time of the worker process per row / event (process.cpuUsage): the tracing work is
+// done there, and CPU time is far less disturbed than wall time by other load on the machine
+// (the broker's and PostgreSQL's CPU are not counted).
 // Rounds rotate the order of the modes; ratios are medians of each round's ratio to `off`.
 //
 // Usage: npm run bench:telemetry [-- --runs 3] [-- --events 10000]
@@ -31,6 +34,12 @@ const MODES = ['off', 'noop', 'sdk'];
 function argValue(name, fallback) {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+/** CPU time of this process (user + system), µs: the tracing work is here, not in the broker or the database. */
+function cpuMicros() {
+  const u = process.cpuUsage();
+  return u.user + u.system;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -50,7 +59,9 @@ async function parent() {
       for (const mode of order) {
         const r = await worker(mode, events, pgCluster.url, broker.brokers.join(','));
         results[mode].push(r);
-        process.stderr.write(`round ${round + 1} ${mode}: relay ${Math.round(r.relay)} rows/s, consumer ${Math.round(r.consumer)} events/s, ${r.spans} spans\n`);
+        process.stderr.write(
+          `round ${round + 1} ${mode}: relay ${Math.round(r.relay)} rows/s ${r.relayCpu.toFixed(1)} µs CPU/row, consumer ${Math.round(r.consumer)} events/s ${r.consumerCpu.toFixed(1)} µs CPU/event, ${r.spans} spans\n`,
+        );
       }
     }
   } finally {
@@ -60,12 +71,13 @@ async function parent() {
   const ratio = (mode, part) => median(results[mode].map((r, i) => r[part] / results.off[i][part]));
   const rows = MODES.map((mode) => {
     const rs = results[mode];
-    const cell = (part) => `${Math.round(median(rs.map((r) => r[part]))).toLocaleString('en-US')}${mode === 'off' ? '' : ` (${((ratio(mode, part) - 1) * 100).toFixed(1)}%)`}`;
-    return `| ${mode} | ${cell('relay')} | ${cell('consumer')} | ${median(rs.map((r) => r.spans)).toLocaleString('en-US')} |`;
+    const cell = (part, digits) =>
+      `${median(rs.map((r) => r[part])).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })}${mode === 'off' ? '' : ` (${(ratio(mode, part) - 1) * 100 >= 0 ? '+' : ''}${((ratio(mode, part) - 1) * 100).toFixed(1)}%)`}`;
+    return `| ${mode} | ${cell('relay', 0)} | ${cell('relayCpu', 1)} | ${cell('consumer', 0)} | ${cell('consumerCpu', 1)} | ${median(rs.map((r) => r.spans)).toLocaleString('en-US')} |`;
   });
   process.stdout.write(
-    `telemetry: ${events.toLocaleString('en-US')} events, ${runs} rounds, medians (change against off, median of per-round ratios)\n` +
-      `| tracing | relay rows/s | consumer events/s | spans exported |\n|---|---|---|---|\n${rows.join('\n')}\n`,
+    `telemetry: ${events.toLocaleString('en-US')} events, ${runs} rounds, medians (change against off: median of per-round ratios)\n` +
+      `| tracing | relay rows/s | relay µs CPU/row | consumer events/s | consumer µs CPU/event | spans exported |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
   );
 }
 
@@ -172,9 +184,11 @@ async function runWorker(mode) {
   await publisher.connect();
   const relay = new OutboxRelay({ pool, publisher, batchSize: 1_000, logger: silentLogger });
   const r0 = performance.now();
+  const rc0 = cpuMicros();
   relay.start();
   await until(() => relay.metrics().published >= total, 'the relay');
   const relayMs = performance.now() - r0;
+  const relayCpu = (cpuMicros() - rc0) / total;
   await relay.stop();
 
   // Consumer: from its first committed transaction (the group has joined) until all are applied.
@@ -194,20 +208,20 @@ async function runWorker(mode) {
       },
     },
     afterCommit: ({ applied }) => {
-      first ??= { at: performance.now(), applied: 0 };
-      if (first.applied === 0) first.applied = applied;
+      first ??= { at: performance.now(), cpu: cpuMicros(), applied };
     },
   });
   await runner.start();
   await until(() => runner.metrics().applied >= total, 'the consumer');
   const consumerMs = performance.now() - first.at;
+  const consumerCpu = (cpuMicros() - first.cpu) / (total - first.applied);
   await runner.stop();
   await publisher.disconnect();
   const spans = sdk ? await sdk.count() : 0;
   await sdk?.shutdown();
   await pool.query(`DROP SCHEMA ${schema} CASCADE`);
   await pool.end();
-  process.stdout.write(`${JSON.stringify({ mode, relay: (total / relayMs) * 1000, consumer: ((total - first.applied) / consumerMs) * 1000, spans })}\n`);
+  process.stdout.write(`${JSON.stringify({ mode, relay: (total / relayMs) * 1000, consumer: ((total - first.applied) / consumerMs) * 1000, relayCpu, consumerCpu, spans })}\n`);
 }
 
 if (process.argv.includes('--worker')) await runWorker(argValue('--worker'));
