@@ -7,7 +7,10 @@
 //   sdk    the SDK registered as a service would: NodeTracerProvider with a BatchSpanProcessor
 //          (exporter: counts and drops the spans, so no network is timed), and a MeterProvider
 //          whose reader collects every second (the relay's and consumer's gauges query
-//          PostgreSQL then).
+//          PostgreSQL then);
+//   context (with --modes off,noop,context,sdk) only the SDK's AsyncLocalStorage context manager,
+//          no providers: what Node's async context tracking costs by itself, which every
+//          instrumented service pays whatever the libraries it traces.
 //
 // Each measurement is a child process of its own (a registered SDK cannot be unregistered), on a
 // schema and topic of its own: it appends N events through a repository (so in `sdk` mode each
@@ -19,8 +22,9 @@
 // done there, and CPU time is far less disturbed than wall time by other load on the machine
 // (the broker's and PostgreSQL's CPU are not counted).
 // Rounds rotate the order of the modes; ratios are medians of each round's ratio to `off`.
+// Last, per mode, the instrumentation alone in a loop without I/O (runMicro).
 //
-// Usage: npm run bench:telemetry [-- --runs 3] [-- --events 10000]
+// Usage: npm run bench:telemetry [-- --runs 3] [-- --events 10000] [-- --modes off,noop,context,sdk]
 // KAFKA_BROKERS and DATABASE_URL, if set, are used instead of throwaway servers.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -29,7 +33,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runsFromArgv } from './timing.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODES = ['off', 'noop', 'sdk'];
+const MODES = (process.argv.includes('--modes') ? process.argv[process.argv.indexOf('--modes') + 1] : 'off,noop,sdk').split(',');
+if (MODES[0] !== 'off') throw new Error('bench: --modes must start with off (the baseline)');
 
 function argValue(name, fallback) {
   const i = process.argv.indexOf(name);
@@ -68,6 +73,8 @@ async function parent() {
     await broker.stop();
     await pgCluster.stop();
   }
+  const micro = [];
+  for (const mode of MODES) micro.push(await worker(mode, events, '', '', ['--micro']));
   const ratio = (mode, part) => median(results[mode].map((r, i) => r[part] / results.off[i][part]));
   const rows = MODES.map((mode) => {
     const rs = results[mode];
@@ -77,12 +84,15 @@ async function parent() {
   });
   process.stdout.write(
     `telemetry: ${events.toLocaleString('en-US')} events, ${runs} rounds, medians (change against off: median of per-round ratios)\n` +
-      `| tracing | relay rows/s | relay µs CPU/row | consumer events/s | consumer µs CPU/event | spans exported |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+      `| tracing | relay rows/s | relay µs CPU/row | consumer events/s | consumer µs CPU/event | spans exported |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n` +
+      `\nthe instrumentation alone, µs CPU (no I/O; includes the loop's own await)\n| tracing | per consumed message | per relay batch of 1,000 rows |\n|---|---|---|\n` +
+      micro.map((m) => `| ${m.mode} | ${m.perMessage.toFixed(2)} | ${m.perBatch.toFixed(1)} |`).join('\n') +
+      '\n',
   );
 }
 
-function worker(mode, events, databaseUrl, brokers) {
-  const args = [...(mode === 'off' ? ['--import', pathToFileURL(path.join(root, 'bench', 'hide-otel-api.mjs')).href] : []), fileURLToPath(import.meta.url), '--worker', mode, '--events', String(events)];
+function worker(mode, events, databaseUrl, brokers, extra = []) {
+  const args = [...(mode === 'off' ? ['--import', pathToFileURL(path.join(root, 'bench', 'hide-otel-api.mjs')).href] : []), fileURLToPath(import.meta.url), '--worker', mode, '--events', String(events), ...extra];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -122,9 +132,22 @@ async function registerSdk() {
   };
 }
 
+/** What each mode registers before the runtime's components exist; the SDK handle in `sdk` mode. */
+async function register(mode) {
+  if (mode === 'sdk') return registerSdk();
+  if (mode === 'context') {
+    // Only what any instrumented Node service has: the AsyncLocalStorage context manager, no
+    // tracer or meter provider (the runtime's spans are no-ops, but every handler runs in a context).
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    const { context } = await import('@opentelemetry/api');
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  }
+  return undefined;
+}
+
 async function runWorker(mode) {
   const events = Number(argValue('--events', '10000'));
-  const sdk = mode === 'sdk' ? await registerSdk() : undefined;
+  const sdk = await register(mode);
   const { default: pg } = await import('pg');
   const { default: kafkajs } = await import('kafkajs');
   const runtime = await import(pathToFileURL(path.join(root, 'dist/generator/runtime/index.js')).href);
@@ -224,5 +247,52 @@ async function runWorker(mode) {
   process.stdout.write(`${JSON.stringify({ mode, relay: (total / relayMs) * 1000, consumer: ((total - first.applied) / consumerMs) * 1000, relayCpu, consumerCpu, spans })}\n`);
 }
 
-if (process.argv.includes('--worker')) await runWorker(argValue('--worker'));
+// ---- the instrumentation alone ------------------------------------------------------------------
+
+/**
+ * The consumer's per-message instrumentation (process span with its parent read from the
+ * message, handler run in its context, duration histogram) and the relay's per-batch span with
+ * 1,000 links, in a loop without I/O: the runtime's own cost per message, apart from what the SDK
+ * does to the rest of the process.
+ */
+async function runMicro(mode) {
+  const sdk = await register(mode);
+  const dist = (rel) => import(pathToFileURL(path.join(root, 'dist/generator/runtime/telemetry', rel)).href);
+  const { contextFromHeaders, startSpan, traceHeadersOfEvent, withSpan } = await dist('otel.js');
+  const { messagingAttributes } = await dist('conventions.js');
+  const { DURATION_BUCKETS, Instruments } = await dist('metrics.js');
+  const duration = new Instruments().histogram('messaging.process.duration', 'bench', 's', DURATION_BUCKETS);
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const event = { id: randomUUID(), type: 'com.example.counters.counter.incremented', partitionkey: 'k', traceparent };
+  const where = { 'messaging.system': 'kafka', 'messaging.destination.name': 'topic', 'messaging.consumer.group.name': 'g', 'messaging.operation.name': 'process' };
+  const message = async (offset) => {
+    const span = startSpan('process topic', {
+      kind: 'consumer',
+      parent: contextFromHeaders(traceHeadersOfEvent(event)),
+      attributes: messagingAttributes('process', 'topic', { key: 'k', partition: 0, offset: String(offset), group: 'g', messageId: event.id, eventType: event.type }),
+    });
+    const started = performance.now();
+    await withSpan(span, async () => {});
+    duration.record((performance.now() - started) / 1000, where);
+    span?.end();
+  };
+  const rows = Array.from({ length: 1_000 }, () => ({ ce_traceparent: traceparent }));
+  const batch = () => {
+    const span = startSpan('send topic', { kind: 'client', attributes: messagingAttributes('send', 'topic', { count: rows.length }), links: () => rows.map((r) => ({ traceparent: r.ce_traceparent })) });
+    span?.end();
+  };
+  const time = async (n, work) => {
+    for (let i = 0; i < n / 10; i++) await work(i);
+    const c0 = cpuMicros();
+    for (let i = 0; i < n; i++) await work(i);
+    return (cpuMicros() - c0) / n;
+  };
+  const perMessage = await time(200_000, message);
+  const perBatch = await time(2_000, batch);
+  await sdk?.shutdown();
+  process.stdout.write(`${JSON.stringify({ mode, perMessage, perBatch })}\n`);
+}
+
+if (process.argv.includes('--micro')) await runMicro(argValue('--worker'));
+else if (process.argv.includes('--worker')) await runWorker(argValue('--worker'));
 else await parent();
