@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaConsumerRunner, KafkaPublisher } from '../../generator/runtime/index.js';
+import { KafkaConsumerRunner, KafkaPublisher, appendToStream, makeEnvelope, newEventFor } from '../../generator/runtime/index.js';
 import { useTestDatabase } from '../postgres/db.js';
 import { startKafka, type KafkaBroker } from '../support/kafka.mjs';
-import { T, decoding, placeOrder } from '../saga/domain.js';
+import { SOURCE, T, codecs, decoding, placeOrder } from '../saga/domain.js';
 import { settledCount } from '../saga/helpers.js';
 import { World, kafkaClient } from '../saga/world.js';
 import { type Telemetry, points, registerTelemetry } from './sdk.js';
@@ -20,7 +20,8 @@ let publisher: KafkaPublisher;
 let world: World;
 let telemetry: Telemetry;
 let flaky: KafkaConsumerRunner<Record<string, unknown>>;
-const ids = { completed: randomUUID(), declined: randomUUID(), silent: randomUUID() };
+const ids = { completed: randomUUID(), declined: randomUUID(), silent: randomUUID(), malformed: randomUUID() };
+let malformedEventId = '';
 
 async function waitUntil(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -62,8 +63,15 @@ beforeAll(async () => {
   await placeOrder(world.repos, ids.completed, 'ok');
   await placeOrder(world.repos, ids.declined, 'fail-payment');
   await placeOrder(world.repos, ids.silent, 'silent-payment');
-  await waitUntil('three settled sagas', async () => (await settledCount(world.pool, Object.values(ids))) === 3);
-  await waitUntil('three dead letters of the flaky group', () => flaky.metrics().deadLettered === 3);
+  // An order whose message carries a malformed traceparent and an oversized tracestate (written by
+  // some other producer): ignored, never fatal.
+  const data = { sku: 'sku-1', quantity: 2, amount: 5n, scenario: 'ok' };
+  const envelope = makeEnvelope({ type: T.orderPlaced, dataversion: 1, source: SOURCE, subject: ids.malformed, data });
+  malformedEventId = envelope.id;
+  const headers = { ce_traceparent: '00-not-a-trace-context-01', ce_tracestate: `a=${'x'.repeat(600)}` };
+  await appendToStream(world.pool, { streamType: 'Order', streamId: ids.malformed, expectedVersion: 0, events: [newEventFor(envelope, codecs[T.orderPlaced].toBinary(data), { topic: world.topics.orders, headers })] });
+  await waitUntil('four settled sagas', async () => (await settledCount(world.pool, Object.values(ids))) === 4);
+  await waitUntil('four dead letters of the flaky group', () => flaky.metrics().deadLettered === 4);
   await waitUntil('an empty outbox lag', async () => (await world.relay?.lag())?.rows === 0);
 }, 600_000);
 
@@ -82,17 +90,17 @@ describe('metrics', () => {
     const m = await telemetry.collect();
     const saga = { 'messaging.consumer.group.name': world.sagaGroup };
     const ofGroup = (name: string, group: string) => points(m, name).filter((p) => p.attributes['messaging.consumer.group.name'] === group);
-    expect(sum(ofGroup('messaging.client.consumed.messages', world.sagaGroup))).toBeGreaterThanOrEqual(3 + 2 + 2 + 1);
+    expect(sum(ofGroup('messaging.client.consumed.messages', world.sagaGroup))).toBeGreaterThanOrEqual(4 + 2 + 2 + 1);
     expect(sum(ofGroup('eventsmith.consumer.processed', world.sagaGroup))).toBe(world.orchestrator?.metrics().applied);
     const durations = ofGroup('messaging.process.duration', world.sagaGroup);
     expect(sum(durations)).toBeGreaterThanOrEqual(world.orchestrator?.metrics().applied ?? 1);
     expect(durations[0]?.attributes).toMatchObject({ ...saga, 'messaging.system': 'kafka', 'messaging.operation.name': 'process' });
     const group = `flaky-${world.topics.orders}`;
-    expect(sum(ofGroup('eventsmith.consumer.retries', group))).toBe(3);
+    expect(sum(ofGroup('eventsmith.consumer.retries', group))).toBe(4);
     for (const p of ofGroup('eventsmith.consumer.dead_lettered', group)) {
       expect(p.attributes).toMatchObject({ 'error.type': 'handler-failed', 'messaging.destination.name': world.topics.orders });
     }
-    expect(sum(ofGroup('eventsmith.consumer.dead_lettered', group))).toBe(3);
+    expect(sum(ofGroup('eventsmith.consumer.dead_lettered', group))).toBe(4);
     // Failed tries are timed too, with their error type.
     expect(ofGroup('messaging.process.duration', group).some((p) => p.attributes['error.type'] === 'Error')).toBe(true);
   });
@@ -121,11 +129,26 @@ describe('metrics', () => {
   it('sagas: instances by status (zeros included), transitions, and the timeouts fired', async () => {
     const m = await telemetry.collect();
     const byStatus = Object.fromEntries(points(m, 'eventsmith.saga.instances').map((p) => [p.attributes['eventsmith.saga.status'], p.value]));
-    expect(byStatus).toEqual({ running: 0, compensating: 0, completed: 1, compensated: 2, parked: 0 });
+    expect(byStatus).toEqual({ running: 0, compensating: 0, completed: 2, compensated: 2, parked: 0 });
     const transitions = points(m, 'eventsmith.saga.transitions');
-    expect(transitions.find((p) => p.attributes['eventsmith.saga.transition'] === 'started')?.value).toBe(3);
+    expect(transitions.find((p) => p.attributes['eventsmith.saga.transition'] === 'started')?.value).toBe(4);
     const timeouts = points(m, 'eventsmith.saga.timeouts');
     expect(timeouts.find((p) => p.attributes['eventsmith.saga.transition'] === 'step-timed-out')?.value).toBe(1);
     expect(sum(timeouts)).toBe(world.poller?.metrics().fired);
+  });
+});
+
+describe('a malformed trace context', () => {
+  it('is ignored, not fatal: the saga ran, its spans start a trace of their own, and what it sent carries a valid traceparent', async () => {
+    const process = telemetry.spans().filter((s) => s.name === `process ${world.topics.orders}` && s.attributes['messaging.message.id'] === malformedEventId);
+    expect(process.length).toBeGreaterThan(0);
+    for (const p of process) expect(p.parentSpanId).toBeUndefined();
+    // The orchestrator's try succeeded (the flaky group's tries fail by design).
+    expect(process.filter((p) => p.attributes['messaging.consumer.group.name'] === world.sagaGroup).map((p) => p.status.code)).toEqual(['unset']);
+    const started = telemetry.spans().find((s) => s.name === 'saga PlaceOrder start' && s.attributes['eventsmith.saga.id'] === ids.malformed);
+    expect(started?.traceId).toBe(process.find((p) => p.attributes['messaging.consumer.group.name'] === world.sagaGroup)?.traceId);
+    const commands = (await world.pool.query(`SELECT headers FROM eventsmith_outbox WHERE aggregateid = $1 AND type LIKE '%.command.%'`, [ids.malformed])).rows as Array<{ headers: Record<string, string> }>;
+    expect(commands.length).toBeGreaterThan(0);
+    for (const c of commands) expect(c.headers.traceparent).toMatch(new RegExp(`^00-${started?.traceId}-[0-9a-f]{16}-01$`));
   });
 });
