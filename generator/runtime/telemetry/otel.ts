@@ -53,7 +53,7 @@ export interface StartSpanOptions {
    * Linked trace contexts (the messages a batch send or a batch process handles); a function is
    * called only when the span records, so a no-op tracer costs no reading of headers.
    */
-  readonly links?: readonly TraceHeaders[] | (() => readonly (TraceHeaders | undefined)[]);
+  readonly links?: Iterable<TraceHeaders | undefined> | (() => Iterable<TraceHeaders | undefined>);
 }
 
 /**
