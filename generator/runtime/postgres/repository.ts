@@ -24,6 +24,8 @@ import {
   saveAggregateSnapshot,
 } from './event-store.js';
 import type { OutboxHeaders } from './outbox.js';
+import { frameConfluent } from '../kafka/binding.js';
+import type { PublishRegistry } from '../kafka/typed.js';
 import { failSpan, startSpan, traceHeadersOf, type TraceHeaders } from '../telemetry/otel.js';
 import { messagingAttributes } from '../telemetry/conventions.js';
 
@@ -90,6 +92,12 @@ export interface RepositoryOptions {
   readonly onSnapshotError?: (error: unknown, streamId: string) => void;
   /** Failed background snapshots (default: concise lines on stderr). */
   readonly logger?: Logger;
+  /**
+   * With a schema registry: the outbox rows of Avro events carry the Confluent framing (magic
+   * byte + the version's registry id), so the relay publishes what Java, Connect or ksqlDB
+   * consumers decode by id. The events table keeps the plain Avro data.
+   */
+  readonly registry?: PublishRegistry;
 }
 
 export interface RepositoryLoadOptions {
@@ -278,6 +286,16 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     return encoding === 'avro' ? codec.toBinary(data) : utf8Encoder.encode(codec.toJson(data));
   };
 
+  /** Frames each Avro outbox payload with its version's registry id (resolved before the transaction). */
+  const frameOutbox = async (newEvents: NewEvent[], registry: PublishRegistry): Promise<NewEvent[]> =>
+    Promise.all(newEvents.map(async (e) => {
+      const codec = own(own(def.codecs, e.eventType) ?? {}, e.schemaVersion) as AvroCodec<unknown> | undefined;
+      if (codec === undefined || e.outbox === undefined || e.contentType !== 'application/avro') return e;
+      const subject = registry.subject(e.eventType, e.schemaVersion);
+      const schemaId = registry.resolver.cachedId(subject, codec) ?? (await registry.resolver.idFor(subject, codec));
+      return { ...e, outbox: { ...e.outbox, payload: frameConfluent(schemaId, e.data) } };
+    }));
+
   const toNewEvent = (event: EventInput<E>, streamId: string, now: Date, opts: RepositoryAppendOptions, trace: TraceHeaders | undefined): NewEvent => {
     let id: string;
     let time: string;
@@ -374,6 +392,7 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
       try {
         const trace = traceHeadersOf(span);
         newEvents = events.map((e) => toNewEvent(e, streamId, now, appendOptions, trace));
+        if (options.registry !== undefined && encoding === 'avro') newEvents = await frameOutbox(newEvents, options.registry);
         if (newEvents.length === 1 && span?.isRecording()) span.setAttributes(eventAttributes(newEvents[0] as NewEvent));
         result = await appendToStream(appendOptions.client ?? pool, { streamType: def.streamType, streamId, expectedVersion, events: newEvents });
       } catch (err) {
