@@ -27,6 +27,9 @@ import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backof
 import { type DeadLetterReason, type DecodeOutcome, type EventDecoding, type EventMap, deadLetterMessage, decodeMessage, decodeMessageByRegistry } from './consumer-decode.js';
 import type { SchemaIdResolver } from '../registry/resolver.js';
 import { KafkaPublisher } from './producer.js';
+import { contextFromHeaders, failSpan, markSpanError, startSpan, traceHeadersOfEvent, traceHeadersOfKafka, withSpan } from '../telemetry/otel.js';
+import { messagingAttributes } from '../telemetry/conventions.js';
+import { type Counter, type Histogram, DURATION_BUCKETS, Instruments } from '../telemetry/metrics.js';
 
 export interface HandlerContext {
   /** The transaction this event is applied in: write through it. */
@@ -138,9 +141,22 @@ export class KafkaConsumerRunner<M extends EventMap> {
   private relaunching: Promise<void> | undefined;
   private counts = { received: 0, applied: 0, duplicates: 0, ignored: 0, deadLettered: 0, handlerFailures: 0, databaseFailures: 0, transactions: 0, crashes: 0, restarts: 0 };
   private readonly log: Logger;
+  private readonly instruments = new Instruments();
+  private readonly meters: { consumed: Counter; processed: Counter; retried: Counter; deadLettered: Counter; duration: Histogram };
+  /** Per `topic\0partition`: the high watermark of its last batch and the next offset to commit (lag gauge). */
+  private readonly positions = new Map<string, { readonly topic: string; readonly partition: number; highWatermark: bigint; next: bigint }>();
+  private unobserve: (() => void) | undefined;
 
   constructor(private readonly options: KafkaConsumerOptions<M>) {
     this.log = componentLogger(options.logger, 'consumer', { groupId: options.groupId });
+    const i = this.instruments;
+    this.meters = {
+      consumed: i.counter('messaging.client.consumed.messages', 'Messages the consumer received'),
+      processed: i.counter('eventsmith.consumer.processed', 'Events applied (their transaction committed)'),
+      retried: i.counter('eventsmith.consumer.retries', 'Handler tries after a failed one'),
+      deadLettered: i.counter('eventsmith.consumer.dead_lettered', 'Messages sent to the dead-letter topic'),
+      duration: i.histogram('messaging.process.duration', 'Duration of one handler call', 's', DURATION_BUCKETS),
+    };
     // Each handler takes its own event type; the runner calls it only with events of that type.
     this.handlers = options.handlers as unknown as Readonly<Record<string, AnyHandler | undefined>>;
     this.maxBatchSize = options.maxBatchSize ?? 500;
@@ -155,6 +171,12 @@ export class KafkaConsumerRunner<M extends EventMap> {
       await ensureTopics(kafka, meta.topics.map((t) => ({ topic: this.deadLetterTopic(t.name), numPartitions: t.partitions.length })));
     }
     this.publisher = this.options.publisher ?? new KafkaPublisher({ kafka, ...(this.options.logger ? { logger: this.options.logger } : {}) });
+    this.unobserve = this.instruments.gauges({ 'eventsmith.consumer.lag': { description: 'Messages of a partition not processed yet (as of its last batch)', unit: '{message}' } }, (observe) => {
+      for (const p of this.positions.values()) {
+        const lag = p.highWatermark - p.next;
+        observe('eventsmith.consumer.lag', Number(lag > 0n ? lag : 0n), this.where0(p.topic, p.partition));
+      }
+    });
     await this.launch();
     this.log.debug({ topics: this.options.topics }, 'started');
   }
@@ -162,6 +184,8 @@ export class KafkaConsumerRunner<M extends EventMap> {
   /** Lets the transaction in flight finish and its offsets commit, then leaves the group. */
   async stop(): Promise<void> {
     this.abort.abort();
+    this.unobserve?.();
+    this.unobserve = undefined;
     await this.relaunching;
     await this.consumer?.disconnect().catch(() => undefined);
     if (this.publisher !== this.options.publisher) await this.publisher?.disconnect().catch(() => undefined);
@@ -250,6 +274,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
       items = decoded;
     }
     this.counts.received += items.length;
+    this.meters.consumed.add(items.length, this.where0(p.batch.topic, p.batch.partition));
     let i = 0;
     let cap = this.maxBatchSize;
     let databaseFailures = 0;
@@ -308,10 +333,26 @@ export class KafkaConsumerRunner<M extends EventMap> {
     const last = chunk[chunk.length - 1] as Item;
     this.counts.ignored += chunk.filter((it) => it.outcome.kind === 'ignore').length;
     if (applied > 0) await this.options.afterCommit?.({ topic: p.batch.topic, partition: p.batch.partition, lastOffset: last.message.offset, applied });
+    if (applied > 0) this.meters.processed.add(applied, this.where0(p.batch.topic, p.batch.partition));
+    this.track(p, last.message.offset);
     p.resolveOffset(last.message.offset);
     // With explicit offsets: without them KafkaJS commits only when autoCommit's thresholds say so.
     await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
     await p.heartbeat();
+  }
+
+  /** Attributes of this group's metrics for one partition. */
+  private where0(topic: string, partition: number): Record<string, string> {
+    return { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.destination.partition.id': String(partition), 'messaging.consumer.group.name': this.options.groupId };
+  }
+
+  /** Remembers how far a partition is, for the lag gauge. */
+  private track(p: EachBatchPayload, offset: string): void {
+    const key = `${p.batch.topic}\0${p.batch.partition}`;
+    let position = this.positions.get(key);
+    if (position === undefined) this.positions.set(key, (position = { topic: p.batch.topic, partition: p.batch.partition, highWatermark: 0n, next: 0n }));
+    position.highWatermark = BigInt(p.batch.highWatermark);
+    position.next = BigInt(offset) + 1n;
   }
 
   /** Tries 2..attempts of one message; then the dead-letter topic. Applied count, or undefined if stopped. */
@@ -327,6 +368,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
         this.log.warn({ ...this.where(p, item), attempt, attempts: this.attempts, err: error }, `handler failed; retrying in ${delay} ms`);
       }
       if (!(await this.pause(p, delay))) return undefined;
+      if (databaseFailures === 0) this.meters.retried.add(1, this.where0(p.batch.topic, p.batch.partition));
       const result = await this.applyChunk(p, [item], attempt + 1);
       if (result.ok) {
         this.log.info({ ...this.where(p, item), attempt: attempt + 1 }, 'handler succeeded on a retry');
@@ -362,10 +404,40 @@ export class KafkaConsumerRunner<M extends EventMap> {
         attempts,
       }),
     );
+    // One span per dead letter, child of the message's trace context: it records why (an event
+    // and status ERROR), so the trace shows where the message ended.
+    const spans = items.map((it) => {
+      const why = reason ?? (it.outcome.kind === 'dead' ? it.outcome.reason : 'handler-failed');
+      const event = it.outcome.kind === 'event' ? it.outcome.event : undefined;
+      const span = startSpan(`send ${this.deadLetterTopic(topic)}`, {
+        kind: 'producer',
+        parent: contextFromHeaders(event ? traceHeadersOfEvent(event) : traceHeadersOfKafka(it.message.headers)),
+        attributes: {
+          ...messagingAttributes('send', this.deadLetterTopic(topic), {
+            partition,
+            offset: it.message.offset,
+            group: this.options.groupId,
+            ...(event ? { messageId: event.id, eventType: event.type, key: event.partitionkey } : {}),
+          }),
+          'eventsmith.dead_letter.source': topic,
+        },
+      });
+      if (span?.isRecording()) {
+        const text = error ?? (it.outcome.kind === 'dead' ? it.outcome.error : '');
+        span.addEvent('eventsmith.dead_lettered', { 'eventsmith.dead_letter.reason': why, 'eventsmith.dead_letter.attempts': attempts, 'eventsmith.dead_letter.error': text });
+        span.setAttribute('error.type', why);
+        markSpanError(span, `${why}: ${text}`);
+      }
+      return span;
+    });
     for (let failures = 1; ; failures++) {
       try {
         await (this.publisher as KafkaPublisher).send(messages);
-        for (const it of items) it.deadLettered = true;
+        for (const span of spans) span?.end();
+        for (const it of items) {
+          it.deadLettered = true;
+          this.meters.deadLettered.add(1, { ...this.where0(topic, partition), 'error.type': reason ?? (it.outcome.kind === 'dead' ? it.outcome.reason : 'handler-failed') });
+        }
         this.counts.deadLettered += items.length;
         for (const it of items) {
           const why = reason ?? (it.outcome.kind === 'dead' ? it.outcome.reason : 'handler-failed');
@@ -379,7 +451,10 @@ export class KafkaConsumerRunner<M extends EventMap> {
         this.options.onError?.(err, 'sending to the dead-letter topic failed; retrying');
         const delay = backoffDelay(failures, this.retry);
         this.log.warn({ err, deadLetterTopic: this.deadLetterTopic(topic) }, `sending to the dead-letter topic failed; retrying in ${delay} ms`);
-        if (!(await this.pause(p, delay))) return false;
+        if (!(await this.pause(p, delay))) {
+          for (const span of spans) failSpan(span, err);
+          return false;
+        }
       }
     }
   }
@@ -434,13 +509,31 @@ export class KafkaConsumerRunner<M extends EventMap> {
           duplicates++;
           continue;
         }
+        // A `process` span per try, child of the message's creation context (one message per
+        // handler call, as the conventions allow); active while the handler runs, so that what it
+        // appends or sends continues the trace.
+        const span = startSpan(`process ${topic}`, {
+          kind: 'consumer',
+          parent: contextFromHeaders(traceHeadersOfEvent(event)),
+          attributes: {
+            ...messagingAttributes('process', topic, { key: event.partitionkey, partition, offset: item.message.offset, group: groupId, messageId: event.id, eventType: event.type }),
+            ...(attempt > 1 ? { 'eventsmith.attempt': attempt } : {}),
+          },
+        });
+        const started = performance.now();
+        const where = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': groupId, 'messaging.operation.name': 'process' };
         try {
           const context: HandlerContext = { tx, groupId, topic, partition, offset: item.message.offset, attempt, writerVersion };
-          await (this.handlers[event.type] as AnyHandler)(event, context);
+          await withSpan(span, () => (this.handlers[event.type] as AnyHandler)(event, context));
         } catch (error) {
+          this.meters.duration.record((performance.now() - started) / 1000, { ...where, 'error.type': error instanceof Error ? error.name : 'error' });
+          if (span?.isRecording() && attempt < this.attempts) span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts });
+          failSpan(span, error);
           await rollback();
           return { ok: false, kind: 'handler', failedAt: index, error };
         }
+        this.meters.duration.record((performance.now() - started) / 1000, where);
+        span?.end();
         applied++;
       }
       const committed = await tx.query('COMMIT');
