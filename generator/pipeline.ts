@@ -1,7 +1,7 @@
 // load → validate → resolve → emit, as one pure function of the spec texts. The CLI reads
 // the files and writes the result; a library user or a watch mode can call this many times
 // in one process, so nothing here keeps state between calls.
-import { Diagnostics, type Diagnostic } from './core/diagnostics.js';
+import { Diagnostics, noPosition, type Diagnostic } from './core/diagnostics.js';
 import type { GeneratedFile } from './core/generated-file.js';
 import type { Model } from './core/model.js';
 import { TemplateError, type TemplateSet } from './core/templates.js';
@@ -55,7 +55,7 @@ export function generate(inputs: readonly SpecInput[], templates: TemplateSet, o
       files.push(...emit(ctx));
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      diags.error('ES4002', `${kind}: ${e.message}`, { file: e.template, line: 1, col: 1 });
+      diags.error('ES4002', `${kind}: ${e.message}`, noPosition(e.template));
     }
   }
   if (diags.hasErrors) return { ...analysed, diagnostics: [...analysed.diagnostics, ...diags.sorted()] };

@@ -128,8 +128,11 @@ function resolveAst(ast: TypeAst, text: string, path: Path, scope: TypeScope): T
 
 // ---- fields ----------------------------------------------------------------------------
 
-/** Fields of a record-like mapping, in YAML order; `owner` names inline enums. */
-export function resolveFields(raw: unknown, path: Path, owner: string, scope: TypeScope): Field[] {
+/**
+ * Fields of a record-like mapping, in YAML order; `owner` names inline enums, `typeName` (default
+ * `owner`) is the type the fields belong to, under which a field whose type fails is remembered.
+ */
+export function resolveFields(raw: unknown, path: Path, owner: string, scope: TypeScope, typeName = owner): Field[] {
   if (raw !== undefined && raw !== null && !isMapping(raw)) {
     scope.ctx.error('ES2004', 'fields must be a mapping of field names to types', path);
     return [];
@@ -141,7 +144,10 @@ export function resolveFields(raw: unknown, path: Path, owner: string, scope: Ty
     const problem = nameProblem('field', name);
     if (problem) scope.ctx.error('ES3007', problem, fpath, 'key');
     const field = resolveField(name, spec, fpath, owner, scope);
-    if (!field) continue;
+    if (!field) {
+      scope.ctx.unresolved.add(typeName, name);
+      continue;
+    }
     for (const [i, alias] of field.aliases.entries()) {
       const aliasProblem = nameProblem('field', alias);
       if (aliasProblem) scope.ctx.error('ES3007', aliasProblem, [...fpath, 'aliases', i]);
