@@ -9,6 +9,7 @@ import { defaultEmitOptions, type EmitOptions } from './emit/context.js';
 import { emitters } from './emit/index.js';
 import { loadSpec, type LoadedSpec } from './load/index.js';
 import { resolve } from './resolve/index.js';
+import { checkModeAtGenerate } from './check/mode-gate.js';
 import { validateSpec } from './validate/index.js';
 
 export interface SpecInput {
@@ -23,8 +24,17 @@ export interface AnalyseResult {
   readonly specs: readonly LoadedSpec[];
 }
 
+export interface AnalyseOptions {
+  /**
+   * Refuse versions that break the domain's compatibility mode (ES3032, rule MODE_VIOLATION)
+   * unless an `allowBreaking` entry covers them. Default true; `check` turns it off, since it
+   * reports the same rule itself, against its baseline.
+   */
+  readonly modeGate?: boolean;
+}
+
 /** Everything up to a resolved model; `validate` stops here. */
-export function analyse(inputs: readonly SpecInput[]): AnalyseResult {
+export function analyse(inputs: readonly SpecInput[], options: AnalyseOptions = {}): AnalyseResult {
   const diags = new Diagnostics();
   const specs: LoadedSpec[] = [];
   for (const input of inputs) {
@@ -36,6 +46,7 @@ export function analyse(inputs: readonly SpecInput[]): AnalyseResult {
   // otherwise report errors that are only echoes of a shape error.
   if (diags.hasErrors || valid.length !== inputs.length) return { diagnostics: diags.sorted(), specs };
   const model = resolve(valid, diags);
+  if (model && !diags.hasErrors && options.modeGate !== false) checkModeAtGenerate(model, valid, diags);
   return { diagnostics: diags.sorted(), specs, ...(model && !diags.hasErrors ? { model } : {}) };
 }
 

@@ -72,6 +72,7 @@ export const codes = {
   ES3029: 'command field has no value in the data mapping',
   ES3030: 'value not available where the expression is used',
   ES3031: 'event both completes and fails the same step',
+  ES3032: 'a version violates the compatibility mode (MODE_VIOLATION) without an allowBreaking entry',
   // generate/write
   ES4001: 'output path escapes the output folder',
   ES4002: 'template error',
