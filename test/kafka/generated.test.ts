@@ -130,17 +130,24 @@ describe('generated consumer, end to end', () => {
   it('repository append → outbox → relay → Kafka → createEventConsumer → projection: 3,000 events of 150 orders (some stored as v1), once each, in order per order', async () => {
     const iso: Isolated = await db.isolated({ max: 20 });
     await migrate(iso.pool);
-    await iso.pool.query('CREATE TABLE projection (n bigserial PRIMARY KEY, order_id text NOT NULL, seq int NOT NULL, event_id text UNIQUE NOT NULL, writer_version int NOT NULL)');
+    await iso.pool.query(
+      'CREATE TABLE projection (n bigserial PRIMARY KEY, order_id text NOT NULL, seq int NOT NULL, event_id text UNIQUE NOT NULL, writer_version int NOT NULL, ' +
+        'envelope_writer_version int NOT NULL, dataversion int NOT NULL, dataschema text NOT NULL)',
+    );
     const orders = orderRepository(iso.pool);
     const relay = new OutboxRelay({ pool: iso.pool, publisher, batchSize: 500, listen: () => iso.connect(), idlePollMs: 1_000 });
     const consumer = gk.createEventConsumer(
       { kafka, pool: iso.pool, groupId: `projection-${randomUUID()}` },
       {
         Order: {
-          // The handler's event is OrderPlaced v2 whatever it was written in; `customerId` carries the sequence.
+          // The handler's event is OrderPlaced v2 whatever it was written in, and its envelope says so
+          // (dataversion, dataschema); writerVersion is the version on the wire. `customerId` carries the sequence.
           OrderPlaced: async (event, { tx, writerVersion }) => {
             const seq = Number(event.data.customerId.slice(4));
-            await tx.query('INSERT INTO projection (order_id, seq, event_id, writer_version) VALUES ($1, $2, $3, $4)', [event.subject, seq, event.id, writerVersion]);
+            await tx.query(
+              'INSERT INTO projection (order_id, seq, event_id, writer_version, envelope_writer_version, dataversion, dataschema) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+              [event.subject, seq, event.id, writerVersion, event.writerVersion, event.dataversion, event.dataschema],
+            );
           },
         },
       },
@@ -176,6 +183,14 @@ describe('generated consumer, end to end', () => {
       for (const r of rows.rows) expect(r.seqs).toEqual(Array.from({ length: perOrder }, (_, i) => i + 1));
       const v1 = await iso.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM projection WHERE writer_version = 1');
       expect(v1.rows[0]?.n).toBe(ids.length);
+      const envelopes = await iso.pool.query<{ writer: number; dataversion: number; dataschema: string; n: number }>(
+        'SELECT envelope_writer_version AS writer, dataversion, dataschema, count(*)::int AS n FROM projection GROUP BY 1, 2, 3 ORDER BY 1',
+      );
+      const v2Schema = 'urn:eventsmith:schema:com.example.orders.order.placed:v2';
+      expect(envelopes.rows).toEqual([
+        { writer: 1, dataversion: 2, dataschema: v2Schema, n: ids.length },
+        { writer: 2, dataversion: 2, dataschema: v2Schema, n: expected - ids.length },
+      ]);
       await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 30_000);
       expect(consumer.metrics()).toMatchObject({ applied: expected, deadLettered: 0, handlerFailures: 0 });
       expect(relay.metrics()).toMatchObject({ published: expected, failures: 0 });
@@ -211,6 +226,12 @@ export const handlers: DomainHandlers = {
 ${expectErrors ? '      // @ts-expect-error: an OrderPlaced handler has no OrderConfirmed data\n' : ''}      const when: Date = event.data.confirmedAt;
       void customer;
       void when;
+      const version: 2 = event.dataversion;
+      const written: number = event.writerVersion;
+${expectErrors ? '      // @ts-expect-error: the delivered data is v2, whatever version it was written in\n' : ''}      const asV1: 1 = event.dataversion;
+      void version;
+      void written;
+      void asV1;
     },
   },
 };
@@ -221,9 +242,10 @@ export const consumer = createEventConsumer({ kafka: null as never, pool: null a
       // The same file without the expectations: exactly those two lines are errors.
       writeFileSync(path.join(work.dir, 'usage.ts'), usage(false));
       const errors = typeCheck(work.dir);
-      expect(errors.filter((e) => e.startsWith('usage.ts'))).toHaveLength(2);
+      expect(errors.filter((e) => e.startsWith('usage.ts'))).toHaveLength(3);
       expect(errors.join('\n')).toMatch(/usage\.ts\(7,.*confirmedAt/);
       expect(errors.join('\n')).toMatch(/usage\.ts\(12,.*confirmedAt/);
+      expect(errors.join('\n')).toMatch(/usage\.ts\(17,.*'2' is not assignable to type '1'/);
     } finally {
       work.remove();
     }

@@ -6,7 +6,7 @@
  * exception, so that the consumer can dead-letter the message at once and carry on.
  */
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import { type CloudEvent, dataschemaFor } from '../cloudevents.js';
+import { type DeliveredEvent, dataschemaFor } from '../cloudevents.js';
 import { decodeCloudEvent, unframeConfluent } from './binding.js';
 import type { OutgoingMessage } from './producer.js';
 
@@ -25,6 +25,8 @@ export interface EventDecoding {
   codec(type: string, version: number): DataCodec | undefined;
   /** Data of `version` (as the codec returned it) upcast to the latest version of `type`. */
   upcast(type: string, version: number, data: unknown): unknown;
+  /** The latest version of `type`: what `upcast` returns, and the delivered event's `dataversion`. */
+  latestVersion(type: string): number;
   /** The schema registry id of a version; when given, Confluent-framed values must carry it. */
   schemaId?(type: string, version: number): number | undefined;
 }
@@ -32,8 +34,11 @@ export interface EventDecoding {
 export type DeadLetterReason = 'undecodable' | 'unknown-event' | 'handler-failed';
 
 export type DecodeOutcome =
-  /** `event.data` is the latest version's data; `writerVersion` is the version it was written in. */
-  | { readonly kind: 'event'; readonly event: CloudEvent<string, unknown>; readonly writerVersion: number }
+  /**
+   * `event.data` is the latest version's data, and `event.dataversion` and `event.dataschema` name
+   * that version; `writerVersion` (also on the event) is the version it was written in.
+   */
+  | { readonly kind: 'event'; readonly event: DeliveredEvent; readonly writerVersion: number }
   /** Not for this consumer: a tombstone, or an event it has no handler for. */
   | { readonly kind: 'ignore'; readonly why: 'tombstone' | 'unhandled' }
   | { readonly kind: 'dead'; readonly reason: DeadLetterReason; readonly error: string };
@@ -86,12 +91,16 @@ export function decodeMessage(message: Pick<KafkaMessage, 'key' | 'value' | 'hea
   } catch (err) {
     return { kind: 'dead', reason: 'undecodable', error: `data of ${event.type} v${version}: ${why(err)}` };
   }
+  let latest: number;
   try {
     data = decoding.upcast(event.type, version, data);
+    latest = decoding.latestVersion(event.type);
   } catch (err) {
     return { kind: 'dead', reason: 'undecodable', error: `upcasting ${event.type} v${version}: ${why(err)}` };
   }
-  return { kind: 'event', event: { ...event, data }, writerVersion: version };
+  // The envelope says what it carries: a v1 event upcast to v2 is delivered as v2, written as v1.
+  const delivered: DeliveredEvent = { ...event, dataversion: latest, dataschema: dataschemaFor(event.type, latest), data, writerVersion: version };
+  return { kind: 'event', event: delivered, writerVersion: version };
 }
 
 /** Headers a dead-lettered message carries besides its own (which are kept, so it can be replayed). */

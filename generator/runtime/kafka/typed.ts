@@ -36,7 +36,14 @@ export function aggregateDecoding<G extends EventCodecTable>(codecs: G, upcast: 
 /** The decoding table of a domain's consumers: a type no aggregate declares, or an unknown version, has no codec. */
 export function domainDecoding(aggregates: readonly AggregateDecoding[], schemaId?: SchemaIdLookup): EventDecoding {
   const byType = new Map<string, AggregateDecoding>();
-  for (const a of aggregates) for (const type of Object.keys(a.codecs)) byType.set(type, a);
+  // A codec table holds every version from 1 to the latest, which is what upcasters produce.
+  const latest = new Map<string, number>();
+  for (const a of aggregates) {
+    for (const type of Object.keys(a.codecs)) {
+      byType.set(type, a);
+      latest.set(type, Math.max(...Object.keys(a.codecs[type] ?? {}).map(Number)));
+    }
+  }
   return {
     codec(type: string, version: number): DataCodec | undefined {
       const versions = byType.get(type)?.codecs[type];
@@ -46,6 +53,11 @@ export function domainDecoding(aggregates: readonly AggregateDecoding[], schemaI
       const a = byType.get(type);
       if (a === undefined) throw new TypeError(`eventsmith: no upcaster for event type ${type}`);
       return a.upcast(type, version, data);
+    },
+    latestVersion(type: string): number {
+      const v = latest.get(type);
+      if (v === undefined) throw new TypeError(`eventsmith: no codecs for event type ${type}`);
+      return v;
     },
     ...(schemaId ? { schemaId } : {}),
   };
