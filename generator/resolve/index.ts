@@ -19,8 +19,8 @@ import { FieldDefaults } from './types.js';
 export { modelToJson } from './model-json.js';
 
 export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model | undefined {
-  const defaults = new FieldDefaults();
   const unresolved = new UnresolvedFields();
+  const defaults = new FieldDefaults(unresolved);
   // Sorted first so that which of two clashing declarations gets the error never depends on argument order.
   const drafts = specs
     .map((spec) => declareDomain(spec, diags, defaults, unresolved))

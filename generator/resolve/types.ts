@@ -3,7 +3,7 @@
 // the fields it omits, wherever in the spec those are declared.
 import type { EnumType, Field, FixedType, NamedType, RecordType, TypeRef, Value } from '../core/model.js';
 import { didYouMean, inlineEnumName, nameProblem } from '../core/names.js';
-import { asString, describeValue, entriesOf, get, isMapping, stringList, type Path, type SpecContext } from './context.js';
+import { asString, describeValue, entriesOf, get, isMapping, stringList, type Path, type SpecContext, type UnresolvedFields } from './context.js';
 import { checkValue, type ValueEnv } from './defaults.js';
 import { builtinTypeNames, logicalNames, parseTypeExpr, primitiveNames, type TypeAst } from './type-expr.js';
 
@@ -20,6 +20,12 @@ interface PendingDefault {
 export class FieldDefaults implements ValueEnv {
   private readonly pending = new Map<Field, PendingDefault>();
   private readonly active = new Set<Field>();
+
+  constructor(private readonly unresolved?: UnresolvedFields) {}
+
+  isUnresolved(owner: string, name: string): boolean {
+    return this.unresolved?.has(owner, name) ?? false;
+  }
 
   add(field: Mutable<Field>, ctx: SpecContext, raw: unknown, path: Path): void {
     this.pending.set(field, { field, ctx, raw, path });
