@@ -137,6 +137,8 @@ export class KafkaConsumerRunner<M extends EventMap> {
   private readonly log: Logger;
 
   constructor(private readonly options: KafkaConsumerOptions<M>) {
+    // Checked here, not per message: without it every message would be dead-lettered (plain JS callers).
+    if (typeof options.decoding.latestVersion !== 'function') throw new TypeError('eventsmith: decoding.latestVersion(type) is required (the version upcast data is delivered as)');
     this.log = componentLogger(options.logger, 'consumer', { groupId: options.groupId });
     // Each handler takes its own event type; the runner calls it only with events of that type.
     this.handlers = options.handlers as unknown as Readonly<Record<string, AnyHandler | undefined>>;
