@@ -5,6 +5,8 @@ import { CloudEvent as SdkCloudEvent, Kafka as SdkKafka } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
 import {
   type CloudEvent,
+  type EventDecoding,
+  KafkaConsumerRunner,
   STRUCTURED_CONTENT_TYPE,
   dataschemaFor,
   decodeCloudEvent,
@@ -158,6 +160,14 @@ describe('a message written in an earlier version', () => {
         event: { ...event, dataversion: 2, dataschema: dataschemaFor(INCREMENTED, 2), writerVersion: 1, data: { seq: 7, by: 70n, note: '(from v1)' } },
       });
     }
+  });
+});
+
+describe('a decoding without latestVersion', () => {
+  it('is refused when the consumer runner is built, not message by message', () => {
+    const { latestVersion: _, ...old } = counterDecoding;
+    const build = () => new KafkaConsumerRunner({ kafka: null as never, pool: null as never, groupId: 'g', topics: ['t'], handlers: {}, decoding: old as unknown as EventDecoding });
+    expect(build).toThrow(/decoding\.latestVersion\(type\) is required/);
   });
 });
 
