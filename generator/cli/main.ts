@@ -11,6 +11,7 @@ import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
 import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
 import { runDev } from './dev.js';
+import { runRegistryCheck, runRegistryPull, runRegistryPush } from './registry.js';
 import { defaultConfigFile, displayPath, openProject } from './project.js';
 import { packageVersion } from './package-root.js';
 import { renderDiagnostics } from './report.js';
@@ -57,7 +58,11 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     report(io, diags.sorted(), opts.format);
     return exitCodes.invalid;
   }
-  const result = generate(project.specs, project.templates, { runtimeModule: project.runtimeModule, specNames: project.specNames });
+  const result = generate(project.specs, project.templates, {
+    runtimeModule: project.runtimeModule,
+    specNames: project.specNames,
+    ...(project.registry !== undefined ? { registry: project.registry } : {}),
+  });
   const sources = sourcesOf(result.specs);
   if (!result.files) {
     report(io, result.diagnostics, opts.format, sources);
@@ -181,6 +186,32 @@ export function buildProgram(io: Io, setExit: (code: number) => void, argv: read
     .option('-c, --config <file>', 'configuration file (read at the baseline too)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
     .action(async (specs: string[], opts: CheckCliOptions) => setExit(await runCheck(io, specs, opts)));
+
+  const registry = program
+    .command('registry')
+    .description('the specs\' event and command schemas in a Confluent-compatible schema registry (registry: in eventsmith.config.yaml)');
+  const registryOptions = (cmd: Command): Command =>
+    cmd
+      .argument('[specs...]', 'spec files or globs (default: as for generate)')
+      .option('-c, --config <file>', 'configuration file (default: eventsmith.config.yaml if present)')
+      .option('--url <url>', 'registry URL (default: SCHEMA_REGISTRY_URL, else registry.url of the configuration)')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'));
+  registryOptions(
+    registry
+      .command('push')
+      .description('register every event and command version, oldest first, setting each subject\'s compatibility from the spec; a second run registers nothing. Exit 1 if the registry refuses a version, 2 if it cannot be used'),
+  ).action(async (specs: string[], opts: Parameters<typeof runRegistryPush>[2]) => setExit(await runRegistryPush(io, specs, opts)));
+  registryOptions(
+    registry
+      .command('check')
+      .description('test every version the registry does not hold against what its subject holds (the Confluent Maven plugin\'s test-compatibility). Exit 0 compatible, 1 refused, 2 cannot check'),
+  ).action(async (specs: string[], opts: Parameters<typeof runRegistryCheck>[2]) => setExit(await runRegistryCheck(io, specs, opts)));
+  registryOptions(
+    registry
+      .command('pull')
+      .description('write every version the project\'s subjects hold as <out>/<subject>/v<n>.avsc, for review or as `eventsmith compat` baselines')
+      .option('-o, --out <dir>', 'output folder', 'registry-schemas'),
+  ).action(async (specs: string[], opts: Parameters<typeof runRegistryPull>[2]) => setExit(await runRegistryPull(io, specs, opts)));
 
   program
     .command('dev')

@@ -30,6 +30,10 @@ export interface Project {
   readonly runtimeModule: string;
   /** Spec paths relative to the output folder, for banners that do not depend on the working directory. */
   readonly specNames: ReadonlyMap<string, string>;
+  /** The configuration's `registry:` section, if any. */
+  readonly registry?: RegistryConfig;
+  /** The configuration file, if one was read. */
+  readonly configFile?: string;
 }
 
 /** Path for diagnostics: relative to the working directory, forward slashes. */
@@ -44,6 +48,19 @@ export interface Config {
   out?: string;
   templates?: string;
   runtimeModule?: string;
+  registry?: RegistryConfig;
+}
+
+type Strategy = 'TopicNameStrategy' | 'RecordNameStrategy' | 'TopicRecordNameStrategy';
+
+/** `registry:` of eventsmith.config.yaml (schemas/eventsmith.config.schema.json). */
+export interface RegistryConfig {
+  url?: string;
+  auth?: { usernameEnv: string; passwordEnv: string } | { tokenEnv: string };
+  subjectNameStrategy?: Strategy;
+  domains?: Record<string, { subjectNameStrategy?: Strategy }>;
+  topics?: Record<string, { subjectNameStrategy?: Strategy }>;
+  timeoutMs?: number;
 }
 
 async function readConfig(file: string, diags: Diagnostics): Promise<Config | undefined> {
@@ -69,7 +86,7 @@ export async function parseConfig(shown: string, text: Uint8Array, diags: Diagno
     const segs = err.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
     const extra = err.keyword === 'additionalProperties' ? String((err.params as { additionalProperty?: unknown }).additionalProperty) : undefined;
     const pos = loaded.locate(extra ? [...segs, extra] : segs, extra ? 'key' : 'value');
-    const what = extra ? `unknown key '${extra}' (expected one of: version, specs, out, templates, runtimeModule)` : `${err.instancePath || 'configuration'} ${err.message ?? 'is invalid'}`;
+    const what = extra ? `unknown key '${extra}' (expected one of: version, specs, out, templates, runtimeModule, registry)` : `${err.instancePath || 'configuration'} ${err.message ?? 'is invalid'}`;
     diags.error('ES5002', what, { file: loaded.file, ...pos });
   }
   return undefined;
@@ -140,5 +157,7 @@ export async function openProject(opts: ProjectOptions, diags: Diagnostics): Pro
     specNames,
     templates: createTemplateSet(await builtInTemplates(), overrides),
     runtimeModule: config?.runtimeModule ?? 'eventsmith/runtime',
+    ...(config?.registry !== undefined ? { registry: config.registry } : {}),
+    ...(configFile !== undefined ? { configFile } : {}),
   };
 }

@@ -2,6 +2,7 @@ import type { GeneratedFile } from '../core/generated-file.js';
 import { banner, markdownBanner } from '../core/generated-file.js';
 import type { Domain, Model } from '../core/model.js';
 import type { TemplateSet } from '../core/templates.js';
+import type { StrategyConfig } from '../registry/plan.js';
 
 export interface EmitOptions {
   /** Module specifier generated code imports the runtime from. */
@@ -11,6 +12,8 @@ export interface EmitOptions {
    * relative to the output folder so the bytes do not depend on the working directory.
    */
   readonly specNames?: ReadonlyMap<string, string>;
+  /** The configuration's `registry:` naming strategies; when set, `<slug>/registry.ts` is written. */
+  readonly registry?: StrategyConfig;
 }
 
 export const defaultEmitOptions: EmitOptions = { runtimeModule: 'eventsmith/runtime' };
