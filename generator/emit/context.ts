@@ -14,6 +14,19 @@ export interface EmitOptions {
   readonly specNames?: ReadonlyMap<string, string>;
   /** The configuration's `registry:` naming strategies; when set, `<slug>/registry.ts` is written. */
   readonly registry?: StrategyConfig;
+  /**
+   * Where the user-owned files live (the config's `customDir`), relative to the output folder
+   * both ways, forward slashes; default: the default layout (custom-files.ts). Generated code
+   * imports the custom files, and they import the generated types, by these relative paths.
+   */
+  readonly customDir?: CustomDirLink;
+}
+
+export interface CustomDirLink {
+  /** The custom folder seen from the output folder: `../eventsmith`. */
+  readonly fromOut: string;
+  /** The output folder seen from the custom folder: `../generated`. */
+  readonly toOut: string;
 }
 
 export const defaultEmitOptions: EmitOptions = { runtimeModule: 'eventsmith/runtime' };

@@ -14,6 +14,8 @@ export const reactionsHeading = 'Reactions';
 export interface CommandSummaryLinks {
   readonly event: (e: DomainEvent) => string;
   readonly versions: string;
+  /** The link to the user-owned deciders file. */
+  readonly deciders: string;
 }
 
 /** The properties table of a command's section. */
@@ -25,7 +27,7 @@ export function commandSummary(c: Command, links: CommandSummaryLinks): string {
       ['Topic', mdCode(c.topic)],
       ['Versions', links.versions],
       ['Emits', c.emits.map(links.event).join(', ')],
-      ['Decider', `custom: ${mdCode(deciderName(c.name))} in [${mdCode('custom/deciders.ts')}](../custom/deciders.ts)`],
+      ['Decider', `custom: ${mdCode(deciderName(c.name))} in ${links.deciders}`],
     ],
   );
 }

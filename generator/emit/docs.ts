@@ -11,7 +11,8 @@ import { applyHandlerName, upcastStepName } from '../core/names-evolution.js';
 import { dataschemaFor } from '../runtime/cloudevents.js';
 import { avscFileName, fingerprintOf } from './avro.js';
 import { avroSchemaOf } from './avro-schema.js';
-import { markdownBannerFor, type EmitContext, type Emitter } from './context.js';
+import { defaultEmitOptions, markdownBannerFor, type EmitContext, type EmitOptions, type Emitter } from './context.js';
+import { customFileFromCatalog, customFilePath, type CustomFileKind } from './custom-files.js';
 import { dslExpr, dslType, dslValue, mdAnchor, mdCode, mdDoc, mdTable } from './docs-markdown.js';
 import { Flowchart, mermaidBlock } from './docs-mermaid.js';
 import { addCommandFlow, commandHeading, commandSummary, reactionsHeading, reactionsTable } from './docs-commands.js';
@@ -100,7 +101,7 @@ export interface CatalogView {
 // ---- building the view ------------------------------------------------------------------
 
 export function catalogFile(domain: Domain, ctx: EmitContext): GeneratedFile {
-  return { path: catalogPath(domain), content: ctx.templates.render('catalog.md.hbs', catalogView(domain, ctx.model, markdownBannerFor(domain, ctx))) };
+  return { path: catalogPath(domain), content: ctx.templates.render('catalog.md.hbs', catalogView(domain, ctx.model, markdownBannerFor(domain, ctx), ctx.options)) };
 }
 
 const typesHeading = 'Shared types';
@@ -111,7 +112,11 @@ const eventHeading = (e: DomainEvent): string => `Event ${e.name}`;
 const versionHeading = (e: Message, v: MessageVersion): string => `${e.name} v${v.version}`;
 const link = (text: string, heading: string): string => `[${text}](#${mdAnchor(heading)})`;
 
-export function catalogView(domain: Domain, model: Model, bannerText: string): CatalogView {
+/** A Markdown link to a user-owned file of `domain`, in the custom folder. */
+type CustomLink = (kind: CustomFileKind) => string;
+
+export function catalogView(domain: Domain, model: Model, bannerText: string, options: EmitOptions = defaultEmitOptions): CatalogView {
+  const customLink: CustomLink = (kind) => `[${mdCode(customFilePath(domain, kind))}](${customFileFromCatalog(options, domain, kind)})`;
   const shared = domain.types.filter((t) => !(t.kind === 'enum' && t.inline));
   const typeLink = typeLinker(shared);
   const eventLink = eventLinker(domain, model);
@@ -141,7 +146,7 @@ export function catalogView(domain: Domain, model: Model, bannerText: string): C
     flow: mermaidBlock(eventFlow(domain)),
     hasTypes: shared.length > 0,
     types: shared.map((t) => typeSection(t, domain, typeLink)),
-    aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink)),
+    aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink, customLink)),
     hasSagas: domain.sagas.length > 0,
     sagas: domain.sagas.map((s) => sagaSectionView(s, eventLink, commandLink)),
     reactions: reactionsTable(domain.reactions, eventLink, commandLink),
@@ -275,7 +280,7 @@ function defaultOf(f: Field): string {
   return f.type.kind === 'optional' ? mdCode('null') : '—';
 }
 
-function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink): AggregateSectionView {
+function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink, customLink: CustomLink): AggregateSectionView {
   const snapshots =
     a.snapshotEvery === undefined ? 'none: every load replays the stream' : `every ${a.snapshotEvery} event${a.snapshotEvery === 1 ? '' : 's'}`;
   return {
@@ -297,23 +302,23 @@ function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink): Agg
       ],
     ),
     state: a.state.length ? fieldsTable(a.state, typeLink) : 'No state fields.',
-    events: a.events.map((e) => eventSection(e, domain, typeLink)),
-    commands: a.commands.map((c) => commandSection(c, domain, typeLink)),
+    events: a.events.map((e) => eventSection(e, domain, typeLink, customLink)),
+    commands: a.commands.map((c) => commandSection(c, domain, typeLink, customLink)),
   };
 }
 
-function commandSection(c: Command, domain: Domain, typeLink: TypeLink): CommandSectionView {
+function commandSection(c: Command, domain: Domain, typeLink: TypeLink, customLink: CustomLink): CommandSectionView {
   const latest = c.versions[c.versions.length - 1];
   const versions = c.versions.map((v) => link(`v${v.version}`, versionHeading(c, v))).join(', ') + (latest ? ` (latest: v${latest.version})` : '');
   return {
     heading: commandHeading(c),
     doc: mdDoc(c.doc),
-    summary: commandSummary(c, { event: (e) => link(e.name, eventHeading(e)), versions }),
-    versions: c.versions.map((v, i) => versionSection(c, v, c.versions[i - 1], domain, typeLink)),
+    summary: commandSummary(c, { event: (e) => link(e.name, eventHeading(e)), versions, deciders: customLink('deciders') }),
+    versions: c.versions.map((v, i) => versionSection(c, v, c.versions[i - 1], domain, typeLink, customLink)),
   };
 }
 
-function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): EventSectionView {
+function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink, customLink: CustomLink): EventSectionView {
   const latest = e.versions[e.versions.length - 1];
   let change: string;
   switch (e.apply.kind) {
@@ -321,7 +326,7 @@ function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): Event
       change = 'declarative, as listed below';
       break;
     case 'custom':
-      change = `custom: ${mdCode(applyHandlerName(e.name))} in [${mdCode('custom/reducers.ts')}](${fromCatalog('custom/reducers.ts')})`;
+      change = `custom: ${mdCode(applyHandlerName(e.name))} in ${customLink('reducers')}`;
       break;
     case 'none':
       change = 'none';
@@ -339,7 +344,7 @@ function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): Event
       ],
     ),
     apply: e.apply.kind === 'declarative' ? mdTable(['State field', 'Change'], e.apply.assignments.map((a) => [mdCode(a.target.name), changeOf(a)])) : '',
-    versions: e.versions.map((v, i) => versionSection(e, v, e.versions[i - 1], domain, typeLink)),
+    versions: e.versions.map((v, i) => versionSection(e, v, e.versions[i - 1], domain, typeLink, customLink)),
   };
 }
 
@@ -355,7 +360,14 @@ function changeOf(a: Assignment): string {
   }
 }
 
-function versionSection(e: Message, v: MessageVersion, previous: MessageVersion | undefined, domain: Domain, typeLink: TypeLink): VersionSectionView {
+function versionSection(
+  e: Message,
+  v: MessageVersion,
+  previous: MessageVersion | undefined,
+  domain: Domain,
+  typeLink: TypeLink,
+  customLink: CustomLink,
+): VersionSectionView {
   const avsc = avscFileName(e, v);
   const fp = fingerprintOf(avroSchemaOf(v, e, domain));
   return {
@@ -372,14 +384,14 @@ function versionSection(e: Message, v: MessageVersion, previous: MessageVersion 
       ],
     ),
     fields: fieldsTable(v.fields, typeLink),
-    upcast: previous && v.upcast ? upcastText(e, previous, v, v.upcast) : '',
+    upcast: previous && v.upcast ? upcastText(e, previous, v, v.upcast, customLink) : '',
   };
 }
 
-function upcastText(e: Message, from: MessageVersion, to: MessageVersion, upcast: Upcast): string {
+function upcastText(e: Message, from: MessageVersion, to: MessageVersion, upcast: Upcast, customLink: CustomLink): string {
   const title = `**Upcast from ${link(`v${from.version}`, versionHeading(e, from))}**`;
   if (upcast.kind === 'custom') {
-    return `${title}: custom, ${mdCode(upcastStepName(e.name, from.version))} in [${mdCode('custom/upcasters.ts')}](${fromCatalog('custom/upcasters.ts')}).`;
+    return `${title}: custom, ${mdCode(upcastStepName(e.name, from.version))} in ${customLink('upcasters')}.`;
   }
   const rows = upcast.assignments.map((a) => [mdCode(a.target.name), mdCode(dslExpr(a.expr))]);
   return `${title}: declarative; each field of v${to.version}, with \`$.\` reading v${from.version}:\n\n${mdTable(['Field', 'Value'], rows)}`;
