@@ -43,7 +43,9 @@ export function applyOptOuts(raw: readonly RawFinding[], baseline: Model, curren
     return { ...f, message: f.message + hint, status: 'breaking' };
   });
   for (const e of active) {
-    if (used.has(e)) continue;
+    // Command versions are gated by generate and validate (check/mode-gate.ts); check has no
+    // command rules to match them, so an entry there is not "unused".
+    if (used.has(e) || /\.commands\.[^.]+\.versions\[\d+\]$/.test(e.entry.path)) continue;
     const { entry } = e;
     const candidates = raw.filter((f) => f.rule === entry.rule).map((f) => f.path);
     const near = suggest(entry.path, candidates);

@@ -113,6 +113,12 @@ export function renderCheck(report: CheckReport, format: CheckFormat, against: s
   }
 }
 
+/** GitHub's annotation properties; a problem without a file or position annotates the run, not a line. */
+function githubWhere(d: Diagnostic): string {
+  if (d.file === '') return '';
+  return d.line > 0 ? `file=${githubProperty(d.file)},line=${d.line},col=${d.col},` : `file=${githubProperty(d.file)},`;
+}
+
 /** Invalid input (exit 2): the current specs, the baseline, or the baseline's reference. */
 export function renderCheckErrors(diagnostics: readonly Diagnostic[], format: CheckFormat, against: string, headline: string, opts: CiFormatOptions = {}): string {
   const line = `eventsmith check against ${against}: ${headline}`;
@@ -127,7 +133,7 @@ export function renderCheckErrors(diagnostics: readonly Diagnostic[], format: Ch
       return `${JSON.stringify({ against, ok: false, message: `eventsmith check against ${against}: ${headline}`, summary: null, findings: [], errors: [...diagnostics] }, null, 2)}\n`;
     case 'github':
       return lines([
-        ...diagnostics.map((d) => `::error file=${githubProperty(d.file)},line=${d.line},col=${d.col},title=${githubProperty(d.code)}::${githubData(d.message)}`),
+        ...diagnostics.map((d) => `::error ${githubWhere(d)}title=${githubProperty(d.code)}::${githubData(d.message)}`),
         `eventsmith check against ${against}: ${headline}`,
       ]);
     case 'text':

@@ -5,7 +5,7 @@
 // else events/**/*.yaml.
 import { stat, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Diagnostics } from '../core/diagnostics.js';
+import { noPosition, type Diagnostics } from '../core/diagnostics.js';
 import type { SpecInput } from '../pipeline.js';
 import { GitError, openGitTree } from './git.js';
 import { glob, globToRegExp } from './glob.js';
@@ -94,7 +94,8 @@ function directorySource(root: string): Source {
 /** Reads the baseline; undefined (with diagnostics) when it cannot be read. */
 export async function loadBaseline(req: BaselineRequest, diags: Diagnostics): Promise<Baseline | undefined> {
   const cwd = process.cwd();
-  const at = { file: req.against, line: 1, col: 1 };
+  // The reference is no file of its own (a revision, or a path the messages name).
+  const at = noPosition();
   const kind = await stat(req.against).then(
     (s) => (s.isDirectory() ? 'directory' : s.isFile() ? 'file' : undefined),
     () => undefined,

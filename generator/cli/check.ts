@@ -29,13 +29,13 @@ export async function runCheck(io: Io, specArgs: readonly string[], opts: CheckC
   const diags = new Diagnostics();
   const project = await openProject({ specs: specArgs, ...(opts.config !== undefined ? { config: opts.config } : {}) }, diags);
   if (!project) return fail(diags.sorted(), 'cannot read the current specs');
-  const current = analyse(project.specs);
+  const current = analyse(project.specs, { modeGate: false });
   if (!current.model) return fail(current.diagnostics, 'the current specs are invalid; `eventsmith validate` shows the same problems');
 
   const baselineDiags = new Diagnostics();
   const baseline = await loadBaseline({ against: opts.against, specs: specArgs, ...(opts.config !== undefined ? { config: opts.config } : {}) }, baselineDiags);
   if (!baseline) return fail(baselineDiags.sorted(), `cannot read the baseline '${opts.against}'`);
-  const base = analyse(baseline.specs);
+  const base = analyse(baseline.specs, { modeGate: false });
   if (!base.model) {
     return fail(base.diagnostics, `the baseline at '${opts.against}' is not a valid spec, so there is nothing reliable to compare with; check against another revision`);
   }

@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
+import { Diagnostics, noPosition, type Diagnostic } from '../core/diagnostics.js';
 import { checkFormats } from '../check/index.js';
 import { runCompat } from '../compat/index.js';
 import { runCheck, type CheckCliOptions } from './check.js';
@@ -93,7 +93,7 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
   const writeError = (e: unknown, folder = outShown): number => {
     if (!(e instanceof OutputPathError) && !(e instanceof Error && 'code' in e)) throw e;
     const d = new Diagnostics();
-    d.error(e instanceof OutputPathError ? 'ES4001' : 'ES4003', e.message, { file: folder, line: 1, col: 1 });
+    d.error(e instanceof OutputPathError ? 'ES4001' : 'ES4003', e.message, noPosition(folder));
     report(io, d.sorted(), opts.format);
     return exitCodes.invalid;
   };

@@ -4,7 +4,8 @@ import { Ajv } from 'ajv';
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Diagnostics } from '../core/diagnostics.js';
+import { Diagnostics, noPosition } from '../core/diagnostics.js';
+import { ioReason } from './io-reason.js';
 import { createTemplateSet, type TemplateSet } from '../core/templates.js';
 import { loadSpec } from '../load/index.js';
 import type { SpecInput } from '../pipeline.js';
@@ -75,8 +76,8 @@ async function readConfig(file: string, diags: Diagnostics): Promise<Config | un
   let text: Buffer;
   try {
     text = await readFile(file);
-  } catch {
-    diags.error('ES1009', `cannot read configuration file '${displayPath(file)}'`, { file: displayPath(file), line: 1, col: 1 });
+  } catch (e) {
+    diags.error('ES1009', `cannot read configuration file '${displayPath(file)}': ${ioReason(e)}`, noPosition(displayPath(file)));
     return undefined;
   }
   return parseConfig(displayPath(file), text, diags);
@@ -133,15 +134,16 @@ export async function openProject(opts: ProjectOptions, diags: Diagnostics): Pro
   }
   specFiles = [...new Set(specFiles)].sort();
   if (specFiles.length === 0) {
-    diags.error('ES5001', `no spec files found (looked for ${opts.specs.length ? opts.specs.join(', ') : (config?.specs ?? [defaultSpecGlob]).join(', ')} in ${displayPath(base) || '.'}); run \`eventsmith init\` to start one`, { file: configFile ? displayPath(configFile) : '.', line: 1, col: 1 });
+    diags.error('ES5001', `no spec files found (looked for ${opts.specs.length ? opts.specs.join(', ') : (config?.specs ?? [defaultSpecGlob]).join(', ')} in ${displayPath(base) || '.'}); run \`eventsmith init\` to start one`, noPosition(configFile ? displayPath(configFile) : ''));
     return undefined;
   }
   const specs: SpecInput[] = [];
   for (const file of specFiles) {
     try {
       specs.push({ file: displayPath(file), text: await readFile(file) });
-    } catch {
-      diags.error('ES1009', `cannot read spec file '${displayPath(file)}'`, { file: displayPath(file), line: 1, col: 1 });
+    } catch (e) {
+      const shown = displayPath(file) || '.';
+      diags.error('ES1009', `cannot read spec file '${shown}': ${ioReason(e)}`, noPosition(shown));
     }
   }
   if (diags.hasErrors) return undefined;
@@ -166,8 +168,8 @@ export async function openProject(opts: ProjectOptions, diags: Diagnostics): Pro
   if (templatesDir) {
     try {
       overrides = await readTemplateDir(templatesDir);
-    } catch {
-      diags.error('ES5002', `cannot read template folder '${displayPath(templatesDir)}'`, { file: configFile ? displayPath(configFile) : '.', line: 1, col: 1 });
+    } catch (e) {
+      diags.error('ES5002', `cannot read template folder '${displayPath(templatesDir) || '.'}': ${ioReason(e)}`, noPosition(configFile ? displayPath(configFile) : ''));
       return undefined;
     }
   }

@@ -60,7 +60,8 @@ async function open(io: Io, specArgs: readonly string[], opts: RegistryCliOption
   const diags = new Diagnostics();
   const project = await openProject({ specs: specArgs, ...(opts.config !== undefined ? { config: opts.config } : {}) }, diags);
   if (!project) return fail(diags.sorted(), 'cannot read the specs');
-  const current = analyse(project.specs);
+  // The registry is the compatibility judge here, as check's baseline is: its refusals are the findings.
+  const current = analyse(project.specs, { modeGate: false });
   if (!current.model) return fail(current.diagnostics, 'the specs are invalid; `eventsmith validate` shows the same problems');
   const url = opts.url ?? (process.env['SCHEMA_REGISTRY_URL'] || undefined) ?? project.registry?.url;
   if (url === undefined) {

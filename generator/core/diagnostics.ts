@@ -8,7 +8,9 @@ export interface Diagnostic {
   readonly code: DiagnosticCode;
   readonly severity: Severity;
   readonly message: string;
+  /** '' when the problem is in no file (a command-line argument, a git revision). */
   readonly file: string;
+  /** 1-based; 0 (line and col) when there is no position to point at (a file that cannot be read). */
   readonly line: number;
   readonly col: number;
   /** Logical spec path (`aggregates.Order.events.OrderPlaced`) or '' for file-level problems. */
@@ -70,6 +72,7 @@ export const codes = {
   ES3029: 'command field has no value in the data mapping',
   ES3030: 'value not available where the expression is used',
   ES3031: 'event both completes and fails the same step',
+  ES3032: 'a version violates the compatibility mode (MODE_VIOLATION) without an allowBreaking entry',
   // generate/write
   ES4001: 'output path escapes the output folder',
   ES4002: 'template error',
@@ -110,7 +113,17 @@ export class Diagnostics {
   }
 }
 
-/** `path:line:col - error ES1234: message` — the format editors and CI problem matchers parse. */
+/** Where a problem with no source position is: in `file` as a whole, or in no file at all. */
+export function noPosition(file = ''): { readonly file: string; readonly line: 0; readonly col: 0 } {
+  return { file, line: 0, col: 0 };
+}
+
+/**
+ * `path:line:col - error ES1234: message` — the format editors and CI problem matchers parse.
+ * Without a position `path - error …`, without a file `error …`: an invented `:1:1` would send
+ * an editor to a line that has nothing to do with the problem.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col} - ${d.severity} ${d.code}: ${d.message}`;
+  const where = d.file === '' ? '' : d.line > 0 ? `${d.file}:${d.line}:${d.col} - ` : `${d.file} - `;
+  return `${where}${d.severity} ${d.code}: ${d.message}`;
 }

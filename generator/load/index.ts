@@ -84,8 +84,9 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
   let failed = false;
   for (const doc of docs) {
     for (const err of doc.errors) {
-      const p = posOf(errorOffset(source, err.code, err.message, err.pos[0]));
-      diags.error(yamlCodes[err.code] ?? 'ES1001', yamlMessage(err.code, err.message), at(p.line, p.col));
+      const offset = errorOffset(source, err.code, err.message, err.pos[0]);
+      const p = posOf(offset);
+      diags.error(yamlCodes[err.code] ?? 'ES1001', yamlMessage(err.code, err.message, source, offset), at(p.line, p.col));
       failed = true;
     }
   }
@@ -135,12 +136,20 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
   };
 }
 
-function yamlMessage(code: string, message: string): string {
+function yamlMessage(code: string, message: string, source: string, offset: number): string {
   switch (code) {
     case 'TAB_AS_INDENT':
       return 'tabs are not allowed for indentation in YAML; use spaces';
-    case 'DUPLICATE_KEY':
-      return 'duplicate key: each key may appear once in a mapping';
+    case 'DUPLICATE_KEY': {
+      const key = keyAt(source, offset);
+      return key === undefined ? 'duplicate key: each key may appear once in a mapping' : `duplicate key \`${key}\`: each key may appear once in a mapping`;
+    }
+    case 'BAD_INDENT': {
+      const flow = flowKind(message);
+      if (flow === undefined) return message.replace(/\s+/g, ' ').trim();
+      const [open, close] = flow === 'mapping' ? ['{', '}'] : ['[', ']'];
+      return `unclosed flow ${flow}: this \`${open}\` has no closing \`${close}\` (a flow ${flow} written over several lines must be indented more than its key)`;
+    }
     case 'MISSING_CHAR':
       return /quote/.test(message) ? 'unclosed quoted string: the closing quote is missing' : message.replace(/\s+/g, ' ').trim();
     default:
@@ -148,8 +157,53 @@ function yamlMessage(code: string, message: string): string {
   }
 }
 
-/** The parser reports an unclosed quote at the end of input; the user needs the opening quote. */
+/** The key written at `offset` (plain or quoted), for messages that name it. */
+function keyAt(source: string, offset: number): string | undefined {
+  const m = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^\s:#,[\]{}][^:#,[\]{}\n]*?))\s*:/.exec(source.slice(offset, offset + 200));
+  if (m === null) return undefined;
+  const key = m[1] ?? m[2]?.replace(/''/g, "'") ?? m[3];
+  return key === undefined || key.length > 60 ? undefined : key;
+}
+
+function flowKind(message: string): 'mapping' | 'sequence' | undefined {
+  return /^Flow map\b/.test(message) ? 'mapping' : /^Flow sequence\b/.test(message) ? 'sequence' : undefined;
+}
+
+/** The last `open` bracket before `end` still open there (outside quotes and comments). */
+function unclosedOpener(source: string, end: number, open: string): number | undefined {
+  const stack: { ch: string; at: number }[] = [];
+  let quote: string | null = null;
+  let comment = false;
+  for (let i = 0; i < end; i++) {
+    const ch = source[i] as string;
+    if (ch === '\n') {
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (quote) {
+      if (ch === quote) quote = null;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#' && (i === 0 || /\s/.test(source[i - 1] as string))) comment = true;
+    else if (ch === '[' || ch === '{') stack.push({ ch, at: i });
+    else if (ch === ']' || ch === '}') stack.pop();
+  }
+  for (let i = stack.length - 1; i >= 0; i--) if (stack[i]?.ch === open) return stack[i]?.at;
+  return undefined;
+}
+
+/**
+ * The parser reports an unclosed quote or flow collection where it gave up (the end of input,
+ * or the next line); the user needs the opening quote or bracket.
+ */
 function errorOffset(source: string, code: string, message: string, offset: number): number {
+  if (code === 'BAD_INDENT') {
+    const flow = flowKind(message);
+    const open = flow === undefined ? undefined : unclosedOpener(source, offset, flow === 'mapping' ? '{' : '[');
+    if (open !== undefined) return open;
+  }
   if (code === 'MISSING_CHAR') {
     const quote = /closing (["'])/.exec(message)?.[1];
     if (quote) {

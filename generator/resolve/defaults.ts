@@ -11,6 +11,8 @@ import { formatType } from './type-expr.js';
 export interface ValueEnv {
   /** The (normalised) default of a field, or undefined when it has none. */
   defaultOf(field: Field): { readonly value: Value } | undefined;
+  /** Whether `owner` lost field `name` to a type error already reported (no follow-on error then). */
+  isUnresolved?(owner: string, name: string): boolean;
 }
 
 export interface ValueOptions {
@@ -95,7 +97,7 @@ function check(raw: unknown, type: TypeRef, env: ValueEnv, options: ValueOptions
       }
       if (!isMapping(raw)) notA(raw, type, at, ': expected a mapping of its fields');
       for (const key of Object.keys(raw)) {
-        if (!named.fields.some((f) => f.name === key)) fail(`${named.name} has no field \`${key}\``, [...at, key]);
+        if (!named.fields.some((f) => f.name === key) && env.isUnresolved?.(named.name, key) !== true) fail(`${named.name} has no field \`${key}\``, [...at, key]);
       }
       const out = Object.create(null) as Record<string, Value>;
       for (const field of named.fields) {

@@ -16,7 +16,7 @@ import type { LoadedSpec } from '../load/index.js';
 import { declareAggregate, type AggregateDraft } from './aggregates.js';
 import { NameTable } from './collisions.js';
 import { claimCommandNames } from './command-names.js';
-import { asString, describeValue, entriesOf, get, isMapping, SpecContext } from './context.js';
+import { asString, describeValue, entriesOf, get, isMapping, SpecContext, type UnresolvedFields } from './context.js';
 import { findUnbounded } from './recursion.js';
 import { declareType, resolveRecordFields, type DeclaredType, type FieldDefaults, type TypeScope } from './types.js';
 
@@ -42,8 +42,8 @@ export interface DomainDraft {
   readonly aggregates: readonly AggregateDraft[];
 }
 
-export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: FieldDefaults): DomainDraft {
-  const ctx = new SpecContext(spec, diags);
+export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: FieldDefaults, unresolved: UnresolvedFields): DomainDraft {
+  const ctx = new SpecContext(spec, diags, unresolved);
   const data = isMapping(spec.data) ? spec.data : {};
   const rawName = get(data, 'domain');
   const name = typeof rawName === 'string' ? rawName : '';

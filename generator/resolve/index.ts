@@ -7,7 +7,7 @@ import { domainSlug } from '../core/names.js';
 import type { LoadedSpec } from '../load/index.js';
 import { buildAggregate } from './aggregates.js';
 import { resolveAllowBreaking } from './allow-breaking.js';
-import { get, isMapping } from './context.js';
+import { get, isMapping, UnresolvedFields } from './context.js';
 import { checkCycles } from './cycles.js';
 import { declareDomain, type DomainDraft } from './domain.js';
 import { resolveReactions } from './reactions.js';
@@ -19,10 +19,11 @@ import { FieldDefaults } from './types.js';
 export { modelToJson } from './model-json.js';
 
 export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model | undefined {
-  const defaults = new FieldDefaults();
+  const unresolved = new UnresolvedFields();
+  const defaults = new FieldDefaults(unresolved);
   // Sorted first so that which of two clashing declarations gets the error never depends on argument order.
   const drafts = specs
-    .map((spec) => declareDomain(spec, diags, defaults))
+    .map((spec) => declareDomain(spec, diags, defaults, unresolved))
     .sort((a, b) => compare(a.name, b.name) || compare(a.ctx.file, b.ctx.file));
   defaults.resolveAll();
 

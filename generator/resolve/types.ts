@@ -3,7 +3,7 @@
 // the fields it omits, wherever in the spec those are declared.
 import type { EnumType, Field, FixedType, NamedType, RecordType, TypeRef, Value } from '../core/model.js';
 import { didYouMean, inlineEnumName, nameProblem } from '../core/names.js';
-import { asString, describeValue, entriesOf, get, isMapping, stringList, type Path, type SpecContext } from './context.js';
+import { asString, describeValue, entriesOf, get, isMapping, stringList, type Path, type SpecContext, type UnresolvedFields } from './context.js';
 import { checkValue, type ValueEnv } from './defaults.js';
 import { builtinTypeNames, logicalNames, parseTypeExpr, primitiveNames, type TypeAst } from './type-expr.js';
 
@@ -20,6 +20,12 @@ interface PendingDefault {
 export class FieldDefaults implements ValueEnv {
   private readonly pending = new Map<Field, PendingDefault>();
   private readonly active = new Set<Field>();
+
+  constructor(private readonly unresolved?: UnresolvedFields) {}
+
+  isUnresolved(owner: string, name: string): boolean {
+    return this.unresolved?.has(owner, name) ?? false;
+  }
 
   add(field: Mutable<Field>, ctx: SpecContext, raw: unknown, path: Path): void {
     this.pending.set(field, { field, ctx, raw, path });
@@ -128,8 +134,11 @@ function resolveAst(ast: TypeAst, text: string, path: Path, scope: TypeScope): T
 
 // ---- fields ----------------------------------------------------------------------------
 
-/** Fields of a record-like mapping, in YAML order; `owner` names inline enums. */
-export function resolveFields(raw: unknown, path: Path, owner: string, scope: TypeScope): Field[] {
+/**
+ * Fields of a record-like mapping, in YAML order; `owner` names inline enums, `typeName` (default
+ * `owner`) is the type the fields belong to, under which a field whose type fails is remembered.
+ */
+export function resolveFields(raw: unknown, path: Path, owner: string, scope: TypeScope, typeName = owner): Field[] {
   if (raw !== undefined && raw !== null && !isMapping(raw)) {
     scope.ctx.error('ES2004', 'fields must be a mapping of field names to types', path);
     return [];
@@ -141,7 +150,10 @@ export function resolveFields(raw: unknown, path: Path, owner: string, scope: Ty
     const problem = nameProblem('field', name);
     if (problem) scope.ctx.error('ES3007', problem, fpath, 'key');
     const field = resolveField(name, spec, fpath, owner, scope);
-    if (!field) continue;
+    if (!field) {
+      scope.ctx.unresolved.add(typeName, name);
+      continue;
+    }
     for (const [i, alias] of field.aliases.entries()) {
       const aliasProblem = nameProblem('field', alias);
       if (aliasProblem) scope.ctx.error('ES3007', aliasProblem, [...fpath, 'aliases', i]);

@@ -18,6 +18,7 @@ export {
   validateEnvelope,
   type CloudEvent,
   type DataContentType,
+  type DeliveredEvent,
   type DataGuard,
   type EnvelopeEnvironment,
   type EnvelopeGuards,

@@ -23,6 +23,7 @@ aggregates:
           - fields: { amount: int, memo: string }
           - fields: { amount: long, memo: string, code: string }
             upcast: custom
+            allowBreaking: [ { rule: MODE_VIOLATION, reason: the custom upcast fills code } ]
         apply: custom
       Noted:
         versions: [ { fields: { text: string } } ]

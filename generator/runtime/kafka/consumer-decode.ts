@@ -6,7 +6,7 @@
  * exception, so that the consumer can dead-letter the message at once and carry on.
  */
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import { type CloudEvent, dataschemaFor } from '../cloudevents.js';
+import { type CloudEvent, type DeliveredEvent, dataschemaFor } from '../cloudevents.js';
 import { decodeCloudEvent, unframeConfluent } from './binding.js';
 import type { OutgoingMessage } from './producer.js';
 import type { AvroReader } from '../avro.js';
@@ -34,15 +34,22 @@ export interface EventDecoding {
   upcast(type: string, version: number, data: unknown): unknown;
   /** The schema registry id of a version; when given, Confluent-framed values must carry it. */
   schemaId?(type: string, version: number): number | undefined;
-  /** The latest version of `type` this code knows: data of newer versions is resolved to it. */
-  latestVersion?(type: string): number | undefined;
+  /**
+   * The latest version of `type` this code knows (undefined for a type it does not know): what
+   * `upcast` returns, so the delivered event's `dataversion`; with a registry, data of newer
+   * versions is resolved to it.
+   */
+  latestVersion(type: string): number | undefined;
 }
 
 export type DeadLetterReason = 'undecodable' | 'unknown-event' | 'handler-failed';
 
 export type DecodeOutcome =
-  /** `event.data` is the latest version's data; `writerVersion` is the version it was written in. */
-  | { readonly kind: 'event'; readonly event: CloudEvent<string, unknown>; readonly writerVersion: number }
+  /**
+   * `event.data` is the latest version's data, and `event.dataversion` and `event.dataschema` name
+   * that version; `writerVersion` (also on the event) is the version it was written in.
+   */
+  | { readonly kind: 'event'; readonly event: DeliveredEvent; readonly writerVersion: number }
   /** Not for this consumer: a tombstone, or an event it has no handler for. */
   | { readonly kind: 'ignore'; readonly why: 'tombstone' | 'unhandled' }
   | { readonly kind: 'dead'; readonly reason: DeadLetterReason; readonly error: string };
@@ -100,7 +107,7 @@ export function decodeMessage(message: Pick<KafkaMessage, 'key' | 'value' | 'hea
   } catch (err) {
     return { kind: 'dead', reason: 'undecodable', error: `upcasting ${event.type} v${version}: ${why(err)}` };
   }
-  return { kind: 'event', event: { ...event, data }, writerVersion: version };
+  return delivered(event, data, version, decoding);
 }
 
 export interface RegistryDecodeOptions extends DecodeOptions {
@@ -165,7 +172,19 @@ export async function decodeMessageByRegistry(message: Pick<KafkaMessage, 'key' 
   } catch (err) {
     return { kind: 'dead', reason: 'undecodable', error: `upcasting ${event.type} v${readerVersion}: ${why(err)}` };
   }
-  return { kind: 'event', event: { ...event, data }, writerVersion: version };
+  return delivered(event, data, version, decoding);
+}
+
+/**
+ * The envelope says what it carries: data upcast to the latest version is delivered with that
+ * version's `dataversion` and `dataschema`, and `writerVersion` the version it was written in
+ * (a v1 event upcast to v2: dataversion 2, writerVersion 1).
+ */
+function delivered(event: CloudEvent<string, unknown>, data: unknown, writerVersion: number, decoding: EventDecoding): DecodeOutcome {
+  const latest = decoding.latestVersion(event.type);
+  if (latest === undefined) return { kind: 'dead', reason: 'unknown-event', error: `${event.type}: the decoding table has codecs but no latest version for it` };
+  const out: DeliveredEvent = { ...event, dataversion: latest, dataschema: dataschemaFor(event.type, latest), data, writerVersion };
+  return { kind: 'event', event: out, writerVersion };
 }
 
 /** Headers a dead-lettered message carries besides its own (which are kept, so it can be replayed). */

@@ -19,7 +19,7 @@
  * crash (consumer.events.CRASH with restart false), the runner starts a new one.
  */
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { CloudEvent } from '../cloudevents.js';
+import type { DeliveredEvent } from '../cloudevents.js';
 import { type Logger, componentLogger } from '../logger.js';
 import type { ConnectionPool, PooledConnection, Queryable } from '../postgres/db.js';
 import { type ConsumerLag, consumerLag, ensureTopics } from './admin.js';
@@ -40,16 +40,20 @@ export interface HandlerContext {
   readonly offset: string;
   /** 1 on the first try. */
   readonly attempt: number;
-  /** The version the event was written in (its data has been upcast to the latest). */
+  /** The version the event was written in (its data has been upcast to the latest); also `event.writerVersion`. */
   readonly writerVersion: number;
 }
 
-export type EventHandler<T extends string, D> = (event: CloudEvent<T, D>, context: HandlerContext) => Promise<void> | void;
+/**
+ * A handler of one event type. It receives the latest version `V` of the event's data, whatever
+ * version it was written in: `event.dataversion` is `V`, `event.writerVersion` the written one.
+ */
+export type EventHandler<T extends string, D, V extends number = number> = (event: DeliveredEvent<T, D, V>, context: HandlerContext) => Promise<void> | void;
 
 /** One optional handler per event type of `M`, receiving that event's latest version. */
 export type EventHandlers<M extends EventMap> = { readonly [T in keyof M & string]?: EventHandler<T, M[T]> };
 
-type AnyHandler = (event: CloudEvent<string, unknown>, context: HandlerContext) => Promise<void> | void;
+type AnyHandler = (event: DeliveredEvent, context: HandlerContext) => Promise<void> | void;
 
 export interface KafkaConsumerOptions<M extends EventMap> {
   readonly kafka: Kafka;
@@ -148,6 +152,8 @@ export class KafkaConsumerRunner<M extends EventMap> {
   private unobserve: (() => void) | undefined;
 
   constructor(private readonly options: KafkaConsumerOptions<M>) {
+    // Checked here, not per message: without it every message would be dead-lettered (plain JS callers).
+    if (typeof options.decoding.latestVersion !== 'function') throw new TypeError('eventsmith: decoding.latestVersion(type) is required (the version upcast data is delivered as)');
     this.log = componentLogger(options.logger, 'consumer', { groupId: options.groupId });
     const i = this.instruments;
     this.meters = {
@@ -478,7 +484,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
 
   /** One transaction: claim the chunk's event ids, run the handlers of the new ones, commit. */
   private async applyChunk(p: EachBatchPayload, chunk: readonly Item[], attempt: number): Promise<ChunkResult> {
-    const events: Array<{ index: number; item: Item; event: CloudEvent<string, unknown>; writerVersion: number }> = [];
+    const events: Array<{ index: number; item: Item; event: DeliveredEvent; writerVersion: number }> = [];
     chunk.forEach((item, index) => {
       if (item.outcome.kind === 'event') events.push({ index, item, event: item.outcome.event, writerVersion: item.outcome.writerVersion });
     });
