@@ -47,6 +47,9 @@ describe('the catalog changelog', () => {
   });
 
   it('is absent when the spec allows no break', () => {
-    expect(catalogOf(spec.replace(/allowBreaking:[\s\S]*$/, '').replace(/\n +allowBreaking:\n.*\n/, '\n'))).not.toContain('Changelog');
+    // v2 without its entry would be refused by the mode gate (a field without a default): the spec keeps v1 only.
+    const noBreaks = spec.slice(0, spec.indexOf('          - fields: { id: string, note: string }'));
+    expect(noBreaks).not.toContain('allowBreaking');
+    expect(catalogOf(noBreaks)).not.toContain('Changelog');
   });
 });
