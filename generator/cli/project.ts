@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { readBounded } from './read-bounded.js';
 import { Diagnostics } from '../core/diagnostics.js';
 import { createTemplateSet, type TemplateSet } from '../core/templates.js';
 import { loadSpec } from '../load/index.js';
@@ -48,7 +49,7 @@ export interface Config {
 async function readConfig(file: string, diags: Diagnostics): Promise<Config | undefined> {
   let text: Buffer;
   try {
-    text = await readFile(file);
+    text = await readBounded(file);
   } catch {
     diags.error('ES1009', `cannot read configuration file '${displayPath(file)}'`, { file: displayPath(file), line: 1, col: 1 });
     return undefined;
@@ -113,7 +114,7 @@ export async function openProject(opts: ProjectOptions, diags: Diagnostics): Pro
   const specs: SpecInput[] = [];
   for (const file of specFiles) {
     try {
-      specs.push({ file: displayPath(file), text: await readFile(file) });
+      specs.push({ file: displayPath(file), text: await readBounded(file) });
     } catch {
       diags.error('ES1009', `cannot read spec file '${displayPath(file)}'`, { file: displayPath(file), line: 1, col: 1 });
     }

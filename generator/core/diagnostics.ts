@@ -32,6 +32,9 @@ export const codes = {
   ES1009: 'file cannot be read',
   ES1010: 'more than one YAML document in a file',
   ES1011: 'file too large',
+  ES1012: 'lone carriage-return line endings',
+  ES1013: 'YAML tag not used by the DSL',
+  ES1014: 'alias to no anchor, or inside its own anchor',
   // validate
   ES2001: 'does not match the DSL schema',
   ES2002: 'unknown key',
@@ -70,6 +73,8 @@ export const codes = {
   ES3029: 'command field has no value in the data mapping',
   ES3030: 'value not available where the expression is used',
   ES3031: 'event both completes and fails the same step',
+  ES3032: 'default too large once expanded',
+  ES3033: 'types nested too deeply',
   // generate/write
   ES4001: 'output path escapes the output folder',
   ES4002: 'template error',

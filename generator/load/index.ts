@@ -3,6 +3,7 @@
 // invalid UTF-8, several documents) so that later stages only see well-formed data.
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
 import { Diagnostics, type DiagnosticCode } from '../core/diagnostics.js';
+import { nodeProblems } from './nodes.js';
 import { firstInvalidUtf8, positionOfByte } from './utf8.js';
 import type { PathSegment } from './path.js';
 
@@ -40,7 +41,8 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
   const at = (line: number, col: number) => ({ file, line, col, path: '' });
   const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
   if (bytes.length > loadLimits.maxBytes) {
-    diags.error('ES1011', `file is ${bytes.length} bytes; specs are limited to ${loadLimits.maxBytes} bytes`, at(1, 1));
+    // The CLI stops reading just past the limit, so the size shown is a lower bound.
+    diags.error('ES1011', `file is larger than ${loadLimits.maxBytes} bytes, the limit for a spec`, at(1, 1));
     return undefined;
   }
   const bad = firstInvalidUtf8(bytes);
@@ -53,6 +55,14 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
   if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
   if (source.trim() === '' || stripComments(source).trim() === '') {
     diags.error('ES1007', 'spec file is empty: expected a mapping with domain, source and aggregates', at(1, 1));
+    return undefined;
+  }
+  const loneCr = /\r(?!\n)/.exec(source);
+  if (loneCr) {
+    // The YAML parser treats a lone CR as text, so such a file would fail with a misleading error.
+    const before = source.slice(0, loneCr.index);
+    const line = before.split('\n').length;
+    diags.error('ES1012', 'line ends with a lone carriage return (classic Mac line endings); save the file with LF or CRLF line endings', at(line, loneCr.index - before.lastIndexOf('\n')));
     return undefined;
   }
   const flowDepth = maxFlowDepth(source);
@@ -107,6 +117,18 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
     diags.error('ES1005', `nesting deeper than ${loadLimits.maxDepth} levels`, at(p.line, p.col));
     return undefined;
   }
+  const problems = nodeProblems(doc, source);
+  for (const p of problems) {
+    const pos = posOf(p.offset);
+    if (p.kind === 'tag') {
+      diags.error('ES1013', `YAML tag ${p.text} is not used by the DSL: write a plain mapping, list or scalar (a tagged value would be read differently or dropped)`, at(pos.line, pos.col));
+    } else if (p.kind === 'undefined-alias') {
+      diags.error('ES1014', `alias *${p.text} refers to no anchor: define &${p.text} before the alias`, at(pos.line, pos.col));
+    } else {
+      diags.error('ES1014', `alias *${p.text} is inside the node its anchor &${p.text} marks, which would make the value infinitely deep`, at(pos.line, pos.col));
+    }
+  }
+  if (problems.length > 0) return undefined;
   if (!isMap(doc.contents)) {
     const p = posOf(doc.contents.range?.[0] ?? 0);
     diags.error('ES1008', 'a spec must be a mapping (domain: …, source: …, aggregates: …)', at(p.line, p.col));

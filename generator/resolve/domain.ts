@@ -1,11 +1,12 @@
 // One spec file → one domain: its header, named types, aggregates and the output names they
 // claim. Sagas are resolved later, when the events of every domain are known.
 import type { Diagnostics } from '../core/diagnostics.js';
-import type { CompatibilityMode, EnumType, NamedType, Storage, StorageEncoding } from '../core/model.js';
+import type { CompatibilityMode, EnumType, Field, NamedType, RecordType, Storage, StorageEncoding } from '../core/model.js';
 import { namePatterns } from '../core/names.js';
 import type { LoadedSpec } from '../load/index.js';
 import { declareAggregate, type AggregateDraft } from './aggregates.js';
 import { asString, describeValue, entriesOf, get, isMapping, SpecContext } from './context.js';
+import { maxSchemaNesting, schemaNesting, type Nesting } from './nesting.js';
 import { findUnbounded } from './recursion.js';
 import { declareType, resolveRecordFields, type DeclaredType, type FieldDefaults, type TypeScope } from './types.js';
 
@@ -84,6 +85,7 @@ export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: Fi
     const a = declareAggregate(name, aggName, aggSpec, path, scope);
     if (a) aggregates.push(a);
   }
+  if (checkNesting(aggregates, ctx)) defaults.disable();
   const doc = asString(get(data, 'doc'));
   return {
     ctx,
@@ -106,4 +108,33 @@ function resolveStorage(raw: unknown, ctx: SpecContext): Storage {
   const encoding = storageEncodings.find((e) => e === rawEncoding);
   if (!encoding) ctx.error('ES2005', `storage encoding ${describeValue(rawEncoding)} is not one of ${storageEncodings.join(', ')}`, ['storage', 'encoding']);
   return { kind: 'storage', encoding: encoding ?? 'avro' };
+}
+
+/**
+ * Every Avro schema the domain's output holds (message versions, and states for snapshots)
+ * must nest less than maxSchemaNesting levels. True when one does not: resolving defaults
+ * through such a chain would recurse as deep, so the caller skips it.
+ */
+function checkNesting(aggregates: readonly AggregateDraft[], ctx: SpecContext): boolean {
+  const memo = new Map<RecordType, Nesting>();
+  let tooDeep = false;
+  const check = (fields: readonly Field[], what: string, path: readonly (string | number)[]): void => {
+    const n = schemaNesting(fields, memo);
+    if (n.depth <= maxSchemaNesting) return;
+    tooDeep = true;
+    const chain = n.chain.length > 0 ? ` through ${n.chain.join(' → ')}${n.chain.length >= 9 ? ' → …' : ''}` : '';
+    ctx.error(
+      'ES3033',
+      `the Avro schema of ${what} nests ${n.depth} levels deep${chain}; the limit is ${maxSchemaNesting} (a record counts 3, a list, map, optional or logical type 1), beyond which TypeScript cannot check the generated schema; flatten the chain of types`,
+      path,
+      'key',
+    );
+  };
+  for (const a of aggregates) {
+    if (a.state.length > 0) check(a.state, `the state of ${a.name}`, [...a.path, 'state']);
+    for (const m of [...a.events, ...a.commands]) {
+      for (const v of m.versions) check(v.fields, `${a.name}.${m.name} v${v.version}`, v.path);
+    }
+  }
+  return tooDeep;
 }
