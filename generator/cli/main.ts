@@ -217,7 +217,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       // --help and --version exit through here with code 0.
       return e.exitCode === 0 ? exitCodes.ok : exitCodes.invalid;
     }
-    io.err(`eventsmith: internal error: ${e instanceof Error ? e.message : String(e)}\nThis is a bug in eventsmith, not in your spec; please report it with the command you ran.\n`);
+    // Engine messages ("Maximum call stack size exceeded") mean nothing to a user; say what happened.
+    const what = e instanceof RangeError ? 'the input is nested or chained too deeply to process' : e instanceof Error ? e.message : String(e);
+    io.err(`eventsmith: internal error: ${what}\nThis is a bug in eventsmith, not in your spec; please report it with the command you ran.\n`);
     if (process.env.EVENTSMITH_DEBUG && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
     return exitCodes.internal;
   }

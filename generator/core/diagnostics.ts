@@ -79,6 +79,8 @@ export const codes = {
   ES4001: 'output path escapes the output folder',
   ES4002: 'template error',
   ES4003: 'cannot write output',
+  ES4004: 'input too complex to process',
+  ES4005: 'generated path too long for the file system',
   // usage
   ES5001: 'no spec files found',
   ES5002: 'invalid configuration',
@@ -114,5 +116,7 @@ export class Diagnostics {
 
 /** `path:line:col - error ES1234: message` — the format editors and CI problem matchers parse. */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col} - ${d.severity} ${d.code}: ${d.message}`;
+  // A line break in a file name would start a forged diagnostic line for CI problem matchers.
+  const file = d.file.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `${file}:${d.line}:${d.col} - ${d.severity} ${d.code}: ${d.message}`;
 }
