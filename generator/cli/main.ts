@@ -9,6 +9,7 @@ import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
 import { runCompat } from '../compat/index.js';
 import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
+import { WriteRefusedError } from '../write/all-or-nothing.js';
 import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
 import { runDev } from './dev.js';
 import { defaultConfigFile, displayPath, openProject } from './project.js';
@@ -85,9 +86,11 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     else io.out(`${outShown}: ${written.written.length} written, ${written.unchanged.length} unchanged, ${written.removed.length} removed\n`);
     return exitCodes.ok;
   } catch (e) {
-    if (!(e instanceof OutputPathError) && !(e instanceof Error && 'code' in e)) throw e;
+    if (!(e instanceof Error)) throw e;
+    const code = e instanceof WriteRefusedError ? e.code : e instanceof OutputPathError ? 'ES4001' : 'code' in e ? 'ES4003' : undefined;
+    if (code === undefined) throw e;
     const d = new Diagnostics();
-    d.error(e instanceof OutputPathError ? 'ES4001' : 'ES4003', e.message, { file: outShown, line: 1, col: 1 });
+    d.error(code, e.message, { file: outShown, line: 1, col: 1 });
     report(io, d.sorted(), opts.format);
     return exitCodes.invalid;
   }

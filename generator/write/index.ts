@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, readdir, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GeneratedFile } from '../core/generated-file.js';
+import { commitAll, preflight, type Change } from './all-or-nothing.js';
 
 export const manifestName = '.eventsmith-manifest.json';
 
@@ -127,9 +128,13 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 const ioConcurrency = 16;
 
 export async function writeOutput(outDir: string, files: readonly GeneratedFile[]): Promise<WriteResult> {
+  // Everything that could fail half-way is checked before the first folder is made.
+  for (const f of files) checkRelativePath(f.path);
+  await preflight(outDir, [...files.map((f) => f.path), manifestName]);
   const root = await plan(outDir, files);
   const written: string[] = [];
   const unchanged: string[] = [];
+  const changes: Change[] = [];
   await forEachLimited(files, ioConcurrency, async (f) => {
     const target = path.join(root, f.path);
     const current = await readIfExists(target);
@@ -137,9 +142,11 @@ export async function writeOutput(outDir: string, files: readonly GeneratedFile[
       unchanged.push(f.path);
       return;
     }
-    await writeAtomic(target, f.content);
+    changes.push({ path: f.path, content: f.content, previous: current });
     written.push(f.path);
   });
+  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await commitAll(root, changes);
   written.sort();
   unchanged.sort();
   const produced = new Set(files.map((f) => f.path));
