@@ -35,6 +35,7 @@ export const codes = {
   ES1012: 'lone carriage-return line endings',
   ES1013: 'YAML tag not used by the DSL',
   ES1014: 'alias to no anchor, or inside its own anchor',
+  ES1015: 'mapping key is not a scalar',
   // validate
   ES2001: 'does not match the DSL schema',
   ES2002: 'unknown key',
@@ -116,7 +117,11 @@ export class Diagnostics {
 
 /** `path:line:col - error ES1234: message` — the format editors and CI problem matchers parse. */
 export function formatDiagnostic(d: Diagnostic): string {
-  // A line break in a file name would start a forged diagnostic line for CI problem matchers.
-  const file = d.file.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `${file}:${d.line}:${d.col} - ${d.severity} ${d.code}: ${d.message}`;
+  // A line break in a file name or a quoted spec value would start a forged diagnostic line for CI problem matchers.
+  return `${oneLine(d.file)}:${d.line}:${d.col} - ${d.severity} ${d.code}: ${oneLine(d.message)}`;
+}
+
+/** Control and line-separator characters as \u escapes: a diagnostic is one line. */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -122,6 +122,8 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
     const pos = posOf(p.offset);
     if (p.kind === 'tag') {
       diags.error('ES1013', `YAML tag ${p.text} is not used by the DSL: write a plain mapping, list or scalar (a tagged value would be read differently or dropped)`, at(pos.line, pos.col));
+    } else if (p.kind === 'complex-key') {
+      diags.error('ES1015', 'a mapping key must be a plain scalar, not a mapping or list', at(pos.line, pos.col));
     } else if (p.kind === 'undefined-alias') {
       diags.error('ES1014', `alias *${p.text} refers to no anchor: define &${p.text} before the alias`, at(pos.line, pos.col));
     } else {

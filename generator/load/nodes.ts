@@ -11,7 +11,7 @@ const allowedTags: ReadonlySet<string> = new Set(
 );
 
 export interface NodeProblem {
-  readonly kind: 'tag' | 'undefined-alias' | 'recursive-alias';
+  readonly kind: 'tag' | 'undefined-alias' | 'recursive-alias' | 'complex-key';
   readonly offset: number;
   readonly text: string;
 }
@@ -24,6 +24,13 @@ export function nodeProblems(doc: Document.Parsed, source: string): NodeProblem[
     const node = stack.pop();
     if (node === null || typeof node !== 'object') continue;
     if (isPair(node)) {
+      // A mapping or list as a key (`? [a, b]: x`) has no place in the DSL and would be
+      // stringified into a multi-line key.
+      if (isMap(node.key) || isSeq(node.key)) {
+        out.push({ kind: 'complex-key', offset: (node.key as Node).range?.[0] ?? 0, text: '' });
+        stack.push(node.value);
+        continue;
+      }
       stack.push(node.value, node.key);
       continue;
     }
