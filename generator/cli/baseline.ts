@@ -3,7 +3,7 @@
 // discovery mirrors generate's: the spec arguments (paths relative to the working directory),
 // else the configuration file (--config, or eventsmith.config.yaml) as the baseline has it,
 // else events/**/*.yaml.
-import { stat, readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readBounded } from './read-bounded.js';
 import type { Diagnostics } from '../core/diagnostics.js';
