@@ -107,17 +107,21 @@ async function checkSpec(text: string): Promise<void> {
 describe('spec fuzzer', () => {
   it('grammar-built specs: accepted ones generate, refused ones are refused cleanly', async () => {
     await fc.assert(fc.asyncProperty(specText(), checkSpec), { seed, numRuns: runs, interruptAfterTimeLimit: timeLimitMs, markInterruptAsFailure: false });
-    // The grammar must keep producing valid specs, or the compile check below proves nothing.
-    expect(stats.accepted).toBeGreaterThan(runs / 10);
+    // The grammar must keep producing valid specs, or the compile check below proves nothing
+    // (counted over the runs done: on a loaded machine the time limit may stop it early).
+    expect(stats.accepted).toBeGreaterThanOrEqual(3);
+    expect(stats.accepted).toBeGreaterThan((stats.accepted + stats.refused) / 10);
   }, 120_000);
 
   it('damaged specs: exit 2 with coded diagnostics and nothing written, or a clean generate', async () => {
+    const before = { ...stats };
     await fc.assert(fc.asyncProperty(mutatedSpecText(), checkSpec), { seed: seed + 1, numRuns: runs, interruptAfterTimeLimit: timeLimitMs, markInterruptAsFailure: false });
-    expect(stats.refused).toBeGreaterThan(runs / 4);
+    const refused = stats.refused - before.refused;
+    expect(refused).toBeGreaterThan((refused + stats.accepted - before.accepted) / 4);
   }, 120_000);
 
   it('every accepted output compiles under strict tsc (one batched run)', () => {
-    expect(accepted.length).toBeGreaterThan(5);
+    expect(accepted.length).toBeGreaterThanOrEqual(3);
     writeFileSync(path.join(work, 'package.json'), '{ "type": "module" }\n');
     writeFileSync(
       path.join(work, 'tsconfig.json'),
