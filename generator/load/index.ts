@@ -1,7 +1,7 @@
 // load: bytes → plain data plus a position lookup. Refuses anything a YAML parser would
 // accept but a spec must not contain (duplicate keys, tabs, alias bombs, deep nesting,
 // invalid UTF-8, several documents) so that later stages only see well-formed data.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { Diagnostics, type DiagnosticCode } from '../core/diagnostics.js';
 import { nodeProblems } from './nodes.js';
 import { firstInvalidUtf8, positionOfByte } from './utf8.js';
@@ -148,12 +148,24 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
     throw e;
   }
   const root = doc.contents;
+  // Key → pair per mapping, built on first use: resolve locates every declaration, and a linear
+  // scan each time made a spec of tens of thousands of types quadratic.
+  const index = new WeakMap<object, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let keys = index.get(map);
+    if (!keys) {
+      keys = new Map();
+      for (const p of map.items) if (isPair(p) && isScalar(p.key) && !keys.has(String(p.key.value))) keys.set(String(p.key.value), p);
+      index.set(map, keys);
+    }
+    return keys.get(key);
+  };
   return {
     file,
     data,
     source,
     locate(path, which = 'value') {
-      const found = findNode(root, path, which);
+      const found = findNode(root, path, which, pairOf);
       return posOf(found);
     },
   };
@@ -261,14 +273,14 @@ function normaliseInts(value: unknown): unknown {
 }
 
 /** Offset of the node at `path`, or of the nearest ancestor that exists. */
-function findNode(root: Node, path: readonly PathSegment[], which: 'key' | 'value'): number {
+function findNode(root: Node, path: readonly PathSegment[], which: 'key' | 'value', pairOf: (map: YAMLMap, key: string) => Pair | undefined): number {
   let node: unknown = root;
   let offset = root.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairOf(node, String(seg));
       if (!pair) return offset;
       const keyNode = pair.key as Node;
       if (last && which === 'key') return keyNode.range?.[0] ?? offset;
