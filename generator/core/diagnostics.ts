@@ -82,11 +82,14 @@ export const codes = {
   ES4003: 'cannot write output',
   ES4004: 'input too complex to process',
   ES4005: 'generated path too long for the file system',
+  ES4011: 'a user-owned file that needs a new stub does not parse',
+  ES4012: 'a user-owned function does not match the spec',
   // usage
   ES5001: 'no spec files found',
   ES5002: 'invalid configuration',
   ES5003: 'invalid command-line usage',
   ES5004: 'cannot read the baseline of check',
+  ES5011: 'user-owned file inside the output folder (the layout before customDir)',
 } as const;
 
 export type DiagnosticCode = keyof typeof codes;

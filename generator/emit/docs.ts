@@ -11,7 +11,8 @@ import { applyHandlerName, upcastStepName } from '../core/names-evolution.js';
 import { dataschemaFor } from '../runtime/cloudevents.js';
 import { avscFileName, fingerprintOf } from './avro.js';
 import { avroSchemaOf } from './avro-schema.js';
-import { markdownBannerFor, type EmitContext, type Emitter } from './context.js';
+import { defaultEmitOptions, markdownBannerFor, type EmitContext, type EmitOptions, type Emitter } from './context.js';
+import { customFileFromCatalog, customFilePath, type CustomFileKind } from './custom-files.js';
 import { dslExpr, dslType, dslValue, mdAnchor, mdCode, mdDoc, mdTable } from './docs-markdown.js';
 import { Flowchart, mermaidBlock } from './docs-mermaid.js';
 import { addSagaFlow, refName, sagaHeading, sagaSectionView, type SagaSectionView } from './docs-saga.js';
@@ -89,7 +90,7 @@ export interface CatalogView {
 // ---- building the view ------------------------------------------------------------------
 
 export function catalogFile(domain: Domain, ctx: EmitContext): GeneratedFile {
-  return { path: catalogPath(domain), content: ctx.templates.render('catalog.md.hbs', catalogView(domain, ctx.model, markdownBannerFor(domain, ctx))) };
+  return { path: catalogPath(domain), content: ctx.templates.render('catalog.md.hbs', catalogView(domain, ctx.model, markdownBannerFor(domain, ctx), ctx.options)) };
 }
 
 const typesHeading = 'Shared types';
@@ -100,7 +101,11 @@ const eventHeading = (e: DomainEvent): string => `Event ${e.name}`;
 const versionHeading = (e: DomainEvent, v: EventVersion): string => `${e.name} v${v.version}`;
 const link = (text: string, heading: string): string => `[${text}](#${mdAnchor(heading)})`;
 
-export function catalogView(domain: Domain, model: Model, bannerText: string): CatalogView {
+/** A Markdown link to a user-owned file of `domain`, in the custom folder. */
+type CustomLink = (kind: CustomFileKind) => string;
+
+export function catalogView(domain: Domain, model: Model, bannerText: string, options: EmitOptions = defaultEmitOptions): CatalogView {
+  const customLink: CustomLink = (kind) => `[${mdCode(customFilePath(domain, kind))}](${customFileFromCatalog(options, domain, kind)})`;
   const shared = domain.types.filter((t) => !(t.kind === 'enum' && t.inline));
   const typeLink = typeLinker(shared);
   const eventLink = eventLinker(domain, model);
@@ -127,7 +132,7 @@ export function catalogView(domain: Domain, model: Model, bannerText: string): C
     flow: mermaidBlock(eventFlow(domain)),
     hasTypes: shared.length > 0,
     types: shared.map((t) => typeSection(t, domain, typeLink)),
-    aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink)),
+    aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink, customLink)),
     hasSagas: domain.sagas.length > 0,
     sagas: domain.sagas.map((s) => sagaSectionView(s, eventLink)),
   };
@@ -237,7 +242,7 @@ function defaultOf(f: Field): string {
   return f.type.kind === 'optional' ? mdCode('null') : '—';
 }
 
-function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink): AggregateSectionView {
+function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink, customLink: CustomLink): AggregateSectionView {
   const snapshots =
     a.snapshotEvery === undefined ? 'none: every load replays the stream' : `every ${a.snapshotEvery} event${a.snapshotEvery === 1 ? '' : 's'}`;
   return {
@@ -253,11 +258,11 @@ function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink): Agg
       ],
     ),
     state: a.state.length ? fieldsTable(a.state, typeLink) : 'No state fields.',
-    events: a.events.map((e) => eventSection(e, domain, typeLink)),
+    events: a.events.map((e) => eventSection(e, domain, typeLink, customLink)),
   };
 }
 
-function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): EventSectionView {
+function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink, customLink: CustomLink): EventSectionView {
   const latest = e.versions[e.versions.length - 1];
   let change: string;
   switch (e.apply.kind) {
@@ -265,7 +270,7 @@ function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): Event
       change = 'declarative, as listed below';
       break;
     case 'custom':
-      change = `custom: ${mdCode(applyHandlerName(e.name))} in [${mdCode('custom/reducers.ts')}](${fromCatalog('custom/reducers.ts')})`;
+      change = `custom: ${mdCode(applyHandlerName(e.name))} in ${customLink('reducers')}`;
       break;
     case 'none':
       change = 'none';
@@ -283,7 +288,7 @@ function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): Event
       ],
     ),
     apply: e.apply.kind === 'declarative' ? mdTable(['State field', 'Change'], e.apply.assignments.map((a) => [mdCode(a.target.name), changeOf(a)])) : '',
-    versions: e.versions.map((v, i) => versionSection(e, v, e.versions[i - 1], domain, typeLink)),
+    versions: e.versions.map((v, i) => versionSection(e, v, e.versions[i - 1], domain, typeLink, customLink)),
   };
 }
 
@@ -299,7 +304,14 @@ function changeOf(a: Assignment): string {
   }
 }
 
-function versionSection(e: DomainEvent, v: EventVersion, previous: EventVersion | undefined, domain: Domain, typeLink: TypeLink): VersionSectionView {
+function versionSection(
+  e: DomainEvent,
+  v: EventVersion,
+  previous: EventVersion | undefined,
+  domain: Domain,
+  typeLink: TypeLink,
+  customLink: CustomLink,
+): VersionSectionView {
   const avsc = avscFileName(e, v);
   const fp = fingerprintOf(avroSchemaOf(v, e, domain));
   return {
@@ -316,14 +328,14 @@ function versionSection(e: DomainEvent, v: EventVersion, previous: EventVersion 
       ],
     ),
     fields: fieldsTable(v.fields, typeLink),
-    upcast: previous && v.upcast ? upcastText(e, previous, v, v.upcast) : '',
+    upcast: previous && v.upcast ? upcastText(e, previous, v, v.upcast, customLink) : '',
   };
 }
 
-function upcastText(e: DomainEvent, from: EventVersion, to: EventVersion, upcast: Upcast): string {
+function upcastText(e: DomainEvent, from: EventVersion, to: EventVersion, upcast: Upcast, customLink: CustomLink): string {
   const title = `**Upcast from ${link(`v${from.version}`, versionHeading(e, from))}**`;
   if (upcast.kind === 'custom') {
-    return `${title}: custom, ${mdCode(upcastStepName(e.name, from.version))} in [${mdCode('custom/upcasters.ts')}](${fromCatalog('custom/upcasters.ts')}).`;
+    return `${title}: custom, ${mdCode(upcastStepName(e.name, from.version))} in ${customLink('upcasters')}.`;
   }
   const rows = upcast.assignments.map((a) => [mdCode(a.target.name), mdCode(dslExpr(a.expr))]);
   return `${title}: declarative; each field of v${to.version}, with \`$.\` reading v${from.version}:\n\n${mdTable(['Field', 'Value'], rows)}`;

@@ -4,6 +4,7 @@ import { emitDeciders } from './deciders.js';
 import { emitDocs } from './docs.js';
 import { emitEnvelopes } from './envelopes.js';
 import { emitKafka } from './kafka.js';
+import { emitRegistry } from './registry.js';
 import { emitReducers } from './reducers.js';
 import { emitRepository } from './repository.js';
 import { emitSagas } from './sagas.js';
@@ -22,6 +23,7 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'sql', emit: emitSql },
   { kind: 'repository', emit: emitRepository },
   { kind: 'kafka', emit: emitKafka },
+  { kind: 'registry', emit: emitRegistry },
   { kind: 'sagas', emit: emitSagas },
   { kind: 'docs', emit: emitDocs },
 ];

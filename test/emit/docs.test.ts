@@ -245,7 +245,7 @@ describe('catalog.md of the orders example', () => {
       '| `total` | `{ amount: $.amount, currency: "USD" }` |',
       '| `shippingAddress` | `null` |',
     ]);
-    lines(text, ['**Upcast from [v1](#paymentdeclined-v1)**: custom, `upcastPaymentDeclinedV1ToV2` in [`custom/upcasters.ts`](../custom/upcasters.ts).']);
+    lines(text, ['**Upcast from [v1](#paymentdeclined-v1)**: custom, `upcastPaymentDeclinedV1ToV2` in [`orders/upcasters.ts`](../../../eventsmith/orders/upcasters.ts).']);
   });
 
   it('links every in-page reference to a heading that exists', () => {

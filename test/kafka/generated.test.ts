@@ -194,7 +194,7 @@ describe('types of the generated layer', () => {
       // Laid out as the example is: the filled custom deciders call the service's rules.
       const out = path.join(work.dir, 'src/generated');
       await generateInto(out, 'orders.yaml', orderSpec());
-      for (const [rel, text] of exampleCustomFiles()) writeFileSync(path.join(out, rel), text);
+      for (const [rel, text] of exampleCustomFiles()) writeFileSync(path.join(work.dir, 'src', rel), text);
       mkdirSync(path.join(work.dir, 'src/service'), { recursive: true });
       for (const name of ['rules.ts', 'money.ts']) copyFileSync(path.join(root, 'generated-example/src/service', name), path.join(work.dir, 'src/service', name));
       const usage = (expectErrors: boolean) => `import type { KafkaPublisher } from 'eventsmith/runtime';

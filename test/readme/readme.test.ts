@@ -20,6 +20,7 @@ const NOT_SPECS = [
   '# yaml-language-server: $schema=../node_modules/eventsmith/schemas/eventsmith.schema.json',
   'aggregates:',
   '# eventsmith.config.yaml — paths relative to this file; unknown keys are errors',
+  'registry:',
   'allowBreaking:',
   '# .github/workflows/events.yml',
 ];

@@ -9,6 +9,11 @@ import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { type CloudEvent, dataschemaFor } from '../cloudevents.js';
 import { decodeCloudEvent, unframeConfluent } from './binding.js';
 import type { OutgoingMessage } from './producer.js';
+import type { AvroReader } from '../avro.js';
+import { AvroDecodeError, AvroSchemaError } from '../errors.js';
+import type { AvroSchemaJson } from '../schema.js';
+import { SchemaRegistryError } from '../registry/client.js';
+import type { SchemaIdResolver } from '../registry/resolver.js';
 
 /** CloudEvents type → the TypeScript type of the latest version of that event's data (generated). */
 export type EventMap = { readonly [type: string]: unknown };
@@ -17,6 +22,8 @@ export type EventMap = { readonly [type: string]: unknown };
 export interface DataCodec {
   fromBinary(bytes: Uint8Array): unknown;
   fromJson(text: string): unknown;
+  /** Avro schema resolution from another writer schema (AvroCodec has it); needed to decode by registry id. */
+  readerFor?(writer: AvroSchemaJson): AvroReader<unknown>;
 }
 
 /** What generated code tells a consumer about the events it may receive. */
@@ -27,6 +34,8 @@ export interface EventDecoding {
   upcast(type: string, version: number, data: unknown): unknown;
   /** The schema registry id of a version; when given, Confluent-framed values must carry it. */
   schemaId?(type: string, version: number): number | undefined;
+  /** The latest version of `type` this code knows: data of newer versions is resolved to it. */
+  latestVersion?(type: string): number | undefined;
 }
 
 export type DeadLetterReason = 'undecodable' | 'unknown-event' | 'handler-failed';
@@ -90,6 +99,71 @@ export function decodeMessage(message: Pick<KafkaMessage, 'key' | 'value' | 'hea
     data = decoding.upcast(event.type, version, data);
   } catch (err) {
     return { kind: 'dead', reason: 'undecodable', error: `upcasting ${event.type} v${version}: ${why(err)}` };
+  }
+  return { kind: 'event', event: { ...event, data }, writerVersion: version };
+}
+
+export interface RegistryDecodeOptions extends DecodeOptions {
+  readonly resolver: SchemaIdResolver;
+}
+
+/**
+ * As decodeMessage, for Confluent-framed Avro values decoded by their registry id: the writer
+ * schema is fetched by id (cached) and resolved to the reader's version, the one named by
+ * ce_dataversion when this code knows it, else the latest it knows (a newer producer), then
+ * upcast. An id the registry does not know, or a writer schema the reader cannot read, is a
+ * dead letter with the reason; a registry that cannot be reached rejects (the caller retries).
+ */
+export async function decodeMessageByRegistry(message: Pick<KafkaMessage, 'key' | 'value' | 'headers'>, decoding: EventDecoding, options: RegistryDecodeOptions): Promise<DecodeOutcome> {
+  const decoded = decodeCloudEvent(message);
+  if (!decoded.ok) {
+    return decoded.tombstone ? { kind: 'ignore', why: 'tombstone' } : { kind: 'dead', reason: 'undecodable', error: decoded.errors.join('; ') };
+  }
+  const { event } = decoded;
+  if (event.datacontenttype !== 'application/avro') return decodeMessage(message, decoding, options);
+  const version = event.dataversion;
+  const schema = dataschemaFor(event.type, version);
+  if (event.dataschema !== schema) {
+    return { kind: 'dead', reason: 'undecodable', error: `dataschema '${event.dataschema}' does not name version ${version} of ${event.type} ('${schema}')` };
+  }
+  let readerVersion: number | undefined;
+  let reader: DataCodec | undefined;
+  try {
+    reader = decoding.codec(event.type, version);
+    readerVersion = reader === undefined ? decoding.latestVersion?.(event.type) : version;
+    if (reader === undefined && readerVersion !== undefined) reader = decoding.codec(event.type, readerVersion);
+  } catch (err) {
+    return { kind: 'dead', reason: 'unknown-event', error: `${event.type} v${version}: ${why(err)}` };
+  }
+  if (reader === undefined || readerVersion === undefined) {
+    return { kind: 'dead', reason: 'unknown-event', error: `${event.type} version ${version} is not an event this consumer knows` };
+  }
+  if (!options.handles(event.type)) return { kind: 'ignore', why: 'unhandled' };
+  const framed = unframeConfluent(event.data);
+  if (framed === undefined) return { kind: 'dead', reason: 'undecodable', error: 'value: not in the Confluent wire format (magic byte 0 + schema id)' };
+  if (reader.readerFor === undefined) return { kind: 'dead', reason: 'undecodable', error: `${event.type} v${readerVersion}: its codec cannot resolve writer schemas` };
+  let resolved: AvroReader<unknown>;
+  try {
+    resolved = await options.resolver.readerFor(framed.schemaId, reader as Required<Pick<DataCodec, 'readerFor'>>);
+  } catch (err) {
+    if (err instanceof SchemaRegistryError && err.isAbsent) {
+      return { kind: 'dead', reason: 'undecodable', error: `schema id ${framed.schemaId} is unknown to the schema registry (${event.type} v${version})` };
+    }
+    if (err instanceof AvroSchemaError || err instanceof AvroDecodeError) {
+      return { kind: 'dead', reason: 'undecodable', error: `${event.type} v${version} (schema id ${framed.schemaId}) cannot be read as v${readerVersion}: ${why(err)}` };
+    }
+    throw err;
+  }
+  let data: unknown;
+  try {
+    data = resolved.fromBinary(framed.payload);
+  } catch (err) {
+    return { kind: 'dead', reason: 'undecodable', error: `data of ${event.type} v${version} (schema id ${framed.schemaId}): ${why(err)}` };
+  }
+  try {
+    data = decoding.upcast(event.type, readerVersion, data);
+  } catch (err) {
+    return { kind: 'dead', reason: 'undecodable', error: `upcasting ${event.type} v${readerVersion}: ${why(err)}` };
   }
   return { kind: 'event', event: { ...event, data }, writerVersion: version };
 }

@@ -24,7 +24,8 @@ import { type Logger, componentLogger } from '../logger.js';
 import type { ConnectionPool, PooledConnection, Queryable } from '../postgres/db.js';
 import { type ConsumerLag, consumerLag, ensureTopics } from './admin.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
-import { type DeadLetterReason, type DecodeOutcome, type EventDecoding, type EventMap, deadLetterMessage, decodeMessage } from './consumer-decode.js';
+import { type DeadLetterReason, type DecodeOutcome, type EventDecoding, type EventMap, deadLetterMessage, decodeMessage, decodeMessageByRegistry } from './consumer-decode.js';
+import type { SchemaIdResolver } from '../registry/resolver.js';
 import { KafkaPublisher } from './producer.js';
 
 export interface HandlerContext {
@@ -56,6 +57,12 @@ export interface KafkaConsumerOptions<M extends EventMap> {
   readonly handlers: EventHandlers<M>;
   readonly decoding: EventDecoding;
   readonly wireFormat?: 'plain' | 'confluent';
+  /**
+   * Decode Avro values by the schema registry id in their Confluent framing: the writer schema is
+   * fetched by id and resolved to the reader's version (see decodeMessageByRegistry). While the
+   * registry cannot be reached the partition waits and tries again; nothing is dead-lettered for it.
+   */
+  readonly registry?: { readonly resolver: SchemaIdResolver };
   /** Tries of a failing handler before its message is dead-lettered (default 5). */
   readonly attempts?: number;
   /** Backoff between tries (default 200 ms doubling to 5 s, half of it random). */
@@ -228,13 +235,20 @@ export class KafkaConsumerRunner<M extends EventMap> {
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
-    const { decoding, wireFormat } = this.options;
+    const { decoding, wireFormat, registry } = this.options;
     const handles = (type: string): boolean => Object.hasOwn(this.handlers, type) && this.handlers[type] !== undefined;
-    const items: Item[] = p.batch.messages.map((message) => ({
-      message,
-      outcome: decodeMessage(message, decoding, { handles, ...(wireFormat ? { wireFormat } : {}) }),
-      deadLettered: false,
-    }));
+    let items: Item[];
+    if (registry === undefined) {
+      items = p.batch.messages.map((message) => ({
+        message,
+        outcome: decodeMessage(message, decoding, { handles, ...(wireFormat ? { wireFormat } : {}) }),
+        deadLettered: false,
+      }));
+    } else {
+      const decoded = await this.decodeByRegistry(p, registry.resolver, handles);
+      if (decoded === undefined) return;
+      items = decoded;
+    }
     this.counts.received += items.length;
     let i = 0;
     let cap = this.maxBatchSize;
@@ -270,6 +284,21 @@ export class KafkaConsumerRunner<M extends EventMap> {
         // Apply the events before the failing one first (none if it is the first).
         (chunk[result.failedAt] as Item).firstFailure = { error: result.error };
         cap = Math.max(1, result.failedAt);
+      }
+    }
+  }
+
+  /** Decodes a batch by registry ids; a registry that cannot be reached is waited for. Undefined if stopped. */
+  private async decodeByRegistry(p: EachBatchPayload, resolver: SchemaIdResolver, handles: (type: string) => boolean): Promise<Item[] | undefined> {
+    for (let failures = 1; ; failures++) {
+      try {
+        const outcomes = await Promise.all(p.batch.messages.map((message) => decodeMessageByRegistry(message, this.options.decoding, { handles, resolver })));
+        return p.batch.messages.map((message, i) => ({ message, outcome: outcomes[i] as DecodeOutcome, deadLettered: false }));
+      } catch (err) {
+        this.options.onError?.(err, 'schema registry unavailable; retrying');
+        const delay = backoffDelay(failures, this.retry);
+        this.log.warn({ err, topic: p.batch.topic, partition: p.batch.partition }, `schema registry unavailable; retrying in ${delay} ms`);
+        if (!(await this.pause(p, delay))) return undefined;
       }
     }
   }

@@ -24,6 +24,8 @@ import {
   saveAggregateSnapshot,
 } from './event-store.js';
 import type { OutboxHeaders } from './outbox.js';
+import { frameConfluent } from '../kafka/binding.js';
+import type { PublishRegistry } from '../kafka/typed.js';
 
 /** How event data is stored and published: Avro binary, or Avro's JSON encoding. */
 export type StorageEncoding = 'avro' | 'json';
@@ -88,6 +90,12 @@ export interface RepositoryOptions {
   readonly onSnapshotError?: (error: unknown, streamId: string) => void;
   /** Failed background snapshots (default: concise lines on stderr). */
   readonly logger?: Logger;
+  /**
+   * With a schema registry: the outbox rows of Avro events carry the Confluent framing (magic
+   * byte + the version's registry id), so the relay publishes what Java, Connect or ksqlDB
+   * consumers decode by id. The events table keeps the plain Avro data.
+   */
+  readonly registry?: PublishRegistry;
 }
 
 export interface RepositoryLoadOptions {
@@ -272,6 +280,16 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     return encoding === 'avro' ? codec.toBinary(data) : utf8Encoder.encode(codec.toJson(data));
   };
 
+  /** Frames each Avro outbox payload with its version's registry id (resolved before the transaction). */
+  const frameOutbox = async (newEvents: NewEvent[], registry: PublishRegistry): Promise<NewEvent[]> =>
+    Promise.all(newEvents.map(async (e) => {
+      const codec = own(own(def.codecs, e.eventType) ?? {}, e.schemaVersion) as AvroCodec<unknown> | undefined;
+      if (codec === undefined || e.outbox === undefined || e.contentType !== 'application/avro') return e;
+      const subject = registry.subject(e.eventType, e.schemaVersion);
+      const schemaId = registry.resolver.cachedId(subject, codec) ?? (await registry.resolver.idFor(subject, codec));
+      return { ...e, outbox: { ...e.outbox, payload: frameConfluent(schemaId, e.data) } };
+    }));
+
   const toNewEvent = (event: EventInput<E>, streamId: string, now: Date, opts: RepositoryAppendOptions): NewEvent => {
     let id: string;
     let time: string;
@@ -353,7 +371,8 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     async append(id, events, expectedVersion, appendOptions = {}) {
       const streamId = def.streamId(id);
       const now = new Date();
-      const newEvents = events.map((e) => toNewEvent(e, streamId, now, appendOptions));
+      let newEvents = events.map((e) => toNewEvent(e, streamId, now, appendOptions));
+      if (options.registry !== undefined && encoding === 'avro') newEvents = await frameOutbox(newEvents, options.registry);
       const result = await appendToStream(appendOptions.client ?? pool, { streamType: def.streamType, streamId, expectedVersion, events: newEvents });
       if (every !== undefined && appendOptions.client === undefined && Math.floor(result.streamVersion / every) > Math.floor(expectedVersion / every)) {
         // Committed (one statement on the pool): snapshot after the commit, off the writer's path.

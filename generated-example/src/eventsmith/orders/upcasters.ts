@@ -1,20 +1,19 @@
 // Custom upcasters of the `com.example.orders` domain: what its spec marks `upcast: custom`.
 //
-// This file is yours. `eventsmith generate` created it once and never overwrites it. The generated
-// ../upcasters.ts imports each function below and re-checks its type, so a missing or mistyped one
-// is a compile error, not a runtime surprise. A stub has no return statement: it does not compile
-// until you implement it.
+// This file is yours. It lives outside the generated folder, so deleting or git-ignoring that
+// folder never touches it. `eventsmith generate` created it and never rewrites your code. The
+// generated ../../generated/orders/upcasters.ts imports each function below and re-checks its type,
+// so a missing or mistyped one is a compile error, not a runtime surprise. A stub has no return
+// statement: it does not compile until you implement it.
 //
-// When the spec later marks another one `upcast: custom`, generate leaves this file as it is and
-// the compiler reports the missing export in ../upcasters.ts. Add it here, with the types imported
-// from ../types.js:
+// When the spec later marks another one `upcast: custom`, generate adds its typed stub at the end
+// of this file and the types it needs (from ../../generated/orders/types.js) to the imports, and
+// changes nothing else. A function whose signature no longer matches the spec is reported with its
+// line and column, never rewritten. Each one has this shape:
 //
 //   export function upcast<Event>V<n>ToV<n+1>(v<n>: <Event>V<n>): <Event>V<n+1> { … }
-//
-// Or move this file aside, run `eventsmith generate` to get fresh stubs for every custom one, and
-// copy your implementations back.
 
-import type { PaymentDeclinedV1, PaymentDeclinedV2 } from '../types.js';
+import type { PaymentDeclinedV1, PaymentDeclinedV2 } from '../../generated/orders/types.js';
 
 /**
  * Version 1 `reason` texts as the payment provider wrote them, `<code>: <message>`, by the

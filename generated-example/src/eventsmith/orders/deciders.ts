@@ -1,25 +1,25 @@
 // Custom deciders of the `com.example.orders` domain: one per command its spec declares, each
 // turning the command into the events it leads to.
 //
-// This file is yours. `eventsmith generate` created it once and never overwrites it. The generated
-// ../deciders.ts imports each function below and re-checks its type, so a missing or mistyped one
-// is a compile error, not a runtime surprise. A stub has no return statement: it does not compile
-// until you implement it.
+// This file is yours. It lives outside the generated folder, so deleting or git-ignoring that
+// folder never touches it. `eventsmith generate` created it and never rewrites your code. The
+// generated ../../generated/orders/deciders.ts imports each function below and re-checks its type,
+// so a missing or mistyped one is a compile error, not a runtime surprise. A stub has no return
+// statement: it does not compile until you implement it.
 //
-// When the spec later declares another command, generate leaves this file as it is and the compiler
-// reports the missing export in ../deciders.ts. Add it here, with the types imported from
-// ../types.js (and `CommandMeta` from eventsmith/runtime):
+// When the spec later declares another command, generate adds its typed stub at the end of this
+// file and the types it needs (from ../../generated/orders/types.js and `CommandMeta` from
+// eventsmith/runtime) to the imports, and changes nothing else. A function whose signature no
+// longer matches the spec is reported with its line and column, never rewritten. Each one has this
+// shape:
 //
 //   export function decide<Command>(state: <Aggregate>State, command: <Command>, meta: CommandMeta<<Aggregate>Id>): readonly <Command>Emits[] { … }
-//
-// Or move this file aside, run `eventsmith generate` to get fresh stubs for every custom one, and
-// copy your implementations back.
 //
 // The example shop's rules live in the service (src/service/rules.ts); these deciders hand them
 // the command's data and the time of `meta.now`, so each stays a pure function of its arguments.
 
 import type { CommandMeta } from 'eventsmith/runtime';
-import { decideCapture, decideRefund, decideRelease, decideReservation } from '../../../service/rules.js';
+import { decideCapture, decideRefund, decideRelease, decideReservation } from '../../service/rules.js';
 import type {
   CancelOrder,
   CancelOrderEmits,
@@ -39,7 +39,7 @@ import type {
   ReleaseStockEmits,
   ReserveStock,
   ReserveStockEmits,
-} from '../types.js';
+} from '../../generated/orders/types.js';
 
 /** A placed order is confirmed; an order in any other state stays as it is. */
 export function decideConfirmOrder(state: OrderState, _command: ConfirmOrder, meta: CommandMeta<OrderId>): readonly ConfirmOrderEmits[] {
