@@ -33,8 +33,28 @@ export interface AnalyseOptions {
   readonly modeGate?: boolean;
 }
 
+/**
+ * Every walk over user input is bounded (load and resolve limits); should one still run out of
+ * stack, the user gets a coded diagnostic at the spec, never "Maximum call stack size exceeded".
+ */
+function tooComplex(inputs: readonly SpecInput[], e: unknown): Diagnostic[] {
+  if (!(e instanceof RangeError)) throw e;
+  const diags = new Diagnostics();
+  const file = inputs.map((i) => i.file).sort()[0] ?? '.';
+  diags.error('ES4004', 'the spec is nested or chained too deeply for eventsmith to process; simplify it (and please report the spec: a limit should have caught it)', { file, line: 1, col: 1 });
+  return diags.sorted();
+}
+
 /** Everything up to a resolved model; `validate` stops here. */
 export function analyse(inputs: readonly SpecInput[], options: AnalyseOptions = {}): AnalyseResult {
+  try {
+    return analyseUnguarded(inputs, options);
+  } catch (e) {
+    return { diagnostics: tooComplex(inputs, e), specs: [] };
+  }
+}
+
+function analyseUnguarded(inputs: readonly SpecInput[], options: AnalyseOptions): AnalyseResult {
   const diags = new Diagnostics();
   const specs: LoadedSpec[] = [];
   for (const input of inputs) {
@@ -56,6 +76,14 @@ export interface GenerateResult extends AnalyseResult {
 }
 
 export function generate(inputs: readonly SpecInput[], templates: TemplateSet, options: EmitOptions = defaultEmitOptions): GenerateResult {
+  try {
+    return generateUnguarded(inputs, templates, options);
+  } catch (e) {
+    return { diagnostics: tooComplex(inputs, e), specs: [] };
+  }
+}
+
+function generateUnguarded(inputs: readonly SpecInput[], templates: TemplateSet, options: EmitOptions): GenerateResult {
   const analysed = analyse(inputs);
   if (!analysed.model) return analysed;
   const ctx = { model: analysed.model, templates, options };

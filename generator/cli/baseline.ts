@@ -3,8 +3,9 @@
 // discovery mirrors generate's: the spec arguments (paths relative to the working directory),
 // else the configuration file (--config, or eventsmith.config.yaml) as the baseline has it,
 // else events/**/*.yaml.
-import { stat, readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readBounded } from './read-bounded.js';
 import { noPosition, type Diagnostics } from '../core/diagnostics.js';
 import type { SpecInput } from '../pipeline.js';
 import { GitError, openGitTree } from './git.js';
@@ -80,7 +81,7 @@ function directorySource(root: string): Source {
     },
     async read(rel) {
       try {
-        return await readFile(path.join(root, rel));
+        return await readBounded(path.join(root, rel));
       } catch (e) {
         if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'EISDIR')) return undefined;
         throw e;
@@ -103,7 +104,7 @@ export async function loadBaseline(req: BaselineRequest, diags: Diagnostics): Pr
   try {
     if (kind === 'file') {
       const file = path.resolve(req.against);
-      return { kind, specs: [{ file: displayPath(file), text: await readFile(file) }], shownAs: (f) => f };
+      return { kind, specs: [{ file: displayPath(file), text: await readBounded(file) }], shownAs: (f) => f };
     }
     let source: Source;
     if (kind === 'directory') source = directorySource(path.resolve(req.against));

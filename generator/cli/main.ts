@@ -10,6 +10,7 @@ import { checkFormats } from '../check/index.js';
 import { runCompat } from '../compat/index.js';
 import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
+import { WriteRefusedError } from '../write/all-or-nothing.js';
 import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
 import { oldLayoutDiagnostics, planUserFiles, prepareUserFiles, userFileDiff } from '../write/user-files.js';
 import { runDev } from './dev.js';
@@ -91,9 +92,11 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     return exitCodes.invalid;
   }
   const writeError = (e: unknown, folder = outShown): number => {
-    if (!(e instanceof OutputPathError) && !(e instanceof Error && 'code' in e)) throw e;
+    if (!(e instanceof Error)) throw e;
+    const code = e instanceof WriteRefusedError ? e.code : e instanceof OutputPathError ? 'ES4001' : 'code' in e ? 'ES4003' : undefined;
+    if (code === undefined) throw e;
     const d = new Diagnostics();
-    d.error(e instanceof OutputPathError ? 'ES4001' : 'ES4003', e.message, noPosition(folder));
+    d.error(code, e.message, noPosition(folder));
     report(io, d.sorted(), opts.format);
     return exitCodes.invalid;
   };
@@ -324,7 +327,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       // --help and --version exit through here with code 0.
       return e.exitCode === 0 ? exitCodes.ok : exitCodes.invalid;
     }
-    io.err(`eventsmith: internal error: ${e instanceof Error ? e.message : String(e)}\nThis is a bug in eventsmith, not in your spec; please report it with the command you ran.\n`);
+    // Engine messages ("Maximum call stack size exceeded") mean nothing to a user; say what happened.
+    const what = e instanceof RangeError ? 'the input is nested or chained too deeply to process' : e instanceof Error ? e.message : String(e);
+    io.err(`eventsmith: internal error: ${what}\nThis is a bug in eventsmith, not in your spec; please report it with the command you ran.\n`);
     if (process.env.EVENTSMITH_DEBUG && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
     return exitCodes.internal;
   }

@@ -4,6 +4,7 @@ import { Ajv } from 'ajv';
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { readBounded } from './read-bounded.js';
 import { Diagnostics, noPosition } from '../core/diagnostics.js';
 import { ioReason } from './io-reason.js';
 import { createTemplateSet, type TemplateSet } from '../core/templates.js';
@@ -75,7 +76,7 @@ export interface RegistryConfig {
 async function readConfig(file: string, diags: Diagnostics): Promise<Config | undefined> {
   let text: Buffer;
   try {
-    text = await readFile(file);
+    text = await readBounded(file);
   } catch (e) {
     diags.error('ES1009', `cannot read configuration file '${displayPath(file)}': ${ioReason(e)}`, noPosition(displayPath(file)));
     return undefined;
@@ -140,7 +141,7 @@ export async function openProject(opts: ProjectOptions, diags: Diagnostics): Pro
   const specs: SpecInput[] = [];
   for (const file of specFiles) {
     try {
-      specs.push({ file: displayPath(file), text: await readFile(file) });
+      specs.push({ file: displayPath(file), text: await readBounded(file) });
     } catch (e) {
       const shown = displayPath(file) || '.';
       diags.error('ES1009', `cannot read spec file '${shown}': ${ioReason(e)}`, noPosition(shown));

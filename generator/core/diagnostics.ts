@@ -34,6 +34,10 @@ export const codes = {
   ES1009: 'file cannot be read',
   ES1010: 'more than one YAML document in a file',
   ES1011: 'file too large',
+  ES1012: 'lone carriage-return line endings',
+  ES1013: 'YAML tag not used by the DSL',
+  ES1014: 'alias to no anchor, or inside its own anchor',
+  ES1015: 'mapping key is not a scalar',
   // validate
   ES2001: 'does not match the DSL schema',
   ES2002: 'unknown key',
@@ -73,10 +77,14 @@ export const codes = {
   ES3030: 'value not available where the expression is used',
   ES3031: 'event both completes and fails the same step',
   ES3032: 'a version violates the compatibility mode (MODE_VIOLATION) without an allowBreaking entry',
+  ES3034: 'default too large once expanded',
+  ES3035: 'types nested too deeply',
   // generate/write
   ES4001: 'output path escapes the output folder',
   ES4002: 'template error',
   ES4003: 'cannot write output',
+  ES4004: 'input too complex to process',
+  ES4005: 'generated path too long for the file system',
   ES4011: 'a user-owned file that needs a new stub does not parse',
   ES4012: 'a user-owned function does not match the spec',
   // usage
@@ -124,6 +132,13 @@ export function noPosition(file = ''): { readonly file: string; readonly line: 0
  * an editor to a line that has nothing to do with the problem.
  */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.file === '' ? '' : d.line > 0 ? `${d.file}:${d.line}:${d.col} - ` : `${d.file} - `;
-  return `${where}${d.severity} ${d.code}: ${d.message}`;
+  // A line break in a file name or a quoted spec value would start a forged diagnostic line for CI problem matchers.
+  const file = oneLine(d.file);
+  const where = file === '' ? '' : d.line > 0 ? `${file}:${d.line}:${d.col} - ` : `${file} - `;
+  return `${where}${d.severity} ${d.code}: ${oneLine(d.message)}`;
+}
+
+/** Control and line-separator characters as \u escapes: a diagnostic is one line. */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -139,6 +139,9 @@ function primitive(raw: unknown, type: Extract<TypeRef, { kind: 'primitive' }>, 
       else if (typeof raw === 'bigint' && BigInt(Number(raw)) === raw) n = Number(raw);
       if (n === undefined || !Number.isFinite(n)) notA(raw, type, at, ': expected a finite number (JSON has no NaN or Infinity)');
       if (type.name === 'float' && !Number.isFinite(Math.fround(n))) notA(raw, type, at, ': out of the float range');
+      // Avro JSON (the .avsc default) is written by JSON.stringify, which prints -0 as 0, while
+      // the TypeScript side would keep -0: refuse the one value the two cannot agree on.
+      if (Object.is(n, -0)) fail('-0.0 would be 0 in the Avro schema but -0 in TypeScript; write 0', at);
       return n;
     }
   }

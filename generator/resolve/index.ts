@@ -8,6 +8,7 @@ import type { LoadedSpec } from '../load/index.js';
 import { buildAggregate } from './aggregates.js';
 import { resolveAllowBreaking } from './allow-breaking.js';
 import { get, isMapping, UnresolvedFields } from './context.js';
+import { checkDomainClaims } from './claims.js';
 import { checkCycles } from './cycles.js';
 import { declareDomain, type DomainDraft } from './domain.js';
 import { resolveReactions } from './reactions.js';
@@ -63,6 +64,7 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
       loc: { ...draft.ctx.loc(['domain']), path: '' },
     };
   });
+  for (const d of domains) if (d.name !== '') checkDomainClaims(d, diags);
   // Cycles run through whole chains of reactions; with unresolved parts they would only echo other errors.
   if (!diags.hasErrors) checkCycles(domains, diags);
   // Only on an otherwise clean model: a duplicate reaction name is already ES3008, not also a clash.

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GeneratedFile } from '../core/generated-file.js';
+import { commitAll, preflight, type Change } from './all-or-nothing.js';
 import { findStale, removeStale } from './stale.js';
 
 export const manifestName = '.eventsmith-manifest.json';
@@ -131,9 +132,13 @@ const ioConcurrency = 16;
 export async function writeOutput(outDir: string, allFiles: readonly GeneratedFile[]): Promise<WriteResult> {
   // User-owned files live in the custom folder, written by user-files.ts.
   const files = allFiles.filter((f) => !f.userOwned);
+  // Everything that could fail half-way is checked before the first folder is made.
+  for (const f of files) checkRelativePath(f.path);
+  await preflight(outDir, [...files.map((f) => f.path), manifestName]);
   const root = await plan(outDir, files);
   const written: string[] = [];
   const unchanged: string[] = [];
+  const changes: Change[] = [];
   await forEachLimited(files, ioConcurrency, async (f) => {
     const target = path.join(root, f.path);
     const current = await readIfExists(target);
@@ -141,9 +146,11 @@ export async function writeOutput(outDir: string, allFiles: readonly GeneratedFi
       unchanged.push(f.path);
       return;
     }
-    await writeAtomic(target, f.content);
+    changes.push({ path: f.path, content: f.content, previous: current });
     written.push(f.path);
   });
+  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await commitAll(root, changes);
   written.sort();
   unchanged.sort();
   const produced = new Set(files.map((f) => f.path));
