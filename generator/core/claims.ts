@@ -62,6 +62,7 @@ import {
   stateCodecName,
   stateSchemaConstName,
 } from './names-repository.js';
+import { testingImports, testingNames } from './names-testing.js';
 
 export interface Claim {
   readonly name: string;
@@ -219,6 +220,29 @@ export function kafkaScopeClaims(domain: Domain): Claim[] {
   for (const a of domain.aggregates) {
     const what = `the Kafka handlers type of aggregate ${a.name}`;
     out.push({ name: topicHandlersTypeName(a.name), what, declared: false, at: a.loc, owner: `aggregate:${a.name}` });
+  }
+  return out;
+}
+
+/** testing.ts: it reads the other files through namespace imports, so its names form a scope of their own. */
+export function testingScopeClaims(domain: Domain): Claim[] {
+  const out: Claim[] = [];
+  for (const name of testingImports) out.push({ name, what: `the name ${name} of testing.ts`, declared: false, at: domain.loc, owner: `testing:${name}` });
+  for (const a of domain.aggregates) {
+    const claim = (name: string, what: string): void => {
+      out.push({ name, what: `${what} of aggregate ${a.name} in testing.ts`, declared: false, at: a.loc, owner: `aggregate:${a.name}` });
+    };
+    if (a.commands.length > 0) claim(testingNames.decider(a.name), 'the decider kit');
+    claim(testingNames.reducer(a.name), 'the reducer kit');
+    claim(testingNames.upcaster(a.name), 'the upcaster kit');
+  }
+  for (const s of domain.sagas) {
+    const claim = (name: string, what: string): void => {
+      out.push({ name, what: `${what} of saga ${s.name} in testing.ts`, declared: false, at: s.loc, owner: `saga:${s.name}` });
+    };
+    claim(testingNames.sagaKit(s.name), 'the kit');
+    claim(testingNames.sagaEvents(s.name), 'the events type');
+    claim(testingNames.sagaCommands(s.name), 'the commands type');
   }
   return out;
 }

@@ -11,17 +11,11 @@ import { anyVersionUnionTypeName, camelCase, domainSlug, eventUnionTypeName, idT
 import { commandCodecsName, commandUnionTypeName, decideAggregateName } from '../core/names-commands.js';
 import { evolveName, initialStateName, upcastEventName } from '../core/names-evolution.js';
 import { sagaNames } from '../core/names-sagas.js';
+import { testingNames } from '../core/names-testing.js';
 import { bannerFor, type EmitContext, type Emitter } from './context.js';
 import { lineComment, tsDoc, tsString } from './ts-print.js';
 
-export const testingNames = {
-  decider: (aggregate: string): string => `${camelCase(aggregate)}Decider`,
-  reducer: (aggregate: string): string => `${camelCase(aggregate)}Reducer`,
-  upcaster: (aggregate: string): string => `${camelCase(aggregate)}Upcaster`,
-  sagaKit: (saga: string): string => `${camelCase(saga)}SagaKit`,
-  sagaEvents: (saga: string): string => `${saga}SagaEvents`,
-  sagaCommands: (saga: string): string => `${saga}SagaCommands`,
-} as const;
+export { testingNames };
 
 export interface KitConstView {
   readonly doc: string;

@@ -3,7 +3,7 @@
 // (ES3008 when the spec declares both, ES3021 when either is derived). Two spec nodes that
 // clash once clash in most of their derived names too; only the first is reported.
 import type { Claim } from '../core/claims.js';
-import { domainClaims, kafkaScopeClaims } from '../core/claims.js';
+import { domainClaims, kafkaScopeClaims, testingScopeClaims } from '../core/claims.js';
 import type { Diagnostics } from '../core/diagnostics.js';
 import type { Domain } from '../core/model.js';
 import { avscName, domainSlug, maxFileNameBytes } from '../core/names.js';
@@ -12,6 +12,7 @@ export function checkDomainClaims(domain: Domain, diags: Diagnostics): void {
   const reported = new Set<string>();
   claimAll(domainClaims(domain), diags, reported);
   claimAll(kafkaScopeClaims(domain), diags, reported);
+  claimAll(testingScopeClaims(domain), diags, reported);
   checkFileNames(domain, diags);
 }
 

@@ -210,7 +210,7 @@ describe('generated saga handlers, end to end', () => {
     // The example's filled deciders import the example service's rules, which this layout lacks;
     // the saga never decides a command here, so the generated decider stubs serve.
     // Topics of its own: the Order topic of the other tests holds thousands of OrderPlaced events.
-    const custom = new Map([...exampleCustomFiles()].filter(([rel]) => rel !== 'orders/custom/deciders.ts'));
+    const custom = new Map([...exampleCustomFiles()].filter(([rel]) => rel !== 'eventsmith/orders/deciders.ts'));
     const run = randomUUID().slice(0, 8);
     const sagaModules = await generateModules('kafka-saga', orderSpec().replace(/^ {4}topic: (\w+)$/gm, (_, t: string) => `    topic: ${t}-saga-${run}`), custom);
     const sagas = await sagaModules.module('orders/sagas.js');

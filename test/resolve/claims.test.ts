@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtInTemplates } from '../../generator/cli/project.js';
-import { domainClaims, kafkaScopeClaims } from '../../generator/core/claims.js';
+import { domainClaims, kafkaScopeClaims, testingScopeClaims } from '../../generator/core/claims.js';
 import { domainSlug } from '../../generator/core/names.js';
 import { createTemplateSet } from '../../generator/core/templates.js';
 import { generate, type SpecInput } from '../../generator/pipeline.js';
@@ -54,12 +54,13 @@ describe('the claims table covers every generated top-level name', async () => {
       const slug = domainSlug(domain.name);
       const main = new Set(domainClaims(domain).map((c) => c.name));
       const kafka = new Set(kafkaScopeClaims(domain).map((c) => c.name));
+      const testing = new Set(testingScopeClaims(domain).map((c) => c.name));
       for (const f of result.files ?? []) {
         if (!f.path.startsWith(`${slug}/`) || !f.path.endsWith('.ts')) continue;
         const file = f.path.slice(slug.length + 1);
         // sagas.ts has its own table (resolve/saga-names.ts, checked in test/resolve).
         if (file === 'sagas.ts' || file === 'custom/sagas.ts') continue;
-        const scope = file === 'kafka.ts' ? kafka : main;
+        const scope = file === 'kafka.ts' ? kafka : file === 'testing.ts' ? testing : main;
         const missing = topLevelNames(f.content).filter((n) => !scope.has(n));
         expect(missing, `${f.path}: names the claims table does not list`).toEqual([]);
         checked++;
