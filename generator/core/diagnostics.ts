@@ -70,6 +70,11 @@ export const codes = {
   ES3029: 'command field has no value in the data mapping',
   ES3030: 'value not available where the expression is used',
   ES3031: 'event both completes and fails the same step',
+  ES3040: 'projection column type has no exact PostgreSQL mapping',
+  ES3041: 'projection insert or upsert does not set the key',
+  ES3042: 'projection insert leaves a NOT NULL column without a value or default',
+  ES3043: 'invalid projection rule',
+  ES3044: 'invalid or clashing projection table name',
   // generate/write
   ES4001: 'output path escapes the output folder',
   ES4002: 'template error',
