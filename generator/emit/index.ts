@@ -4,6 +4,7 @@ import { emitDeciders } from './deciders.js';
 import { emitDocs } from './docs.js';
 import { emitEnvelopes } from './envelopes.js';
 import { emitKafka } from './kafka.js';
+import { emitProjections } from './projections.js';
 import { emitReducers } from './reducers.js';
 import { emitRepository } from './repository.js';
 import { emitSagas } from './sagas.js';
@@ -23,5 +24,6 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'repository', emit: emitRepository },
   { kind: 'kafka', emit: emitKafka },
   { kind: 'sagas', emit: emitSagas },
+  { kind: 'projections', emit: emitProjections },
   { kind: 'docs', emit: emitDocs },
 ];
