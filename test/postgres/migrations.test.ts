@@ -93,6 +93,6 @@ describe('migrate', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(await migrate(pool)).toEqual({ applied: [], skipped: versions });
-    expect((await tables(pool, schema)).length).toBe(8);
+    expect((await tables(pool, schema)).length).toBe(9);
   });
 });
