@@ -259,9 +259,9 @@ export interface ProjectionRunner {
   stop(): Promise<void>;
 }
 
-/** Two int4 advisory-lock keys: a namespace and the projection. */
-const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('eventsmith_projection'), hashtext($1)) AS locked";
-const UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('eventsmith_projection'), hashtext($1))";
+/** Two int4 advisory-lock keys: a namespace, and the projection in its schema (the tables are per schema). */
+const LOCK_SQL = "SELECT pg_try_advisory_lock(hashtext('eventsmith_projection'), hashtext(current_schema() || '.' || $1)) AS locked";
+const UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('eventsmith_projection'), hashtext(current_schema() || '.' || $1))";
 
 function sleep(ms: number, signal: { stopped: boolean; wake?: () => void }): Promise<void> {
   return new Promise((resolve) => {
