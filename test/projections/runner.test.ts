@@ -150,7 +150,7 @@ describe('the runner', () => {
   }
 
   async function kill(proc: ChildProcess): Promise<void> {
-    if (proc.exitCode !== null) return;
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGKILL');
     await exited;
@@ -170,7 +170,7 @@ describe('the runner', () => {
     await expectTableEqualsFold(pool);
   });
 
-  it('runs on one instance at a time; when that one is killed, the other takes over', async () => {
+  it('runs on one instance at a time; when that one is killed, the other takes over', { timeout: 120_000 }, async () => {
     const { pool, schema, orders } = await fresh();
     await appendHistories(orders, 5, 10);
     const a = child(schema, 0, 5);
