@@ -409,7 +409,7 @@ function customFile(domain: Domain): GeneratedFile {
         [
           `// TODO: implement; until this returns 'applied', the project does not compile.`,
           tsDoc([`Applies ${r.event.aggregateName}.${r.event.name} to \`table\` (projection ${p.name}, normally \`${p.table}\`; a rebuild passes its shadow table). Runs in the runner's transaction: write only through \`db\`.`]),
-          `export async function ${projectionNames.custom(p, r.event)}(`,
+          `export function ${projectionNames.custom(p, r.event)}(`,
           `  db: Queryable,`,
           `  table: string,`,
           `  e: ProjectionEvent<${r.event.name}>,`,
@@ -423,7 +423,7 @@ function customFile(domain: Domain): GeneratedFile {
     what: 'projection rules',
     marker: '`custom` (a projection rule)',
     generated: '../projections.ts',
-    shape: "export async function project<Projection><Event>(db: Queryable, table: string, e: ProjectionEvent<<Event>>): Promise<ProjectionApplied> { …; return 'applied'; }",
+    shape: "export async function project<Projection><Event>(db: Queryable, table: string, e: ProjectionEvent<<Event>>): Promise<ProjectionApplied> { … }",
   });
   const imports = [
     `import type { ProjectionApplied, ProjectionEvent, Queryable } from 'eventsmith/runtime';`,

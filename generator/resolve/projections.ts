@@ -239,7 +239,7 @@ function resolveAssignment(raw: unknown, column: ProjectionColumn, event: Domain
   if (typeof inner === 'string' && /^\$[A-Za-z]/.test(inner) && metaOf(inner, event, scope) === undefined) {
     return void resolveValue(inner, column.field.type, event, op === undefined ? at : [...at, op], scope);
   }
-  if ((op === undefined || op === 'set') && metaOf(inner, event, scope) === undefined) {
+  if (metaOf(inner, event, scope) === undefined) {
     const r = resolveRule(raw, column.field, exprScope(event, scope), at);
     return r && { kind: 'projectionAssignment', column, op: r.op, value: { kind: 'expr', expr: r.expr }, ...(r.spread !== undefined ? { spread: r.spread } : {}), loc };
   }
