@@ -6,6 +6,7 @@
 import type { AllowBreaking, Model } from '../core/model.js';
 import { suggest } from '../core/names.js';
 import type { Finding, RawFinding } from './findings.js';
+import { checkRules } from './rules.js';
 
 interface Entry {
   readonly entry: AllowBreaking;
@@ -29,6 +30,8 @@ export function applyOptOuts(raw: readonly RawFinding[], baseline: Model, curren
   const covers = (e: Entry, f: RawFinding): boolean => e.entry.rule === f.rule && e.entry.path === f.path && (e.domain === f.domain || !domains.has(f.domain));
   const used = new Set<Entry>();
   const out: Finding[] = raw.map((f) => {
+    // Warning rules (a projection to rebuild) report; they never fail the check and take no opt-out.
+    if (checkRules[f.rule].severity === 'warning') return { ...f, status: 'warning' };
     const entry = active.find((e) => covers(e, f));
     if (entry !== undefined) {
       used.add(entry);

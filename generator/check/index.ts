@@ -6,6 +6,7 @@ import type { LoadedSpec } from '../load/index.js';
 import { applyOptOuts } from './allow.js';
 import { specIndex, type Finding } from './findings.js';
 import { checkNewVersions } from './modes.js';
+import { compareProjections } from './projections.js';
 import { comparePublished } from './published.js';
 import { compareStructure } from './structure.js';
 
@@ -43,7 +44,7 @@ export function checkModels(baseline: CheckInput, current: CheckInput, opts: Che
   const base = { model: baseline.model, index: specIndex(baseline.specs, opts.baselineFile) };
   const cur = { model: current.model, index: specIndex(current.specs) };
   const structure = compareStructure(base, cur);
-  const raw = [...structure.findings, ...comparePublished(base, cur, structure.pairs), ...checkNewVersions(cur, structure.publishedCounts)];
+  const raw = [...structure.findings, ...comparePublished(base, cur, structure.pairs), ...checkNewVersions(cur, structure.publishedCounts), ...compareProjections(base, cur)];
   const findings = applyOptOuts(raw, baseline.model, current.model).sort(
     (a, b) => compare(a.file, b.file) || a.line - b.line || a.col - b.col || compare(a.rule, b.rule) || compare(a.message, b.message),
   );

@@ -24,6 +24,7 @@ export const checkRules = {
   AGGREGATE_ID_TYPE_CHANGED: { severity: 'error', title: "an aggregate's id type (the Kafka key) changed", optOut: 'path' },
   COMPATIBILITY_WEAKENED: { severity: 'error', title: 'the compatibility mode was changed to one that guarantees less', optOut: 'path' },
   UNUSED_ALLOW_BREAKING: { severity: 'warning', title: 'an allowBreaking entry matches no finding', optOut: 'none' },
+  PROJECTION_REBUILD_REQUIRED: { severity: 'warning', title: "a projection's columns or rules changed: its table needs a rebuild", optOut: 'none' },
 } as const satisfies Record<string, CheckRule>;
 
 export type RuleId = keyof typeof checkRules;
