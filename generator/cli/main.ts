@@ -9,6 +9,7 @@ import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
 import { runCompat } from '../compat/index.js';
 import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
+import { rebuildNotices } from './projection-notices.js';
 import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
 import { runDev } from './dev.js';
 import { defaultConfigFile, displayPath, openProject } from './project.js';
@@ -80,9 +81,14 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     return problems.length === 0 ? exitCodes.ok : exitCodes.failed;
   }
   try {
+    const notices = result.model ? await rebuildNotices(project.outDir, result.model, (f) => f) : [];
     const written = await writeOutput(project.outDir, result.files);
-    if (opts.format === 'json') io.out(`${JSON.stringify({ outDir: outShown, ...written }, null, 2)}\n`);
-    else io.out(`${outShown}: ${written.written.length} written, ${written.unchanged.length} unchanged, ${written.removed.length} removed\n`);
+    if (opts.format === 'json') {
+      io.out(`${JSON.stringify({ outDir: outShown, ...written, ...(notices.length > 0 ? { rebuildRequired: notices } : {}) }, null, 2)}\n`);
+    } else {
+      for (const n of notices) io.err(`${n.file}:${n.line}:${n.col}: warning: ${n.message} (PROJECTION_REBUILD_REQUIRED)\n`);
+      io.out(`${outShown}: ${written.written.length} written, ${written.unchanged.length} unchanged, ${written.removed.length} removed\n`);
+    }
     return exitCodes.ok;
   } catch (e) {
     if (!(e instanceof OutputPathError) && !(e instanceof Error && 'code' in e)) throw e;
