@@ -4,6 +4,7 @@
 // each version is upcast from the one before and how an event changes state; a Mermaid
 // flowchart of the event flow and, per saga, a Mermaid state diagram (docs-saga.ts). Links
 // point at the domain's other generated files, so the catalog sits next to them.
+import { type ProjectionSectionView, projectionHeading, projectionSection } from './docs-projection.js';
 import type { Aggregate, Assignment, Domain, DomainEvent, EventVersion, Field, Model, NamedType, TypeRef, Upcast } from '../core/model.js';
 import type { GeneratedFile } from '../core/generated-file.js';
 import { domainSlug } from '../core/names.js';
@@ -84,6 +85,7 @@ export interface CatalogView {
   readonly aggregates: readonly AggregateSectionView[];
   readonly hasSagas: boolean;
   readonly sagas: readonly SagaSectionView[];
+  readonly projections: readonly ProjectionSectionView[];
 }
 
 // ---- building the view ------------------------------------------------------------------
@@ -130,11 +132,17 @@ export function catalogView(domain: Domain, model: Model, bannerText: string): C
     aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink)),
     hasSagas: domain.sagas.length > 0,
     sagas: domain.sagas.map((s) => sagaSectionView(s, eventLink)),
+    projections: domain.projections.map(projectionSection),
   };
 }
 
 function contentsOf(domain: Domain, hasTypes: boolean): string {
-  const sections = [link(flowHeading, flowHeading), ...(hasTypes ? [link(typesHeading, typesHeading)] : []), ...domain.sagas.map((s) => link(s.name, sagaHeading(s)))];
+  const sections = [
+    link(flowHeading, flowHeading),
+    ...(hasTypes ? [link(typesHeading, typesHeading)] : []),
+    ...domain.sagas.map((s) => link(s.name, sagaHeading(s))),
+    ...domain.projections.map((p) => link(p.name, projectionHeading(p))),
+  ];
   const aggregates = mdTable(
     ['Aggregate', 'Topic', 'Events'],
     domain.aggregates.map((a) => [
