@@ -179,9 +179,12 @@ function valueTs(v: ProjectionValue, target: TypeRef): string {
   return tsExpr(v.expr, target, 'd');
 }
 
+function valuesOf(r: ProjectionRule): ProjectionValue[] {
+  return r.kind === 'custom' ? [] : r.kind === 'delete' ? [r.where] : [...(r.kind === 'update' ? [r.where] : []), ...r.assignments.map((a) => a.value)];
+}
+
 function usesData(r: ProjectionRule): boolean {
-  const vals: ProjectionValue[] = r.kind === 'custom' ? [] : r.kind === 'delete' ? [r.where] : [...(r.kind === 'update' ? [r.where] : []), ...r.assignments.map((a) => a.value)];
-  return vals.some((v) => v.kind === 'expr' && readsData(v));
+  return valuesOf(r).some((v) => v.kind === 'expr' && readsData(v));
 }
 
 function readsData(v: ProjectionValue): boolean {
@@ -313,6 +316,30 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
       `};`,
     ].join('\n'),
   );
+
+  // Kafka mode: the same rules, applied in the idempotent consumer's transaction.
+  const readsVersion = p.rules.some((r) => r.kind === 'custom' || valuesOf(r).some((v) => v.kind === 'meta' && v.name === 'version'));
+  if (!readsVersion) {
+    const byAggregate = new Map<string, DomainEvent[]>();
+    for (const e of events) byAggregate.set(e.aggregateName, [...(byAggregate.get(e.aggregateName) ?? []), e]);
+    const handlers = [...byAggregate].map(
+      ([aggregate, evs]) =>
+        `    ${aggregate}: {
+${evs.map((e) => `      ${e.name}: (e, { tx }) => apply${p.name}(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),`).join('\n')}
+    },`,
+    );
+    out.push(
+      [
+        tsDoc([
+          `Consumer handlers (createEventConsumer of kafka.ts) that keep ${p.name} from Kafka instead of the event store, for a read model in another service: the same rules, applied in the consumer's transaction, which also marks each event processed (once per consumer group). \`table\` defaults to the live table; create it with \`${n.definition(p)}.ddl(table)\`.`,
+          'Its rules read no `$version` (the stream version is not part of the CloudEvent), so the `version` handed to them is 0.',
+        ]),
+        `export function ${n.kafkaHandlers(p)}(table = ${tsString(p.table)}): ${imports.type('./kafka.js', 'DomainHandlers')} {`,
+        `  return {\n${handlers.join('\n')}\n  };`,
+        `}`,
+      ].join('\n'),
+    );
+  }
 
   // Queries.
   const select = p.columns.map(selectOf).join(', ');
