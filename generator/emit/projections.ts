@@ -313,6 +313,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
       `  ddl: (table) => [\n${ddl.map((d) => `    ${indent(d, '    ').trimStart()},`).join('\n')}\n  ],`,
       `  indexNames: (table) => [${idx.join(', ')}],`,
       `  apply: apply${p.name},`,
+      ...(p.rules.some((r) => r.kind === 'custom') ? [] : ['  batchable: true,']),
       `};`,
     ].join('\n'),
   );

@@ -57,10 +57,15 @@ afterAll(() => gen.remove());
 const big = 9_007_199_254_740_993n; // 2^53 + 1: not a double
 const micros = 1_717_171_717_123_457n;
 
-it('round-trips every column type exactly and applies every rule kind', async () => {
+it.each([
+  ['statement by statement (a custom rule)', false],
+  ['in one round trip per batch (write-only rules, literals inlined)', true],
+])('round-trips every column type exactly and applies every rule kind: %s', async (_name, batchable) => {
+  expect(balance.batchable === true).toBe(false);
+  const definitions = batchable ? [{ ...balance, batchable: true }, depositor] : [balance, depositor];
   const iso = await db.isolated();
   await migrate(iso.pool);
-  for (const d of [balance, depositor]) await ensureProjection(iso.pool, d);
+  for (const d of definitions) await ensureProjection(iso.pool, d);
   const accounts = accountRepository(iso.pool);
   const opened = {
     type: 'com.acme.ledger.account.opened',
@@ -81,7 +86,7 @@ it('round-trips every column type exactly and applies every rule kind', async ()
   await accounts.append(big, [opened, deposit('0.0001', 'r-1', big), deposit('99999999999999.9998', 'r-2', big + 1n)], 0);
   await accounts.append(big, [{ type: 'com.acme.ledger.account.flagged', data: { reasons: ['a', 'b "quoted"'] } }, { type: 'com.acme.ledger.account.audited', data: { auditor: 'ann' } }], 3);
   await accounts.append(7n, [{ ...opened, data: { ...opened.data, tier: 'basic' } }, deposit('1.0000', 'r-1', 1n), { type: 'com.acme.ledger.account.closed', data: { note: null } }], 0);
-  for (const d of [balance, depositor]) while ((await projectBatch(iso.pool, d)).read > 0);
+  for (const d of definitions) while ((await projectBatch(iso.pool, d)).read > 0);
 
   const row = await getBalance(iso.pool, big);
   expect(row).toMatchObject({

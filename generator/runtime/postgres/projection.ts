@@ -19,6 +19,7 @@
 import { type ConnectionPool, type PooledConnection, type Queryable, type Row, asBigInt, asString, firstRow, inTransaction, rowsOf } from './db.js';
 import { type RecordedEvent, toRecordedEvent, EVENT_COLUMNS } from './event-store.js';
 import { type TxCursor, TX_CURSOR_START, cursorParams, gapFreeAfter } from './gap-free.js';
+import { StatementCollector } from './projection-batch.js';
 import { type Logger, errorMessage, stderrLogger, withFields } from '../logger.js';
 
 /** What a projection rule receives: the event (latest version) and its metadata. */
@@ -59,6 +60,11 @@ export interface ProjectionDefinition<E> {
   indexNames(table: string): readonly string[];
   /** Applies one event to `table` inside the caller's transaction. */
   apply(db: Queryable, table: string, event: ProjectionEvent<E>): Promise<void>;
+  /**
+   * True when `apply` only writes (no custom rules, no reads): the runner then collects a batch's
+   * statements and sends them in one round trip (batch.ts).
+   */
+  readonly batchable?: boolean;
 }
 
 export class ProjectionRebuildRequiredError extends Error {
@@ -190,11 +196,13 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
   const streamTypes = new Set(definition.streamTypes);
   const eventTypes = new Set(definition.eventTypes);
   let applied = 0;
+  const collector = definition.batchable === true ? new StatementCollector() : undefined;
   for (const recorded of events) {
     if (!streamTypes.has(recorded.streamType) || !eventTypes.has(recorded.eventType)) continue;
-    await definition.apply(tx, table, toProjectionEvent<E>(definition.decoding, recorded));
+    await definition.apply(collector ?? tx, table, toProjectionEvent<E>(definition.decoding, recorded));
     applied++;
   }
+  if (collector !== undefined) await collector.flush(tx);
   await tx.query(
     `UPDATE eventsmith_projections SET txid = $2::xid8, position = $3::bigint, applied = applied + $4, updated_at = now() WHERE name = $1`,
     [name, ...cursorParams(cursor), applied],

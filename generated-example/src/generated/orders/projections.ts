@@ -144,6 +144,7 @@ export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
   ],
   indexNames: (table) => [`${table}_pkey`, `${table}_status_idx`, `${table}_customer_id_idx`],
   apply: applyOrderSummary,
+  batchable: true,
 };
 
 /**

@@ -19,7 +19,7 @@ import {
   rowsOf,
   sqlValue,
 } from 'eventsmith/runtime';
-import { eventDecoding } from './kafka.js';
+import { type DomainHandlers, eventDecoding } from './kafka.js';
 import {
   type AccountClosed,
   type AccountOpened,
@@ -323,7 +323,26 @@ export const depositorProjection: ProjectionDefinition<DepositorEvent> = {
   ],
   indexNames: (table) => [`${table}_pkey`],
   apply: applyDepositor,
+  batchable: true,
 };
+
+/**
+ * Consumer handlers (createEventConsumer of kafka.ts) that keep Depositor from Kafka instead of the
+ * event store, for a read model in another service: the same rules, applied in the consumer's
+ * transaction, which also marks each event processed (once per consumer group). `table` defaults to
+ * the live table; create it with `depositorProjection.ddl(table)`.
+ *
+ * Its rules read no `$version` (the stream version is not part of the CloudEvent), so the `version`
+ * handed to them is 0.
+ */
+export function depositorKafkaHandlers(table = 'depositor'): DomainHandlers {
+  return {
+    Account: {
+      Deposited: (e, { tx }) => applyDepositor(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
+      AccountClosed: (e, { tx }) => applyDepositor(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
+    },
+  };
+}
 
 function toDepositorRow(r: Row): DepositorRow {
   return {
