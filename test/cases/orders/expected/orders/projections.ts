@@ -14,7 +14,7 @@ import {
   rowsOf,
   sqlValue,
 } from 'eventsmith/runtime';
-import { eventDecoding } from './kafka.js';
+import { type DomainHandlers, eventDecoding } from './kafka.js';
 import type { OrderCancelled, OrderConfirmed, OrderPlaced } from './types.js';
 
 /** One row per order, for listing and querying orders without loading aggregates. */
@@ -144,7 +144,27 @@ export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
   ],
   indexNames: (table) => [`${table}_pkey`, `${table}_status_idx`, `${table}_customer_id_idx`],
   apply: applyOrderSummary,
+  batchable: true,
 };
+
+/**
+ * Consumer handlers (createEventConsumer of kafka.ts) that keep OrderSummary from Kafka instead of
+ * the event store, for a read model in another service: the same rules, applied in the consumer's
+ * transaction, which also marks each event processed (once per consumer group). `table` defaults to
+ * the live table; create it with `orderSummaryProjection.ddl(table)`.
+ *
+ * Its rules read no `$version` (the stream version is not part of the CloudEvent), so the `version`
+ * handed to them is 0.
+ */
+export function orderSummaryKafkaHandlers(table = 'order_summaries'): DomainHandlers {
+  return {
+    Order: {
+      OrderPlaced: (e, { tx }) => applyOrderSummary(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
+      OrderConfirmed: (e, { tx }) => applyOrderSummary(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
+      OrderCancelled: (e, { tx }) => applyOrderSummary(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
+    },
+  };
+}
 
 function toOrderSummaryRow(r: Row): OrderSummaryRow {
   return {
