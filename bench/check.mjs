@@ -1,7 +1,8 @@
 // Whole-process timing of `eventsmith check`, as CI runs it (Node start-up included): on the
 // example against a git revision, and on synthetic specs of 100 and 1,000 event versions
 // against themselves with one version added (the baseline committed in a temporary git
-// repository, the new version in the working tree; for 1,000 also against a spec file). The
+// repository, the new version in the working tree; for 1,000 also against a spec file, and
+// with commands and sagas in every aggregate). The
 // baseline is `node -e 0` measured in the same session, so figures compare across machines as
 // ratios. Usage: npm run bench:check [-- --runs 7]
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -65,6 +66,10 @@ try {
     if (n === 1000) {
       writeFileSync(path.join(work, 'baseline.yaml'), syntheticSpec(n));
       rows.push(measure(`synthetic ${n} + 1 new version, --against a spec file`, [bin, 'check', '--against', path.join(work, 'baseline.yaml')], dir));
+      // The same with a command of 2 versions and a saga of 2 steps per aggregate (issue 15's rules).
+      const flows = path.join(work, `s${n}-flows`);
+      repoWith(flows, syntheticSpec(n, { flows: true }), syntheticSpec(n + 1, { flows: true }));
+      rows.push(measure(`synthetic ${n} + 1 new version, 100 commands and 100 sagas, --against HEAD (git)`, [bin, 'check', '--against', 'HEAD'], flows));
     }
   }
   console.log(`runs per case: ${runs}; node ${process.version}; ${new Date().toISOString()}`);

@@ -88,7 +88,7 @@ const codec = createCodec({
     { name: 'note', type: 'string', default: '' },
   ],
 });
-const decoding = { codec: (type, version) => (type === TYPE && version === 2 ? codec : undefined), upcast: (_type, _version, data) => data };
+const decoding = { codec: (type, version) => (type === TYPE && version === 2 ? codec : undefined), upcast: (_type, _version, data) => data, latestVersion: () => 2 };
 
 /** An envelope and its Avro data, as a generated producer makes them. */
 function incremented(aggregateId, seq) {

@@ -34,15 +34,17 @@ const runtime = await import(dist('runtime/index.js'));
 
 async function generateExample(dir) {
   const spec = readFileSync(path.join(root, 'generated-example/events/orders.yaml'), 'utf8');
-  const result = generate([{ file: 'orders.yaml', text: spec }], createTemplateSet(await builtInTemplates()), { runtimeModule: dist('runtime/index.js') });
+  // The user-owned files in `<dir>/eventsmith/`, the generated ones in `<dir>/` (as bench/event-store.mjs).
+  const customDir = { fromOut: 'eventsmith', toOut: '..' };
+  const result = generate([{ file: 'orders.yaml', text: spec }], createTemplateSet(await builtInTemplates()), { runtimeModule: dist('runtime/index.js'), customDir });
   if (!result.files) throw new Error(JSON.stringify(result.diagnostics));
-  const customDir = path.join(root, 'generated-example/src/generated/orders/custom');
-  const custom = new Map(readdirSync(customDir).map((n) => [`orders/custom/${n}`, readFileSync(path.join(customDir, n), 'utf8')]));
+  const exampleCustom = path.join(root, 'generated-example/src/eventsmith/orders');
+  const custom = new Map(readdirSync(exampleCustom).map((n) => [`orders/${n}`, readFileSync(path.join(exampleCustom, n), 'utf8')]));
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
   for (const f of result.files) {
     if (!f.path.endsWith('.ts')) continue;
-    const text = custom.get(f.path) ?? f.content;
-    const target = path.join(dir, f.path.replace(/\.ts$/, '.js'));
+    const text = (f.userOwned && custom.get(f.path)) || f.content;
+    const target = path.join(dir, f.userOwned ? 'eventsmith' : '', f.path.replace(/\.ts$/, '.js'));
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: f.path }).outputText);
   }

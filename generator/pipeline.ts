@@ -1,7 +1,7 @@
 // load → validate → resolve → emit, as one pure function of the spec texts. The CLI reads
 // the files and writes the result; a library user or a watch mode can call this many times
 // in one process, so nothing here keeps state between calls.
-import { Diagnostics, type Diagnostic } from './core/diagnostics.js';
+import { Diagnostics, noPosition, type Diagnostic } from './core/diagnostics.js';
 import type { GeneratedFile } from './core/generated-file.js';
 import type { Model } from './core/model.js';
 import { TemplateError, type TemplateSet } from './core/templates.js';
@@ -9,6 +9,7 @@ import { defaultEmitOptions, type EmitOptions } from './emit/context.js';
 import { emitters } from './emit/index.js';
 import { loadSpec, type LoadedSpec } from './load/index.js';
 import { resolve } from './resolve/index.js';
+import { checkModeAtGenerate } from './check/mode-gate.js';
 import { validateSpec } from './validate/index.js';
 
 export interface SpecInput {
@@ -23,8 +24,37 @@ export interface AnalyseResult {
   readonly specs: readonly LoadedSpec[];
 }
 
+export interface AnalyseOptions {
+  /**
+   * Refuse versions that break the domain's compatibility mode (ES3032, rule MODE_VIOLATION)
+   * unless an `allowBreaking` entry covers them. Default true; `check` turns it off, since it
+   * reports the same rule itself, against its baseline.
+   */
+  readonly modeGate?: boolean;
+}
+
+/**
+ * Every walk over user input is bounded (load and resolve limits); should one still run out of
+ * stack, the user gets a coded diagnostic at the spec, never "Maximum call stack size exceeded".
+ */
+function tooComplex(inputs: readonly SpecInput[], e: unknown): Diagnostic[] {
+  if (!(e instanceof RangeError)) throw e;
+  const diags = new Diagnostics();
+  const file = inputs.map((i) => i.file).sort()[0] ?? '.';
+  diags.error('ES4004', 'the spec is nested or chained too deeply for eventsmith to process; simplify it (and please report the spec: a limit should have caught it)', { file, line: 1, col: 1 });
+  return diags.sorted();
+}
+
 /** Everything up to a resolved model; `validate` stops here. */
-export function analyse(inputs: readonly SpecInput[]): AnalyseResult {
+export function analyse(inputs: readonly SpecInput[], options: AnalyseOptions = {}): AnalyseResult {
+  try {
+    return analyseUnguarded(inputs, options);
+  } catch (e) {
+    return { diagnostics: tooComplex(inputs, e), specs: [] };
+  }
+}
+
+function analyseUnguarded(inputs: readonly SpecInput[], options: AnalyseOptions): AnalyseResult {
   const diags = new Diagnostics();
   const specs: LoadedSpec[] = [];
   for (const input of inputs) {
@@ -36,6 +66,7 @@ export function analyse(inputs: readonly SpecInput[]): AnalyseResult {
   // otherwise report errors that are only echoes of a shape error.
   if (diags.hasErrors || valid.length !== inputs.length) return { diagnostics: diags.sorted(), specs };
   const model = resolve(valid, diags);
+  if (model && !diags.hasErrors && options.modeGate !== false) checkModeAtGenerate(model, valid, diags);
   return { diagnostics: diags.sorted(), specs, ...(model && !diags.hasErrors ? { model } : {}) };
 }
 
@@ -45,6 +76,14 @@ export interface GenerateResult extends AnalyseResult {
 }
 
 export function generate(inputs: readonly SpecInput[], templates: TemplateSet, options: EmitOptions = defaultEmitOptions): GenerateResult {
+  try {
+    return generateUnguarded(inputs, templates, options);
+  } catch (e) {
+    return { diagnostics: tooComplex(inputs, e), specs: [] };
+  }
+}
+
+function generateUnguarded(inputs: readonly SpecInput[], templates: TemplateSet, options: EmitOptions): GenerateResult {
   const analysed = analyse(inputs);
   if (!analysed.model) return analysed;
   const ctx = { model: analysed.model, templates, options };
@@ -55,7 +94,7 @@ export function generate(inputs: readonly SpecInput[], templates: TemplateSet, o
       files.push(...emit(ctx));
     } catch (e) {
       if (!(e instanceof TemplateError)) throw e;
-      diags.error('ES4002', `${kind}: ${e.message}`, { file: e.template, line: 1, col: 1 });
+      diags.error('ES4002', `${kind}: ${e.message}`, noPosition(e.template));
     }
   }
   if (diags.hasErrors) return { ...analysed, diagnostics: [...analysed.diagnostics, ...diags.sorted()] };

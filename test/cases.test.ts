@@ -1,5 +1,6 @@
 // End-to-end case folders: test/cases/<name>/input.yaml with either expected/** (the whole
-// generated output) or, for names starting with `bad-`, expected-stderr.txt. Golden files are
+// generated output; the user-owned stubs, which live in the custom folder, under
+// expected/user-owned/**) or, for names starting with `bad-`, expected-stderr.txt. Golden files are
 // committed; under CI=true vitest refuses to write a missing one, so an uncommitted golden fails.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,11 @@ function listFiles(dir: string, prefix = ''): string[] {
   return out;
 }
 
+/** Generated files by their path in the output folder; user-owned ones apart, as their folder is. */
+const goldenPath = (f: { path: string; userOwned?: boolean }): string => (f.userOwned ? `user-owned/${f.path}` : f.path);
+/** The custom folder as the goldens lay it out, so the generated and user-owned goldens import each other and type-check. */
+const options = { runtimeModule: 'eventsmith/runtime', customDir: { fromOut: 'user-owned', toOut: '..' } };
+
 describe('case folders', async () => {
   const templates = createTemplateSet(await builtInTemplates());
   it('has cases', () => expect(cases.length).toBeGreaterThan(20));
@@ -47,18 +53,18 @@ describe('case folders', async () => {
     }
 
     it('generates the expected files', async () => {
-      const result = generate(inputs, templates);
+      const result = generate(inputs, templates, options);
       expect(result.diagnostics).toEqual([]);
       const files = result.files ?? [];
       expect(files.length).toBeGreaterThan(0);
-      for (const f of files) await expect(f.content).toMatchFileSnapshot(path.join(dir, 'expected', f.path));
+      for (const f of files) await expect(f.content).toMatchFileSnapshot(path.join(dir, 'expected', goldenPath(f)));
       // A golden that generate no longer writes is a stale golden.
-      expect(listFiles(path.join(dir, 'expected')).sort()).toEqual(files.map((f) => f.path).sort());
+      expect(listFiles(path.join(dir, 'expected')).sort()).toEqual(files.map(goldenPath).sort());
     });
 
     it('is deterministic', () => {
-      const a = generate(inputs, templates).files ?? [];
-      const b = generate(inputs, templates).files ?? [];
+      const a = generate(inputs, templates, options).files ?? [];
+      const b = generate(inputs, templates, options).files ?? [];
       expect(b.map((f) => [f.path, f.content])).toEqual(a.map((f) => [f.path, f.content]));
     });
   });

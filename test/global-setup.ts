@@ -1,10 +1,29 @@
 // CLI tests run the built bin as a user would; build once so they never test a stale dist/.
-import { execFileSync } from 'node:child_process';
+// One schema registry serves the whole run (SCHEMA_REGISTRY_URL instead, if set), handed to tests
+// as inject('registryUrl'): its state is shared, so tests use subjects of their own.
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import type { GlobalSetupContext } from 'vitest/node';
+import { startRegistry } from './support/registry.mjs';
 
-export default function setup(): void {
-  // For a run of tests that do not use dist/ while the tree does not build (work in progress).
-  if (process.env.EVENTSMITH_SKIP_BUILD === '1') return;
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Base URL of the Confluent-compatible API of the run's schema registry. */
+    registryUrl: string;
+  }
+}
+
+export default async function setup({ provide }: GlobalSetupContext): Promise<() => Promise<void>> {
   const root = path.join(import.meta.dirname, '..');
-  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  // For a run of tests that do not use dist/ while the tree does not build (work in progress).
+  const build = process.env.EVENTSMITH_SKIP_BUILD === '1'
+    ? Promise.resolve()
+    : promisify(execFile)(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root })
+      .then(() => undefined, (err: { stdout?: string; stderr?: string }) => {
+        throw new Error(`tsc -p tsconfig.build.json failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
+      });
+  const [registry] = await Promise.all([startRegistry(), build]);
+  provide('registryUrl', registry.url);
+  return () => registry.stop();
 }

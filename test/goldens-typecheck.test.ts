@@ -1,7 +1,7 @@
 // The goldens and the committed example must compile under the strictest settings we promise
 // users: tsc --strict --noUncheckedIndexedAccess (tsconfig.goldens.json).
 //
-// One exception, by design: the user-owned stubs under `test/cases/*/expected/**/custom/` are
+// One exception, by design: the user-owned stubs under `test/cases/*/expected/user-owned/` are
 // goldens of what `generate` writes before the user fills them in, and an unfilled stub must
 // NOT compile (it has no return statement: TS2355). They cannot simply be excluded in
 // tsconfig.goldens.json: the generated upcasters.ts/reducers.ts beside them import them, and tsc
@@ -16,7 +16,7 @@ import { expect, it } from 'vitest';
 const root = path.join(import.meta.dirname, '..');
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
 
-const stubError = /^(test\/cases\/[^/]+\/expected\/(?:[^/]+\/)*custom\/[^/]+\.ts)\((\d+),(\d+)\): error TS2355: /;
+const stubError = /^(test\/cases\/[^/]+\/expected\/user-owned\/(?:[^/]+\/)*[^/]+\.ts)\((\d+),(\d+)\): error TS2355: /;
 
 it('generated goldens and the example type-check under --strict --noUncheckedIndexedAccess', () => {
   let output = '';
@@ -32,11 +32,11 @@ it('generated goldens and the example type-check under --strict --noUncheckedInd
   // Guard against a glob that silently matches nothing.
   expect(listed).toMatch(/test\/cases\/orders\/expected\/orders\/types\.ts/);
   expect(listed).toMatch(/generated-example\/src\/generated\/orders\/envelopes\.ts/);
-  expect(listed).toMatch(/generated-example\/src\/generated\/orders\/custom\/reducers\.ts/);
-  expect(listed).toMatch(/generated-example\/src\/generated\/orders\/custom\/upcasters\.ts/);
+  expect(listed).toMatch(/generated-example\/src\/eventsmith\/orders\/reducers\.ts/);
+  expect(listed).toMatch(/generated-example\/src\/eventsmith\/orders\/upcasters\.ts/);
 
   // Each stub fails exactly once, at its own declaration, and every stub is there.
-  const stubs = [...listed.matchAll(/^.*\/(test\/cases\/[^\n]*\/custom\/[^/\n]+\.ts)$/gm)].map((m) => m[1] ?? '');
+  const stubs = [...listed.matchAll(/^.*\/(test\/cases\/[^\n]*\/expected\/user-owned\/[^\n]+\.ts)$/gm)].map((m) => m[1] ?? '');
   expect(stubs.length).toBeGreaterThan(0);
   let declared = 0;
   for (const file of stubs) {

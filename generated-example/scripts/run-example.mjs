@@ -6,7 +6,8 @@
 //   3. starts the service (generated-example/dist/service/main.js serve) on a free port,
 //   4. drives N orders through its HTTP API and waits until every one is final,
 //   5. rebuilds the read model from the event store (main.js rebuild) and compares,
-//   6. prints the summary and exits 0 when every check passed, 1 when any failed.
+//   6. prints the summary, then the distributed trace of one compensated order as a waterfall
+//      (OpenTelemetry spans the service kept in memory), and exits 0 when every check passed.
 //
 // Plain JavaScript: Node 20 runs it as it is, on a fresh clone after `npm install`.
 import { spawn } from 'node:child_process';
@@ -124,6 +125,25 @@ function startServiceProcess(env) {
   return { listening, stop, exited };
 }
 
+/** The spans of one compensated order (payment declined if there is one: it shows a compensation). */
+async function fetchTrace(baseUrl, outcomes) {
+  const pick =
+    outcomes.find((o) => o.design === 'payment-declined' && o.sagaStatus === 'compensated') ?? outcomes.find((o) => o.sagaStatus === 'compensated');
+  if (pick === undefined) return undefined;
+  const res = await fetch(`${baseUrl}/traces/${pick.orderId}`);
+  if (!res.ok) throw new Error(`GET /traces/${pick.orderId}: HTTP ${res.status}`);
+  const { spans } = await res.json();
+  return { orderId: pick.orderId, design: pick.design, sagaStatus: pick.sagaStatus, spans };
+}
+
+/** The metric families GET /metrics serves in the Prometheus text format (`# TYPE <name> <type>` lines). */
+async function fetchPrometheusFamilies(baseUrl) {
+  const res = await fetch(`${baseUrl}/metrics`);
+  if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
+  const text = await res.text();
+  return [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => ({ name, type }));
+}
+
 async function main(argv) {
   let options;
   try {
@@ -184,6 +204,10 @@ async function main(argv) {
       }),
     );
 
+    // The distributed trace of one compensated order, from the service's in-memory spans.
+    const traced = await timed('trace', () => fetchTrace(url, load.outcomes));
+    const prometheusFamilies = await fetchPrometheusFamilies(url);
+
     // The rebuild command, as an operator would run it (it exits 1 when the models differ).
     const rebuilt = await timed('rebuild', async () => {
       const r = await run(process.execPath, [path.join(distDir, 'main.js'), 'rebuild', '--json'], { env });
@@ -202,9 +226,14 @@ async function main(argv) {
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
       .join(', ');
     process.stdout.write(`\neventsmith example: ${options.orders} orders, failure rate ${options.failureRate}\n${formatSummary(summary)}phases: ${phaseText}\n`);
+    if (traced !== undefined) {
+      const { formatWaterfall } = await import(pathToFileURL(path.join(distDir, 'waterfall.js')).href);
+      const title = `\nthe trace of order ${traced.orderId} (${traced.design}, saga ${traced.sagaStatus})`;
+      process.stdout.write(formatWaterfall(title, traced.spans, env.ORDER_SERVICE_GROUP_PREFIX || 'order-service'));
+    }
     if (options.json) {
       mkdirSync(path.dirname(path.resolve(options.json)), { recursive: true });
-      writeFileSync(options.json, `${JSON.stringify({ summary, phases, outcomes: load.outcomes }, null, 2)}\n`);
+      writeFileSync(options.json, `${JSON.stringify({ summary, phases, outcomes: load.outcomes, trace: traced ?? null, prometheusFamilies }, null, 2)}\n`);
     }
     return summary.ok ? 0 : 1;
   } finally {

@@ -30,7 +30,7 @@ export function applyOptOuts(raw: readonly RawFinding[], baseline: Model, curren
   const covers = (e: Entry, f: RawFinding): boolean => e.entry.rule === f.rule && e.entry.path === f.path && (e.domain === f.domain || !domains.has(f.domain));
   const used = new Set<Entry>();
   const out: Finding[] = raw.map((f) => {
-    // Warning rules (a projection to rebuild) report; they never fail the check and take no opt-out.
+    // A warning rule (a projection to rebuild, ...) never fails the check, so there is nothing to opt out of.
     if (checkRules[f.rule].severity === 'warning') return { ...f, status: 'warning' };
     const entry = active.find((e) => covers(e, f));
     if (entry !== undefined) {
@@ -43,7 +43,9 @@ export function applyOptOuts(raw: readonly RawFinding[], baseline: Model, curren
     return { ...f, message: f.message + hint, status: 'breaking' };
   });
   for (const e of active) {
-    if (used.has(e)) continue;
+    // Command versions are gated by generate and validate (check/mode-gate.ts); check has no
+    // command rules to match them, so an entry there is not "unused".
+    if (used.has(e) || /\.commands\.[^.]+\.versions\[\d+\]$/.test(e.entry.path)) continue;
     const { entry } = e;
     const candidates = raw.filter((f) => f.rule === entry.rule).map((f) => f.path);
     const near = suggest(entry.path, candidates);

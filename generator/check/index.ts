@@ -5,15 +5,19 @@ import type { Model } from '../core/model.js';
 import type { LoadedSpec } from '../load/index.js';
 import { applyOptOuts } from './allow.js';
 import { specIndex, type Finding } from './findings.js';
+import { compareCommands } from './commands.js';
 import { checkNewVersions } from './modes.js';
 import { compareProjections } from './projections.js';
 import { comparePublished } from './published.js';
+import { compareReplay } from './replay.js';
+import { compareSagas } from './sagas.js';
 import { compareStructure } from './structure.js';
 
 export { checkRules, isRuleId, optOutRuleIds, ruleIds, versionRuleIds } from './rules.js';
 export type { CheckRule, RuleId } from './rules.js';
 export type { Finding, FindingStatus, ModeConflictDetail, ModeIncompatibility, Where } from './findings.js';
-export { renderCheck, renderCheckErrors, type CheckFormat } from './render.js';
+export { checkFormats, renderCheck, renderCheckErrors, type CheckFormat } from './render.js';
+export type { CiFormatOptions } from './ci-formats.js';
 
 export interface CheckInput {
   readonly model: Model;
@@ -44,7 +48,15 @@ export function checkModels(baseline: CheckInput, current: CheckInput, opts: Che
   const base = { model: baseline.model, index: specIndex(baseline.specs, opts.baselineFile) };
   const cur = { model: current.model, index: specIndex(current.specs) };
   const structure = compareStructure(base, cur);
-  const raw = [...structure.findings, ...comparePublished(base, cur, structure.pairs), ...checkNewVersions(cur, structure.publishedCounts), ...compareProjections(base, cur)];
+  const raw = [
+    ...structure.findings,
+    ...comparePublished(base, cur, structure.pairs),
+    ...checkNewVersions(cur, structure.publishedCounts),
+    ...compareCommands(base, cur),
+    ...compareSagas(base, cur),
+    ...compareReplay(base, cur),
+    ...compareProjections(base, cur),
+  ];
   const findings = applyOptOuts(raw, baseline.model, current.model).sort(
     (a, b) => compare(a.file, b.file) || a.line - b.line || a.col - b.col || compare(a.rule, b.rule) || compare(a.message, b.message),
   );

@@ -1,8 +1,10 @@
 // MODE_VIOLATION: every version the baseline does not have is checked against the earlier
 // versions under the domain's declared mode, with the Avro schemas `generate` writes and the
 // compatibility engine of `eventsmith compat`. One finding per conflicting earlier version, so a
-// _TRANSITIVE mode names the version that actually conflicts.
-import type { Aggregate, Domain, DomainEvent, EventVersion } from '../core/model.js';
+// _TRANSITIVE mode names the version that actually conflicts. `generate` and `validate` run the
+// same rule over every version of every event and command (checkAllVersions): there is no
+// baseline there, so the whole history must hold, with the spec's `allowBreaking` entries.
+import type { Aggregate, Domain, Message, MessageVersion } from '../core/model.js';
 import { checkModeNodes, parseSchema, type AvroNode } from '../compat/index.js';
 import { avroSchemaOf } from '../emit/avro-schema.js';
 import { explainIncompatibility, type ModeIncompatibility, type RawFinding, type Side, type Where } from './findings.js';
@@ -16,17 +18,35 @@ export function checkNewVersions(cur: Side, publishedCounts: ReadonlyMap<string,
         const published = publishedCounts.get(`${aggregate.name}.${event.name}`) ?? 0;
         const firstNew = Math.max(1, published);
         if (event.versions.length <= firstNew) continue;
-        const nodes = event.versions.map((v) => parseSchema(avroSchemaOf(v, event, domain), `${event.name} v${v.version}`));
-        for (let i = firstNew; i < event.versions.length; i++) {
-          findings.push(...checkVersion(cur, domain, aggregate, event, i, nodes));
-        }
+        findings.push(...checkMessage(cur, domain, aggregate, event, firstNew));
       }
     }
   }
   return findings;
 }
 
-function checkVersion(cur: Side, domain: Domain, aggregate: Aggregate, event: DomainEvent, i: number, nodes: readonly AvroNode[]): RawFinding[] {
+/** MODE_VIOLATION over the whole history: every version from v2 on, of events and commands. */
+export function checkAllVersions(cur: Side): RawFinding[] {
+  const findings: RawFinding[] = [];
+  for (const domain of cur.model.domains) {
+    if (domain.compatibility === 'NONE') continue;
+    for (const aggregate of domain.aggregates) {
+      for (const message of [...aggregate.events, ...aggregate.commands]) {
+        if (message.versions.length > 1) findings.push(...checkMessage(cur, domain, aggregate, message, 1));
+      }
+    }
+  }
+  return findings;
+}
+
+function checkMessage(cur: Side, domain: Domain, aggregate: Aggregate, message: Message, firstNew: number): RawFinding[] {
+  const nodes = message.versions.map((v) => parseSchema(avroSchemaOf(v, message, domain), `${message.name} v${v.version}`));
+  const findings: RawFinding[] = [];
+  for (let i = firstNew; i < message.versions.length; i++) findings.push(...checkVersion(cur, domain, aggregate, message, i, nodes));
+  return findings;
+}
+
+function checkVersion(cur: Side, domain: Domain, aggregate: Aggregate, event: Message, i: number, nodes: readonly AvroNode[]): RawFinding[] {
   const next = nodes[i];
   const version = event.versions[i];
   if (next === undefined || version === undefined) return [];
@@ -37,7 +57,8 @@ function checkVersion(cur: Side, domain: Domain, aggregate: Aggregate, event: Do
     for (const inc of c.incompatibilities) list.push({ direction: c.direction, type: inc.type, location: inc.location, message: inc.message });
     byEarlier.set(c.previousIndex, list);
   }
-  const versionPath = ['aggregates', aggregate.name, 'events', event.name, 'versions', i];
+  const list = event.kind === 'command' ? 'commands' : 'events';
+  const versionPath = ['aggregates', aggregate.name, list, event.name, 'versions', i];
   const findings: RawFinding[] = [];
   for (const [earlierIndex, incompatibilities] of byEarlier) {
     const earlier = event.versions[earlierIndex];
@@ -48,9 +69,9 @@ function checkVersion(cur: Side, domain: Domain, aggregate: Aggregate, event: Do
     findings.push({
       ...locate(cur, domain, versionPath, version, earlier, first),
       rule: 'MODE_VIOLATION',
-      path: `aggregates.${aggregate.name}.events.${event.name}.versions[${i}]`,
+      path: `aggregates.${aggregate.name}.${list}.${event.name}.versions[${i}]`,
       domain: domain.name,
-      message: `${aggregate.name}.${event.name} v${version.version} is not ${domain.compatibility} compatible with v${earlier.version}${explain}`,
+      message: `${event.kind === 'command' ? 'command ' : ''}${aggregate.name}.${event.name} v${version.version} is not ${domain.compatibility} compatible with v${earlier.version}${explain}`,
       conflict: { mode: domain.compatibility, version: version.version, against: earlier.version, incompatibilities },
     });
   }
@@ -62,7 +83,7 @@ function checkVersion(cur: Side, domain: Domain, aggregate: Aggregate, event: Do
  * pointer is into the reader's schema, which is the new version for backward and the earlier
  * one for forward (then the field of the same name, if the new version still has it).
  */
-function locate(cur: Side, domain: Domain, versionPath: readonly (string | number)[], version: EventVersion, earlier: EventVersion, first: ModeIncompatibility | undefined): Where {
+function locate(cur: Side, domain: Domain, versionPath: readonly (string | number)[], version: MessageVersion, earlier: MessageVersion, first: ModeIncompatibility | undefined): Where {
   const m = first === undefined ? null : /^\/fields\/(\d+)(\/|$)/.exec(first.location);
   if (first !== undefined && m !== null) {
     const pos = Number(m[1]);

@@ -95,12 +95,12 @@ export function comparePublished(base: Side, cur: Side, pairs: readonly VersionP
 }
 
 /** The version's Avro schema in the null namespace (the namespace is DOMAIN_CHANGED's business). */
-function avroOf(fields: Parameters<typeof avroRecordSchemaOf>[0]['fields'], name: string): unknown {
+export function avroOf(fields: Parameters<typeof avroRecordSchemaOf>[0]['fields'], name: string): unknown {
   return avroRecordSchemaOf({ name, fields }, '');
 }
 
 /** Deep equality of two schemas as JSON data, `doc` aside (except inside defaults, which are data). */
-function sameSchema(a: unknown, b: unknown, inDefault: boolean): boolean {
+export function sameSchema(a: unknown, b: unknown, inDefault: boolean): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a) || Array.isArray(b)) {

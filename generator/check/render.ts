@@ -1,15 +1,19 @@
 // The check report for a person (text: `path:line:col: message (RULE_ID)`, the line format
 // editors and CI problem matchers read), a program (json, a stable object) or GitHub Actions
-// (workflow commands that annotate the pull request). Allowed findings appear in every format,
+// (workflow commands that annotate the pull request); SARIF, GitLab code quality and JUnit XML
+// are in ci-formats.ts. Allowed findings appear in every format,
 // with their reason.
 import type { Diagnostic } from '../core/diagnostics.js';
 import { formatDiagnostic } from '../core/diagnostics.js';
 import { githubData, githubProperty } from '../core/github.js';
+import { renderGitlab, renderGitlabErrors, renderJunit, renderJunitErrors, renderSarif, renderSarifErrors, type CiFormatOptions } from './ci-formats.js';
 import { explainIncompatibility, type Finding } from './findings.js';
 import type { CheckReport } from './index.js';
 import { checkRules } from './rules.js';
 
-export type CheckFormat = 'text' | 'json' | 'github';
+export type CheckFormat = 'text' | 'json' | 'github' | 'sarif' | 'gitlab' | 'junit';
+
+export const checkFormats: readonly CheckFormat[] = ['text', 'json', 'github', 'sarif', 'gitlab', 'junit'];
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -81,8 +85,14 @@ function lines(list: readonly string[]): string {
   return list.length === 0 ? '' : `${list.join('\n')}\n`;
 }
 
-export function renderCheck(report: CheckReport, format: CheckFormat, against: string): string {
+export function renderCheck(report: CheckReport, format: CheckFormat, against: string, opts: CiFormatOptions = {}): string {
   switch (format) {
+    case 'sarif':
+      return renderSarif(report, summary(report, against), opts);
+    case 'gitlab':
+      return renderGitlab(report);
+    case 'junit':
+      return renderJunit(report, summary(report, against), against);
     case 'json':
       return `${JSON.stringify(
         {
@@ -103,14 +113,27 @@ export function renderCheck(report: CheckReport, format: CheckFormat, against: s
   }
 }
 
+/** GitHub's annotation properties; a problem without a file or position annotates the run, not a line. */
+function githubWhere(d: Diagnostic): string {
+  if (d.file === '') return '';
+  return d.line > 0 ? `file=${githubProperty(d.file)},line=${d.line},col=${d.col},` : `file=${githubProperty(d.file)},`;
+}
+
 /** Invalid input (exit 2): the current specs, the baseline, or the baseline's reference. */
-export function renderCheckErrors(diagnostics: readonly Diagnostic[], format: CheckFormat, against: string, headline: string): string {
+export function renderCheckErrors(diagnostics: readonly Diagnostic[], format: CheckFormat, against: string, headline: string, opts: CiFormatOptions = {}): string {
+  const line = `eventsmith check against ${against}: ${headline}`;
   switch (format) {
+    case 'sarif':
+      return renderSarifErrors(diagnostics, line, opts);
+    case 'gitlab':
+      return renderGitlabErrors(diagnostics);
+    case 'junit':
+      return renderJunitErrors(diagnostics, line, against);
     case 'json':
       return `${JSON.stringify({ against, ok: false, message: `eventsmith check against ${against}: ${headline}`, summary: null, findings: [], errors: [...diagnostics] }, null, 2)}\n`;
     case 'github':
       return lines([
-        ...diagnostics.map((d) => `::error file=${githubProperty(d.file)},line=${d.line},col=${d.col},title=${githubProperty(d.code)}::${githubData(d.message)}`),
+        ...diagnostics.map((d) => `::error ${githubWhere(d)}title=${githubProperty(d.code)}::${githubData(d.message)}`),
         `eventsmith check against ${against}: ${headline}`,
       ]);
     case 'text':

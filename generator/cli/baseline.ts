@@ -3,9 +3,10 @@
 // discovery mirrors generate's: the spec arguments (paths relative to the working directory),
 // else the configuration file (--config, or eventsmith.config.yaml) as the baseline has it,
 // else events/**/*.yaml.
-import { stat, readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Diagnostics } from '../core/diagnostics.js';
+import { readBounded } from './read-bounded.js';
+import { noPosition, type Diagnostics } from '../core/diagnostics.js';
 import type { SpecInput } from '../pipeline.js';
 import { GitError, openGitTree } from './git.js';
 import { glob, globToRegExp } from './glob.js';
@@ -80,7 +81,7 @@ function directorySource(root: string): Source {
     },
     async read(rel) {
       try {
-        return await readFile(path.join(root, rel));
+        return await readBounded(path.join(root, rel));
       } catch (e) {
         if (e instanceof Error && 'code' in e && (e.code === 'ENOENT' || e.code === 'ENOTDIR' || e.code === 'EISDIR')) return undefined;
         throw e;
@@ -94,7 +95,8 @@ function directorySource(root: string): Source {
 /** Reads the baseline; undefined (with diagnostics) when it cannot be read. */
 export async function loadBaseline(req: BaselineRequest, diags: Diagnostics): Promise<Baseline | undefined> {
   const cwd = process.cwd();
-  const at = { file: req.against, line: 1, col: 1 };
+  // The reference is no file of its own (a revision, or a path the messages name).
+  const at = noPosition();
   const kind = await stat(req.against).then(
     (s) => (s.isDirectory() ? 'directory' : s.isFile() ? 'file' : undefined),
     () => undefined,
@@ -102,7 +104,7 @@ export async function loadBaseline(req: BaselineRequest, diags: Diagnostics): Pr
   try {
     if (kind === 'file') {
       const file = path.resolve(req.against);
-      return { kind, specs: [{ file: displayPath(file), text: await readFile(file) }], shownAs: (f) => f };
+      return { kind, specs: [{ file: displayPath(file), text: await readBounded(file) }], shownAs: (f) => f };
     }
     let source: Source;
     if (kind === 'directory') source = directorySource(path.resolve(req.against));

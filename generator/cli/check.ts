@@ -5,6 +5,7 @@ import { checkModels, renderCheck, renderCheckErrors, type CheckFormat } from '.
 import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
 import { analyse } from '../pipeline.js';
 import { loadBaseline } from './baseline.js';
+import { packageVersion } from './package-root.js';
 import { openProject } from './project.js';
 
 export interface CheckCliOptions {
@@ -20,7 +21,7 @@ interface Io {
 
 export async function runCheck(io: Io, specArgs: readonly string[], opts: CheckCliOptions): Promise<number> {
   const fail = (diagnostics: readonly Diagnostic[], headline: string): number => {
-    const text = renderCheckErrors(diagnostics, opts.format, opts.against, headline);
+    const text = renderCheckErrors(diagnostics, opts.format, opts.against, headline, { toolVersion: packageVersion() });
     if (opts.format === 'text') io.err(text);
     else io.out(text);
     return 2;
@@ -28,13 +29,13 @@ export async function runCheck(io: Io, specArgs: readonly string[], opts: CheckC
   const diags = new Diagnostics();
   const project = await openProject({ specs: specArgs, ...(opts.config !== undefined ? { config: opts.config } : {}) }, diags);
   if (!project) return fail(diags.sorted(), 'cannot read the current specs');
-  const current = analyse(project.specs);
+  const current = analyse(project.specs, { modeGate: false });
   if (!current.model) return fail(current.diagnostics, 'the current specs are invalid; `eventsmith validate` shows the same problems');
 
   const baselineDiags = new Diagnostics();
   const baseline = await loadBaseline({ against: opts.against, specs: specArgs, ...(opts.config !== undefined ? { config: opts.config } : {}) }, baselineDiags);
   if (!baseline) return fail(baselineDiags.sorted(), `cannot read the baseline '${opts.against}'`);
-  const base = analyse(baseline.specs);
+  const base = analyse(baseline.specs, { modeGate: false });
   if (!base.model) {
     return fail(base.diagnostics, `the baseline at '${opts.against}' is not a valid spec, so there is nothing reliable to compare with; check against another revision`);
   }
@@ -44,7 +45,7 @@ export async function runCheck(io: Io, specArgs: readonly string[], opts: CheckC
 
   const report = checkModels({ model: base.model, specs: base.specs }, { model: current.model, specs: current.specs }, { baselineFile: baseline.shownAs });
   const code = report.breaking > 0 ? 1 : 0;
-  const text = renderCheck(report, opts.format, opts.against);
+  const text = renderCheck(report, opts.format, opts.against, { toolVersion: packageVersion() });
   if (opts.format === 'text' && code !== 0) io.err(text);
   else io.out(text);
   return code;

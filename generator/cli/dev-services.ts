@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type * as KafkaScript from '../dev/kafka.mjs';
 import type * as PostgresScript from '../dev/postgres.mjs';
 import type * as ProgressScript from '../dev/progress.mjs';
+import type * as RegistryScript from '../dev/registry.mjs';
 import type { Progress } from '../dev/progress.mjs';
 import { packageRoot } from './package-root.js';
 
@@ -31,13 +32,19 @@ export interface DevScripts {
   readonly postgres: typeof PostgresScript;
   readonly kafka: typeof KafkaScript;
   readonly progress: typeof ProgressScript;
+  readonly registry: typeof RegistryScript;
 }
 
 /** The dev/ scripts of the installed package (found from dist/ or from source alike). */
 export async function loadDevScripts(): Promise<DevScripts> {
   const load = (file: string): Promise<unknown> => import(pathToFileURL(path.join(packageRoot(), 'generator', 'dev', file)).href);
-  const [postgres, kafka, progress] = await Promise.all([load('postgres.mjs'), load('kafka.mjs'), load('progress.mjs')]);
-  return { postgres: postgres as typeof PostgresScript, kafka: kafka as typeof KafkaScript, progress: progress as typeof ProgressScript };
+  const [postgres, kafka, progress, registry] = await Promise.all([load('postgres.mjs'), load('kafka.mjs'), load('progress.mjs'), load('registry.mjs')]);
+  return {
+    postgres: postgres as typeof PostgresScript,
+    kafka: kafka as typeof KafkaScript,
+    progress: progress as typeof ProgressScript,
+    registry: registry as typeof RegistryScript,
+  };
 }
 
 /** Whether `command` (a path, or a name looked up on PATH) can be run. */
@@ -56,7 +63,54 @@ export function executableExists(command: string, env: NodeJS.ProcessEnv = proce
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
-export function devServices(scripts: DevScripts, env: NodeJS.ProcessEnv = process.env): DevService[] {
+/** The schema registry, when the project's configuration names one (`registry:`). */
+function registryService(scripts: DevScripts, env: NodeJS.ProcessEnv): DevService {
+  const { registry, kafka } = scripts;
+  return {
+    name: 'Schema registry',
+    envVar: 'SCHEMA_REGISTRY_URL',
+    missing() {
+      const problems: string[] = [];
+      const java = kafka.resolveJava();
+      if (!executableExists(java, env)) {
+        problems.push(`java (${java}): a Java 17+ runtime runs the local schema registry (Apicurio Registry)\n    install one, or set SCHEMA_REGISTRY_URL to a running registry`);
+      }
+      const mvn = env.EVENTSMITH_MVN ?? 'mvn';
+      if (!registry.registryBuilt() && !executableExists(mvn, env)) {
+        problems.push(`mvn (${mvn}): Apache Maven builds the schema registry from Maven Central once, into ${registry.cacheRoot()}\n    install it, or set SCHEMA_REGISTRY_URL to a running registry`);
+      }
+      return problems;
+    },
+    async start(progress) {
+      if (!registry.registryBuilt()) {
+        const build = progress.step('Schema registry: building Apicurio Registry with mvn (first run only, ~40 s)');
+        try {
+          await registry.ensureRegistryBuild({ log: (line) => progress.line(line) });
+          build.done();
+        } catch (err) {
+          build.fail();
+          throw err;
+        }
+      }
+      const step = progress.step('Schema registry: starting');
+      try {
+        const server = await registry.startRegistry({ ignoreSchemaRegistryUrl: true, log: (line) => progress.line(line) });
+        step.done(`Schema registry ready at ${server.url} in ${seconds(step.elapsed())}`);
+        return { env: { SCHEMA_REGISTRY_URL: server.url }, stop: () => server.stop() };
+      } catch (err) {
+        step.fail();
+        throw err;
+      }
+    },
+  };
+}
+
+export interface DevServiceOptions {
+  /** Also a schema registry (the configuration has a `registry:` section). */
+  readonly registry?: boolean;
+}
+
+export function devServices(scripts: DevScripts, env: NodeJS.ProcessEnv = process.env, options: DevServiceOptions = {}): DevService[] {
   const { postgres, kafka } = scripts;
   return [
     {
@@ -132,5 +186,6 @@ export function devServices(scripts: DevScripts, env: NodeJS.ProcessEnv = proces
         }
       },
     },
+    ...(options.registry === true ? [registryService(scripts, env)] : []),
   ];
 }

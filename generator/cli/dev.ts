@@ -1,6 +1,8 @@
 // `eventsmith dev`: throwaway PostgreSQL and Kafka from the machine's own binaries, started as the
 // tests start them, for trying a service out.
 //
+// With `registry:` in ./eventsmith.config.yaml a schema registry is started too (SCHEMA_REGISTRY_URL).
+//
 //   eventsmith dev                 start them, print DATABASE_URL and KAFKA_BROKERS, run until
 //                                  Ctrl-C or SIGTERM, then stop them and delete their data
 //   eventsmith dev -- CMD ARGS…    start them, run CMD with both variables set, stop them, exit
@@ -10,6 +12,11 @@
 // Nothing keeps running after we exit, even when killed: PostgreSQL is stopped by an exit hook
 // of generator/dev/postgres.mjs and the Kafka JVM by the watchdog of generator/dev/kafka.mjs.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Diagnostics } from '../core/diagnostics.js';
+import { defaultConfigFile, parseConfig } from './project.js';
 import os from 'node:os';
 import type { Progress } from '../dev/progress.mjs';
 import { type DevService, type StartedService, devServices, loadDevScripts } from './dev-services.js';
@@ -95,9 +102,17 @@ function runCommand(command: readonly string[], env: Readonly<Record<string, str
 }
 
 /** `eventsmith dev [-- command…]`; resolves with the exit code. */
+/** Whether ./eventsmith.config.yaml has a `registry:` section (then a registry is started too). */
+async function configNamesRegistry(): Promise<boolean> {
+  const file = path.resolve(defaultConfigFile);
+  if (!existsSync(file)) return false;
+  const config = await parseConfig(defaultConfigFile, await readFile(file), new Diagnostics());
+  return config?.registry !== undefined;
+}
+
 export async function runDev(io: DevIo, command: readonly string[]): Promise<number> {
   const scripts = await loadDevScripts();
-  const services = devServices(scripts);
+  const services = devServices(scripts, process.env, { registry: await configNamesRegistry() });
   const missing = services.filter((s) => !process.env[s.envVar]).flatMap((s) => s.missing());
   if (missing.length > 0) {
     io.err(`eventsmith dev: cannot start the local services; missing:\n${missing.map((m) => `  - ${m}`).join('\n')}\n`);

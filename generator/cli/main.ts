@@ -5,13 +5,17 @@ import { Command, CommanderError, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
+import { Diagnostics, noPosition, type Diagnostic } from '../core/diagnostics.js';
+import { checkFormats } from '../check/index.js';
 import { runCompat } from '../compat/index.js';
 import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
 import { rebuildNotices } from './projection-notices.js';
+import { WriteRefusedError } from '../write/all-or-nothing.js';
 import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
+import { oldLayoutDiagnostics, planUserFiles, prepareUserFiles, userFileDiff } from '../write/user-files.js';
 import { runDev } from './dev.js';
+import { runRegistryCheck, runRegistryPull, runRegistryPush } from './registry.js';
 import { defaultConfigFile, displayPath, openProject } from './project.js';
 import { packageVersion } from './package-root.js';
 import { renderDiagnostics } from './report.js';
@@ -43,8 +47,17 @@ function sourcesOf(specs: readonly { file: string; source: string }[]): Map<stri
   return new Map(specs.map((s) => [s.file, s.source]));
 }
 
+/** A --check finding, its path as shown (output or custom folder); `added`: the stubs generate would add to a user-owned file. */
+interface ShownProblem {
+  readonly kind: 'stale' | 'missing' | 'extra';
+  readonly path: string;
+  readonly diff?: string;
+  readonly added?: readonly string[];
+}
+
 interface GenerateOpts {
   out?: string;
+  customDir?: string;
   config?: string;
   templates?: string;
   check?: boolean;
@@ -53,49 +66,116 @@ interface GenerateOpts {
 
 async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Promise<number> {
   const diags = new Diagnostics();
-  const project = await openProject({ specs: specArgs, out: opts.out, config: opts.config, templates: opts.templates }, diags);
+  const project = await openProject({ specs: specArgs, out: opts.out, customDir: opts.customDir, config: opts.config, templates: opts.templates }, diags);
   if (!project) {
     report(io, diags.sorted(), opts.format);
     return exitCodes.invalid;
   }
-  const result = generate(project.specs, project.templates, { runtimeModule: project.runtimeModule, specNames: project.specNames });
+  const result = generate(project.specs, project.templates, {
+    runtimeModule: project.runtimeModule,
+    specNames: project.specNames,
+    customDir: project.customLink,
+    ...(project.registry !== undefined ? { registry: project.registry } : {}),
+  });
   const sources = sourcesOf(result.specs);
   if (!result.files) {
     report(io, result.diagnostics, opts.format, sources);
     return exitCodes.invalid;
   }
   const outShown = displayPath(project.outDir) || '.';
+  const customShown = displayPath(project.customDir) || '.';
+  const generated = result.files.filter((f) => !f.userOwned);
+  const owned = result.files.filter((f) => f.userOwned);
+  const userCtx = { customDir: project.customDir, outDir: project.outDir, shown: (p: string) => displayPath(p) };
+  const oldLayout = await oldLayoutDiagnostics(userCtx);
+  if (oldLayout.length) {
+    report(io, oldLayout, opts.format);
+    return exitCodes.invalid;
+  }
+  const writeError = (e: unknown, folder = outShown): number => {
+    if (!(e instanceof Error)) throw e;
+    const code = e instanceof WriteRefusedError ? e.code : e instanceof OutputPathError ? 'ES4001' : 'code' in e ? 'ES4003' : undefined;
+    if (code === undefined) throw e;
+    const d = new Diagnostics();
+    d.error(code, e.message, noPosition(folder));
+    report(io, d.sorted(), opts.format);
+    return exitCodes.invalid;
+  };
+  let userPlan;
+  try {
+    userPlan = await planUserFiles(userCtx, owned);
+  } catch (e) {
+    return writeError(e, customShown);
+  }
+  // Warnings (a hook whose signature drifted) are shown and do not stop the run; an error (a file
+  // that needs a stub and does not parse) stops it before anything is written.
+  if (userPlan.diagnostics.some((d) => d.severity === 'error')) {
+    report(io, userPlan.diagnostics, opts.format);
+    return exitCodes.invalid;
+  }
+  if (opts.format === 'text') report(io, userPlan.diagnostics, opts.format);
+  const userDiagnostics = opts.format === 'json' ? { diagnostics: userPlan.diagnostics } : {};
   if (opts.check) {
-    const problems = await checkOutput(project.outDir, result.files);
+    const problems: ShownProblem[] = [
+      ...(await checkOutput(project.outDir, generated)).map((p) => ({ ...p, path: `${outShown}/${p.path}` })),
+      ...userPlan.files
+        .filter((p) => p.action !== 'keep')
+        .map((p) =>
+          p.action === 'create'
+            ? { kind: 'missing' as const, path: `${customShown}/${p.path}` }
+            : { kind: 'stale' as const, path: `${customShown}/${p.path}`, diff: userFileDiff(p), added: p.added },
+        ),
+    ];
     if (opts.format === 'json') {
-      io.out(`${JSON.stringify({ upToDate: problems.length === 0, outDir: outShown, problems }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ upToDate: problems.length === 0, outDir: outShown, customDir: customShown, problems, ...userDiagnostics }, null, 2)}\n`);
     } else if (problems.length === 0) {
       io.out(`${outShown}: ${result.files.length} generated files are up to date\n`);
     } else {
       for (const p of problems) {
-        io.err(`${outShown}/${p.path}: ${p.kind === 'stale' ? 'stale (differs from what generate would write)' : p.kind === 'missing' ? 'missing' : 'extra (generate would not write it)'}\n`);
+        const what =
+          p.kind === 'missing'
+            ? 'missing'
+            : p.kind === 'extra'
+              ? 'extra (generated before, no longer generated: generate removes it)'
+              : p.added
+                ? `stale (generate would add a stub for ${p.added.join(', ')})`
+                : 'stale (differs from what generate would write)';
+        io.err(`${p.path}: ${what}\n`);
         if (p.diff) io.err(`${p.diff}\n`);
       }
-      io.err(`${problems.length} file${problems.length === 1 ? '' : 's'} out of date in ${outShown}; run \`npx eventsmith generate\`\n`);
+      io.err(`${problems.length} file${problems.length === 1 ? '' : 's'} out of date; run \`npx eventsmith generate\`\n`);
     }
     return problems.length === 0 ? exitCodes.ok : exitCodes.failed;
   }
+  let writeUserFiles: () => Promise<void>;
+  try {
+    writeUserFiles = await prepareUserFiles(project.customDir, userPlan.files);
+  } catch (e) {
+    return writeError(e, customShown);
+  }
   try {
     const notices = result.model ? await rebuildNotices(project.outDir, result.model, (f) => f) : [];
-    const written = await writeOutput(project.outDir, result.files);
+    const written = await writeOutput(project.outDir, generated);
+    await writeUserFiles();
+    const created = userPlan.files.filter((p) => p.action === 'create').map((p) => p.path);
+    const updated = userPlan.files.filter((p) => p.action === 'update');
+    const kept = userPlan.files.filter((p) => p.action === 'keep').map((p) => p.path);
     if (opts.format === 'json') {
-      io.out(`${JSON.stringify({ outDir: outShown, ...written, ...(notices.length > 0 ? { rebuildRequired: notices } : {}) }, null, 2)}\n`);
+      const userFiles = { created, updated: updated.map((p) => ({ path: p.path, added: p.added })), unchanged: kept };
+      io.out(`${JSON.stringify({ outDir: outShown, ...written, customDir: customShown, userFiles, ...userDiagnostics, ...(notices.length > 0 ? { rebuildRequired: notices } : {}) }, null, 2)}\n`);
     } else {
       for (const n of notices) io.err(`${n.file}:${n.line}:${n.col}: warning: ${n.message} (PROJECTION_REBUILD_REQUIRED)\n`);
       io.out(`${outShown}: ${written.written.length} written, ${written.unchanged.length} unchanged, ${written.removed.length} removed\n`);
+      if (userPlan.files.length) {
+        io.out(`${customShown}: ${created.length} created, ${updated.length} updated, ${kept.length} unchanged (your code: generate only adds missing stubs)\n`);
+      }
+      for (const p of updated) {
+        io.out(`${customShown}/${p.path}: added ${p.added.join(', ')}: a stub that does not compile until you implement it\n`);
+      }
     }
     return exitCodes.ok;
   } catch (e) {
-    if (!(e instanceof OutputPathError) && !(e instanceof Error && 'code' in e)) throw e;
-    const d = new Diagnostics();
-    d.error(e instanceof OutputPathError ? 'ES4001' : 'ES4003', e.message, { file: outShown, line: 1, col: 1 });
-    report(io, d.sorted(), opts.format);
-    return exitCodes.invalid;
+    return writeError(e);
   }
 }
 
@@ -145,6 +225,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void, argv: read
     .description('generate code from spec files (default: eventsmith.config.yaml, else events/**/*.yaml)')
     .argument('[specs...]', 'spec files or globs')
     .option('-o, --out <dir>', 'output folder (default: src/generated)')
+    .option('--custom-dir <dir>', 'folder of your own code (custom hooks), outside the output folder (default: eventsmith beside the output folder)')
     .option('-c, --config <file>', 'configuration file (default: eventsmith.config.yaml if present)')
     .option('--templates <dir>', 'folder of templates overriding the built-in ones')
     .option('--check', 'write nothing; exit 1 if the output folder is stale, with a diff of each file')
@@ -185,8 +266,34 @@ export function buildProgram(io: Io, setExit: (code: number) => void, argv: read
     .requiredOption('--against <ref>', 'the baseline: git revision (e.g. origin/main), directory or spec file')
     .argument('[specs...]', 'spec files or globs (default: as for generate)')
     .option('-c, --config <file>', 'configuration file (read at the baseline too)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (sarif: GitHub code scanning; gitlab: code quality report; junit: test report XML)').choices([...checkFormats]).default('text'))
     .action(async (specs: string[], opts: CheckCliOptions) => setExit(await runCheck(io, specs, opts)));
+
+  const registry = program
+    .command('registry')
+    .description('the specs\' event and command schemas in a Confluent-compatible schema registry (registry: in eventsmith.config.yaml)');
+  const registryOptions = (cmd: Command): Command =>
+    cmd
+      .argument('[specs...]', 'spec files or globs (default: as for generate)')
+      .option('-c, --config <file>', 'configuration file (default: eventsmith.config.yaml if present)')
+      .option('--url <url>', 'registry URL (default: SCHEMA_REGISTRY_URL, else registry.url of the configuration)')
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'github']).default('text'));
+  registryOptions(
+    registry
+      .command('push')
+      .description('register every event and command version, oldest first, setting each subject\'s compatibility from the spec; a second run registers nothing. Exit 1 if the registry refuses a version, 2 if it cannot be used'),
+  ).action(async (specs: string[], opts: Parameters<typeof runRegistryPush>[2]) => setExit(await runRegistryPush(io, specs, opts)));
+  registryOptions(
+    registry
+      .command('check')
+      .description('test every version the registry does not hold against what its subject holds (the Confluent Maven plugin\'s test-compatibility). Exit 0 compatible, 1 refused, 2 cannot check'),
+  ).action(async (specs: string[], opts: Parameters<typeof runRegistryCheck>[2]) => setExit(await runRegistryCheck(io, specs, opts)));
+  registryOptions(
+    registry
+      .command('pull')
+      .description('write every version the project\'s subjects hold as <out>/<subject>/v<n>.avsc, for review or as `eventsmith compat` baselines')
+      .option('-o, --out <dir>', 'output folder', 'registry-schemas'),
+  ).action(async (specs: string[], opts: Parameters<typeof runRegistryPull>[2]) => setExit(await runRegistryPull(io, specs, opts)));
 
   program
     .command('dev')
@@ -223,7 +330,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       // --help and --version exit through here with code 0.
       return e.exitCode === 0 ? exitCodes.ok : exitCodes.invalid;
     }
-    io.err(`eventsmith: internal error: ${e instanceof Error ? e.message : String(e)}\nThis is a bug in eventsmith, not in your spec; please report it with the command you ran.\n`);
+    // Engine messages ("Maximum call stack size exceeded") mean nothing to a user; say what happened.
+    const what = e instanceof RangeError ? 'the input is nested or chained too deeply to process' : e instanceof Error ? e.message : String(e);
+    io.err(`eventsmith: internal error: ${what}\nThis is a bug in eventsmith, not in your spec; please report it with the command you ran.\n`);
     if (process.env.EVENTSMITH_DEBUG && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
     return exitCodes.internal;
   }

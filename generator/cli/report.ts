@@ -27,7 +27,7 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], opts: Repo
   if (diagnostics.length === 0) return '';
   const parts = diagnostics.map((d) => {
     const source = opts.sources.get(d.file);
-    return opts.frames && source !== undefined ? `${formatDiagnostic(d)}\n${codeFrame(source, d.line, d.col)}\n` : formatDiagnostic(d);
+    return opts.frames && source !== undefined && d.line > 0 ? `${formatDiagnostic(d)}\n${codeFrame(source, d.line, d.col)}\n` : formatDiagnostic(d);
   });
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   const summary = `${errors} error${errors === 1 ? '' : 's'}`;

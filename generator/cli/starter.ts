@@ -42,5 +42,6 @@ export const starterConfig = `# yaml-language-server: $schema=./node_modules/eve
 version: 1
 specs:
   - events/**/*.yaml
-out: src/generated
+out: src/generated            # generated code: generate owns it (never edit; git-ignore it if you like)
+customDir: src/eventsmith     # your typed hooks (apply/upcast/data: custom, deciders): generate only adds stubs
 `;

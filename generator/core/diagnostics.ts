@@ -8,7 +8,9 @@ export interface Diagnostic {
   readonly code: DiagnosticCode;
   readonly severity: Severity;
   readonly message: string;
+  /** '' when the problem is in no file (a command-line argument, a git revision). */
   readonly file: string;
+  /** 1-based; 0 (line and col) when there is no position to point at (a file that cannot be read). */
   readonly line: number;
   readonly col: number;
   /** Logical spec path (`aggregates.Order.events.OrderPlaced`) or '' for file-level problems. */
@@ -32,6 +34,10 @@ export const codes = {
   ES1009: 'file cannot be read',
   ES1010: 'more than one YAML document in a file',
   ES1011: 'file too large',
+  ES1012: 'lone carriage-return line endings',
+  ES1013: 'YAML tag not used by the DSL',
+  ES1014: 'alias to no anchor, or inside its own anchor',
+  ES1015: 'mapping key is not a scalar',
   // validate
   ES2001: 'does not match the DSL schema',
   ES2002: 'unknown key',
@@ -70,6 +76,9 @@ export const codes = {
   ES3029: 'command field has no value in the data mapping',
   ES3030: 'value not available where the expression is used',
   ES3031: 'event both completes and fails the same step',
+  ES3032: 'a version violates the compatibility mode (MODE_VIOLATION) without an allowBreaking entry',
+  ES3034: 'default too large once expanded',
+  ES3035: 'types nested too deeply',
   ES3040: 'projection column type has no exact PostgreSQL mapping',
   ES3041: 'projection insert or upsert does not set the key',
   ES3042: 'projection insert leaves a NOT NULL column without a value or default',
@@ -79,11 +88,16 @@ export const codes = {
   ES4001: 'output path escapes the output folder',
   ES4002: 'template error',
   ES4003: 'cannot write output',
+  ES4004: 'input too complex to process',
+  ES4005: 'generated path too long for the file system',
+  ES4011: 'a user-owned file that needs a new stub does not parse',
+  ES4012: 'a user-owned function does not match the spec',
   // usage
   ES5001: 'no spec files found',
   ES5002: 'invalid configuration',
   ES5003: 'invalid command-line usage',
   ES5004: 'cannot read the baseline of check',
+  ES5011: 'user-owned file inside the output folder (the layout before customDir)',
 } as const;
 
 export type DiagnosticCode = keyof typeof codes;
@@ -112,7 +126,24 @@ export class Diagnostics {
   }
 }
 
-/** `path:line:col - error ES1234: message` — the format editors and CI problem matchers parse. */
+/** Where a problem with no source position is: in `file` as a whole, or in no file at all. */
+export function noPosition(file = ''): { readonly file: string; readonly line: 0; readonly col: 0 } {
+  return { file, line: 0, col: 0 };
+}
+
+/**
+ * `path:line:col - error ES1234: message` — the format editors and CI problem matchers parse.
+ * Without a position `path - error …`, without a file `error …`: an invented `:1:1` would send
+ * an editor to a line that has nothing to do with the problem.
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col} - ${d.severity} ${d.code}: ${d.message}`;
+  // A line break in a file name or a quoted spec value would start a forged diagnostic line for CI problem matchers.
+  const file = oneLine(d.file);
+  const where = file === '' ? '' : d.line > 0 ? `${file}:${d.line}:${d.col} - ` : `${file} - `;
+  return `${where}${d.severity} ${d.code}: ${oneLine(d.message)}`;
+}
+
+/** Control and line-separator characters as \u escapes: a diagnostic is one line. */
+export function oneLine(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

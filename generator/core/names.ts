@@ -150,6 +150,14 @@ export function ceType(domain: string, aggregate: string, event: string): string
   return `${domain}.${aggregate}.${prefixed ? rest : event}`.toLowerCase();
 }
 
+/** File name of a version's schema inside `<slug>/avro/`: `com.example.orders.order.placed.v2.avsc`. */
+export function avscName(ceType: string, version: number): string {
+  return `${ceType}.v${version}.avsc`;
+}
+
+/** Longest file or folder name (bytes) Linux and macOS file systems accept; generated names are checked against it. */
+export const maxFileNameBytes = 255;
+
 /** TypeScript type and Avro record name of one event version: `OrderPlacedV2`. */
 export function versionTypeName(event: string, version: number): string {
   return `${event}V${version}`;

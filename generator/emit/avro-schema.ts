@@ -294,7 +294,8 @@ export function avroDefaultOf(value: Value, ref: TypeRef): AvroJsonValue {
       return Array.isArray(value) ? value.map((v: Value) => avroDefaultOf(v, ref.items)) : mismatch(value, 'array');
     case 'map': {
       if (!isObject(value)) mismatch(value, 'map');
-      const out: { [key: string]: AvroJsonValue } = {};
+      // Null prototype: a map key `__proto__` is data, and `out['__proto__'] = v` on `{}` would drop it.
+      const out = Object.create(null) as { [key: string]: AvroJsonValue };
       for (const key of Object.keys(value)) out[key] = avroDefaultOf(value[key] ?? null, ref.values);
       return out;
     }

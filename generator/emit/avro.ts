@@ -8,7 +8,7 @@
 // `createCodec(schema).fingerprintHex` computes in the user's process.
 import { banner, Imports, stableJson, type GeneratedFile } from '../core/generated-file.js';
 import type { Domain, Message, MessageVersion } from '../core/model.js';
-import { avroSchemaConstName, codecName, domainSlug, fingerprintConstName } from '../core/names.js';
+import { avroSchemaConstName, avscName, codecName, domainSlug, fingerprintConstName } from '../core/names.js';
 import { commandCodecsName } from '../core/names-commands.js';
 import { fingerprint64, fingerprintToHex, parsingCanonicalForm, sha256Hex } from '../runtime/canonical.js';
 import { avroSchemaOf, printAvroSchema, type AvroRecordSchema } from './avro-schema.js';
@@ -24,7 +24,7 @@ export function avroModulePath(domain: Domain): string {
 
 /** File name of a version's schema inside `<slug>/avro/`: `com.example.orders.order.placed.v2.avsc`. */
 export function avscFileName(event: Message, version: MessageVersion): string {
-  return `${event.ceType}.v${version.version}.avsc`;
+  return avscName(event.ceType, version.version);
 }
 
 export interface FingerprintRecord {

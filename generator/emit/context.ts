@@ -2,6 +2,7 @@ import type { GeneratedFile } from '../core/generated-file.js';
 import { banner, markdownBanner } from '../core/generated-file.js';
 import type { Domain, Model } from '../core/model.js';
 import type { TemplateSet } from '../core/templates.js';
+import type { StrategyConfig } from '../registry/plan.js';
 
 export interface EmitOptions {
   /** Module specifier generated code imports the runtime from. */
@@ -11,6 +12,21 @@ export interface EmitOptions {
    * relative to the output folder so the bytes do not depend on the working directory.
    */
   readonly specNames?: ReadonlyMap<string, string>;
+  /** The configuration's `registry:` naming strategies; when set, `<slug>/registry.ts` is written. */
+  readonly registry?: StrategyConfig;
+  /**
+   * Where the user-owned files live (the config's `customDir`), relative to the output folder
+   * both ways, forward slashes; default: the default layout (custom-files.ts). Generated code
+   * imports the custom files, and they import the generated types, by these relative paths.
+   */
+  readonly customDir?: CustomDirLink;
+}
+
+export interface CustomDirLink {
+  /** The custom folder seen from the output folder: `../eventsmith`. */
+  readonly fromOut: string;
+  /** The output folder seen from the custom folder: `../generated`. */
+  readonly toOut: string;
 }
 
 export const defaultEmitOptions: EmitOptions = { runtimeModule: 'eventsmith/runtime' };

@@ -2,7 +2,7 @@
 // a table of its deciders by CloudEvents type (what the runtime's `commandHandler` takes) and
 // `decide<Aggregate>(state, command, meta)`, an exhaustive switch over its commands (at their
 // latest versions) that calls the decider of each. Deciders are written by hand in the
-// user-owned `custom/deciders.ts` (created once with stubs that do not compile until filled)
+// user-owned `<customDir>/<slug>/deciders.ts` (created once with stubs that do not compile until filled)
 // and re-checked at the import site: each may return only the events its command `emits`, and
 // a missing one is a compile error. Nothing is written for a domain without commands.
 import { Imports, type GeneratedFile } from '../core/generated-file.js';
@@ -10,12 +10,11 @@ import type { Aggregate, Command, Domain } from '../core/model.js';
 import { domainSlug, eventUnionTypeName, idTypeName, stateTypeName } from '../core/names.js';
 import { checkedName } from '../core/names-evolution.js';
 import { commandMetaTypeName, commandUnionTypeName, decideAggregateName, deciderName, deciderTableName, emitsTypeName } from '../core/names-commands.js';
-import { bannerFor, type EmitContext, type Emitter } from './context.js';
-import { customFileNote, customHeader } from './custom-files.js';
+import { bannerFor, defaultEmitOptions, type EmitContext, type EmitOptions, type Emitter } from './context.js';
+import { customFileNote, customFilePath, customHeader, customModule, generatedModule } from './custom-files.js';
 import { lineComment, listItems, maxLineWidth, tsDoc, tsString } from './ts-print.js';
 
 const typesModule = './types.js';
-const customModule = './custom/deciders.js';
 
 export const emitDeciders: Emitter = (ctx) => ctx.model.domains.flatMap((domain) => deciderFiles(domain, ctx));
 
@@ -23,8 +22,9 @@ export function decidersPath(domain: Domain): string {
   return `${domainSlug(domain.name)}/deciders.ts`;
 }
 
+/** Relative to the custom folder. */
 export function customDecidersPath(domain: Domain): string {
-  return `${domainSlug(domain.name)}/custom/deciders.ts`;
+  return customFilePath(domain, 'deciders');
 }
 
 // ---- the template views -----------------------------------------------------------------
@@ -86,8 +86,8 @@ export function deciderFiles(domain: Domain, ctx: EmitContext): GeneratedFile[] 
   if (!domain.aggregates.some((a) => a.commands.length > 0)) return [];
   const rt = ctx.options.runtimeModule;
   return [
-    { path: decidersPath(domain), content: ctx.templates.render('deciders.ts.hbs', decidersView(domain, rt, bannerFor(domain, ctx))) },
-    { path: customDecidersPath(domain), content: ctx.templates.render('custom-deciders.ts.hbs', customDecidersView(domain, rt)), userOwned: true },
+    { path: decidersPath(domain), content: ctx.templates.render('deciders.ts.hbs', decidersView(domain, rt, bannerFor(domain, ctx), ctx.options)) },
+    { path: customDecidersPath(domain), content: ctx.templates.render('custom-deciders.ts.hbs', customDecidersView(domain, rt, ctx.options)), userOwned: true },
   ];
 }
 
@@ -104,30 +104,32 @@ function emitted(command: Command): string {
   return command.emits.map((e) => `\`${e.name}\``).join(', ');
 }
 
-export function decidersView(domain: Domain, rt: string, bannerText: string): DecidersView {
+export function decidersView(domain: Domain, rt: string, bannerText: string, options: EmitOptions = defaultEmitOptions): DecidersView {
   const imports = new Imports();
-  const aggregates = domain.aggregates.filter((a) => a.commands.length > 0).map((a) => aggregateView(a, imports, rt));
+  const custom = customModule(options, domain, 'deciders');
+  const aggregates = domain.aggregates.filter((a) => a.commands.length > 0).map((a) => aggregateView(a, imports, rt, custom));
   return {
     banner: bannerText,
     doc: lineComment([
       `Deciders of the \`${domain.name}\` domain: what each command leads to, given the state of the aggregate it is addressed to.`,
-      'Each decider is written by hand in `custom/deciders.ts`; this file checks that every command has one and that it returns only the events its command `emits`.',
+      `Each decider is written by hand in \`${custom.replace(/\.js$/, '.ts')}\`; this file checks that every command has one and that it returns only the events its command \`emits\`.`,
     ]),
     aggregates,
     imports: imports.render(),
   };
 }
 
-function aggregateView(agg: Aggregate, imports: Imports, rt: string): AggregateDecidersView {
+/** `custom`: the module specifier of the domain's custom deciders. */
+function aggregateView(agg: Aggregate, imports: Imports, rt: string, custom: string): AggregateDecidersView {
   const checks: DeciderCheckView[] = [];
   const cases = agg.commands.map((c): DecideCaseView & { readonly fn: string } => {
     const { params, result } = signature(agg, c, imports, typesModule, rt);
     const name = deciderName(c.name);
     const checked = checkedName(name);
-    const value = imports.value(customModule, name);
+    const value = imports.value(custom, name);
     const flat = `const ${checked}: (${params.join(', ')}) => ${result} = ${value};`;
     checks.push({
-      doc: tsDoc([`\`${c.ceType}\`: written in \`custom/deciders.ts\`. The annotation re-checks its type here: it may return only ${emitted(c)}.`]),
+      doc: tsDoc([`\`${c.ceType}\`: written in \`${custom.replace(/\.js$/, '.ts')}\`. The annotation re-checks its type here: it may return only ${emitted(c)}.`]),
       declaration: flat.length <= maxLineWidth ? flat : `const ${checked}: (\n${params.map((p) => `  ${p},\n`).join('')}) => ${result} = ${value};`,
     });
     return { type: tsString(c.ceType), result: `${checked}(state, data, meta)`, fn: checked };
@@ -164,9 +166,9 @@ function aggregateView(agg: Aggregate, imports: Imports, rt: string): AggregateD
 
 // ---- the user-owned file ----------------------------------------------------------------
 
-export function customDecidersView(domain: Domain, rt: string): CustomDecidersView {
+export function customDecidersView(domain: Domain, rt: string, options: EmitOptions = defaultEmitOptions): CustomDecidersView {
   const imports = new Imports();
-  const typesFromCustom = '../types.js';
+  const typesFromCustom = generatedModule(options, domain, 'types');
   const stubs: DeciderStubView[] = [];
   for (const agg of domain.aggregates) {
     for (const command of agg.commands) {
@@ -190,9 +192,9 @@ export function customDecidersView(domain: Domain, rt: string): CustomDecidersVi
       marker: '',
       subject: 'one per command its spec declares, each turning the command into the events it leads to',
       added: 'declares another command',
-      generated: '../deciders.ts',
+      generated: generatedModule(options, domain, 'deciders', '.ts'),
       shape: customFileNote.decider,
-      typesFrom: `../types.js (and \`CommandMeta\` from ${rt})`,
+      typesFrom: `${typesFromCustom} and \`CommandMeta\` from ${rt}`,
     }),
     stubs,
     imports: imports.render(),

@@ -49,7 +49,7 @@ export function mermaidBlock(lines: readonly string[]): string {
 }
 
 /** Node shapes of the event-flow chart. */
-export type FlowShape = 'subroutine' | 'rounded' | 'cylinder' | 'hexagon' | 'flag';
+export type FlowShape = 'subroutine' | 'rounded' | 'cylinder' | 'hexagon' | 'flag' | 'stadium';
 
 const shapeBrackets: Record<FlowShape, readonly [string, string]> = {
   subroutine: ['[[', ']]'],
@@ -57,6 +57,7 @@ const shapeBrackets: Record<FlowShape, readonly [string, string]> = {
   cylinder: ['[(', ')]'],
   hexagon: ['{{', '}}'],
   flag: ['>', ']'],
+  stadium: ['([', '])'],
 };
 
 /**

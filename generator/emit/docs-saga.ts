@@ -27,9 +27,9 @@ export function sagaHeading(saga: Saga): string {
   return `Saga ${saga.name}`;
 }
 
-export function sagaSectionView(saga: Saga, eventLink: EventLink): SagaSectionView {
+export function sagaSectionView(saga: Saga, eventLink: EventLink, commandLink: (command: Command) => string = (c) => mdCode(refName(c))): SagaSectionView {
   const heading = sagaHeading(saga);
-  const optional = (send: CommandSend | undefined): string => (send ? mdCode(refName(send.command)) : '—');
+  const optional = (send: CommandSend | undefined): string => (send ? commandLink(send.command) : '—');
   const events = (list: readonly DomainEvent[]): string => (list.length > 0 ? list.map(eventLink).join(', ') : '—');
   return {
     heading,
@@ -50,7 +50,7 @@ export function sagaSectionView(saga: Saga, eventLink: EventLink): SagaSectionVi
       saga.steps.map((s, i) => [
         String(i + 1),
         mdCode(s.name),
-        mdCode(refName(s.send.command)),
+        commandLink(s.send.command),
         events(s.succeedsOn),
         events(s.failsOn),
         optional(s.compensation?.send),

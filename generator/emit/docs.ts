@@ -5,16 +5,19 @@
 // flowchart of the event flow and, per saga, a Mermaid state diagram (docs-saga.ts). Links
 // point at the domain's other generated files, so the catalog sits next to them.
 import { type ProjectionSectionView, projectionHeading, projectionSection } from './docs-projection.js';
-import type { Aggregate, Assignment, Domain, DomainEvent, EventVersion, Field, Model, NamedType, TypeRef, Upcast } from '../core/model.js';
+import type { Aggregate, Assignment, Command, Domain, DomainEvent, Field, Message, MessageVersion, Model, NamedType, TypeRef, Upcast } from '../core/model.js';
 import type { GeneratedFile } from '../core/generated-file.js';
 import { domainSlug } from '../core/names.js';
 import { applyHandlerName, upcastStepName } from '../core/names-evolution.js';
 import { dataschemaFor } from '../runtime/cloudevents.js';
 import { avscFileName, fingerprintOf } from './avro.js';
 import { avroSchemaOf } from './avro-schema.js';
-import { markdownBannerFor, type EmitContext, type Emitter } from './context.js';
+import { defaultEmitOptions, markdownBannerFor, type EmitContext, type EmitOptions, type Emitter } from './context.js';
+import { customFileFromCatalog, customFilePath, type CustomFileKind } from './custom-files.js';
+import { changelogView, type ChangelogView } from './docs-changelog.js';
 import { dslExpr, dslType, dslValue, mdAnchor, mdCode, mdDoc, mdTable } from './docs-markdown.js';
 import { Flowchart, mermaidBlock } from './docs-mermaid.js';
+import { addCommandFlow, commandHeading, commandSummary, reactionsHeading, reactionsTable } from './docs-commands.js';
 import { addSagaFlow, refName, sagaHeading, sagaSectionView, type SagaSectionView } from './docs-saga.js';
 
 export const emitDocs: Emitter = (ctx) => ctx.model.domains.map((domain) => catalogFile(domain, ctx));
@@ -61,6 +64,13 @@ export interface EventSectionView {
   readonly versions: readonly VersionSectionView[];
 }
 
+export interface CommandSectionView {
+  readonly heading: string;
+  readonly doc: string;
+  readonly summary: string;
+  readonly versions: readonly VersionSectionView[];
+}
+
 export interface AggregateSectionView {
   readonly heading: string;
   readonly doc: string;
@@ -68,6 +78,7 @@ export interface AggregateSectionView {
   /** State fields table, or a sentence when there are none. */
   readonly state: string;
   readonly events: readonly EventSectionView[];
+  readonly commands: readonly CommandSectionView[];
 }
 
 export interface CatalogView {
@@ -86,12 +97,16 @@ export interface CatalogView {
   readonly hasSagas: boolean;
   readonly sagas: readonly SagaSectionView[];
   readonly projections: readonly ProjectionSectionView[];
+  /** The reactions table, or '' when the domain has none. */
+  readonly reactions: string;
+  /** `allowBreaking` entries as a changelog (docs-changelog.ts); absent without any. */
+  readonly changelog?: ChangelogView;
 }
 
 // ---- building the view ------------------------------------------------------------------
 
 export function catalogFile(domain: Domain, ctx: EmitContext): GeneratedFile {
-  return { path: catalogPath(domain), content: ctx.templates.render('catalog.md.hbs', catalogView(domain, ctx.model, markdownBannerFor(domain, ctx))) };
+  return { path: catalogPath(domain), content: ctx.templates.render('catalog.md.hbs', catalogView(domain, ctx.model, markdownBannerFor(domain, ctx), ctx.options)) };
 }
 
 const typesHeading = 'Shared types';
@@ -99,13 +114,19 @@ const flowHeading = 'Flow of events';
 const typeHeading = (t: NamedType): string => `Type ${t.name}`;
 const aggregateHeading = (a: Aggregate): string => `Aggregate ${a.name}`;
 const eventHeading = (e: DomainEvent): string => `Event ${e.name}`;
-const versionHeading = (e: DomainEvent, v: EventVersion): string => `${e.name} v${v.version}`;
+const versionHeading = (e: Message, v: MessageVersion): string => `${e.name} v${v.version}`;
 const link = (text: string, heading: string): string => `[${text}](#${mdAnchor(heading)})`;
 
-export function catalogView(domain: Domain, model: Model, bannerText: string): CatalogView {
+/** A Markdown link to a user-owned file of `domain`, in the custom folder. */
+type CustomLink = (kind: CustomFileKind) => string;
+
+export function catalogView(domain: Domain, model: Model, bannerText: string, options: EmitOptions = defaultEmitOptions): CatalogView {
+  const customLink: CustomLink = (kind) => `[${mdCode(customFilePath(domain, kind))}](${customFileFromCatalog(options, domain, kind)})`;
   const shared = domain.types.filter((t) => !(t.kind === 'enum' && t.inline));
   const typeLink = typeLinker(shared);
   const eventLink = eventLinker(domain, model);
+  const changelog = changelogView(domain);
+  const commandLink = commandLinker(domain, model);
   return {
     banner: bannerText,
     title: `Event catalog: ${domain.name}`,
@@ -122,6 +143,8 @@ export function catalogView(domain: Domain, model: Model, bannerText: string): C
     contents: contentsOf(domain, shared.length > 0),
     flowDoc: [
       'Aggregates emit events, which are published to their Kafka topics.',
+      ...(domain.aggregates.some((a) => a.commands.length > 0) ? ["Commands go to the aggregate whose decider turns them into that aggregate's events."] : []),
+      ...(domain.reactions.length ? ['A reaction sends a command whenever its event happens.'] : []),
       ...(domain.sagas.length
         ? ["A saga starts on an event, sends each step's command and waits for the step's success or failure event; dotted edges are the unhappy path."]
         : []),
@@ -129,10 +152,12 @@ export function catalogView(domain: Domain, model: Model, bannerText: string): C
     flow: mermaidBlock(eventFlow(domain)),
     hasTypes: shared.length > 0,
     types: shared.map((t) => typeSection(t, domain, typeLink)),
-    aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink)),
+    aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink, customLink)),
     hasSagas: domain.sagas.length > 0,
-    sagas: domain.sagas.map((s) => sagaSectionView(s, eventLink)),
+    sagas: domain.sagas.map((s) => sagaSectionView(s, eventLink, commandLink)),
     projections: domain.projections.map(projectionSection),
+    reactions: reactionsTable(domain.reactions, eventLink, commandLink),
+    ...(changelog !== undefined ? { changelog } : {}),
   };
 }
 
@@ -142,13 +167,17 @@ function contentsOf(domain: Domain, hasTypes: boolean): string {
     ...(hasTypes ? [link(typesHeading, typesHeading)] : []),
     ...domain.sagas.map((s) => link(s.name, sagaHeading(s))),
     ...domain.projections.map((p) => link(p.name, projectionHeading(p))),
+    ...(domain.reactions.length ? [link(reactionsHeading, reactionsHeading)] : []),
   ];
+  const withVersions = (m: Message, heading: string): string => `${link(m.name, heading)}${m.versions.length > 1 ? ` (v${m.versions.length})` : ''}`;
+  const hasCommands = domain.aggregates.some((a) => a.commands.length > 0);
   const aggregates = mdTable(
-    ['Aggregate', 'Topic', 'Events'],
+    ['Aggregate', 'Topic', 'Events', ...(hasCommands ? ['Commands'] : [])],
     domain.aggregates.map((a) => [
       link(a.name, aggregateHeading(a)),
       mdCode(a.topic),
-      a.events.map((e) => `${link(e.name, eventHeading(e))}${e.versions.length > 1 ? ` (v${e.versions.length})` : ''}`).join(', '),
+      a.events.map((e) => withVersions(e, eventHeading(e))).join(', '),
+      ...(hasCommands ? [a.commands.length ? a.commands.map((c) => withVersions(c, commandHeading(c))).join(', ') : '—'] : []),
     ]),
   );
   return `${sections.join(' · ')}\n\n${aggregates}`;
@@ -193,16 +222,31 @@ function eventLinker(domain: Domain, model: Model): (event: DomainEvent) => stri
   };
 }
 
+/** A command named by a saga or reaction, linked to its section here or in its own domain's catalog. */
+function commandLinker(domain: Domain, model: Model): (command: Command) => string {
+  const home = new Map<Command, Domain>();
+  for (const d of model.domains) for (const a of d.aggregates) for (const c of a.commands) home.set(c, d);
+  return (command) => {
+    const code = mdCode(refName(command));
+    const owner = home.get(command);
+    if (!owner) return code;
+    const anchor = mdAnchor(commandHeading(command));
+    return owner === domain ? `[${code}](#${anchor})` : `[${code}](../../${catalogPath(owner)}#${anchor})`;
+  };
+}
+
 function eventFlow(domain: Domain): string[] {
   const chart = new Flowchart();
   const own = new Set(domain.aggregates.flatMap((a) => a.events));
   const eventNode = (e: DomainEvent): string => chart.node('evt', [e.aggregateName, e.name], 'rounded', own.has(e) ? e.name : `${e.aggregateName}.${e.name}`);
+  const aggregateNode = (a: Aggregate): string => chart.node('agg', [a.name], 'subroutine', a.name);
   for (const a of domain.aggregates) {
-    const agg = chart.node('agg', [a.name], 'subroutine', a.name);
+    const agg = aggregateNode(a);
     for (const e of a.events) chart.edge(agg, eventNode(e));
     const topic = chart.node('topic', [a.topic], 'cylinder', a.topic);
     for (const e of a.events) chart.edge(eventNode(e), topic);
   }
+  addCommandFlow(chart, domain.aggregates, domain.reactions, aggregateNode, eventNode);
   // Sagas of other domains that react to this domain's events are drawn in their own catalogs.
   for (const s of domain.sagas) addSagaFlow(chart, s, eventNode);
   return chart.lines();
@@ -245,7 +289,7 @@ function defaultOf(f: Field): string {
   return f.type.kind === 'optional' ? mdCode('null') : '—';
 }
 
-function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink): AggregateSectionView {
+function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink, customLink: CustomLink): AggregateSectionView {
   const snapshots =
     a.snapshotEvery === undefined ? 'none: every load replays the stream' : `every ${a.snapshotEvery} event${a.snapshotEvery === 1 ? '' : 's'}`;
   return {
@@ -258,14 +302,32 @@ function aggregateSection(a: Aggregate, domain: Domain, typeLink: TypeLink): Agg
         ['Topic', mdCode(a.topic)],
         ['Snapshots', snapshots],
         ['Events', a.events.map((e) => link(e.name, eventHeading(e))).join(', ')],
+        ...(a.commands.length
+          ? [
+              ['Command topic', mdCode(a.commandTopic)],
+              ['Commands', a.commands.map((c) => link(c.name, commandHeading(c))).join(', ')],
+            ]
+          : []),
       ],
     ),
     state: a.state.length ? fieldsTable(a.state, typeLink) : 'No state fields.',
-    events: a.events.map((e) => eventSection(e, domain, typeLink)),
+    events: a.events.map((e) => eventSection(e, domain, typeLink, customLink)),
+    commands: a.commands.map((c) => commandSection(c, domain, typeLink, customLink)),
   };
 }
 
-function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): EventSectionView {
+function commandSection(c: Command, domain: Domain, typeLink: TypeLink, customLink: CustomLink): CommandSectionView {
+  const latest = c.versions[c.versions.length - 1];
+  const versions = c.versions.map((v) => link(`v${v.version}`, versionHeading(c, v))).join(', ') + (latest ? ` (latest: v${latest.version})` : '');
+  return {
+    heading: commandHeading(c),
+    doc: mdDoc(c.doc),
+    summary: commandSummary(c, { event: (e) => link(e.name, eventHeading(e)), versions, deciders: customLink('deciders') }),
+    versions: c.versions.map((v, i) => versionSection(c, v, c.versions[i - 1], domain, typeLink, customLink)),
+  };
+}
+
+function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink, customLink: CustomLink): EventSectionView {
   const latest = e.versions[e.versions.length - 1];
   let change: string;
   switch (e.apply.kind) {
@@ -273,7 +335,7 @@ function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): Event
       change = 'declarative, as listed below';
       break;
     case 'custom':
-      change = `custom: ${mdCode(applyHandlerName(e.name))} in [${mdCode('custom/reducers.ts')}](${fromCatalog('custom/reducers.ts')})`;
+      change = `custom: ${mdCode(applyHandlerName(e.name))} in ${customLink('reducers')}`;
       break;
     case 'none':
       change = 'none';
@@ -291,7 +353,7 @@ function eventSection(e: DomainEvent, domain: Domain, typeLink: TypeLink): Event
       ],
     ),
     apply: e.apply.kind === 'declarative' ? mdTable(['State field', 'Change'], e.apply.assignments.map((a) => [mdCode(a.target.name), changeOf(a)])) : '',
-    versions: e.versions.map((v, i) => versionSection(e, v, e.versions[i - 1], domain, typeLink)),
+    versions: e.versions.map((v, i) => versionSection(e, v, e.versions[i - 1], domain, typeLink, customLink)),
   };
 }
 
@@ -307,7 +369,14 @@ function changeOf(a: Assignment): string {
   }
 }
 
-function versionSection(e: DomainEvent, v: EventVersion, previous: EventVersion | undefined, domain: Domain, typeLink: TypeLink): VersionSectionView {
+function versionSection(
+  e: Message,
+  v: MessageVersion,
+  previous: MessageVersion | undefined,
+  domain: Domain,
+  typeLink: TypeLink,
+  customLink: CustomLink,
+): VersionSectionView {
   const avsc = avscFileName(e, v);
   const fp = fingerprintOf(avroSchemaOf(v, e, domain));
   return {
@@ -324,14 +393,14 @@ function versionSection(e: DomainEvent, v: EventVersion, previous: EventVersion 
       ],
     ),
     fields: fieldsTable(v.fields, typeLink),
-    upcast: previous && v.upcast ? upcastText(e, previous, v, v.upcast) : '',
+    upcast: previous && v.upcast ? upcastText(e, previous, v, v.upcast, customLink) : '',
   };
 }
 
-function upcastText(e: DomainEvent, from: EventVersion, to: EventVersion, upcast: Upcast): string {
+function upcastText(e: Message, from: MessageVersion, to: MessageVersion, upcast: Upcast, customLink: CustomLink): string {
   const title = `**Upcast from ${link(`v${from.version}`, versionHeading(e, from))}**`;
   if (upcast.kind === 'custom') {
-    return `${title}: custom, ${mdCode(upcastStepName(e.name, from.version))} in [${mdCode('custom/upcasters.ts')}](${fromCatalog('custom/upcasters.ts')}).`;
+    return `${title}: custom, ${mdCode(upcastStepName(e.name, from.version))} in ${customLink('upcasters')}.`;
   }
   const rows = upcast.assignments.map((a) => [mdCode(a.target.name), mdCode(dslExpr(a.expr))]);
   return `${title}: declarative; each field of v${to.version}, with \`$.\` reading v${from.version}:\n\n${mdTable(['Field', 'Value'], rows)}`;

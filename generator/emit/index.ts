@@ -5,10 +5,12 @@ import { emitDocs } from './docs.js';
 import { emitEnvelopes } from './envelopes.js';
 import { emitKafka } from './kafka.js';
 import { emitProjections } from './projections.js';
+import { emitRegistry } from './registry.js';
 import { emitReducers } from './reducers.js';
 import { emitRepository } from './repository.js';
 import { emitSagas } from './sagas.js';
 import { emitSql } from './sql.js';
+import { emitTesting } from './testing.js';
 import { emitTypes } from './types.js';
 import { emitUpcasters } from './upcasters.js';
 
@@ -23,7 +25,9 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'sql', emit: emitSql },
   { kind: 'repository', emit: emitRepository },
   { kind: 'kafka', emit: emitKafka },
+  { kind: 'registry', emit: emitRegistry },
   { kind: 'sagas', emit: emitSagas },
   { kind: 'projections', emit: emitProjections },
+  { kind: 'testing', emit: emitTesting },
   { kind: 'docs', emit: emitDocs },
 ];

@@ -204,8 +204,10 @@ function publishFunction(a: Aggregate, e: DomainEvent): string {
   return `${head}\n      send(\n${args.map((x) => `        ${x},\n`).join('')}      ),`;
 }
 
+/** The handler of an event: its latest version's data, and `dataversion` typed as that version. */
 function handlerMember(e: DomainEvent, eventHandler: string): string {
-  const flat = `  readonly ${e.name}?: ${eventHandler}<${tsString(e.ceType)}, ${typesNs}.${e.name}>;`;
+  const latest = String(e.versions.length);
+  const flat = `  readonly ${e.name}?: ${eventHandler}<${tsString(e.ceType)}, ${typesNs}.${e.name}, ${latest}>;`;
   if (flat.length <= maxLineWidth) return flat;
-  return `  readonly ${e.name}?: ${eventHandler}<\n    ${tsString(e.ceType)},\n    ${typesNs}.${e.name}\n  >;`;
+  return `  readonly ${e.name}?: ${eventHandler}<\n    ${tsString(e.ceType)},\n    ${typesNs}.${e.name},\n    ${latest}\n  >;`;
 }

@@ -2,13 +2,14 @@
 // rebuild take (runtime/postgres/projection.ts: DDL by table name, the rules as SQL, the
 // fingerprint), typed queries (by key, and a list filtered on the key and the indexed columns)
 // and consumer handlers for running it from Kafka instead. `<slug>/sql/01NN_projection_<table>.sql`
-// holds the same DDL as a migration file; `<slug>/custom/projections.ts` the user's `custom` rules.
+// holds the same DDL as a migration file; `<customDir>/<slug>/projections.ts` the user's `custom` rules.
 // Nothing is written for a domain without projections.
 import { Imports, type GeneratedFile } from '../core/generated-file.js';
 import type { Domain, DomainEvent, Projection, ProjectionAssignment, ProjectionColumn, ProjectionRule, ProjectionValue, TypeRef, Value } from '../core/model.js';
 import { domainSlug, enumSymbolsName } from '../core/names.js';
 import { bannerFor, type EmitContext, type Emitter } from './context.js';
-import { customHeader } from './custom-files.js';
+import { customFilePath, customHeader, customModule, generatedModule } from './custom-files.js';
+import { projectionNames } from '../core/names-projections.js';
 import { tsExpr } from './ts-expr.js';
 import { tsDoc, tsString } from './ts-print.js';
 import { tsType } from './ts-type.js';
@@ -21,25 +22,12 @@ export function projectionsPath(domain: Domain): string {
   return `${domainSlug(domain.name)}/projections.ts`;
 }
 
+/** Relative to the custom folder. */
 export function customProjectionsPath(domain: Domain): string {
-  return `${domainSlug(domain.name)}/custom/projections.ts`;
+  return customFilePath(domain, 'projections');
 }
 
-/** Names of what projections.ts exports per projection. */
-export const projectionNames = {
-  row: (p: Projection) => `${p.name}Row`,
-  event: (p: Projection) => `${p.name}Event`,
-  filter: (p: Projection) => `${p.name}Filter`,
-  definition: (p: Projection) => `${lowerFirst(p.name)}Projection`,
-  get: (p: Projection) => `get${p.name}`,
-  list: (p: Projection) => `list${p.name}Rows`,
-  kafkaHandlers: (p: Projection) => `${lowerFirst(p.name)}KafkaHandlers`,
-  custom: (p: Projection, e: DomainEvent) => `project${p.name}${e.aggregateName === e.name.slice(0, e.aggregateName.length) ? e.name : `${e.aggregateName}${e.name}`}`,
-} as const;
-
-function lowerFirst(s: string): string {
-  return s.length === 0 ? s : s[0]?.toLowerCase() + s.slice(1);
-}
+export { projectionNames };
 
 export function projectionFiles(domain: Domain, ctx: EmitContext): GeneratedFile[] {
   if (domain.projections.length === 0) return [];
@@ -47,11 +35,11 @@ export function projectionFiles(domain: Domain, ctx: EmitContext): GeneratedFile
   const rt = ctx.options.runtimeModule;
   const hasCustom = domain.projections.some((p) => p.rules.some((r) => r.kind === 'custom'));
   const body = domain.projections.map((p) => projectionCode(p, imports, rt));
-  const head = [bannerFor(domain, ctx), '', imports.render(), ...(hasCustom ? ["import * as custom from './custom/projections.js';"] : [])];
+  const head = [bannerFor(domain, ctx), '', imports.render(), ...(hasCustom ? [`import * as custom from '${customModule(ctx.options, domain, 'projections')}';`] : [])];
   const all = `/** Every projection of the domain, for starting their runners together. */\nexport const projections = [${domain.projections.map(projectionNames.definition).join(', ')}] as const;`;
   const files: GeneratedFile[] = [{ path: projectionsPath(domain), content: `${head.join('\n')}\n\n${body.join('\n\n')}\n\n${all}\n` }];
   domain.projections.forEach((p, i) => files.push(migrationFile(domain, p, i)));
-  if (hasCustom) files.push(customFile(domain));
+  if (hasCustom) files.push(customFile(domain, ctx));
   return files;
 }
 
@@ -293,7 +281,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
     return `${head}\n${data}      await db.query(\n        \`${indent(templateText(s.sql).replace(/\\\$\{table\}/g, '${table}'), '        ').trimStart()}\`${params},\n      );\n      return;\n    }`;
   });
   out.push(
-    `async function apply${p.name}(db: ${Queryable}, table: string, e: ${ProjectionEvent}<${evType}>): Promise<void> {\n  switch (e.event.type) {\n${cases.join('\n')}\n  }\n}`,
+    `async function ${n.apply(p)}(db: ${Queryable}, table: string, e: ${ProjectionEvent}<${evType}>): Promise<void> {\n  switch (e.event.type) {\n${cases.join('\n')}\n  }\n}`,
   );
 
   // The definition.
@@ -312,7 +300,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
       `  decoding: ${imports.value('./kafka.js', 'eventDecoding')},`,
       `  ddl: (table) => [\n${ddl.map((d) => `    ${indent(d, '    ').trimStart()},`).join('\n')}\n  ],`,
       `  indexNames: (table) => [${idx.join(', ')}],`,
-      `  apply: apply${p.name},`,
+      `  apply: ${n.apply(p)},`,
       ...(p.rules.some((r) => r.kind === 'custom') ? [] : ['  batchable: true,']),
       `};`,
     ].join('\n'),
@@ -326,7 +314,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
     const handlers = [...byAggregate].map(
       ([aggregate, evs]) =>
         `    ${aggregate}: {
-${evs.map((e) => `      ${e.name}: (e, { tx }) => apply${p.name}(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),`).join('\n')}
+${evs.map((e) => `      ${e.name}: (e, { tx }) => ${n.apply(p)}(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),`).join('\n')}
     },`,
     );
     out.push(
@@ -346,7 +334,7 @@ ${evs.map((e) => `      ${e.name}: (e, { tx }) => apply${p.name}(tx, table, { ev
   const select = p.columns.map(selectOf).join(', ');
   const fromRow = p.columns.map((c) => `    ${c.field.name}: ${rowConversion(c.field.type, `r[${tsString(c.column)}]`, tsString(c.column), imports, rt)},`).join('\n');
   out.push(
-    `function to${row}(r: ${imports.type(rt, 'Row')}): ${row} {\n  return {\n${fromRow}\n  };\n}`,
+    `function ${n.fromRow(p)}(r: ${imports.type(rt, 'Row')}): ${row} {\n  return {\n${fromRow}\n  };\n}`,
   );
   const keyType = tsTypeOf(p.key.field.type);
   out.push(
@@ -358,7 +346,7 @@ ${evs.map((e) => `      ${e.name}: (e, { tx }) => apply${p.name}(tx, table, { ev
       `    [${sqlValueFn}(${p.key.field.name})],`,
       `  );`,
       `  const r = ${imports.value(rt, 'firstRow')}(result);`,
-      `  return r === undefined ? undefined : to${row}(r);`,
+      `  return r === undefined ? undefined : ${n.fromRow(p)}(r);`,
       `}`,
     ].join('\n'),
   );
@@ -397,7 +385,7 @@ ${evs.map((e) => `      ${e.name}: (e, { tx }) => apply${p.name}(tx, table, { ev
       `    \`SELECT ${templateText(select)} FROM "\${table}"\${where.length > 0 ? \` WHERE \${where.join(' AND ')}\` : ''} ORDER BY ${q(p.key.column)} LIMIT $\${params.length}\`,`,
       `    params,`,
       `  );`,
-      `  return ${imports.value(rt, 'rowsOf')}(result).map(to${row});`,
+      `  return ${imports.value(rt, 'rowsOf')}(result).map(${n.fromRow(p)});`,
       `}`,
     ].join('\n'),
   );
@@ -426,7 +414,7 @@ function migrationFile(domain: Domain, p: Projection, index: number): GeneratedF
 
 // ---- the user-owned custom rules ---------------------------------------------------------
 
-function customFile(domain: Domain): GeneratedFile {
+function customFile(domain: Domain, ctx: EmitContext): GeneratedFile {
   const stubs: string[] = [];
   const types = new Set<string>();
   for (const p of domain.projections) {
@@ -450,12 +438,13 @@ function customFile(domain: Domain): GeneratedFile {
   const header = customHeader(domain, {
     what: 'projection rules',
     marker: '`custom` (a projection rule)',
-    generated: '../projections.ts',
+    generated: generatedModule(ctx.options, domain, 'projections', '.ts'),
+    typesFrom: `${ctx.options.runtimeModule} and ${generatedModule(ctx.options, domain, 'types')}`,
     shape: "export async function project<Projection><Event>(db: Queryable, table: string, e: ProjectionEvent<<Event>>): Promise<ProjectionApplied> { … }",
   });
   const imports = [
-    `import type { ProjectionApplied, ProjectionEvent, Queryable } from 'eventsmith/runtime';`,
-    `import type { ${[...types].sort().join(', ')} } from '../types.js';`,
+    `import type { ProjectionApplied, ProjectionEvent, Queryable } from '${ctx.options.runtimeModule}';`,
+    `import type { ${[...types].sort().join(', ')} } from '${generatedModule(ctx.options, domain, 'types')}';`,
   ];
   return { path: customProjectionsPath(domain), content: `${header}\n\n${imports.join('\n')}\n\n${stubs.join('\n\n')}\n`, userOwned: true };
 }

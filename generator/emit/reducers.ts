@@ -1,19 +1,18 @@
 // `<slug>/reducers.ts`: per aggregate its initial state (the state fields' defaults) and
 // `evolve<Aggregate>(state, event)`, an exhaustive switch over the latest-version events, plus a
 // fold over many. Declarative `apply` rules become small handlers here; `apply: custom` handlers
-// are imported from the user-owned `custom/reducers.ts` (created once with stubs that do not
+// are imported from the user-owned `<customDir>/<slug>/reducers.ts` (created once with stubs that do not
 // compile until filled) and re-checked at the import site.
 import { Imports, type GeneratedFile } from '../core/generated-file.js';
 import type { Aggregate, Assignment, Domain, DomainEvent } from '../core/model.js';
 import { domainSlug, eventUnionTypeName, stateTypeName } from '../core/names.js';
 import { applyHandlerName, checkedName, evolveAllName, evolveName, initialStateName } from '../core/names-evolution.js';
-import { bannerFor, type EmitContext, type Emitter } from './context.js';
-import { customFileNote, customHeader } from './custom-files.js';
+import { bannerFor, defaultEmitOptions, type EmitContext, type EmitOptions, type Emitter } from './context.js';
+import { customFileNote, customFilePath, customHeader, customModule, generatedModule } from './custom-files.js';
 import { lineComment, listItems, tsDoc, tsString } from './ts-print.js';
 import { assignedValue, readsSource, tsExpr, tsLiteral, type Layout } from './ts-expr.js';
 
 const typesModule = './types.js';
-const customModule = './custom/reducers.js';
 
 export const emitReducers: Emitter = (ctx) => ctx.model.domains.flatMap((domain) => reducerFiles(domain, ctx));
 
@@ -21,8 +20,9 @@ export function reducersPath(domain: Domain): string {
   return `${domainSlug(domain.name)}/reducers.ts`;
 }
 
+/** Relative to the custom folder. */
 export function customReducersPath(domain: Domain): string {
-  return `${domainSlug(domain.name)}/custom/reducers.ts`;
+  return customFilePath(domain, 'reducers');
 }
 
 // ---- the template views -----------------------------------------------------------------
@@ -94,18 +94,19 @@ export interface CustomReducersView {
 // ---- building the views -----------------------------------------------------------------
 
 export function reducerFiles(domain: Domain, ctx: EmitContext): GeneratedFile[] {
-  const view = reducersView(domain, ctx.options.runtimeModule, bannerFor(domain, ctx));
+  const view = reducersView(domain, ctx.options.runtimeModule, bannerFor(domain, ctx), ctx.options);
   const files: GeneratedFile[] = [{ path: reducersPath(domain), content: ctx.templates.render('reducers.ts.hbs', view) }];
-  const custom = customReducersView(domain);
+  const custom = customReducersView(domain, ctx.options);
   if (custom.stubs.length > 0) {
     files.push({ path: customReducersPath(domain), content: ctx.templates.render('custom-reducers.ts.hbs', custom), userOwned: true });
   }
   return files;
 }
 
-export function reducersView(domain: Domain, runtimeModule: string, bannerText: string): ReducersView {
+export function reducersView(domain: Domain, runtimeModule: string, bannerText: string, options: EmitOptions = defaultEmitOptions): ReducersView {
   const imports = new Imports();
-  const aggregates = domain.aggregates.map((a) => aggregateView(a, imports, runtimeModule));
+  const custom = customModule(options, domain, 'reducers');
+  const aggregates = domain.aggregates.map((a) => aggregateView(a, imports, runtimeModule, custom));
   return {
     banner: bannerText,
     doc: lineComment([`Reducers of the \`${domain.name}\` domain: each aggregate's state folded from its events (at their latest versions).`]),
@@ -114,7 +115,8 @@ export function reducersView(domain: Domain, runtimeModule: string, bannerText: 
   };
 }
 
-function aggregateView(agg: Aggregate, imports: Imports, rt: string): AggregateReducersView {
+/** `custom`: the module specifier of the domain's custom reducers. */
+function aggregateView(agg: Aggregate, imports: Imports, rt: string, custom: string): AggregateReducersView {
   const stateType = imports.type(typesModule, stateTypeName(agg.name));
   const customs: CustomCheckView[] = [];
   const handlers: HandlerView[] = [];
@@ -128,10 +130,10 @@ function aggregateView(agg: Aggregate, imports: Imports, rt: string): AggregateR
       const checked = checkedName(handler);
       const checkedType = `(state: ${stateType}, data: ${dataType}) => ${stateType}`;
       customs.push({
-        doc: tsDoc([`\`${event.ceType}\`: \`apply: custom\`, written in \`custom/reducers.ts\`. The annotation re-checks its type here.`]),
+        doc: tsDoc([`\`${event.ceType}\`: \`apply: custom\`, written in \`${custom.replace(/\.js$/, '.ts')}\`. The annotation re-checks its type here.`]),
         checked,
         checkedType,
-        checkedValue: assignedValue(`const ${checked}: ${checkedType}`, imports.value(customModule, handler)),
+        checkedValue: assignedValue(`const ${checked}: ${checkedType}`, imports.value(custom, handler)),
       });
       return { type, result: `${checked}(state, data)` };
     }
@@ -237,9 +239,9 @@ export function assignmentValue(a: Assignment, source: string, imports: Imports,
 
 // ---- the user-owned file ----------------------------------------------------------------
 
-export function customReducersView(domain: Domain): CustomReducersView {
+export function customReducersView(domain: Domain, options: EmitOptions = defaultEmitOptions): CustomReducersView {
   const imports = new Imports();
-  const typesFromCustom = '../types.js';
+  const typesFromCustom = generatedModule(options, domain, 'types');
   const stubs: CustomReducerStubView[] = [];
   for (const agg of domain.aggregates) {
     for (const event of agg.events) {
@@ -255,7 +257,13 @@ export function customReducersView(domain: Domain): CustomReducersView {
     }
   }
   return {
-    header: customHeader(domain, { what: 'reducers', marker: '`apply: custom`', generated: '../reducers.ts', shape: customFileNote.reducer }),
+    header: customHeader(domain, {
+      what: 'reducers',
+      marker: '`apply: custom`',
+      generated: generatedModule(options, domain, 'reducers', '.ts'),
+      typesFrom: typesFromCustom,
+      shape: customFileNote.reducer,
+    }),
     stubs,
     imports: imports.render(),
   };

@@ -13,7 +13,7 @@ import { kafkaTypeNames } from '../core/names-kafka.js';
 import { formatType } from '../core/type-ref.js';
 import { bannerFor, type EmitContext, type Emitter } from './context.js';
 import { sagaNames } from '../core/names-sagas.js';
-import { customHeader } from './custom-files.js';
+import { customFilePath, customHeader, customModule, generatedModule } from './custom-files.js';
 import { codecsEntry } from './repository.js';
 import { tsConvert, tsLiteral } from './ts-expr.js';
 import { lineComment, maxLineWidth, tsDoc, tsKey, tsString } from './ts-print.js';
@@ -32,8 +32,9 @@ export function sagasPath(domain: Domain): string {
   return `${domainSlug(domain.name)}/sagas.ts`;
 }
 
+/** Relative to the custom folder. */
 export function customSagasPath(domain: Domain): string {
-  return `${domainSlug(domain.name)}/custom/sagas.ts`;
+  return customFilePath(domain, 'sagas');
 }
 
 // ---- building the file ------------------------------------------------------------------
@@ -72,7 +73,7 @@ export function sagaFiles(domain: Domain, ctx: EmitContext): GeneratedFile[] {
     ...(withCommands.length ? [`import type * as ${repositoryNs} from './repository.js';`] : []),
     `import type * as ${typesNs} from './types.js';`,
     ...(withCommands.length ? [`import * as ${upcastersNs} from './upcasters.js';`] : []),
-    ...(p.hooks.length ? [`import * as ${customNs} from './custom/sagas.js';`] : []),
+    ...(p.hooks.length ? [`import * as ${customNs} from '${customModule(ctx.options, domain, 'sagas')}';`] : []),
   ];
   const doc = lineComment([
     `Sagas, reactions and command receivers of the \`${domain.name}\` domain, over the runtime's saga engine. ` +
@@ -82,7 +83,7 @@ export function sagaFiles(domain: Domain, ctx: EmitContext): GeneratedFile[] {
   ]);
   const content = `${bannerFor(domain, ctx)}\n\n${[p.imports.render(), ...spaces].join('\n')}\n\n${doc}\n\n${sections.join('\n\n')}\n`;
   const files: GeneratedFile[] = [{ path: sagasPath(domain), content }];
-  if (p.hooks.length) files.push(customSagasFile(domain, p));
+  if (p.hooks.length) files.push(customSagasFile(domain, p, ctx));
   return files;
 }
 
@@ -520,7 +521,7 @@ function typeList(items: readonly string[], indent: string): string[] {
 
 // ---- the user-owned hooks ---------------------------------------------------------------
 
-function customSagasFile(domain: Domain, p: Printer): GeneratedFile {
+function customSagasFile(domain: Domain, p: Printer, ctx: EmitContext): GeneratedFile {
   const stubs = p.hooks.map((h) =>
     [tsDoc([`Builds the data of ${h.what} (\`data: custom\`).`]), signatureLine(`export function ${h.name}(`, h.params.split(', '), `): ${h.result} {`), '}'].join('\n'),
   );
@@ -530,16 +531,16 @@ function customSagasFile(domain: Domain, p: Printer): GeneratedFile {
   ];
   const contextTypes = [...new Set(p.hooks.map((h) => /ctx: (\w+)/.exec(h.params)?.[1]).filter((x): x is string => x !== undefined))].sort();
   const imports = [
-    ...(runtimeTypes.length ? [`import type { ${runtimeTypes.join(', ')} } from 'eventsmith/runtime';`] : []),
-    ...(contextTypes.length ? [`import type { ${contextTypes.join(', ')} } from '../sagas.js';`] : []),
-    `import type * as ${typesNs} from '../types.js';`,
+    ...(runtimeTypes.length ? [`import type { ${runtimeTypes.join(', ')} } from '${p.rt}';`] : []),
+    ...(contextTypes.length ? [`import type { ${contextTypes.join(', ')} } from '${generatedModule(ctx.options, domain, 'sagas')}';`] : []),
+    `import type * as ${typesNs} from '${generatedModule(ctx.options, domain, 'types')}';`,
   ];
   const header = customHeader(domain, {
     what: 'saga and reaction data',
     marker: '`data: custom`',
     subject: 'the data of each command its sagas and reactions send with `data: custom`',
-    generated: '../sagas.ts',
-    typesFrom: '../types.js and ../sagas.js',
+    generated: generatedModule(ctx.options, domain, 'sagas', '.ts'),
+    typesFrom: `${generatedModule(ctx.options, domain, 'types')} and ${generatedModule(ctx.options, domain, 'sagas')}`,
     shape: 'export function <saga><Step>Data(ctx: <Saga>Context): types.<Command> { … }',
   });
   return { path: customSagasPath(domain), content: `${header}\n\n${imports.join('\n')}\n\n${stubs.join('\n\n')}\n`, userOwned: true };

@@ -26,8 +26,12 @@ export function tsString(s: string): string {
 
 const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-/** An object key: bare when it is an identifier, quoted otherwise. */
+/**
+ * An object key: bare when it is an identifier, quoted otherwise. `__proto__`, bare or quoted,
+ * sets the prototype of an object literal instead of adding a key; only a computed key is data.
+ */
 export function tsKey(key: string): string {
+  if (key === '__proto__') return `['__proto__']`;
   return identifier.test(key) ? key : tsString(key);
 }
 

@@ -1,7 +1,7 @@
 // `<slug>/upcasters.ts`: typed upcasting from any stored version of an event (or received
 // version of a command) to its latest.
 // One function per step v(n-1) → v(n): declarative steps are generated from the model's
-// assignments; `upcast: custom` steps are imported from the user-owned `custom/upcasters.ts`
+// assignments; `upcast: custom` steps are imported from the user-owned `<customDir>/<slug>/upcasters.ts`
 // (created once with stubs that do not compile until filled) and re-checked at the import
 // site, so a missing or mistyped step is a compile error. Per event or command with more than
 // one version a version-keyed chain, and per aggregate `upcast<Aggregate>Event` (and, when it
@@ -11,14 +11,13 @@ import type { Aggregate, Domain, Message, MessageVersion, Upcast } from '../core
 import { anyVersionUnionTypeName, domainSlug, eventUnionTypeName, versionMapTypeName } from '../core/names.js';
 import { checkedName, upcastChainName, upcastEventName, upcastStepName, upcastTableName } from '../core/names-evolution.js';
 import { commandAnyVersionUnionTypeName, commandUnionTypeName, upcastCommandName } from '../core/names-commands.js';
-import { bannerFor, type EmitContext, type Emitter } from './context.js';
-import { customFileNote, customHeader } from './custom-files.js';
+import { bannerFor, defaultEmitOptions, type EmitContext, type EmitOptions, type Emitter } from './context.js';
+import { customFileNote, customFilePath, customHeader, customModule, generatedModule } from './custom-files.js';
 import { lineComment, listItems, tsDoc, tsString } from './ts-print.js';
 import { assignedValue, readsSource, tsExpr } from './ts-expr.js';
 import { latestVersion } from './types.js';
 
 const typesModule = './types.js';
-const customModule = './custom/upcasters.js';
 
 export const emitUpcasters: Emitter = (ctx) => ctx.model.domains.flatMap((domain) => upcasterFiles(domain, ctx));
 
@@ -26,8 +25,9 @@ export function upcastersPath(domain: Domain): string {
   return `${domainSlug(domain.name)}/upcasters.ts`;
 }
 
+/** Relative to the custom folder. */
 export function customUpcastersPath(domain: Domain): string {
-  return `${domainSlug(domain.name)}/custom/upcasters.ts`;
+  return customFilePath(domain, 'upcasters');
 }
 
 // ---- the template views -----------------------------------------------------------------
@@ -130,17 +130,18 @@ export interface CustomUpcastersView {
 // ---- building the views -----------------------------------------------------------------
 
 export function upcasterFiles(domain: Domain, ctx: EmitContext): GeneratedFile[] {
-  const files: GeneratedFile[] = [{ path: upcastersPath(domain), content: ctx.templates.render('upcasters.ts.hbs', upcastersView(domain, bannerFor(domain, ctx))) }];
-  const custom = customUpcastersView(domain);
+  const files: GeneratedFile[] = [{ path: upcastersPath(domain), content: ctx.templates.render('upcasters.ts.hbs', upcastersView(domain, bannerFor(domain, ctx), ctx.options)) }];
+  const custom = customUpcastersView(domain, ctx.options);
   if (custom.stubs.length > 0) {
     files.push({ path: customUpcastersPath(domain), content: ctx.templates.render('custom-upcasters.ts.hbs', custom), userOwned: true });
   }
   return files;
 }
 
-export function upcastersView(domain: Domain, bannerText: string): UpcastersView {
+export function upcastersView(domain: Domain, bannerText: string, options: EmitOptions = defaultEmitOptions): UpcastersView {
   const imports = new Imports();
-  const aggregates = domain.aggregates.map((a) => aggregateView(a, imports));
+  const custom = customModule(options, domain, 'upcasters');
+  const aggregates = domain.aggregates.map((a) => aggregateView(a, imports, custom));
   return {
     banner: bannerText,
     doc: lineComment([`Upcasters of the \`${domain.name}\` domain: any stored version of an event to its latest version.`]),
@@ -173,8 +174,8 @@ export function upcastSteps(event: Message): { readonly from: MessageVersion; re
   return steps;
 }
 
-function aggregateView(agg: Aggregate, imports: Imports): AggregateUpcastView {
-  const events = agg.events.map((e) => eventView(e, imports));
+function aggregateView(agg: Aggregate, imports: Imports, custom: string): AggregateUpcastView {
+  const events = agg.events.map((e) => eventView(e, imports, custom));
   const has = agg.commands.length > 0;
   return {
     name: agg.name,
@@ -187,7 +188,7 @@ function aggregateView(agg: Aggregate, imports: Imports): AggregateUpcastView {
       ],
     ),
     hasCommands: has,
-    commands: agg.commands.map((c) => eventView(c, imports)),
+    commands: agg.commands.map((c) => eventView(c, imports, custom)),
     commandDispatch: dispatchView(agg.commands, 'command', upcastCommandName(agg.name), has ? imports.type(typesModule, commandUnionTypeName(agg.name)) : '', () =>
       has ? imports.type(typesModule, commandAnyVersionUnionTypeName(agg.name)) : '',
       [
@@ -218,7 +219,8 @@ function dispatchView(messages: readonly Message[], param: string, fn: string, l
   };
 }
 
-function eventView(event: Message, imports: Imports): EventUpcastView {
+/** `custom`: the module specifier of the domain's custom upcasters. */
+function eventView(event: Message, imports: Imports, custom: string): EventUpcastView {
   const ce = `\`${event.ceType}\``;
   const steps = upcastSteps(event).map(({ from, to, upcast }): StepView => {
     const name = upcastStepName(event.name, from.version);
@@ -229,8 +231,8 @@ function eventView(event: Message, imports: Imports): EventUpcastView {
       const checked = checkedName(name);
       const checkedType = `(${param}: ${fromType}) => ${toType}`;
       return {
-        doc: tsDoc([`${ce} version ${from.version} → ${to.version}: \`upcast: custom\`, written in \`custom/upcasters.ts\`. The annotation re-checks its type here.`]),
-        name: imports.value(customModule, name),
+        doc: tsDoc([`${ce} version ${from.version} → ${to.version}: \`upcast: custom\`, written in \`${custom.replace(/\.js$/, '.ts')}\`. The annotation re-checks its type here.`]),
+        name: imports.value(custom, name),
         params: '',
         to: toType,
         isCustom: true,
@@ -288,9 +290,9 @@ function eventView(event: Message, imports: Imports): EventUpcastView {
 
 // ---- the user-owned file ----------------------------------------------------------------
 
-export function customUpcastersView(domain: Domain): CustomUpcastersView {
+export function customUpcastersView(domain: Domain, options: EmitOptions = defaultEmitOptions): CustomUpcastersView {
   const imports = new Imports();
-  const typesFromCustom = '../types.js';
+  const typesFromCustom = generatedModule(options, domain, 'types');
   const stubs: CustomStubView[] = [];
   for (const agg of domain.aggregates) {
     for (const event of [...agg.events, ...agg.commands]) {
@@ -312,7 +314,8 @@ export function customUpcastersView(domain: Domain): CustomUpcastersView {
     header: customHeader(domain, {
       what: 'upcasters',
       marker: '`upcast: custom`',
-      generated: '../upcasters.ts',
+      generated: generatedModule(options, domain, 'upcasters', '.ts'),
+      typesFrom: typesFromCustom,
       shape: customFileNote.upcaster,
     }),
     stubs,

@@ -1,8 +1,9 @@
 // load: bytes → plain data plus a position lookup. Refuses anything a YAML parser would
 // accept but a spec must not contain (duplicate keys, tabs, alias bombs, deep nesting,
 // invalid UTF-8, several documents) so that later stages only see well-formed data.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { Diagnostics, type DiagnosticCode } from '../core/diagnostics.js';
+import { nodeProblems } from './nodes.js';
 import { firstInvalidUtf8, positionOfByte } from './utf8.js';
 import type { PathSegment } from './path.js';
 
@@ -40,7 +41,8 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
   const at = (line: number, col: number) => ({ file, line, col, path: '' });
   const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
   if (bytes.length > loadLimits.maxBytes) {
-    diags.error('ES1011', `file is ${bytes.length} bytes; specs are limited to ${loadLimits.maxBytes} bytes`, at(1, 1));
+    // The CLI stops reading just past the limit, so the size shown is a lower bound.
+    diags.error('ES1011', `file is larger than ${loadLimits.maxBytes} bytes, the limit for a spec`, at(1, 1));
     return undefined;
   }
   const bad = firstInvalidUtf8(bytes);
@@ -53,6 +55,14 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
   if (source.charCodeAt(0) === 0xfeff) source = source.slice(1);
   if (source.trim() === '' || stripComments(source).trim() === '') {
     diags.error('ES1007', 'spec file is empty: expected a mapping with domain, source and aggregates', at(1, 1));
+    return undefined;
+  }
+  const loneCr = /\r(?!\n)/.exec(source);
+  if (loneCr) {
+    // The YAML parser treats a lone CR as text, so such a file would fail with a misleading error.
+    const before = source.slice(0, loneCr.index);
+    const line = before.split('\n').length;
+    diags.error('ES1012', 'line ends with a lone carriage return (classic Mac line endings); save the file with LF or CRLF line endings', at(line, loneCr.index - before.lastIndexOf('\n')));
     return undefined;
   }
   const flowDepth = maxFlowDepth(source);
@@ -84,8 +94,9 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
   let failed = false;
   for (const doc of docs) {
     for (const err of doc.errors) {
-      const p = posOf(errorOffset(source, err.code, err.message, err.pos[0]));
-      diags.error(yamlCodes[err.code] ?? 'ES1001', yamlMessage(err.code, err.message), at(p.line, p.col));
+      const offset = errorOffset(source, err.code, err.message, err.pos[0]);
+      const p = posOf(offset);
+      diags.error(yamlCodes[err.code] ?? 'ES1001', yamlMessage(err.code, err.message, source, offset), at(p.line, p.col));
       failed = true;
     }
   }
@@ -107,6 +118,20 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
     diags.error('ES1005', `nesting deeper than ${loadLimits.maxDepth} levels`, at(p.line, p.col));
     return undefined;
   }
+  const problems = nodeProblems(doc, source);
+  for (const p of problems) {
+    const pos = posOf(p.offset);
+    if (p.kind === 'tag') {
+      diags.error('ES1013', `YAML tag ${p.text} is not used by the DSL: write a plain mapping, list or scalar (a tagged value would be read differently or dropped)`, at(pos.line, pos.col));
+    } else if (p.kind === 'complex-key') {
+      diags.error('ES1015', 'a mapping key must be a plain scalar, not a mapping or list', at(pos.line, pos.col));
+    } else if (p.kind === 'undefined-alias') {
+      diags.error('ES1014', `alias *${p.text} refers to no anchor: define &${p.text} before the alias`, at(pos.line, pos.col));
+    } else {
+      diags.error('ES1014', `alias *${p.text} is inside the node its anchor &${p.text} marks, which would make the value infinitely deep`, at(pos.line, pos.col));
+    }
+  }
+  if (problems.length > 0) return undefined;
   if (!isMap(doc.contents)) {
     const p = posOf(doc.contents.range?.[0] ?? 0);
     diags.error('ES1008', 'a spec must be a mapping (domain: …, source: …, aggregates: …)', at(p.line, p.col));
@@ -124,23 +149,43 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
     throw e;
   }
   const root = doc.contents;
+  // Key → pair per mapping, built on first use: resolve locates every declaration, and a linear
+  // scan each time made a spec of tens of thousands of types quadratic.
+  const index = new WeakMap<object, Map<string, Pair>>();
+  const pairOf = (map: YAMLMap, key: string): Pair | undefined => {
+    let keys = index.get(map);
+    if (!keys) {
+      keys = new Map();
+      for (const p of map.items) if (isPair(p) && isScalar(p.key) && !keys.has(String(p.key.value))) keys.set(String(p.key.value), p);
+      index.set(map, keys);
+    }
+    return keys.get(key);
+  };
   return {
     file,
     data,
     source,
     locate(path, which = 'value') {
-      const found = findNode(root, path, which);
+      const found = findNode(root, path, which, pairOf);
       return posOf(found);
     },
   };
 }
 
-function yamlMessage(code: string, message: string): string {
+function yamlMessage(code: string, message: string, source: string, offset: number): string {
   switch (code) {
     case 'TAB_AS_INDENT':
       return 'tabs are not allowed for indentation in YAML; use spaces';
-    case 'DUPLICATE_KEY':
-      return 'duplicate key: each key may appear once in a mapping';
+    case 'DUPLICATE_KEY': {
+      const key = keyAt(source, offset);
+      return key === undefined ? 'duplicate key: each key may appear once in a mapping' : `duplicate key \`${key}\`: each key may appear once in a mapping`;
+    }
+    case 'BAD_INDENT': {
+      const flow = flowKind(message);
+      if (flow === undefined) return message.replace(/\s+/g, ' ').trim();
+      const [open, close] = flow === 'mapping' ? ['{', '}'] : ['[', ']'];
+      return `unclosed flow ${flow}: this \`${open}\` has no closing \`${close}\` (a flow ${flow} written over several lines must be indented more than its key)`;
+    }
     case 'MISSING_CHAR':
       return /quote/.test(message) ? 'unclosed quoted string: the closing quote is missing' : message.replace(/\s+/g, ' ').trim();
     default:
@@ -148,8 +193,53 @@ function yamlMessage(code: string, message: string): string {
   }
 }
 
-/** The parser reports an unclosed quote at the end of input; the user needs the opening quote. */
+/** The key written at `offset` (plain or quoted), for messages that name it. */
+function keyAt(source: string, offset: number): string | undefined {
+  const m = /^(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|([^\s:#,[\]{}][^:#,[\]{}\n]*?))\s*:/.exec(source.slice(offset, offset + 200));
+  if (m === null) return undefined;
+  const key = m[1] ?? m[2]?.replace(/''/g, "'") ?? m[3];
+  return key === undefined || key.length > 60 ? undefined : key;
+}
+
+function flowKind(message: string): 'mapping' | 'sequence' | undefined {
+  return /^Flow map\b/.test(message) ? 'mapping' : /^Flow sequence\b/.test(message) ? 'sequence' : undefined;
+}
+
+/** The last `open` bracket before `end` still open there (outside quotes and comments). */
+function unclosedOpener(source: string, end: number, open: string): number | undefined {
+  const stack: { ch: string; at: number }[] = [];
+  let quote: string | null = null;
+  let comment = false;
+  for (let i = 0; i < end; i++) {
+    const ch = source[i] as string;
+    if (ch === '\n') {
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (quote) {
+      if (ch === quote) quote = null;
+      continue;
+    }
+    if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '#' && (i === 0 || /\s/.test(source[i - 1] as string))) comment = true;
+    else if (ch === '[' || ch === '{') stack.push({ ch, at: i });
+    else if (ch === ']' || ch === '}') stack.pop();
+  }
+  for (let i = stack.length - 1; i >= 0; i--) if (stack[i]?.ch === open) return stack[i]?.at;
+  return undefined;
+}
+
+/**
+ * The parser reports an unclosed quote or flow collection where it gave up (the end of input,
+ * or the next line); the user needs the opening quote or bracket.
+ */
 function errorOffset(source: string, code: string, message: string, offset: number): number {
+  if (code === 'BAD_INDENT') {
+    const flow = flowKind(message);
+    const open = flow === undefined ? undefined : unclosedOpener(source, offset, flow === 'mapping' ? '{' : '[');
+    if (open !== undefined) return open;
+  }
   if (code === 'MISSING_CHAR') {
     const quote = /closing (["'])/.exec(message)?.[1];
     if (quote) {
@@ -237,14 +327,14 @@ function normaliseInts(value: unknown): unknown {
 }
 
 /** Offset of the node at `path`, or of the nearest ancestor that exists. */
-function findNode(root: Node, path: readonly PathSegment[], which: 'key' | 'value'): number {
+function findNode(root: Node, path: readonly PathSegment[], which: 'key' | 'value', pairOf: (map: YAMLMap, key: string) => Pair | undefined): number {
   let node: unknown = root;
   let offset = root.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i];
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairOf(node, String(seg));
       if (!pair) return offset;
       const keyNode = pair.key as Node;
       if (last && which === 'key') return keyNode.range?.[0] ?? offset;

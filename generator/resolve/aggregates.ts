@@ -164,7 +164,7 @@ function declareMessage(what: 'event' | 'command', name: string, spec: unknown, 
       const typeName = versionTypeName(name, version);
       // Inline enums are named after the event, not the version: Avro resolves a reader's enum
       // against the writer's by name, so the name must stay the same from version to version.
-      const fields = resolveFields(get(v, 'fields'), [...vpath, 'fields'], name, scope);
+      const fields = resolveFields(get(v, 'fields'), [...vpath, 'fields'], name, scope, typeName);
       versions.push({ version, fields, spec: v, path: vpath, typeName });
     });
   }
@@ -297,6 +297,7 @@ function buildApply(agg: AggregateDraft, e: EventDraft, ctx: SpecContext, env: V
     const at = [...path, key];
     const target = agg.state.find((f) => f.name === key);
     if (!target) {
+      if (ctx.unresolved.has(stateTypeName(agg.name), key)) continue;
       const hint = didYouMean(key, agg.state.map((f) => f.name));
       ctx.error('ES3011', `${stateTypeName(agg.name)} has no field \`${key}\`${hint}`, at, 'key');
       continue;
@@ -323,7 +324,7 @@ function buildUpcast(prev: VersionDraft, v: VersionDraft, ctx: SpecContext, env:
   }
   const rules: Mapping = isMapping(raw) ? raw : {};
   for (const [key] of entriesOf(rules)) {
-    if (!v.fields.some((f) => f.name === key)) {
+    if (!v.fields.some((f) => f.name === key) && !ctx.unresolved.has(v.typeName, key)) {
       const hint = didYouMean(key, v.fields.map((f) => f.name));
       ctx.error('ES3011', `${v.typeName} has no field \`${key}\`${hint}`, [...path, key], 'key');
     }
@@ -339,6 +340,7 @@ function buildUpcast(prev: VersionDraft, v: VersionDraft, ctx: SpecContext, env:
     }
     // Not listed: copied by name (or by a former name in `aliases`), else its default.
     const source = prev.fields.find((f) => f.name === field.name) ?? prev.fields.find((f) => field.aliases.includes(f.name));
+    if (!source && [field.name, ...field.aliases].some((n) => ctx.unresolved.has(prev.typeName, n))) continue;
     if (source) {
       if (assignable(source.type, field.type)) {
         assignments.push(assignment(field, 'set', { kind: 'ref', path: [source.name], type: source.type }, field.loc));

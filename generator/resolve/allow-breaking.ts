@@ -1,5 +1,5 @@
 // `allowBreaking` entries: deliberate breaking changes for `eventsmith check`, at the top level
-// (with an explicit path, for things that no longer exist) and under event versions. The JSON
+// (with an explicit path, for things that no longer exist) and under event and command versions. The JSON
 // Schema has checked their shape and rule ids already; this reads them into the model, with
 // each per-version entry's path set to its version so check matches both kinds the same way.
 import type { AllowBreaking } from '../core/model.js';
@@ -20,13 +20,15 @@ export function resolveAllowBreaking(data: unknown, ctx: SpecContext): AllowBrea
   };
   read(get(data, 'allowBreaking'), ['allowBreaking'], undefined);
   for (const [aggregate, aggSpec] of entriesOf(get(data, 'aggregates'))) {
-    for (const [event, eventSpec] of entriesOf(get(aggSpec, 'events'))) {
-      const versions = get(eventSpec, 'versions');
-      if (!Array.isArray(versions)) continue;
-      versions.forEach((v: unknown, i) => {
-        const path: Path = ['aggregates', aggregate, 'events', event, 'versions', i];
-        read(get(v, 'allowBreaking'), [...path, 'allowBreaking'], formatPath(path));
-      });
+    for (const list of ['events', 'commands'] as const) {
+      for (const [message, messageSpec] of entriesOf(get(aggSpec, list))) {
+        const versions = get(messageSpec, 'versions');
+        if (!Array.isArray(versions)) continue;
+        versions.forEach((v: unknown, i) => {
+          const path: Path = ['aggregates', aggregate, list, message, 'versions', i];
+          read(get(v, 'allowBreaking'), [...path, 'allowBreaking'], formatPath(path));
+        });
+      }
     }
   }
   return out.sort((a, b) => a.loc.line - b.loc.line || a.loc.col - b.loc.col);

@@ -44,11 +44,30 @@ export function describeValue(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}…` : s;
 }
 
+/**
+ * Fields left out of the model because their type did not resolve (ES3001 and kin), by the
+ * name of the type that would have had them. A rule naming such a field is not reported as
+ * naming a field that does not exist: that would only echo the first error. One per run,
+ * shared by the spec files, since sagas read the events of other domains.
+ */
+export class UnresolvedFields {
+  private readonly names = new Set<string>();
+
+  add(owner: string, field: string): void {
+    this.names.add(`${owner}\0${field}`);
+  }
+
+  has(owner: string, field: string): boolean {
+    return this.names.has(`${owner}\0${field}`);
+  }
+}
+
 /** Diagnostics of one spec file. */
 export class SpecContext {
   constructor(
     readonly spec: LoadedSpec,
     readonly diags: Diagnostics,
+    readonly unresolved: UnresolvedFields = new UnresolvedFields(),
   ) {}
 
   get file(): string {

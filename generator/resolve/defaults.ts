@@ -11,6 +11,8 @@ import { formatType } from './type-expr.js';
 export interface ValueEnv {
   /** The (normalised) default of a field, or undefined when it has none. */
   defaultOf(field: Field): { readonly value: Value } | undefined;
+  /** Whether `owner` lost field `name` to a type error already reported (no follow-on error then). */
+  isUnresolved?(owner: string, name: string): boolean;
 }
 
 export interface ValueOptions {
@@ -95,7 +97,7 @@ function check(raw: unknown, type: TypeRef, env: ValueEnv, options: ValueOptions
       }
       if (!isMapping(raw)) notA(raw, type, at, ': expected a mapping of its fields');
       for (const key of Object.keys(raw)) {
-        if (!named.fields.some((f) => f.name === key)) fail(`${named.name} has no field \`${key}\``, [...at, key]);
+        if (!named.fields.some((f) => f.name === key) && env.isUnresolved?.(named.name, key) !== true) fail(`${named.name} has no field \`${key}\``, [...at, key]);
       }
       const out = Object.create(null) as Record<string, Value>;
       for (const field of named.fields) {
@@ -137,6 +139,9 @@ function primitive(raw: unknown, type: Extract<TypeRef, { kind: 'primitive' }>, 
       else if (typeof raw === 'bigint' && BigInt(Number(raw)) === raw) n = Number(raw);
       if (n === undefined || !Number.isFinite(n)) notA(raw, type, at, ': expected a finite number (JSON has no NaN or Infinity)');
       if (type.name === 'float' && !Number.isFinite(Math.fround(n))) notA(raw, type, at, ': out of the float range');
+      // Avro JSON (the .avsc default) is written by JSON.stringify, which prints -0 as 0, while
+      // the TypeScript side would keep -0: refuse the one value the two cannot agree on.
+      if (Object.is(n, -0)) fail('-0.0 would be 0 in the Avro schema but -0 in TypeScript; write 0', at);
       return n;
     }
   }

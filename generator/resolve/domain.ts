@@ -1,22 +1,12 @@
 // One spec file → one domain: its header, named types, aggregates and the output names they
 // claim. Sagas are resolved later, when the events of every domain are known.
 import type { Diagnostics } from '../core/diagnostics.js';
-import type { CompatibilityMode, EnumType, NamedType, Storage, StorageEncoding } from '../core/model.js';
-import { eventUnionTypeName, namePatterns, stateTypeName } from '../core/names.js';
-import { kafkaTypeNames, topicHandlersTypeName } from '../core/names-kafka.js';
-import {
-  eventInputTypeName,
-  repositoryFactoryName,
-  repositoryRuntimeValues,
-  repositoryTypeName,
-  stateCodecName,
-  stateSchemaConstName,
-} from '../core/names-repository.js';
+import type { CompatibilityMode, EnumType, Field, NamedType, RecordType, Storage, StorageEncoding } from '../core/model.js';
+import { namePatterns } from '../core/names.js';
 import type { LoadedSpec } from '../load/index.js';
 import { declareAggregate, type AggregateDraft } from './aggregates.js';
-import { NameTable } from './collisions.js';
-import { claimCommandNames } from './command-names.js';
-import { asString, describeValue, entriesOf, get, isMapping, SpecContext } from './context.js';
+import { asString, describeValue, entriesOf, get, isMapping, SpecContext, type UnresolvedFields } from './context.js';
+import { maxSchemaNesting, schemaNesting, type Nesting } from './nesting.js';
 import { findUnbounded } from './recursion.js';
 import { declareType, resolveRecordFields, type DeclaredType, type FieldDefaults, type TypeScope } from './types.js';
 
@@ -42,8 +32,8 @@ export interface DomainDraft {
   readonly aggregates: readonly AggregateDraft[];
 }
 
-export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: FieldDefaults): DomainDraft {
-  const ctx = new SpecContext(spec, diags);
+export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: FieldDefaults, unresolved: UnresolvedFields): DomainDraft {
+  const ctx = new SpecContext(spec, diags, unresolved);
   const data = isMapping(spec.data) ? spec.data : {};
   const rawName = get(data, 'domain');
   const name = typeof rawName === 'string' ? rawName : '';
@@ -74,14 +64,12 @@ export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: Fi
     defaults,
     inlineEnums: [],
   };
-  const table = new NameTable(diags);
   const declared: DeclaredType[] = [];
   for (const [typeName, typeSpec] of entriesOf(get(data, 'types'))) {
     const d = declareType(typeName, typeSpec, ['types', typeName], scope);
     if (!d) continue;
     declared.push(d);
     named.set(typeName, d.type);
-    table.add(typeName, `type ${typeName}`, true, ctx.loc(['types', typeName]));
   }
   for (const d of declared) resolveRecordFields(d, scope);
   for (const u of findUnbounded(declared.map((d) => d.type))) {
@@ -94,11 +82,10 @@ export function declareDomain(spec: LoadedSpec, diags: Diagnostics, defaults: Fi
   const aggregates: AggregateDraft[] = [];
   for (const [aggName, aggSpec] of entriesOf(rawAggregates)) {
     const path = ['aggregates', aggName];
-    table.add(aggName, `aggregate ${aggName}`, true, ctx.loc(path));
     const a = declareAggregate(name, aggName, aggSpec, path, scope);
     if (a) aggregates.push(a);
   }
-  claimDerivedNames(aggregates, scope.inlineEnums, table, ctx);
+  if (checkNesting(aggregates, ctx)) defaults.disable();
   const doc = asString(get(data, 'doc'));
   return {
     ctx,
@@ -123,38 +110,31 @@ function resolveStorage(raw: unknown, ctx: SpecContext): Storage {
   return { kind: 'storage', encoding: encoding ?? 'avro' };
 }
 
-/** TypeScript and Avro names generated per domain must not clash with each other or with declared names. */
-function claimDerivedNames(aggregates: readonly AggregateDraft[], inlineEnums: readonly EnumType[], table: NameTable, ctx: SpecContext): void {
-  // Values of repository.ts: the runtime functions it imports must not be shadowed by a derived name.
-  const values = new NameTable(ctx.diags);
-  for (const name of repositoryRuntimeValues) values.add(name, `the runtime function ${name}`, false, ctx.loc([]));
-  // kafka.ts declares these once and imports the spec's modules as namespaces, so only these can clash.
-  for (const name of Object.values(kafkaTypeNames)) table.add(name, `the ${name} type of kafka.ts`, false, ctx.loc([]));
+/**
+ * Every Avro schema the domain's output holds (message versions, and states for snapshots)
+ * must nest less than maxSchemaNesting levels. True when one does not: resolving defaults
+ * through such a chain would recurse as deep, so the caller skips it.
+ */
+function checkNesting(aggregates: readonly AggregateDraft[], ctx: SpecContext): boolean {
+  const memo = new Map<RecordType, Nesting>();
+  let tooDeep = false;
+  const check = (fields: readonly Field[], what: string, path: readonly (string | number)[]): void => {
+    const n = schemaNesting(fields, memo);
+    if (n.depth <= maxSchemaNesting) return;
+    tooDeep = true;
+    const chain = n.chain.length > 0 ? ` through ${n.chain.join(' → ')}${n.chain.length >= 9 ? ' → …' : ''}` : '';
+    ctx.error(
+      'ES3035',
+      `the Avro schema of ${what} nests ${n.depth} levels deep${chain}; the limit is ${maxSchemaNesting} (a record counts 3, a list, map, optional or logical type 1), beyond which TypeScript cannot check the generated schema; flatten the chain of types`,
+      path,
+      'key',
+    );
+  };
   for (const a of aggregates) {
-    const at = ctx.loc(a.path);
-    table.add(stateTypeName(a.name), `the state type of aggregate ${a.name}`, false, at);
-    table.add(eventUnionTypeName(a.name), `the event union of aggregate ${a.name}`, false, at);
-    table.add(repositoryTypeName(a.name), `the repository type of aggregate ${a.name}`, false, at);
-    table.add(eventInputTypeName(a.name), `the append input type of aggregate ${a.name}`, false, at);
-    values.add(repositoryFactoryName(a.name), `the repository factory of aggregate ${a.name}`, false, at);
-    values.add(stateSchemaConstName(a.name), `the state schema of aggregate ${a.name}`, false, at);
-    values.add(stateCodecName(a.name), `the state codec of aggregate ${a.name}`, false, at);
-    table.add(topicHandlersTypeName(a.name), `the Kafka handlers type of aggregate ${a.name}`, false, at);
-    for (const e of a.events) {
-      table.add(e.name, `the latest-version type of event ${a.name}.${e.name}`, false, ctx.loc(e.path));
-      for (const v of e.versions) {
-        table.add(v.typeName, `version ${v.version} of event ${a.name}.${e.name}`, false, ctx.loc(v.path, 'value'));
-      }
+    if (a.state.length > 0) check(a.state, `the state of ${a.name}`, [...a.path, 'state']);
+    for (const m of [...a.events, ...a.commands]) {
+      for (const v of m.versions) check(v.fields, `${a.name}.${m.name} v${v.version}`, v.path);
     }
-    claimCommandNames(a, table, ctx);
   }
-  // The same field's inline enum in several versions of one event is one Avro name by design
-  // (each version's schema is separate); only a clash between different owners is a collision.
-  const inlineOwner = new Map<string, string>();
-  for (const en of inlineEnums) {
-    const owner = en.loc.path.replace(/\.versions\[\d+\].*$/, '');
-    if (inlineOwner.get(en.name) === owner) continue;
-    inlineOwner.set(en.name, owner);
-    table.add(en.name, `the inline enum of field ${en.loc.path}`, false, en.loc);
-  }
+  return tooDeep;
 }

@@ -76,6 +76,7 @@ export function resolveRef(text: string, scope: ExprScope, at: Path, prefix = 2)
     }
     const field = fields.find((f) => f.name === seg);
     if (!field) {
+      if (scope.ctx.unresolved.has(owner, seg)) return undefined;
       const hint = didYouMean(seg, fields.map((f) => f.name));
       scope.ctx.errorInto('ES3011', `${owner} has no field \`${seg}\`${hint}`, at, text, offset);
       return undefined;
@@ -178,6 +179,7 @@ export function constructRecord<E extends { readonly kind: string }>(
   let ok = true;
   for (const [key] of entriesOf(raw)) {
     if (!record.fields.some((f) => f.name === key)) {
+      if (scope.ctx.unresolved.has(record.name, key)) continue;
       scope.ctx.error('ES3011', `${record.name} has no field \`${key}\`${didYouMean(key, record.fields.map((f) => f.name))}`, [...at, key], 'key');
       ok = false;
     }
@@ -213,8 +215,33 @@ function isNumeric(t: TypeRef): boolean {
 }
 
 /** An apply rule: an Expr (set), `{ set }`, `{ append }` or `{ increment }`. */
+function recordOf(type: TypeRef): RecordType | undefined {
+  const t = type.kind === 'optional' ? type.type : type;
+  return t.kind === 'named' && t.type.kind === 'record' ? t.type : undefined;
+}
+
+/**
+ * `{ bump: $.n }`: a one-key mapping that is no operation, no `const` and no field of the
+ * target record is a mistyped operation, not a record to build.
+ */
+function unknownOperation(raw: unknown, target: TypeRef): string | undefined {
+  if (!isMapping(raw)) return undefined;
+  const keys = Object.keys(raw);
+  const only = keys[0];
+  if (keys.length !== 1 || only === undefined || only === 'const') return undefined;
+  const record = recordOf(target);
+  return record !== undefined && record.fields.some((f) => f.name === only) ? undefined : only;
+}
+
 export function resolveRule(raw: unknown, target: Field, scope: ExprScope, at: Path): Rule | undefined {
   const key = isMapping(raw) && Object.keys(raw).length === 1 ? ops.find((op) => has(raw, op)) : undefined;
+  const unknownOp = key === undefined ? unknownOperation(raw, target.type) : undefined;
+  if (unknownOp !== undefined) {
+    const record = recordOf(target.type);
+    const alt = record === undefined ? '' : ` (or fields of ${record.name}, to build one)`;
+    scope.ctx.error('ES3022', `unknown apply operation \`${unknownOp}\`: the operations are set, append and increment${alt}${didYouMean(unknownOp, ops)}`, [...at, unknownOp], 'key');
+    return undefined;
+  }
   if (key === undefined || !isMapping(raw)) {
     const expr = resolveExpr(raw, target.type, scope, at);
     return expr && { op: 'set', expr };

@@ -7,7 +7,8 @@ import { domainSlug } from '../core/names.js';
 import type { LoadedSpec } from '../load/index.js';
 import { buildAggregate } from './aggregates.js';
 import { resolveAllowBreaking } from './allow-breaking.js';
-import { get, isMapping } from './context.js';
+import { get, isMapping, UnresolvedFields } from './context.js';
+import { checkDomainClaims } from './claims.js';
 import { checkCycles } from './cycles.js';
 import { declareDomain, type DomainDraft } from './domain.js';
 import { resolveProjections } from './projections.js';
@@ -20,10 +21,11 @@ import { FieldDefaults } from './types.js';
 export { modelToJson } from './model-json.js';
 
 export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model | undefined {
-  const defaults = new FieldDefaults();
+  const unresolved = new UnresolvedFields();
+  const defaults = new FieldDefaults(unresolved);
   // Sorted first so that which of two clashing declarations gets the error never depends on argument order.
   const drafts = specs
-    .map((spec) => declareDomain(spec, diags, defaults))
+    .map((spec) => declareDomain(spec, diags, defaults, unresolved))
     .sort((a, b) => compare(a.name, b.name) || compare(a.ctx.file, b.ctx.file));
   defaults.resolveAll();
 
@@ -67,6 +69,7 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
       loc: { ...draft.ctx.loc(['domain']), path: '' },
     };
   });
+  for (const d of domains) if (d.name !== '') checkDomainClaims(d, diags);
   // Cycles run through whole chains of reactions; with unresolved parts they would only echo other errors.
   if (!diags.hasErrors) checkCycles(domains, diags);
   // Only on an otherwise clean model: a duplicate reaction name is already ES3008, not also a clash.

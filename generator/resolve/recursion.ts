@@ -16,25 +16,40 @@ function required(t: TypeRef): RecordType | undefined {
 
 export function findUnbounded(types: readonly NamedType[]): Unbounded[] {
   const records = types.filter((t): t is RecordType => t.kind === 'record');
-  // Least fixed point: a record is finite once every record it requires is finite.
+  // Least fixed point with a worklist (linear: a spec may declare tens of thousands of types):
+  // a record is finite once every record it requires is finite.
+  const waiting = new Map<RecordType, number>();
+  const dependents = new Map<RecordType, RecordType[]>();
+  const ready: RecordType[] = [];
+  for (const r of records) {
+    let n = 0;
+    for (const f of r.fields) {
+      const req = required(f.type);
+      if (!req) continue;
+      n++;
+      const list = dependents.get(req);
+      if (list) list.push(r);
+      else dependents.set(req, [r]);
+    }
+    waiting.set(r, n);
+    if (n === 0) ready.push(r);
+  }
   const finite = new Set<RecordType>();
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const r of records) {
-      if (finite.has(r)) continue;
-      if (r.fields.every((f) => {
-        const req = required(f.type);
-        return req === undefined || finite.has(req);
-      })) {
-        finite.add(r);
-        changed = true;
-      }
+  while (ready.length > 0) {
+    const r = ready.pop() as RecordType;
+    finite.add(r);
+    for (const d of dependents.get(r) ?? []) {
+      const left = (waiting.get(d) ?? 0) - 1;
+      waiting.set(d, left);
+      if (left === 0) ready.push(d);
     }
   }
   const out: Unbounded[] = [];
+  let cycleSearches = 0;
   for (const r of records) {
     if (finite.has(r)) continue;
-    const cycle = cycleFrom(r);
+    // Each search is linear; a bounded number keeps a long unbounded chain linear as well.
+    const cycle = cycleSearches++ < maxCycleSearches ? cycleFrom(r) : undefined;
     if (cycle) {
       out.push({ type: r, reason: `${r.name} requires itself: ${cycle}` });
       continue;
@@ -49,21 +64,30 @@ export function findUnbounded(types: readonly NamedType[]): Unbounded[] {
   return out;
 }
 
-/** `A.b → B.a → A` when `start` lies on a cycle of required fields, else undefined. */
+const maxCycleSearches = 50;
+
+/** `A.b → B.a → A` when `start` lies on a cycle of required fields, else undefined (iterative: chains can be long). */
 function cycleFrom(start: RecordType): string | undefined {
-  const seen = new Set<RecordType>();
-  const walk = (r: RecordType, trail: string[]): string | undefined => {
+  const via = new Map<RecordType, { from: RecordType; field: string }>();
+  const stack: RecordType[] = [start];
+  while (stack.length > 0) {
+    const r = stack.pop() as RecordType;
     for (const f of r.fields) {
       const next = required(f.type);
       if (!next) continue;
-      const step = [...trail, `${r.name}.${f.name}`];
-      if (next === start) return [...step, start.name].join(' → ');
-      if (seen.has(next)) continue;
-      seen.add(next);
-      const hit = walk(next, step);
-      if (hit) return hit;
+      if (next === start) {
+        const steps = [`${r.name}.${f.name}`];
+        for (let at = r; at !== start; ) {
+          const v = via.get(at) as { from: RecordType; field: string };
+          steps.unshift(`${v.from.name}.${v.field}`);
+          at = v.from;
+        }
+        return [...steps, start.name].join(' → ');
+      }
+      if (via.has(next)) continue;
+      via.set(next, { from: r, field: f.name });
+      stack.push(next);
     }
-    return undefined;
-  };
-  return walk(start, []);
+  }
+  return undefined;
 }

@@ -242,6 +242,7 @@ function walkPath(text: string, prefix: number, source: readonly Field[], source
     }
     const field = fields.find((f) => f.name === name);
     if (!field) {
+      if (ctx.unresolved.has(owner, name)) return undefined;
       ctx.errorInto('ES3011', `${owner} has no field \`${name}\`${didYouMean(name, fields.map((f) => f.name))}`, at, text, offset);
       return undefined;
     }
@@ -357,6 +358,7 @@ function resolveData(spec: SendSpec, command: Command, scope: DataScope): Comman
   let ok = true;
   for (const [key] of entriesOf(rules)) {
     if (!fields.some((f) => f.name === key)) {
+      if (ctx.unresolved.has(owner, key)) continue;
       ctx.error('ES3011', `${owner} has no field \`${key}\`${didYouMean(key, fields.map((f) => f.name))}`, [...path, key], 'key');
       ok = false;
     }

@@ -3,7 +3,7 @@
 // the fields it omits, wherever in the spec those are declared.
 import type { EnumType, Field, FixedType, NamedType, RecordType, TypeRef, Value } from '../core/model.js';
 import { didYouMean, inlineEnumName, nameProblem } from '../core/names.js';
-import { asString, describeValue, entriesOf, get, isMapping, stringList, type Path, type SpecContext } from './context.js';
+import { asString, describeValue, entriesOf, get, isMapping, stringList, type Path, type SpecContext, type UnresolvedFields } from './context.js';
 import { checkValue, type ValueEnv } from './defaults.js';
 import { builtinTypeNames, logicalNames, parseTypeExpr, primitiveNames, type TypeAst } from './type-expr.js';
 
@@ -17,11 +17,33 @@ interface PendingDefault {
 }
 
 /** Field defaults of a whole run, each checked once, on first use or at the end. */
+/** Bounds on what a spec can make the generator do; past them, a diagnostic instead of hours or a crash. */
+export const resolveLimits = {
+  maxDecimalPrecision: 1000,
+  /** Values in one default, printed in full. */
+  maxDefaultNodes: 10_000,
+} as const;
+
 export class FieldDefaults implements ValueEnv {
   private readonly pending = new Map<Field, PendingDefault>();
   private readonly active = new Set<Field>();
+  private disabled = false;
+  private readonly tooLarge = new Set<string>();
+
+  /** Types nest too deeply to walk (ES3035 reported): defaults stay unresolved, the run fails anyway. */
+  disable(): void {
+    this.disabled = true;
+    this.pending.clear();
+  }
+
+  constructor(private readonly unresolved?: UnresolvedFields) {}
+
+  isUnresolved(owner: string, name: string): boolean {
+    return this.unresolved?.has(owner, name) ?? false;
+  }
 
   add(field: Mutable<Field>, ctx: SpecContext, raw: unknown, path: Path): void {
+    if (this.disabled) return;
     this.pending.set(field, { field, ctx, raw, path });
   }
 
@@ -32,7 +54,8 @@ export class FieldDefaults implements ValueEnv {
   }
 
   resolveAll(): void {
-    for (const p of [...this.pending.values()]) this.resolve(p);
+    // A default resolved meanwhile through another's omitted fields is done (and reported) already.
+    for (const p of [...this.pending.values()]) if (this.pending.has(p.field)) this.resolve(p);
   }
 
   private resolve(p: PendingDefault): void {
@@ -45,9 +68,44 @@ export class FieldDefaults implements ValueEnv {
     const r = checkValue(p.raw, p.field.type, this, { optionalMustBeNull: true });
     this.active.delete(p.field);
     this.pending.delete(p.field);
-    if (r.ok) p.field.default = { value: r.value };
+    const size = r.ok ? expandedSize(r.value, resolveLimits.maxDefaultNodes) : 0;
+    if (r.ok && size > resolveLimits.maxDefaultNodes) {
+      // Kept, so that defaults built from this one do not also fail as missing; the first
+      // (innermost) is the one to fix, the others only echo it.
+      p.field.default = { value: r.value };
+      if (this.tooLarge.has(p.ctx.file)) return;
+      this.tooLarge.add(p.ctx.file);
+      // Omitted record fields take their own defaults, which share one value in memory; printed
+      // (TypeScript, .avsc) they are copied, so twenty records of two `{}` fields print a million.
+      p.ctx.error('ES3034', `the default of \`${p.field.name}\` expands to more than ${resolveLimits.maxDefaultNodes} values once omitted fields take their defaults; give fewer record defaults or make fields optional`, p.path);
+    } else if (r.ok) p.field.default = { value: r.value };
     else p.ctx.error('ES3003', `default does not fit ${describeField(p.field)}: ${r.message}`, [...p.path, ...r.at]);
   }
+}
+
+/** Values in `value` printed as a tree (shared objects counted at each use), stopping past `limit`. */
+export function expandedSize(value: Value, limit: number): number {
+  const sizes = new Map<object, number>();
+  // Post-order without recursion: a default can nest as deep as its types chain.
+  const stack: { v: Value; done: boolean }[] = [{ v: value, done: false }];
+  let result = 0;
+  while (stack.length > 0) {
+    const top = stack.pop() as { v: Value; done: boolean };
+    const v = top.v;
+    if (v === null || typeof v !== 'object') continue;
+    if (sizes.has(v)) continue;
+    const children = Object.values(v) as Value[];
+    if (!top.done) {
+      stack.push({ v, done: true });
+      for (const c of children) if (c !== null && typeof c === 'object' && !sizes.has(c)) stack.push({ v: c, done: false });
+      continue;
+    }
+    let n = 1;
+    for (const c of children) n += c !== null && typeof c === 'object' ? (sizes.get(c) ?? 0) : 1;
+    sizes.set(v, Math.min(n, limit + 1));
+  }
+  result = value !== null && typeof value === 'object' ? (sizes.get(value) ?? 1) : 1;
+  return result;
 }
 
 function describeField(f: Field): string {
@@ -106,6 +164,11 @@ function resolveAst(ast: TypeAst, text: string, path: Path, scope: TypeScope): T
         scope.ctx.errorInto('ES3004', `decimal precision must be at least 1, got ${ast.precision}`, path, text, ast.offset);
         return undefined;
       }
+      if (ast.precision > resolveLimits.maxDecimalPrecision) {
+        // Every value's check computes 10^precision; a billion digits would hang each one.
+        scope.ctx.errorInto('ES3004', `decimal precision ${ast.precision} is more than ${resolveLimits.maxDecimalPrecision} digits (PostgreSQL's limit for a declared numeric)`, path, text, ast.offset);
+        return undefined;
+      }
       if (ast.scale > ast.precision) {
         scope.ctx.errorInto('ES3004', `decimal scale ${ast.scale} exceeds its precision ${ast.precision}`, path, text, ast.offset);
         return undefined;
@@ -128,8 +191,11 @@ function resolveAst(ast: TypeAst, text: string, path: Path, scope: TypeScope): T
 
 // ---- fields ----------------------------------------------------------------------------
 
-/** Fields of a record-like mapping, in YAML order; `owner` names inline enums. */
-export function resolveFields(raw: unknown, path: Path, owner: string, scope: TypeScope): Field[] {
+/**
+ * Fields of a record-like mapping, in YAML order; `owner` names inline enums, `typeName` (default
+ * `owner`) is the type the fields belong to, under which a field whose type fails is remembered.
+ */
+export function resolveFields(raw: unknown, path: Path, owner: string, scope: TypeScope, typeName = owner): Field[] {
   if (raw !== undefined && raw !== null && !isMapping(raw)) {
     scope.ctx.error('ES2004', 'fields must be a mapping of field names to types', path);
     return [];
@@ -141,7 +207,10 @@ export function resolveFields(raw: unknown, path: Path, owner: string, scope: Ty
     const problem = nameProblem('field', name);
     if (problem) scope.ctx.error('ES3007', problem, fpath, 'key');
     const field = resolveField(name, spec, fpath, owner, scope);
-    if (!field) continue;
+    if (!field) {
+      scope.ctx.unresolved.add(typeName, name);
+      continue;
+    }
     for (const [i, alias] of field.aliases.entries()) {
       const aliasProblem = nameProblem('field', alias);
       if (aliasProblem) scope.ctx.error('ES3007', aliasProblem, [...fpath, 'aliases', i]);

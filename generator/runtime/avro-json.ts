@@ -4,7 +4,7 @@
  * - null/boolean/string as JSON; int/long as bare integer literals, exact to 64 bits;
  * - float/double as numbers; NaN and ±Infinity are not JSON, so they are written
  *   as the strings "NaN", "Infinity", "-Infinity" (as Jackson/Java Avro do);
- *   -0 is written as `-0`;
+ *   -0 is written as `-0.0` (Java reads `-0` as the integer 0, i.e. +0.0);
  * - bytes/fixed as a string of code points U+0000–U+00FF, one per byte;
  * - enums as their symbol; arrays/maps/records as JSON arrays/objects
  *   (record fields in schema order; every field required, unknown fields rejected);
@@ -30,7 +30,7 @@ function formatFloat(n: number): string {
   if (n === Number.POSITIVE_INFINITY) return '"Infinity"';
   if (n === Number.NEGATIVE_INFINITY) return '"-Infinity"';
   // String() gives the shortest text that reads back as the same double (and valid JSON: 1e+21, 5e-7).
-  return Object.is(n, -0) ? '-0' : String(n);
+  return Object.is(n, -0) ? '-0.0' : String(n);
 }
 
 function bytesToJson(bytes: Uint8Array): string {

@@ -14,6 +14,7 @@ import { canonicalFormOf, fingerprint64, fingerprintToHex, sha256Hex } from './c
 import { fromDatum, LONG_MAX, LONG_MIN, toDatum } from './datum.js';
 import { parseJson, JsonSyntaxError, type JsonValue } from './json-text.js';
 import { parseSchema, type AvroSchemaJson } from './schema.js';
+import { checkReaderWriter } from '../compat/resolve.js';
 
 export interface AvroCodec<T> {
   /** The schema this codec was created from, as given. */
@@ -41,6 +42,21 @@ export interface AvroCodec<T> {
   fromJson(text: string): T;
   /** True if `toBinary(value)` would succeed. */
   isValid(value: unknown): value is T;
+  /**
+   * A decoder for binary data written with another schema (`writer`), read as this codec's
+   * type by Avro schema resolution (promotions, reader defaults for fields the writer lacks,
+   * writer fields the reader lacks skipped, enum defaults). Throws AvroSchemaError, with
+   * Apache Avro's incompatibility type and location, if this schema cannot read the writer's.
+   */
+  readerFor(writer: AvroSchemaJson): AvroReader<T>;
+}
+
+/** Decodes data written with one schema as another; see `AvroCodec.readerFor`. */
+export interface AvroReader<T> {
+  /** CRC-64-AVRO fingerprint of the writer schema's canonical form. */
+  readonly writerFingerprint: bigint;
+  /** Decodes exactly one value written with the writer schema; throws AvroDecodeError. */
+  fromBinary(bytes: Uint8Array): T;
 }
 
 type AvscType = ReturnType<typeof avsc.Type.forSchema>;
@@ -124,6 +140,17 @@ class SafeMapType extends avsc.types.MapType {
   }
 }
 
+/**
+ * Like Apache Avro (and our parser), an unqualified reference that does not name a type in
+ * the enclosing namespace names one in the null namespace; avsc only tries the former.
+ */
+function nullNamespaceFallback(name: string, opts: unknown): AvscType | undefined {
+  const { namespace, registry } = opts as { namespace?: string; registry: { [name: string]: AvscType | undefined } };
+  if (name.includes('.') || namespace === undefined || namespace === '') return undefined;
+  if (registry[`${namespace}.${name}`] !== undefined) return undefined;
+  return registry[name];
+}
+
 function typeOf(schema: unknown): unknown {
   return typeof schema === 'object' && schema !== null && !Array.isArray(schema)
     ? (schema as { readonly type?: unknown }).type
@@ -134,20 +161,15 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/**
- * Creates a codec for `schema`. `T` is trusted to be the TypeScript type of the
- * schema (generated code guarantees it). Throws AvroSchemaError if the schema is invalid.
- */
-export function createCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
-  const root = parseSchema(schema);
+function avscTypeOf(schema: AvroSchemaJson): AvscType {
   const longType = createLongType();
-  let type: AvscType;
   try {
-    type = avsc.Type.forSchema(schema as unknown as AvscSchema, {
+    return avsc.Type.forSchema(schema as unknown as AvscSchema, {
       registry: {},
       wrapUnions: 'always',
       typeHook: (s: unknown, opts: unknown) => {
         if (s === 'long') return longType;
+        if (typeof s === 'string') return nullNamespaceFallback(s, opts);
         switch (typeOf(s)) {
           case 'long': return longType;
           case 'array': return new SafeArrayType(s as AvscSchema, opts);
@@ -160,6 +182,38 @@ export function createCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
     // Our parser accepted it, so this is something only avsc checks (e.g. field defaults).
     throw new AvroSchemaError(`invalid Avro schema: ${errorText(err)}`);
   }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  if (!(bytes instanceof Uint8Array)) throw new AvroDecodeError([], `expected Uint8Array, got ${describeValue(bytes)}`);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Decodes exactly one datum (with `resolver`: written with another schema). */
+function decodeDatum(type: AvscType, bytes: Uint8Array, resolver?: unknown): unknown {
+  const buf = toBuffer(bytes);
+  let decoded: { value: unknown; offset: number };
+  try {
+    decoded = (type.decode as (buf: Buffer, pos: number, resolver?: unknown) => { value: unknown; offset: number })(buf, 0, resolver);
+  } catch (err) {
+    throw new AvroDecodeError([], `invalid Avro binary: ${errorText(err)}`);
+  }
+  if (decoded.offset < 0) throw new AvroDecodeError([], `invalid Avro binary: truncated input (${buf.length} bytes)`);
+  if (decoded.offset !== buf.length) {
+    throw new AvroDecodeError([], `invalid Avro binary: ${buf.length - decoded.offset} trailing bytes after the value`);
+  }
+  return decoded.value;
+}
+
+/**
+ * Creates a codec for `schema`. `T` is trusted to be the TypeScript type of the
+ * schema (generated code guarantees it). Throws AvroSchemaError if the schema is invalid.
+ * Schema text (a `.avsc` file, a registry's answer) goes through `parseSchemaText`, which
+ * keeps long defaults exact.
+ */
+export function createCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
+  const root = parseSchema(schema);
+  const type = avscTypeOf(schema);
   const canonical = canonicalFormOf(root);
   const fingerprint = fingerprint64(canonical);
 
@@ -175,19 +229,7 @@ export function createCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
       return type.toBuffer(encode(value));
     },
     fromBinary(bytes: Uint8Array): T {
-      if (!(bytes instanceof Uint8Array)) throw new AvroDecodeError([], `expected Uint8Array, got ${describeValue(bytes)}`);
-      const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      let decoded: { value: unknown; offset: number };
-      try {
-        decoded = type.decode(buf, 0);
-      } catch (err) {
-        throw new AvroDecodeError([], `invalid Avro binary: ${errorText(err)}`);
-      }
-      if (decoded.offset < 0) throw new AvroDecodeError([], `invalid Avro binary: truncated input (${buf.length} bytes)`);
-      if (decoded.offset !== buf.length) {
-        throw new AvroDecodeError([], `invalid Avro binary: ${buf.length - decoded.offset} trailing bytes after the value`);
-      }
-      return fromDatum(root, decoded.value, []) as T;
+      return fromDatum(root, decodeDatum(type, bytes), []) as T;
     },
     toJson(value: T): string {
       return datumToJson(root, encode(value));
@@ -211,6 +253,24 @@ export function createCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
         if (err instanceof AvroEncodeError) return false;
         throw err;
       }
+    },
+    readerFor(writer: AvroSchemaJson): AvroReader<T> {
+      const writerRoot = parseSchema(writer);
+      const writerFingerprint = fingerprint64(canonicalFormOf(writerRoot));
+      if (writerFingerprint === fingerprint) return { writerFingerprint, fromBinary: (bytes) => codec.fromBinary(bytes) };
+      // The compatibility engine names the problem as Apache Avro does; avsc does the reading.
+      const verdict = checkReaderWriter(schema, writer);
+      const first = verdict.incompatibilities[0];
+      if (first !== undefined) {
+        throw new AvroSchemaError(`cannot read data written with schema ${fingerprintToHex(writerFingerprint)}: ${first.type} at ${first.location}: ${first.message}`);
+      }
+      let resolver: unknown;
+      try {
+        resolver = type.createResolver(avscTypeOf(writer), { ignoreNamespaces: true } as never);
+      } catch (err) {
+        throw new AvroSchemaError(`cannot read data written with schema ${fingerprintToHex(writerFingerprint)}: ${errorText(err)}`);
+      }
+      return { writerFingerprint, fromBinary: (bytes) => fromDatum(root, decodeDatum(type, bytes, resolver), []) as T };
     },
   };
   return Object.freeze(codec);

@@ -37,6 +37,17 @@ export interface CloudEvent<TType extends string = string, TData = unknown, TVer
   readonly data: TData;
 }
 
+/**
+ * An event as consumers hand it to handlers (event and saga handlers, command deciders): `data`
+ * upcast to the latest version this code knows, and `dataversion` and `dataschema` naming that
+ * version, so the envelope describes the data it carries. The version it was written in (stored,
+ * published) is `writerVersion`; it equals `dataversion` when no upcasting was needed.
+ */
+export type DeliveredEvent<TType extends string = string, TData = unknown, TVersion extends number = number> = CloudEvent<TType, TData, TVersion> & {
+  /** The version the event was written (stored, published) in: the `dataversion` on the wire. */
+  readonly writerVersion: number;
+};
+
 /** Context attributes of {@link CloudEvent} in a fixed order (a Kafka binding prefixes them with `ce_`). */
 export const envelopeAttributes = [
   'specversion',

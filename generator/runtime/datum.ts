@@ -179,6 +179,7 @@ function looksLike(node: SchemaNode, value: unknown): boolean {
  * and whose conversion succeeds wins. A single fitting branch reports its own (deeper) error.
  */
 function unionToDatum(node: UnionNode, value: unknown, path: ValuePath): unknown {
+  if (node.wrapped) return wrappedToDatum(node, value, path);
   let first = -1;
   let second = -1;
   for (let i = 0; i < node.branches.length; i++) {
@@ -207,6 +208,18 @@ function unionToDatum(node: UnionNode, value: unknown, path: ValuePath): unknown
     }
   }
   throw firstError;
+}
+
+/** The value names its branch: null, or `{ "<branch name>": value }`. */
+function wrappedToDatum(node: UnionNode, value: unknown, path: ValuePath): unknown {
+  if (value === null) return node.byName.has('null') ? null : failEncode(path, describeNode(node), value);
+  const keys = isDict(value) ? Object.keys(value) : [];
+  const key = keys.length === 1 ? keys[0] : undefined;
+  const branch = key === undefined ? undefined : node.byName.get(key);
+  if (key === undefined || branch === undefined || branch.kind === 'null') {
+    return failEncode(path, `${describeNode(node)} as null or {"<branch>": value}`, value);
+  }
+  return { [key]: toDatum(branch, getEntry(value as Dict, key), path) };
 }
 
 // ------------------------------------------------------------------ decode
@@ -277,7 +290,8 @@ export function fromDatum(node: SchemaNode, datum: unknown, path: ValuePath): un
       if (key === undefined || branch === undefined || branch.kind === 'null') {
         return failDecode(path, describeNode(node), datum);
       }
-      return fromDatum(branch, getEntry(datum as Dict, key), path);
+      const inner = fromDatum(branch, getEntry(datum as Dict, key), path);
+      return node.wrapped ? { [key]: inner } : inner;
     }
     case 'date': {
       const days = checkInt(datum, node, path, failDecode);

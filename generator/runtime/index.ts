@@ -1,7 +1,7 @@
 // Public surface of `eventsmith/runtime`, imported by generated code.
-export { createCodec, type AvroCodec } from './avro.js';
+export { createCodec, type AvroCodec, type AvroReader } from './avro.js';
 export { AvroDecodeError, AvroEncodeError, AvroSchemaError } from './errors.js';
-export type { AvroSchemaJson, AvroSchemaObject } from './schema.js';
+export { parseSchemaText, stringifySchema, type AvroSchemaJson, type AvroSchemaObject } from './schema.js';
 export { addDecimal } from './decimal.js';
 export { crc64Avro, fingerprint64, fingerprintToHex, parsingCanonicalForm, sha256Hex } from './canonical.js';
 export { JsonNumber, JsonSyntaxError, parseJson, stringifyJson, type JsonObject, type JsonValue } from './json-text.js';
@@ -18,6 +18,7 @@ export {
   validateEnvelope,
   type CloudEvent,
   type DataContentType,
+  type DeliveredEvent,
   type DataGuard,
   type EnvelopeEnvironment,
   type EnvelopeGuards,
@@ -38,3 +39,6 @@ export * from './kafka/index.js';
 
 // Sagas: orchestration engine, timeout poller, command handlers (generator/runtime/saga/).
 export * from './saga/index.js';
+
+// Schema registry: client, subject names, cached schema-id resolver (generator/runtime/registry/).
+export * from './registry/index.js';

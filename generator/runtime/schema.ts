@@ -10,6 +10,7 @@
  * underlying type is used.
  */
 import { AvroSchemaError } from './errors.js';
+import { JsonNumber, JsonSyntaxError, parseJson, type JsonValue } from './json-text.js';
 
 /**
  * An Avro schema as JSON (a parsed `.avsc`). Deliberately loose (checked when parsed);
@@ -38,6 +39,14 @@ export interface UnionNode {
   /** Branch names as used by Avro JSON (and avsc's wrapped unions), parallel to `branches`. */
   readonly branchNames: readonly string[];
   readonly byName: ReadonlyMap<string, SchemaNode>;
+  /**
+   * True when two non-null branches take the same kind of TypeScript value (`string` and an
+   * enum, `int` and `double`, two records): such a union's values are wrapped as
+   * `{ "<branch name>": value }`, so the branch written is the one the value declares (as
+   * Apache Avro's writer picks it by the datum's class) and decoding then re-encoding
+   * keeps the bytes. Other unions take the bare value (null, or the one branch it fits).
+   */
+  readonly wrapped: boolean;
 }
 export interface RecordField { readonly name: string; readonly type: SchemaNode }
 export interface RecordNode {
@@ -87,6 +96,19 @@ export function branchName(node: SchemaNode): string {
       return branchName(node.underlying);
     default:
       return node.kind;
+  }
+}
+
+/** The kind of TypeScript value a (non-union) node takes; unions whose branches share one are wrapped. */
+export function valueKind(node: SchemaNode): string {
+  switch (node.kind) {
+    case 'int': case 'time-millis': case 'float': case 'double': return 'number';
+    case 'long': case 'timestamp-micros': return 'bigint';
+    case 'string': case 'date': case 'decimal': case 'uuid': case 'enum': return 'string';
+    case 'bytes': case 'fixed': return 'Uint8Array';
+    case 'timestamp-millis': return 'Date';
+    case 'map': case 'record': return 'object';
+    default: return node.kind;
   }
 }
 
@@ -174,7 +196,9 @@ class SchemaParser {
       byName.set(name, node);
       branches.push(node);
     });
-    return { kind: 'union', branches, branchNames: branches.map(branchName), byName };
+    const kinds = branches.filter((b) => b.kind !== 'null').map(valueKind);
+    const wrapped = new Set(kinds).size !== kinds.length;
+    return { kind: 'union', branches, branchNames: branches.map(branchName), byName, wrapped };
   }
 
   /** Resolves a definition's fullname and registers the node; returns the namespace for nested definitions. */
@@ -264,4 +288,44 @@ function decimal(schema: { readonly [key: string]: unknown }, base: PrimitiveNod
 /** Parses and resolves an Avro schema; throws `AvroSchemaError` if it is not valid Avro. */
 export function parseSchema(schema: AvroSchemaJson): SchemaNode {
   return new SchemaParser().parse(schema, '', '(root)');
+}
+
+function plainJson(value: JsonValue): unknown {
+  if (value instanceof JsonNumber) {
+    if (!value.isInteger) return Number(value.text);
+    const n = Number(value.text);
+    // Integers JSON.parse would round (a long default of 2^63−1) stay exact as bigint.
+    return Number.isSafeInteger(n) ? n : BigInt(value.text);
+  }
+  if (Array.isArray(value)) return value.map(plainJson);
+  if (value instanceof Map) {
+    const out: { [key: string]: unknown } = {};
+    for (const [k, v] of value) Object.defineProperty(out, k, { value: plainJson(v), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Parses `.avsc` text (a file, or a schema fetched from a registry) for `createCodec`.
+ * Unlike `JSON.parse`, integers beyond 2^53 (long defaults) are kept exactly, as bigint.
+ * Throws `AvroSchemaError` on invalid JSON; the schema itself is checked by `createCodec`.
+ */
+export function parseSchemaText(text: string): AvroSchemaJson {
+  try {
+    return plainJson(parseJson(text)) as AvroSchemaJson;
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) throw new AvroSchemaError(`invalid Avro schema text: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Compact JSON text of a schema, keys in their given order; bigint defaults as exact integer
+ * literals. What eventsmith registers: the CLI and the runtime send the same text, so a
+ * registry that compares texts (not canonical forms) finds the same schema.
+ */
+export function stringifySchema(schema: AvroSchemaJson): string {
+  return JSON.stringify(schema, (_key, value: unknown) => (typeof value === 'bigint' ? `\u0000bigint:${value}` : value))
+    .replace(/"\\u0000bigint:(-?\d+)"/g, '$1');
 }

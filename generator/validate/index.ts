@@ -7,6 +7,7 @@ import schemaJson from '../../schemas/eventsmith.schema.json' with { type: 'json
 import type { DiagnosticCode, Diagnostics } from '../core/diagnostics.js';
 import type { LoadedSpec } from '../load/index.js';
 import { formatPath, type PathSegment } from '../load/path.js';
+import { findSplitTypeExprs } from './split-decimal.js';
 
 export const specSchema: AnySchemaObject = schemaJson;
 
@@ -85,7 +86,12 @@ interface Context {
 
 function run(compiled: Compiled, spec: LoadedSpec, diags: Diagnostics): boolean {
   const ctx: Context = { compiled, original: spec.data };
-  const issues = mergeTypos(check(ctx, compiled.root, toCheckable(spec.data), [], undefined));
+  const splits = findSplitTypeExprs(spec.data);
+  const issues = [
+    ...splits.map((s): Issue => ({ code: 'ES2005', message: s.message, path: s.path, which: 'value' })),
+    // The stray half's own problems (not a field name, no type) are echoes of the split.
+    ...mergeTypos(check(ctx, compiled.root, toCheckable(spec.data), [], undefined)).filter((i) => !splits.some((s) => isPrefix(s.strayKey, i.path))),
+  ];
   const seen = new Set<string>();
   for (const issue of issues) {
     // An empty value (`fields:` with nothing after it) has no text of its own to point at.

@@ -37,7 +37,7 @@ export const dslKeys = {
   /** `aggregates.<A>.commands.<Name>`. */
   command: ['versions', 'emits', 'doc'],
   /** `aggregates.<A>.commands.<C>.versions[n]`. */
-  commandVersion: ['fields', 'upcast', 'doc'],
+  commandVersion: ['fields', 'upcast', 'doc', 'allowBreaking'],
   /** `sagas.<Name>`. */
   saga: ['startedBy', 'correlation', 'timeout', 'retry', 'steps', 'onCompleted', 'onCompensated', 'doc'],
   /** `sagas.<S>.retry`. */

@@ -1,13 +1,16 @@
 // write: the only stage besides the CLI that touches the disk. Every path is checked to stay
 // inside the output folder (also through symlinks) before anything is written; files are
 // written atomically (temp file + rename) and only when their bytes change; files a previous
-// run generated but this run does not are removed, found through a manifest so that nothing
-// the user put in the folder is ever deleted.
+// run generated but this run does not are removed (stale.ts: only files that carry the generated
+// header, or are in the manifest when their format has no comments), so nothing the user put in
+// the folder is ever deleted.
 import { createTwoFilesPatch } from 'diff';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, readdir, realpath, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GeneratedFile } from '../core/generated-file.js';
+import { commitAll, preflight, type Change } from './all-or-nothing.js';
+import { findStale, removeStale } from './stale.js';
 
 export const manifestName = '.eventsmith-manifest.json';
 
@@ -126,10 +129,16 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 
 const ioConcurrency = 16;
 
-export async function writeOutput(outDir: string, files: readonly GeneratedFile[]): Promise<WriteResult> {
+export async function writeOutput(outDir: string, allFiles: readonly GeneratedFile[]): Promise<WriteResult> {
+  // User-owned files live in the custom folder, written by user-files.ts.
+  const files = allFiles.filter((f) => !f.userOwned);
+  // Everything that could fail half-way is checked before the first folder is made.
+  for (const f of files) checkRelativePath(f.path);
+  await preflight(outDir, [...files.map((f) => f.path), manifestName]);
   const root = await plan(outDir, files);
   const written: string[] = [];
   const unchanged: string[] = [];
+  const changes: Change[] = [];
   await forEachLimited(files, ioConcurrency, async (f) => {
     const target = path.join(root, f.path);
     const current = await readIfExists(target);
@@ -137,27 +146,15 @@ export async function writeOutput(outDir: string, files: readonly GeneratedFile[
       unchanged.push(f.path);
       return;
     }
-    await writeAtomic(target, f.content);
+    changes.push({ path: f.path, content: f.content, previous: current });
     written.push(f.path);
   });
+  changes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  await commitAll(root, changes);
   written.sort();
   unchanged.sort();
   const produced = new Set(files.map((f) => f.path));
-  const removed: string[] = [];
-  for (const old of await readManifest(root)) {
-    if (produced.has(old)) continue;
-    try {
-      checkRelativePath(old);
-    } catch {
-      continue; // a tampered manifest must not make us delete outside the folder
-    }
-    const target = path.join(root, old);
-    await assertInside(root, target);
-    if (await exists(target)) {
-      await unlink(target);
-      removed.push(old);
-    }
-  }
+  const removed = await removeStale(root, await findStale({ root, produced, manifest: await readManifest(root), manifestName }));
   const manifest = manifestText(files);
   if ((await readIfExists(path.join(root, manifestName))) !== manifest) await writeAtomic(path.join(root, manifestName), manifest);
   return { written, unchanged, removed };
@@ -170,27 +167,13 @@ export interface CheckProblem {
   readonly diff?: string;
 }
 
-async function listFiles(dir: string, prefix = ''): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const e of entries) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(path.join(dir, e.name), rel)));
-    else out.push(rel);
-  }
-  return out;
-}
-
 /**
  * Compare the output folder with what generate would write, reporting every stale, missing
- * and extra file (never stopping at the first). User-owned files only need to exist.
+ * and extra file (never stopping at the first). Extra files are exactly those generate would
+ * remove (stale.ts); a file without the generated header is not ours and is not reported.
  */
-export async function checkOutput(outDir: string, files: readonly GeneratedFile[]): Promise<CheckProblem[]> {
+export async function checkOutput(outDir: string, allFiles: readonly GeneratedFile[]): Promise<CheckProblem[]> {
+  const files = allFiles.filter((f) => !f.userOwned);
   for (const f of files) checkRelativePath(f.path);
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : 1));
   const found: (CheckProblem | undefined)[] = new Array<CheckProblem | undefined>(sorted.length);
@@ -207,8 +190,9 @@ export async function checkOutput(outDir: string, files: readonly GeneratedFile[
   );
   const problems: CheckProblem[] = found.filter((p): p is CheckProblem => p !== undefined);
   const produced = new Set(files.map((f) => f.path));
-  for (const rel of (await listFiles(outDir)).sort()) {
-    if (rel !== manifestName && !produced.has(rel)) problems.push({ kind: 'extra', path: rel });
+  const root = await realpath(outDir).catch(() => undefined);
+  if (root !== undefined) {
+    for (const rel of await findStale({ root, produced, manifest: await readManifest(root), manifestName })) problems.push({ kind: 'extra', path: rel });
   }
   return problems;
 }

@@ -118,6 +118,28 @@ describe('eventsmith check --against HEAD in a git repository', () => {
   });
 });
 
+describe('eventsmith check --format sarif | gitlab | junit (files for CI systems)', () => {
+  it.each(['sarif', 'gitlab', 'junit'])('%s: exit 1 on a breaking change, the finding at its spec line, on stdout', (format) => {
+    write(specFile, edit(spec, ['topic: payments', 'topic: payments-v2']));
+    try {
+      const r = runCli(['check', '--against', 'HEAD', '--format', format], repo);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toBe('');
+      if (format === 'sarif') {
+        const log = JSON.parse(r.stdout) as { runs: { tool: { driver: { version: string } }; results: { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[] };
+        expect(log.runs[0]?.tool.driver.version).toMatch(/^\d+\.\d+\.\d+/);
+        expect(log.runs[0]?.results.map((x) => [x.ruleId, x.locations[0]?.physicalLocation.artifactLocation.uri])).toEqual([['TOPIC_CHANGED', 'events/orders.yaml']]);
+      } else if (format === 'gitlab') {
+        expect((JSON.parse(r.stdout) as { check_name: string }[]).map((i) => i.check_name)).toEqual(['TOPIC_CHANGED']);
+      } else {
+        expect(r.stdout).toMatch(/<failure type="TOPIC_CHANGED" message="topic of aggregate Payment changed from payments to payments-v2">/);
+      }
+    } finally {
+      write(specFile, spec);
+    }
+  });
+});
+
 describe('baselines and discovery', () => {
   const breakIt = (t: string): string => edit(t, ['topic: payments', 'topic: payments-v2']);
 

@@ -6,7 +6,7 @@ export type Specs = string | Readonly<Record<string, string>>;
 
 export function analysed(specs: Specs, what: string): { model: NonNullable<ReturnType<typeof analyse>['model']>; specs: ReturnType<typeof analyse>['specs'] } {
   const files = typeof specs === 'string' ? { 't.yaml': specs } : specs;
-  const r = analyse(Object.entries(files).map(([file, text]) => ({ file, text })));
+  const r = analyse(Object.entries(files).map(([file, text]) => ({ file, text })), { modeGate: false });
   if (!r.model) throw new Error(`${what} spec is invalid:\n${r.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.code} ${d.message}`).join('\n')}`);
   return { model: r.model, specs: r.specs };
 }

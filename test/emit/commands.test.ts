@@ -22,7 +22,8 @@ const names = ['types.ts.hbs', 'envelopes.ts.hbs', 'avro.ts.hbs', 'upcasters.ts.
 const templates = createTemplateSet(new Map(names.map((n) => [n, readFileSync(path.join(root, 'templates', n), 'utf8')])));
 
 function files(m: Model, emit: typeof emitTypes): Map<string, string> {
-  return new Map(emit({ model: m, templates, options: defaultEmitOptions }).map((f) => [f.path, f.content]));
+  // The user-owned file's path is relative to the custom folder: it may equal a generated one's.
+  return new Map(emit({ model: m, templates, options: defaultEmitOptions }).map((f) => [f.userOwned ? `${f.path} (user-owned)` : f.path, f.content]));
 }
 
 function expectLines(text: string | undefined, want: string): void {
@@ -88,20 +89,20 @@ describe('commands in the emitted text', () => {
     expect(/export const codecs = \{[^}]*command/.test(avro ?? '')).toBe(false);
   });
 
-  it('upcasters: command steps (custom ones from custom/upcasters.ts) and upcast<Aggregate>Command', () => {
+  it('upcasters: command steps (custom ones from the user-owned upcasters.ts) and upcast<Aggregate>Command', () => {
     const out = files(bank, emitUpcasters);
     const text = out.get('bank/upcasters.ts');
     expectLines(text, 'const checkedUpcastCloseV1ToV2: (v1: CloseV1) => CloseV2 = upcastCloseV1ToV2;');
     expectLines(text, 'export function upcastAccountCommand(command: AccountCommandAnyVersion): AccountCommand {');
     expectLines(text, "      return { type, data: upcastClose(dataVersion, data) };");
-    expectLines(out.get('bank/custom/upcasters.ts'), 'export function upcastCloseV1ToV2(v1: CloseV1): CloseV2 {');
+    expectLines(out.get('bank/upcasters.ts (user-owned)'), 'export function upcastCloseV1ToV2(v1: CloseV1): CloseV2 {');
   });
 
   it('deciders: a checked import per command and an exhaustive decide<Aggregate>; a stub file the user owns', () => {
     const out = emitDeciders({ model: bank, templates, options: defaultEmitOptions });
     expect(out.map((f) => [f.path, f.userOwned ?? false])).toEqual([
       ['bank/deciders.ts', false],
-      ['bank/custom/deciders.ts', true],
+      ['bank/deciders.ts', true],
     ]);
     const text = out[0]?.content;
     expectLines(
@@ -128,9 +129,9 @@ type Fn = (...args: unknown[]) => unknown;
 type Module = Record<string, unknown>;
 const work = scratch('commands');
 
-/** The example's layout: generated code in `generated/`, the service's rules in `service/` (custom/deciders.ts imports them). */
+/** generateJs's layout: generated code in the folder, the user-owned files in `eventsmith/`, the service's rules in `service/` (eventsmith/orders/deciders.ts imports them). */
 async function load(rel: string): Promise<Module> {
-  return (await import(pathToFileURL(path.join(work.dir, 'generated', rel)).href)) as Module;
+  return (await import(pathToFileURL(path.join(work.dir, rel)).href)) as Module;
 }
 
 function fn(m: Module, name: string): Fn {
@@ -140,7 +141,7 @@ function fn(m: Module, name: string): Fn {
 }
 
 beforeAll(async () => {
-  await generateJs(path.join(work.dir, 'generated'), 'orders.yaml', readFileSync(path.join(root, 'generated-example/events/orders.yaml'), 'utf8'), exampleCustomFiles());
+  await generateJs(work.dir, 'orders.yaml', readFileSync(path.join(root, 'generated-example/events/orders.yaml'), 'utf8'), exampleCustomFiles());
   mkdirSync(path.join(work.dir, 'service'), { recursive: true });
   for (const name of ['rules.ts', 'money.ts']) {
     const source = readFileSync(path.join(root, 'generated-example/src/service', name), 'utf8');

@@ -1,8 +1,9 @@
 // The user-owned deciders under tsc --strict --noUncheckedIndexedAccess: an unfilled stub does
 // not compile (an error at that function), a filled one does, a decider that returns an event
 // its command does not `emit` fails where the generated deciders.ts re-checks it, and a command
-// added to the spec after the user file exists fails as a missing export (generate never
-// rewrites the user's file). One tsc run checks four generated projects side by side.
+// added to the spec after the user file exists gets its stub (and type imports) added to the
+// user's file, which fails to compile at the new stub until filled in. One tsc run checks four
+// generated projects side by side, each as `<project>/generated/` beside `<project>/eventsmith/`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +35,7 @@ aggregates:
 const laterSpec = `${spec}      Open:\n        versions: [ { fields: {} } ]\n        emits: [Opened]\n`;
 
 const filled = `import type { CommandMeta } from 'eventsmith/runtime';
-import type { Lock, LockEmits, VaultId, VaultState } from '../types.js';
+import type { Lock, LockEmits, VaultId, VaultState } from '../../generated/vault/types.js';
 
 export function decideLock(state: VaultState, command: Lock, meta: CommandMeta<VaultId>): readonly LockEmits[] {
   if (state.locked) return [{ type: 'com.example.vault.vault.lockrefused', data: { reason: \`already locked, \${command.by}\` } }];
@@ -44,7 +45,7 @@ export function decideLock(state: VaultState, command: Lock, meta: CommandMeta<V
 
 /** Compiles on its own, but returns an event Lock does not emit. */
 const wrongEvent = `import type { CommandMeta } from 'eventsmith/runtime';
-import type { Lock, VaultEvent, VaultId, VaultState } from '../types.js';
+import type { Lock, VaultEvent, VaultId, VaultState } from '../../generated/vault/types.js';
 
 export function decideLock(_state: VaultState, _command: Lock, _meta: CommandMeta<VaultId>): readonly VaultEvent[] {
   return [{ type: 'com.example.vault.vault.opened', data: {} }];
@@ -53,7 +54,7 @@ export function decideLock(_state: VaultState, _command: Lock, _meta: CommandMet
 
 const work = scratch('decider-stubs');
 let errors: string[] = [];
-const laterWrites: { written: readonly string[]; unchanged: readonly string[] } = { written: [], unchanged: [] };
+let laterWrites: Awaited<ReturnType<typeof generateInto>> | undefined;
 
 function errorsIn(project: string): string[] {
   return errors.filter((l) => l.startsWith(`${project}/`));
@@ -61,17 +62,17 @@ function errorsIn(project: string): string[] {
 
 beforeAll(async () => {
   const at = (p: string): string => path.join(work.dir, p);
-  await generateInto(at('unfilled'), 'vault.yaml', spec);
+  await generateInto(at('unfilled/generated'), 'vault.yaml', spec);
 
-  await generateInto(at('filled'), 'vault.yaml', spec);
-  writeFileSync(at('filled/vault/custom/deciders.ts'), filled);
+  await generateInto(at('filled/generated'), 'vault.yaml', spec);
+  writeFileSync(at('filled/eventsmith/vault/deciders.ts'), filled);
 
-  await generateInto(at('wrong'), 'vault.yaml', spec);
-  writeFileSync(at('wrong/vault/custom/deciders.ts'), wrongEvent);
+  await generateInto(at('wrong/generated'), 'vault.yaml', spec);
+  writeFileSync(at('wrong/eventsmith/vault/deciders.ts'), wrongEvent);
 
-  await generateInto(at('later'), 'vault.yaml', spec);
-  writeFileSync(at('later/vault/custom/deciders.ts'), filled);
-  Object.assign(laterWrites, await generateInto(at('later'), 'vault.yaml', laterSpec));
+  await generateInto(at('later/generated'), 'vault.yaml', spec);
+  writeFileSync(at('later/eventsmith/vault/deciders.ts'), filled);
+  laterWrites = await generateInto(at('later/generated'), 'vault.yaml', laterSpec);
 
   errors = typeCheck(work.dir);
 }, 120_000);
@@ -90,7 +91,7 @@ describe('deciders under tsc --strict', () => {
     const found = errorsIn('unfilled');
     expect(found.map((e) => [e.replace(/\(.*$/, ''), /error (TS\d+)/.exec(e)?.[1], lineOf(e)])).toEqual([
       // TS2355 points at the return type, below the parameters, one per line.
-      ['unfilled/vault/custom/deciders.ts', 'TS2355', '): readonly LockEmits[] {'],
+      ['unfilled/eventsmith/vault/deciders.ts', 'TS2355', '): readonly LockEmits[] {'],
     ]);
   });
 
@@ -101,16 +102,18 @@ describe('deciders under tsc --strict', () => {
   it('a decider that returns an event its command does not emit fails where deciders.ts re-checks it', () => {
     const found = errorsIn('wrong');
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatch(/^wrong\/vault\/deciders\.ts\(\d+,\d+\): error TS2322: /);
+    expect(found[0]).toMatch(/^wrong\/generated\/vault\/deciders\.ts\(\d+,\d+\): error TS2322: /);
     expect(lineOf(found[0] ?? '')).toMatch(/^const checkedDecideLock: /);
   });
 
-  it('a command added after the user file exists: the file is kept and the missing decider fails to compile', () => {
-    expect(laterWrites.unchanged).toContain('vault/custom/deciders.ts');
-    expect(laterWrites.written).toContain('vault/deciders.ts');
-    expect(errorsIn('later')).toEqual([
-      // TS2305 (TS2724 when a name is close enough to suggest).
-      expect.stringMatching(/^later\/vault\/deciders\.ts\(\d+,\d+\): error TS(2305|2724): .*"\.\/custom\/deciders\.js".* has no exported member (named )?'decideOpen'/),
+  it('a command added after the user file exists: its decider stub and types are added to the file, which fails to compile there until filled', () => {
+    expect(laterWrites?.user.files.map((f) => [f.path, f.action, f.added])).toEqual([['vault/deciders.ts', 'update', ['decideOpen']]]);
+    expect(laterWrites?.written).toContain('vault/deciders.ts');
+    const text = readFileSync(path.join(work.dir, 'later/eventsmith/vault/deciders.ts'), 'utf8');
+    // The user's lines, the import list extended in place, the stub at the end.
+    expect(text.startsWith(filled.replace('VaultId, VaultState }', 'VaultId, VaultState, Open, OpenEmits }'))).toBe(true);
+    expect(errorsIn('later').map((e) => [e.replace(/\(.*$/, ''), /error (TS\d+)/.exec(e)?.[1], lineOf(e)])).toEqual([
+      ['later/eventsmith/vault/deciders.ts', 'TS2355', '): readonly OpenEmits[] {'],
     ]);
   });
 

@@ -139,7 +139,7 @@ function parseFlowchart(block: readonly string[]): { nodes: Map<string, string>;
   const nodes = new Map<string, string>();
   const edges: string[][] = [];
   for (const line of block.slice(1)) {
-    const node = /^ {2}([A-Za-z0-9_]+)(?:\[\[|\(|\[\(|\{\{|>)"([^"]*)"(?:\]\]|\)|\)\]|\}\}|\])$/.exec(line);
+    const node = /^ {2}([A-Za-z0-9_]+)(?:\[\[|\(\[|\(|\[\(|\{\{|>)"([^"]*)"(?:\]\]|\]\)|\)|\)\]|\}\}|\])$/.exec(line);
     const edge = /^ {2}(\S+) (-->|-\.->)(?:\|"([^"]*)"\|)? (\S+)$/.exec(line);
     if (node) {
       const [, id = '', label = ''] = node;
@@ -245,7 +245,7 @@ describe('catalog.md of the orders example', () => {
       '| `total` | `{ amount: $.amount, currency: "USD" }` |',
       '| `shippingAddress` | `null` |',
     ]);
-    lines(text, ['**Upcast from [v1](#paymentdeclined-v1)**: custom, `upcastPaymentDeclinedV1ToV2` in [`custom/upcasters.ts`](../custom/upcasters.ts).']);
+    lines(text, ['**Upcast from [v1](#paymentdeclined-v1)**: custom, `upcastPaymentDeclinedV1ToV2` in [`orders/upcasters.ts`](../../../eventsmith/orders/upcasters.ts).']);
   });
 
   it('links every in-page reference to a heading that exists', () => {
@@ -278,6 +278,22 @@ describe('catalog.md of the orders example', () => {
     expect(edges).toContainEqual(['cmd_Inventory_ReserveStock', 'evt_Inventory_StockReservationFailed', 'fails']);
     expect(edges).toContainEqual(['saga_PlaceOrder', 'cmd_Payment_RefundPayment', 'undo capturePayment']);
     expect(edges).toContainEqual(['saga_PlaceOrder', 'cmd_Order_CancelOrder', 'compensated']);
+  });
+
+  it('shows every command: in the contents, its aggregate, a section of its own, the flow and the saga steps', () => {
+    for (const a of d.aggregates) {
+      for (const c of a.commands) {
+        expect(text).toContain(`### Command ${c.name}\n`);
+        expect(text).toContain(`| CloudEvents type | \`${c.ceType}\` |`);
+        expect(text).toContain(`| Emits | ${c.emits.map((e) => `[${e.name}](#event-${e.name.toLowerCase()})`).join(', ')} |`);
+        expect(text).toContain(`#### ${c.name} v1\n`);
+        if (c.doc !== undefined) expect(text).toContain(`### Command ${c.name}\n\n${c.doc.trim()}\n`);
+      }
+      expect(text).toContain(`| Commands | ${a.commands.map((c) => `[${c.name}](#command-${c.name.toLowerCase()})`).join(', ')} |`);
+    }
+    const { edges } = parseFlowchart(mermaidBlocks(text)[0] ?? []);
+    expect(edges).toContainEqual(['cmd_Inventory_ReserveStock', 'agg_Inventory', 'decides']);
+    expect(text).toContain('| 1 | `reserveStock` | [`Inventory.ReserveStock`](#command-reservestock) |');
   });
 
   it('draws the saga as a state machine', () => {
@@ -441,5 +457,53 @@ describe('catalog.md across domains', () => {
     const { nodes } = parseFlowchart(mermaidBlocks(text)[0] ?? []);
     expect(nodes.get('evt_Stock_StockReserved')).toBe('Stock.StockReserved');
     expect(emit(model(withSaga, other)).size).toBe(2);
+  });
+});
+
+describe('catalog.md with reactions', () => {
+  const spec = `domain: com.example.shop
+source: urn:example:shop
+aggregates:
+  Order:
+    events:
+      OrderCancelled:
+        versions: [ { fields: { reason: string, items: "string[]" } } ]
+  Inventory:
+    id: string
+    events:
+      StockReleased:
+        versions: [ { fields: { reason: string } } ]
+    commands:
+      ReleaseStock:
+        doc: Give the units back.
+        versions: [ { fields: { reason: string, first: string } } ]
+        emits: [StockReleased]
+reactions:
+  - on: Order.OrderCancelled
+    doc: Cancelled orders free their stock.
+    send: Inventory.ReleaseStock
+    to: main
+    data: { reason: $.reason, first: "$.items[0]" }
+`;
+  const result = analyse([{ file: 'shop.yaml', text: spec }]);
+  const d = result.model?.domains[0] as Domain;
+  const text = catalog(d);
+
+  it('lists each reaction with its event, command, target, data and doc, linked to their sections', () => {
+    expect(result.diagnostics).toEqual([]);
+    expect(text).toContain('[Reactions](#reactions)');
+    expect(text).toContain(
+      '| `orderCancelledSendsReleaseStock` | [`Order.OrderCancelled`](#event-ordercancelled) | [`Inventory.ReleaseStock`](#command-releasestock) | `"main"` | `reason: $.reason`, `first: $.items[0]` | Cancelled orders free their stock. |',
+    );
+    tablesAreRectangular(text);
+  });
+
+  it('draws the reaction between its event and its command, and the command into its aggregate', () => {
+    const { nodes, edges } = parseFlowchart(mermaidBlocks(text)[0] ?? []);
+    expect(nodes.get('reaction_orderCancelledSendsReleaseStock')).toBe('orderCancelledSendsReleaseStock');
+    expect(edges).toContainEqual(['evt_Order_OrderCancelled', 'reaction_orderCancelledSendsReleaseStock', 'on']);
+    expect(edges).toContainEqual(['reaction_orderCancelledSendsReleaseStock', 'cmd_Inventory_ReleaseStock', 'sends']);
+    expect(edges).toContainEqual(['cmd_Inventory_ReleaseStock', 'agg_Inventory', 'decides']);
+    expect(text).toContain('### Command ReleaseStock\n\nGive the units back.\n');
   });
 });

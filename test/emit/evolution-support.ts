@@ -10,7 +10,9 @@ import { formatDiagnostic } from '../../generator/core/diagnostics.js';
 import type { GeneratedFile } from '../../generator/core/generated-file.js';
 import { createTemplateSet } from '../../generator/core/templates.js';
 import { generate } from '../../generator/pipeline.js';
+import type { CustomDirLink } from '../../generator/emit/context.js';
 import { writeOutput, type WriteResult } from '../../generator/write/index.js';
+import { planUserFiles, prepareUserFiles, type UserFilesPlan } from '../../generator/write/user-files.js';
 
 export const root = path.join(import.meta.dirname, '../..');
 const runtimeSource = path.join(root, 'generator/runtime/index.ts');
@@ -24,16 +26,29 @@ export function scratch(prefix: string): { dir: string; remove: () => void } {
 }
 
 /** The generated files of one spec text; throws with the diagnostics when it does not resolve. */
-export async function generateFiles(file: string, text: string, runtimeModule = 'eventsmith/runtime'): Promise<readonly GeneratedFile[]> {
-  const result = generate([{ file, text }], createTemplateSet(await builtInTemplates()), { runtimeModule });
+export async function generateFiles(file: string, text: string, runtimeModule = 'eventsmith/runtime', customDir?: CustomDirLink): Promise<readonly GeneratedFile[]> {
+  const result = generate([{ file, text }], createTemplateSet(await builtInTemplates()), { runtimeModule, ...(customDir ? { customDir } : {}) });
   if (!result.files) throw new Error(result.diagnostics.map(formatDiagnostic).join('\n'));
   return result.files;
 }
 
-/** `generate` as the CLI does it: written through the real writer, which never overwrites user-owned files. */
-export async function generateInto(dir: string, file: string, text: string): Promise<WriteResult> {
-  return writeOutput(dir, await generateFiles(file, text));
+/**
+ * `generate` as the CLI does it, in the default layout: the generated files into `dir` through
+ * the real writer, the user-owned ones into `eventsmith` beside it (created once, later only
+ * given the stubs of new hooks).
+ */
+export async function generateInto(dir: string, file: string, text: string): Promise<WriteResult & { readonly user: UserFilesPlan }> {
+  const files = await generateFiles(file, text);
+  const customDir = path.join(path.dirname(dir), 'eventsmith');
+  const user = await planUserFiles({ customDir, outDir: dir, shown: (p) => path.relative(path.dirname(dir), p) }, files.filter((f) => f.userOwned));
+  const writeUser = await prepareUserFiles(customDir, user.files);
+  const written = await writeOutput(dir, files);
+  await writeUser();
+  return { ...written, user };
 }
+
+/** generateJs's layout: the user-owned files in `<dir>/eventsmith/`, the generated ones in `<dir>/`. */
+const jsLayout: CustomDirLink = { fromOut: 'eventsmith', toOut: '..' };
 
 /**
  * Generates `text` into `dir` as JavaScript: every TypeScript file transpiled on its own
@@ -41,8 +56,8 @@ export async function generateInto(dir: string, file: string, text: string): Pro
  * `replace` gives the content of files to use instead of the generated ones (filled custom files).
  */
 export async function generateJs(dir: string, file: string, text: string, replace: ReadonlyMap<string, string> = new Map()): Promise<void> {
-  const files = (await generateFiles(file, text, runtimeSource)).filter((f) => !replace.has(f.path));
-  for (const [rel, content] of [...files.map((f): [string, string] => [f.path, f.content]), ...replace]) {
+  const all = (await generateFiles(file, text, runtimeSource, jsLayout)).map((f): [string, string] => [f.userOwned ? `eventsmith/${f.path}` : f.path, f.content]);
+  for (const [rel, content] of [...all.filter(([rel]) => !replace.has(rel)), ...replace]) {
     const target = path.join(dir, rel);
     mkdirSync(path.dirname(target), { recursive: true });
     if (!rel.endsWith('.ts')) writeFileSync(target, content);
@@ -52,10 +67,10 @@ export async function generateJs(dir: string, file: string, text: string, replac
 
 const transpileOptions: ts.CompilerOptions = { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 };
 
-/** The example's hand-written custom files, keyed by their generated path. */
+/** The example's hand-written custom files, keyed by their path under `src/` (`eventsmith/orders/deciders.ts`). */
 export function exampleCustomFiles(): Map<string, string> {
-  const dir = path.join(root, 'generated-example/src/generated/orders/custom');
-  return new Map(readdirSync(dir).map((name) => [`orders/custom/${name}`, readFileSync(path.join(dir, name), 'utf8')]));
+  const dir = path.join(root, 'generated-example/src/eventsmith/orders');
+  return new Map(readdirSync(dir).map((name) => [`eventsmith/orders/${name}`, readFileSync(path.join(dir, name), 'utf8')]));
 }
 
 /**

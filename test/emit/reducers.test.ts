@@ -16,7 +16,8 @@ function lit(value: Value): Expr {
 
 function emit(d: Domain): Map<string, { content: string; userOwned: boolean }> {
   const files = emitReducers({ model: model(d), templates, options: defaultEmitOptions });
-  return new Map(files.map((f) => [f.path, { content: f.content, userOwned: f.userOwned === true }]));
+  // The user-owned file's path is relative to the custom folder: it may equal a generated one's.
+  return new Map(files.map((f) => [f.userOwned ? `${f.path} (user-owned)` : f.path, { content: f.content, userOwned: f.userOwned === true }]));
 }
 
 const nullProto = (): Record<string, number> => Object.create(null) as Record<string, number>;
@@ -108,7 +109,7 @@ describe('reducers.ts', () => {
   });
 
   it('a custom handler is imported from the user-owned file and re-checked at the import site', () => {
-    lines(text, ["import { applyAccountFrozen } from './custom/reducers.js';"]);
+    lines(text, ["import { applyAccountFrozen } from '../../eventsmith/t/reducers.js';"]);
     lines(text, ['const checkedApplyAccountFrozen: (state: AccountState, data: AccountFrozen) => AccountState =', '  applyAccountFrozen;']);
   });
 
@@ -164,15 +165,15 @@ describe('reducers.ts', () => {
   });
 });
 
-describe('custom/reducers.ts', () => {
+describe('the user-owned reducers.ts', () => {
   it('is user-owned, with a stub per custom handler that does not compile until filled', () => {
-    const file = emit(accounts).get('t/custom/reducers.ts');
+    const file = emit(accounts).get('t/reducers.ts (user-owned)');
     expect(file?.userOwned).toBe(true);
     const text = file?.content ?? '';
     expect(text).toMatch(/^\/\/ Custom reducers of the `com\.example\.t` domain/);
     expect(text).toContain('//   export function apply<Event>(state: <Aggregate>State, data: <Event>): <Aggregate>State { … }');
     lines(text, [
-      "import type { AccountFrozen, AccountState } from '../types.js';",
+      "import type { AccountFrozen, AccountState } from '../../generated/t/types.js';",
       '',
       '// TODO: implement; until this returns the new state, the project does not compile.',
     ]);

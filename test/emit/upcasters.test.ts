@@ -13,7 +13,8 @@ const ref = (path: string, type: Field['type']): Expr => ({ kind: 'ref', path: p
 
 function emit(d: Domain): Map<string, { content: string; userOwned: boolean }> {
   const files = emitUpcasters({ model: model(d), templates, options: defaultEmitOptions });
-  return new Map(files.map((f) => [f.path, { content: f.content, userOwned: f.userOwned === true }]));
+  // The user-owned file's path is relative to the custom folder: it may equal a generated one's.
+  return new Map(files.map((f) => [f.userOwned ? `${f.path} (user-owned)` : f.path, { content: f.content, userOwned: f.userOwned === true }]));
 }
 
 function upcastersOf(d: Domain): string {
@@ -90,7 +91,7 @@ describe('upcasters.ts', () => {
   });
 
   it('a custom step is imported from the user-owned file and re-checked at the import site', () => {
-    lines(text, ["import { upcastAccountClosedV1ToV2 } from './custom/upcasters.js';"]);
+    lines(text, ["import { upcastAccountClosedV1ToV2 } from '../../eventsmith/t/upcasters.js';"]);
     // Too long for one line: the value moves to the next.
     lines(text, ['const checkedUpcastAccountClosedV1ToV2: (v1: AccountClosedV1) => AccountClosedV2 =', '  upcastAccountClosedV1ToV2;']);
     lines(text, ['  1: (data) => accountClosedUpcasts[2](checkedUpcastAccountClosedV1ToV2(data)),']);
@@ -120,7 +121,7 @@ describe('upcasters.ts', () => {
 
   it('imports only types it prints, in one sorted block', () => {
     lines(text, [
-      "import { upcastAccountClosedV1ToV2 } from './custom/upcasters.js';",
+      "import { upcastAccountClosedV1ToV2 } from '../../eventsmith/t/upcasters.js';",
       'import type {',
       '  AccountClosed,',
       '  AccountClosedV1,',
@@ -141,16 +142,16 @@ describe('upcasters.ts', () => {
   });
 });
 
-describe('custom/upcasters.ts', () => {
+describe('the user-owned upcasters.ts', () => {
   it('is user-owned, with a stub per custom step that does not compile until filled', () => {
-    const file = emit(accounts).get('t/custom/upcasters.ts');
+    const file = emit(accounts).get('t/upcasters.ts (user-owned)');
     expect(file?.userOwned).toBe(true);
     const text = file?.content ?? '';
     expect(text).toMatch(/^\/\/ Custom upcasters of the `com\.example\.t` domain/);
     expect(text).toContain('//   export function upcast<Event>V<n>ToV<n+1>(v<n>: <Event>V<n>): <Event>V<n+1> { … }');
     expect(text).not.toContain('DO NOT EDIT');
     lines(text, [
-      "import type { AccountClosedV1, AccountClosedV2 } from '../types.js';",
+      "import type { AccountClosedV1, AccountClosedV2 } from '../../generated/t/types.js';",
       '',
       '// TODO: implement; until this returns the version 2 data, the project does not compile.',
       '/** `com.example.t.account.closed` version 1 → 2 (`upcast: custom` in the spec). */',

@@ -31,6 +31,19 @@ interface RunSummary {
   readonly checks: ReadonlyArray<{ readonly name: string; readonly ok: boolean; readonly detail: string }>;
 }
 
+/** What run-example.mjs writes of the compensated order's trace (generated-example/src/service/telemetry.ts). */
+interface ExampleTrace {
+  readonly orderId: string;
+  readonly spans: ReadonlyArray<{
+    readonly traceId: string;
+    readonly parentSpanId: string | null;
+    readonly name: string;
+    readonly kind: string;
+    readonly attributes: Readonly<Record<string, unknown>>;
+    readonly links: readonly unknown[];
+  }>;
+}
+
 interface Run {
   readonly code: number | null;
   readonly stdout: string;
@@ -134,6 +147,36 @@ it(`places ${ORDERS} orders, a quarter designed to fail, and ends consistent`, a
   expect(summary.events.consumed).toEqual({ 'order-summaries': ORDERS * 2, 'place-order': 30 * 3 + 5 * 2 + 5 * 4, commands: 30 * 3 + 5 * 2 + 5 * 4 });
   expect(summary.sagas).toMatchObject({ mode: 'saga-engine', byStatus: { running: 0, compensating: 0, completed: 30, compensated: 10, parked: 0 }, resends: 0, stepsTimedOut: 0 });
   expect(summary.rebuild).toMatchObject({ identical: true, rows: ORDERS, differences: 0 });
+
+  // OpenTelemetry: the waterfall of one compensated order follows the summary; its spans (all in
+  // one trace from the HTTP request to the last saga step, the relay's batches linked into it).
+  const { trace, prometheusFamilies } = JSON.parse(readFileSync(jsonFile, 'utf8')) as { trace: ExampleTrace | null; prometheusFamilies: Array<{ name: string; type: string }> };
+  expect(trace).not.toBeNull();
+  const spans = trace?.spans ?? [];
+  expect(run.stdout).toContain(`the trace of order ${trace?.orderId} (payment-declined, saga compensated): ${spans.length} spans`);
+  const own = spans.filter((s) => s.parentSpanId !== null || s.links.length === 0);
+  expect(new Set(own.map((s) => s.traceId)).size).toBe(1);
+  expect(own.find((s) => s.parentSpanId === null)?.name).toBe('POST /orders');
+  const transitions = own.filter((s) => s.name === 'saga PlaceOrder event' || s.name === 'saga PlaceOrder start').map((s) => s.attributes['eventsmith.saga.transition']);
+  expect(transitions).toEqual(['started', 'step-succeeded', 'step-failed', 'compensation-succeeded']);
+  expect(own.filter((s) => s.kind === 'consumer').map((s) => s.attributes['cloudevents.event_type'])).toContain('com.example.orders.order.cancelled');
+  expect(spans.filter((s) => s.links.length > 0 && s.parentSpanId === null).every((s) => s.name.startsWith('send'))).toBe(true);
+  expect(run.stdout).toMatch(/relay +↳ send orders .*linked batch/);
+  // /metrics: the OpenTelemetry Prometheus exporter, with the runtime's metrics and the service's.
+  const families = Object.fromEntries(prometheusFamilies.map((f) => [f.name, f.type]));
+  expect(families).toMatchObject({
+    messaging_client_sent_messages_total: 'counter',
+    messaging_client_consumed_messages_total: 'counter',
+    messaging_process_duration: 'histogram',
+    eventsmith_consumer_lag: 'gauge',
+    eventsmith_relay_lag_rows: 'gauge',
+    eventsmith_relay_lag_seconds: 'gauge',
+    eventsmith_outbox_rows: 'gauge',
+    eventsmith_saga_instances: 'gauge',
+    eventsmith_saga_transitions_total: 'counter',
+    order_summaries_orders: 'gauge',
+    eventsmith_dead_letter_messages: 'gauge',
+  });
 }, 300_000);
 
 it('the rebuild command exits 1 and names the orders when the read model drifted from the events', async () => {

@@ -5,7 +5,10 @@ import { CloudEvent as SdkCloudEvent, Kafka as SdkKafka } from 'cloudevents';
 import { describe, expect, it } from 'vitest';
 import {
   type CloudEvent,
+  type EventDecoding,
+  KafkaConsumerRunner,
   STRUCTURED_CONTENT_TYPE,
+  dataschemaFor,
   decodeCloudEvent,
   decodeMessage,
   encodeBinary,
@@ -124,7 +127,7 @@ describe('we read what the SDK encodes (Kafka.binary, Kafka.structured)', () => 
     const sdk = new SdkCloudEvent({ ...attrs, datacontenttype: 'application/json', data: JSON.parse(json) as unknown });
     const message = wire(SdkKafka.binary(sdk));
     const outcome = decodeMessage(message, counterDecoding, { handles: () => true });
-    expect(outcome).toEqual({ kind: 'event', writerVersion: 2, event: { ...attrs, datacontenttype: 'application/json', data: { seq: 4, by: 40n, note: 'sdk' } } });
+    expect(outcome).toEqual({ kind: 'event', writerVersion: 2, event: { ...attrs, datacontenttype: 'application/json', data: { seq: 4, by: 40n, note: 'sdk' }, writerVersion: 2 } });
   });
 
   it('structured mode, Avro data as data_base64 and JSON data inline', () => {
@@ -139,9 +142,32 @@ describe('we read what the SDK encodes (Kafka.binary, Kafka.structured)', () => 
       expect(decodeMessage(message, counterDecoding, { handles: () => true })).toEqual({
         kind: 'event',
         writerVersion: 2,
-        event: { ...attrs, datacontenttype: contentType, data: expected },
+        event: { ...attrs, datacontenttype: contentType, data: expected, writerVersion: 2 },
       });
     }
+  });
+});
+
+describe('a message written in an earlier version', () => {
+  it('is delivered as the latest: dataversion and dataschema name the version of the data, writerVersion the one it was written in', () => {
+    for (const json of [false, true]) {
+      const { event, data } = incremented('agg-1', 7, { v1: true, json });
+      expect(event.dataversion).toBe(1);
+      const outcome = decodeMessage(asConsumed(encodeBinary(event, data)), counterDecoding, { handles: () => true });
+      expect(outcome).toEqual({
+        kind: 'event',
+        writerVersion: 1,
+        event: { ...event, dataversion: 2, dataschema: dataschemaFor(INCREMENTED, 2), writerVersion: 1, data: { seq: 7, by: 70n, note: '(from v1)' } },
+      });
+    }
+  });
+});
+
+describe('a decoding without latestVersion', () => {
+  it('is refused when the consumer runner is built, not message by message', () => {
+    const { latestVersion: _, ...old } = counterDecoding;
+    const build = () => new KafkaConsumerRunner({ kafka: null as never, pool: null as never, groupId: 'g', topics: ['t'], handlers: {}, decoding: old as unknown as EventDecoding });
+    expect(build).toThrow(/decoding\.latestVersion\(type\) is required/);
   });
 });
 

@@ -75,6 +75,7 @@ export const counterDecoding: EventDecoding = {
     }
     return data;
   },
+  latestVersion: (type) => (type === INCREMENTED ? 2 : 1),
 };
 
 export type Encoded = { readonly event: CloudEvent; readonly data: Uint8Array };

@@ -22,7 +22,7 @@ const spec = readFileSync(path.join(root, 'test/cases/projections/input.yaml'), 
 // The custom rule, filled in: counts audits in the flags column (runs in the runner's transaction).
 const customRules = new Map([
   [
-    'ledger/custom/projections.ts',
+    'eventsmith/ledger/projections.ts',
     `import type { ProjectionApplied, ProjectionEvent, Queryable } from '${path.join(root, 'generator/runtime/index.ts')}';
 export async function projectAccountBalanceAccountAudited(db: Queryable, table: string, e: ProjectionEvent<{ auditor: string }>): Promise<ProjectionApplied> {
   await db.query(\`UPDATE "\${table}" SET flags = flags || $1::text WHERE account_id = $2::bigint\`, ['audited by ' + e.event.auditor, e.subject]);

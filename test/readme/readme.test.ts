@@ -20,8 +20,10 @@ const NOT_SPECS = [
   '# yaml-language-server: $schema=../node_modules/eventsmith/schemas/eventsmith.schema.json',
   'aggregates:',
   '# eventsmith.config.yaml — paths relative to this file; unknown keys are errors',
+  'registry:',
   'allowBreaking:',
   '# .github/workflows/events.yml',
+  '      - run: npx eventsmith check --against origin/${{ github.base_ref }} --format sarif > eventsmith.sarif',
 ];
 
 function isSpec(body: string): boolean {
@@ -80,6 +82,24 @@ describe('README.md', () => {
       }
     }
     if (mode !== 'NONE') expect(checked).toBeGreaterThan(0);
+  });
+
+  it('docs/*.md: every whole spec block validates, compatibility gate included (fragments and diffs are shown edits)', () => {
+    const docsDir = path.join(repoRoot, 'docs');
+    const pages = readdirSync(docsDir).filter((f) => f.endsWith('.md'));
+    let checked = 0;
+    for (const page of pages) {
+      for (const block of readmeBlocks(readFileSync(path.join(docsDir, page), 'utf8')).filter((b) => b.lang === 'yaml' && isSpec(b.body))) {
+        const dir = path.join(work, `docs-${page}-${block.line}`);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(path.join(dir, 'spec.yaml'), block.body);
+        const r = runCli(['validate', 'spec.yaml'], dir);
+        expect(r.stderr, `docs/${page}:${block.line}`).toBe('');
+        expect(r.code).toBe(0);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
   });
 
   it('shows docs/tutorial/ verbatim: each file in exactly one block, each tutorial block a file', () => {

@@ -4,7 +4,8 @@
 // dependencies), the strict nodenext tsconfig.json, init and generate, the service, then strict
 // tsc and the service against a real PostgreSQL and Kafka started by `eventsmith dev`. The
 // consumer's row must exist (the service prints it). Then `npm ci --omit=dev` and the same run:
-// the generated code needs only the dependencies at run time.
+// the generated code needs only the dependencies at run time. The generated test kit runs on the
+// packed `eventsmith/testing`, before and after.
 import { type SpawnSyncReturns, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,22 @@ function expectServiceRan(r: SpawnSyncReturns<string>): void {
   expect(r.stdout).toMatch(/^cart [0-9a-f-]{36}: sku-1$/m);
   // Nothing KafkaJS absorbs by retrying reaches the log, and no EoS warning.
   expect(r.stderr).not.toMatch(/eventsmith (warn|error)|invalidate EoS/);
+}
+
+/**
+ * The generated test kit (src/generated/shop/testing.ts, compiled by the strict tsc above) runs on
+ * the packed package's `eventsmith/testing`: a passing and a failing reducer assertion.
+ */
+function expectKitRuns(app: string): void {
+  const script = [
+    "import { cartReducer } from './dist/generated/shop/testing.js';",
+    "const added = { type: 'com.example.shop.cart.itemadded', dataVersion: 1, data: { sku: 'sku-1', price: { amount: '1.00', currency: 'USD' } } };",
+    "cartReducer.given(added).then({ status: 'open', items: ['sku-1'], total: null });",
+    "try { cartReducer.given(added).then({ status: 'open', items: [], total: null }); console.log('not thrown'); } catch (e) { console.log(e.name, e.message.split('\\n')[0]); }",
+  ].join('\n');
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: app, env, encoding: 'utf8' });
+  expectOk(r, 'the generated test kit');
+  expect(r.stdout.trim()).toBe('AssertionError Cart: the state after 1 event differs (- expected, + actual):');
 }
 
 it('README tutorial: pack, a new project, setup, init, generate, strict tsc, the service under eventsmith dev; again after npm ci --omit=dev', () => {
@@ -62,8 +79,10 @@ it('README tutorial: pack, a new project, setup, init, generate, strict tsc, the
   writeFileSync(path.join(app, 'src', 'service.ts'), tutorialBlock('src/service.ts'));
 
   expectServiceRan(sh(tutorialBlock('run.sh'), app));
+  expectKitRuns(app);
 
   expectOk(sh('npm ci --omit=dev', app), 'npm ci --omit=dev');
   expect(readdirSync(path.join(app, 'node_modules'))).not.toContain('typescript');
   expectServiceRan(sh('npx eventsmith dev -- node dist/service.js', app));
+  expectKitRuns(app);
 }, 900_000);

@@ -36,8 +36,44 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
     yaml: `aggregates:\n  A:\n    events:\n      Created: { versions: [ { fields: {} } ] }\n  B:\n    events:\n      Created: { versions: [ { fields: {} } ] }\n`,
     want: [
       ['ES3021', 9, 7, '`Created` is both the latest-version type of event A.Created and the latest-version type of event B.Created'],
-      ['ES3021', 9, 30, '`CreatedV1` is both version 1 of event A.Created and version 1 of event B.Created'],
     ],
+  }],
+  // Issue 18: names the hostile run found compiling into clashing declarations.
+  ['a type named like the aggregate id type', {
+    yaml: `types:\n  CartId: { fields: { a: string } }\naggregates:\n  Cart:\n    events:\n      ItemAdded: { versions: [ { fields: {} } ] }\n`,
+    want: [['ES3021', 6, 3, '`CartId` is both type CartId and the id type of aggregate Cart']],
+  }],
+  ['events named like derived names (Versions, Envelope, AnyVersion)', {
+    yaml: `aggregates:\n  Cart:\n    events:\n      Added: { versions: [ { fields: {} } ] }\n      AddedVersions: { versions: [ { fields: {} } ] }\n      AddedEnvelope: { versions: [ { fields: {} } ] }\n      CartEventAnyVersion: { versions: [ { fields: {} } ] }\n`,
+    want: [
+      ['ES3021', 7, 7, '`AddedVersions` is both the version map of event Cart.Added and the latest-version type of event Cart.AddedVersions'],
+      ['ES3021', 8, 7, '`AddedEnvelope` is both the envelope type of event Cart.Added and the latest-version type of event Cart.AddedEnvelope'],
+      ['ES3021', 9, 7, '`CartEventAnyVersion` is both the any-version event union of aggregate Cart and the latest-version type of event Cart.CartEventAnyVersion'],
+    ],
+  }],
+  ['an aggregate whose fold is another aggregate\'s reducer (Cart + CartAll)', {
+    yaml: `aggregates:\n  Cart:\n    events:\n      Added: { versions: [ { fields: {} } ] }\n  CartAll:\n    events:\n      Removed: { versions: [ { fields: {} } ] }\n`,
+    want: [['ES3021', 7, 3, '`evolveCartAll` is both the fold of aggregate Cart and the reducer of aggregate CartAll']],
+  }],
+  ['an event named like another event\'s upcast step (Placed + PlacedV1ToV2)', {
+    yaml: `aggregates:\n  Cart:\n    events:\n      Placed: { versions: [ { fields: {} }, { fields: {} } ] }\n      PlacedV1ToV2: { versions: [ { fields: {} } ] }\n`,
+    want: [['ES3021', 7, 7, '`upcastPlacedV1ToV2` is both the upcast to version 2 of event Cart.Placed and the upcast chain of event Cart.PlacedV1ToV2']],
+  }],
+  ['names that fold to one camelCase constructor (XMLParsed / XmlParsed in two aggregates)', {
+    yaml: `aggregates:\n  Doc:\n    events:\n      XMLParsed: { versions: [ { fields: {} } ] }\n  Page:\n    events:\n      XmlParsed: { versions: [ { fields: {} } ] }\n`,
+    want: [['ES3021', 9, 7, '`xmlParsed` is both the envelope constructor of event Doc.XMLParsed and the envelope constructor of event Page.XmlParsed']],
+  }],
+  ['names of runtime imports (makeEnvelope, parseEnvelope, CloudEvent)', {
+    yaml: `types:\n  CloudEvent: { fields: { a: string } }\naggregates:\n  Cart:\n    events:\n      MakeEnvelope: { versions: [ { fields: {} } ] }\n      ParseEnvelope: { versions: [ { fields: {} } ] }\n`,
+    want: [
+      ['ES3021', 4, 3, '`CloudEvent` is both the runtime import CloudEvent and type CloudEvent'],
+      ['ES3021', 8, 7, '`makeEnvelope` is both the runtime import makeEnvelope and the envelope constructor of event Cart.MakeEnvelope'],
+      ['ES3021', 9, 7, '`parseEnvelope` is both the runtime import parseEnvelope and the envelope constructor of event Cart.ParseEnvelope'],
+    ],
+  }],
+  ['a parser and guard table named like an event (parseCartEnvelope is a value, CartEnvelope a type)', {
+    yaml: `aggregates:\n  Cart:\n    events:\n      Added: { versions: [ { fields: {} } ] }\n      CartEnvelope: { versions: [ { fields: {} } ] }\n`,
+    want: [['ES3021', 7, 7, '`CartEnvelope` is both the envelope union of aggregate Cart and the latest-version type of event Cart.CartEnvelope']],
   }],
   ['field name and alias clash', { yaml: `types:\n  Item: { fields: { a: int, b: { type: int, aliases: [a] } } }\n${agg}`, want: [['ES3008', 4, 29, '`a` names both field `a` and field `b`']] }],
   ['aggregate in two domains', {
@@ -68,7 +104,7 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
   ['literal that is not a symbol', { yaml: orderSpec(placed('{ status: shipped }')), want: [['ES3012', 16, 26, '"shipped" is not a symbol of OrderStateStatus']] }],
   ['record construction missing a field', { yaml: orderSpec(placed('{ total: { currency: EUR } }')), want: [['ES3012', 16, 25, 'missing field `amount` of Money']] }],
   ['record construction with an unknown field', { yaml: orderSpec(placed('{ total: { amount: $.amount, cents: 1 } }')), want: [['ES3011', 16, 45, 'Money has no field `cents`']] }],
-  ['mapping for a non-record target', { yaml: orderSpec(placed('{ note: { a: 1 } }')), want: [['ES3012', 16, 24, 'a mapping builds a record, but the target is string?']] }],
+  ['mapping for a non-record target', { yaml: orderSpec(placed('{ note: { a: 1, b: 2 } }')), want: [['ES3012', 16, 24, 'a mapping builds a record, but the target is string?']] }],
   ['list with references', { yaml: orderSpec(placed('{ tags: [$.tag] }')), want: [['ES3012', 16, 24, 'field references inside it are not read']] }],
   ['increment long by an int is fine; a list with references is not', { yaml: orderSpec(placed('{ count: { increment: $.n }, tags: { set: [$.big] } }')), want: [['ES3012', 16, 58, 'field references inside it are not read']] }],
   ['upcast copy of a changed type', {
@@ -130,13 +166,13 @@ export const behaviourCases: readonly (readonly [string, Case])[] = [
   }],
   ['an aggregate whose repository factory would shadow a runtime function', {
     yaml: `aggregates:\n  Create:\n    events: { Created: { versions: [ { fields: {} } ] } }\n`,
-    want: [['ES3021', 4, 3, '`createRepository` is both the runtime function createRepository and the repository factory of aggregate Create']],
+    want: [['ES3021', 4, 3, '`createRepository` is both the runtime import createRepository and the repository factory of aggregate Create']],
   }],
   ['names of kafka.ts: an event named like a handlers type, an aggregate named like a fixed type', {
     yaml: `aggregates:\n  Order:\n    events:\n      OrderHandlers: { versions: [ { fields: {} } ] }\n  Domain:\n    events: { Went: { versions: [ { fields: {} } ] } }\n`,
     want: [
       ['ES3021', 6, 7, '`OrderHandlers` is both the Kafka handlers type of aggregate Order and the latest-version type of event Order.OrderHandlers'],
-      ['ES3021', 7, 3, '`DomainHandlers` is both the DomainHandlers type of kafka.ts and the Kafka handlers type of aggregate Domain'],
+      ['ES3021', 7, 3, '`DomainHandlers` is both the name DomainHandlers of kafka.ts and the Kafka handlers type of aggregate Domain'],
     ],
   }],
   ['a wrong state default is reported once, as ES3003', {

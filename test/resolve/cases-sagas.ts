@@ -274,8 +274,7 @@ export const sagaCases: readonly (readonly [string, Case])[] = [
       ['ES3021', 4, 3, 'the command topic `stock.commands` of Stock is also the event topic of com.example.t: Audit; set `commandTopic`'],
       ['ES3021', 11, 5, 'the command topic `stock` of Audit is also the event topic of com.example.t: Stock'],
       ['ES3021', 14, 7, '`Audited` is both the latest-version type of event Audit.Audited and the latest-version type of command Audit.Audited'],
-      ['ES3021', 14, 30, '`AuditedV1` is both version 1 of event Audit.Audited and version 1 of command Audit.Audited'],
-      ['ES3021', 15, 7, '`ReserveEmits` is both the type of what command Stock.Reserve emits and the latest-version type of command Audit.ReserveEmits'],
+      ['ES3021', 15, 7, '`ReserveEmits` is both the type of what Stock.Reserve emits and the latest-version type of command Audit.ReserveEmits'],
     ],
   }],
 ];

@@ -69,6 +69,8 @@ function randomLong(rng: Rng): bigint {
 export class SchemaGenerator {
   private counter = 0;
   private readonly named: { fullname: string; arb: Arbitrary }[] = [];
+  /** The document's namespace, which every (unqualified) named type inherits: part of their union branch names. */
+  namespace: string | undefined;
 
   constructor(private readonly rng: Rng) {}
 
@@ -175,18 +177,31 @@ export class SchemaGenerator {
     if (Array.isArray(inner.schema) || inner.schema === 'null') return inner;
     const innerName = branchNameOf(inner.schema);
     const others = (['boolean', 'string', 'long', 'double', 'bytes'] as const)
-      // Unwrapped number unions are lossy by nature: a float branch before a double one rounds
-      // doubles, an int branch before a double one takes -0 as 0. Keep them apart.
-      .filter((k) => k !== innerName && !(k === 'double' && (innerName === 'float' || innerName === 'int')) && this.rng.bool(0.3))
+      .filter((k) => k !== innerName && this.rng.bool(0.3))
       .map((k) => this.leaf(k));
     const branches = [...(this.rng.bool(0.7) ? [this.leaf('null')] : []), inner, ...others];
     for (let i = branches.length - 1; i > 0; i--) {
       const j = this.rng.int(0, i);
       [branches[i], branches[j]] = [branches[j] as Arbitrary, branches[i] as Arbitrary];
     }
-    // A value from the inner branch may be claimed by an earlier branch of a different type
-    // (e.g. a decimal string by "string"); the value is the same, so round trips still hold.
-    return { schema: branches.map((b) => b.schema), value: (r) => r.pick(branches).value(r) };
+    // Branches that take the same kind of value (a decimal string and "string", an int and a
+    // double) make the union wrapped: the value names its branch, so round trips keep the bytes.
+    const kinds = branches.filter((b) => b.schema !== 'null').map((b) => valueKindOf(b.schema, this.named));
+    const wrapped = new Set(kinds).size !== kinds.length;
+    return {
+      schema: branches.map((b) => b.schema),
+      value: (r) => {
+        const b = r.pick(branches);
+        const v = b.value(r);
+        return wrapped && b.schema !== 'null' ? { [this.branchKey(b.schema)]: v } : v;
+      },
+    };
+  }
+
+  private branchKey(schema: AvroSchemaJson): string {
+    const name = branchNameOf(schema);
+    const isNamed = typeof schema === 'string' ? !PRIMITIVE_NAMES.has(schema) : typeof (schema as { name?: unknown }).name === 'string';
+    return isNamed && this.namespace !== undefined ? `${this.namespace}.${name}` : name;
   }
 
   record(fields: readonly Arbitrary[], namespace?: string): Arbitrary {
@@ -204,11 +219,44 @@ export class SchemaGenerator {
   }
 }
 
+const PRIMITIVE_NAMES: ReadonlySet<string> = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+
+interface NamedEntry { readonly fullname: string; readonly arb: Arbitrary }
+
+function resolveRef(schema: AvroSchemaJson, named: readonly NamedEntry[]): AvroSchemaJson {
+  return typeof schema === 'string' ? named.find((n) => n.fullname === schema)?.arb.schema ?? schema : schema;
+}
+
+/** Avro JSON branch name: a named type's fullname, else its (underlying) type name. */
 function branchNameOf(schema: AvroSchemaJson): string {
   if (typeof schema === 'string') return schema;
   if (Array.isArray(schema)) return 'union';
   const s = schema as { type?: unknown; name?: unknown };
-  return typeof s.name === 'string' ? s.name : String(s.type);
+  if (typeof s.name === 'string') return s.name;
+  return String(s.type);
+}
+
+/** The kind of TypeScript value a schema takes (the runtime wraps unions whose branches share one). */
+function valueKindOf(schema: AvroSchemaJson, named: readonly NamedEntry[]): string {
+  const s = resolveRef(schema, named);
+  if (typeof s === 'string') {
+    return ({ int: 'number', float: 'number', double: 'number', long: 'bigint', string: 'string', bytes: 'Uint8Array' } as Record<string, string>)[s] ?? s;
+  }
+  if (Array.isArray(s)) return 'union';
+  const o = s as { type?: unknown; logicalType?: unknown };
+  switch (o.logicalType) {
+    case 'date': case 'decimal': case 'uuid': return 'string';
+    case 'time-millis': return 'number';
+    case 'timestamp-millis': return 'Date';
+    case 'timestamp-micros': return 'bigint';
+    default: break;
+  }
+  switch (o.type) {
+    case 'enum': return 'string';
+    case 'fixed': return 'Uint8Array';
+    case 'record': case 'map': return 'object';
+    default: return valueKindOf(String(o.type), named);
+  }
 }
 
 /** A record with every leaf kind at least once (shuffled, randomly wrapped), plus a few random extra fields. */
@@ -219,6 +267,7 @@ export function randomDocument(rng: Rng): Arbitrary {
     const j = rng.int(0, i);
     [kinds[i], kinds[j]] = [kinds[j] as LeafKind, kinds[i] as LeafKind];
   }
+  gen.namespace = rng.bool() ? `ns${rng.int(0, 9)}.sub` : undefined;
   const fields = kinds.map((k) => gen.wrapped(k, 3));
-  return gen.record(fields, rng.bool() ? `ns${rng.int(0, 9)}.sub` : undefined);
+  return gen.record(fields, gen.namespace);
 }

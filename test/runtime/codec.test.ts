@@ -37,12 +37,13 @@ describe('int, float, double', () => {
     expect(roundTrip(codec, -(2 ** 31))).toEqual({ bin: 'ffffffff0f', json: '-2147483648' });
     expect(roundTrip(codec, 2 ** 31 - 1)).toEqual({ bin: 'feffffff0f', json: '2147483647' });
   });
-  it('double specials: NaN and infinities are JSON strings, -0 keeps its sign', () => {
+  it('double specials: NaN and infinities are JSON strings, -0 keeps its sign (as -0.0, which Java reads as -0.0)', () => {
     const codec = createCodec<number>('double');
     expect(roundTrip(codec, Number.NaN).json).toBe('"NaN"');
     expect(roundTrip(codec, Number.POSITIVE_INFINITY).json).toBe('"Infinity"');
     expect(roundTrip(codec, Number.NEGATIVE_INFINITY).json).toBe('"-Infinity"');
-    expect(roundTrip(codec, -0)).toEqual({ bin: '0000000000000080', json: '-0' });
+    expect(roundTrip(codec, -0)).toEqual({ bin: '0000000000000080', json: '-0.0' });
+    expect(Object.is(codec.fromJson('-0'), -0)).toBe(true);
     expect(roundTrip(codec, 5e-324).json).toBe('5e-324');
     expect(roundTrip(codec, 1.7976931348623157e308).json).toBe('1.7976931348623157e+308');
     expect(roundTrip(codec, 0.1).json).toBe('0.1');

@@ -108,6 +108,7 @@ export const codecs = {
 export const decoding: EventDecoding = {
   codec: (type, version): DataCodec | undefined => (version === 1 && Object.hasOwn(codecs, type) ? codecs[type as keyof typeof codecs] : undefined),
   upcast: (_type, _version, data) => data,
+  latestVersion: () => 1,
 };
 
 export const EVENT_TYPES: readonly string[] = Object.values(T).filter((t) => !t.includes('.command.'));

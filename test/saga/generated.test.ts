@@ -27,7 +27,7 @@ import { generateModules, member } from '../repository/service.js';
 const spec = readFileSync(path.join(root, 'test/saga/fixtures/checkout.yaml'), 'utf8');
 
 const filledDeciders = `import type { CommandMeta } from 'eventsmith/runtime';
-import type { CartId, CartState, Close, CloseEmits, Free, FreeEmits, Hold, HoldEmits, StockId, StockState } from '../types.js';
+import type { CartId, CartState, Close, CloseEmits, Free, FreeEmits, Hold, HoldEmits, StockId, StockState } from '../../generated/sagatest/types.js';
 
 export function decideClose(state: CartState, command: Close, _meta: CommandMeta<CartId>): readonly CloseEmits[] {
   return state.open ? [{ type: 'com.example.sagatest.cart.closed', data: { reason: command.reason } }] : [];
@@ -43,8 +43,8 @@ export function decideFree(_state: StockState, command: Free, _meta: CommandMeta
 `;
 
 const filledSagas = `import type { CloudEvent } from 'eventsmith/runtime';
-import type { CheckoutContext } from '../sagas.js';
-import type * as types from '../types.js';
+import type { CheckoutContext } from '../../generated/sagatest/sagas.js';
+import type * as types from '../../generated/sagatest/types.js';
 
 export function checkoutOnCompletedData(ctx: CheckoutContext): types.Close {
   return { reason: \`checked out \${ctx.steps.hold?.data.qty ?? 0} of \${ctx.start.data.total}\` };
@@ -64,19 +64,19 @@ describe('generated sagas.ts: types', () => {
   it('compiles once the hooks are filled; an unfilled or mistyped hook is a compile error at it', async () => {
     const work = scratch('sagas-types');
     try {
-      await generateInto(work.dir, 'checkout.yaml', spec);
-      const customSagas = path.join(work.dir, 'sagatest/custom/sagas.ts');
-      writeFileSync(path.join(work.dir, 'sagatest/custom/deciders.ts'), filledDeciders);
+      await generateInto(path.join(work.dir, 'generated'), 'checkout.yaml', spec);
+      const customSagas = path.join(work.dir, 'eventsmith/sagatest/sagas.ts');
+      writeFileSync(path.join(work.dir, 'eventsmith/sagatest/deciders.ts'), filledDeciders);
       // As generated: stubs without a return.
       const unfilled = typeCheck(work.dir);
       expect(unfilled).toHaveLength(2);
-      expect(unfilled.join('\n')).toMatch(/sagatest\/custom\/sagas\.ts\(\d+,\d+\): error TS2355/);
+      expect(unfilled.join('\n')).toMatch(/eventsmith\/sagatest\/sagas\.ts\(\d+,\d+\): error TS2355/);
       writeFileSync(customSagas, filledSagas);
       expect(typeCheck(work.dir)).toEqual([]);
       writeFileSync(customSagas, mistypedSagas);
       const mistyped = typeCheck(work.dir);
       expect(mistyped.length).toBeGreaterThan(0);
-      expect(mistyped.filter((e) => !e.startsWith('sagatest/sagas.ts')), mistyped.join('\n')).toEqual([]);
+      expect(mistyped.filter((e) => !e.startsWith('generated/sagatest/sagas.ts')), mistyped.join('\n')).toEqual([]);
     } finally {
       work.remove();
     }
@@ -107,8 +107,8 @@ describe('generated sagas.ts on the engine (real PostgreSQL)', () => {
       'sagas-run',
       spec,
       new Map([
-        ['sagatest/custom/deciders.ts', filledDeciders],
-        ['sagatest/custom/sagas.ts', filledSagas],
+        ['eventsmith/sagatest/deciders.ts', filledDeciders],
+        ['eventsmith/sagatest/sagas.ts', filledSagas],
       ]),
     );
     const sagas = await mods.module('sagatest/sagas.js');

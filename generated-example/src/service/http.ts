@@ -8,7 +8,9 @@
 //   GET  /products/:id           a product's stock
 //   GET  /sagas                  PlaceOrder sagas by status
 //   GET  /health                 database and relay
-//   GET  /metrics                Prometheus text; JSON with ?format=json or Accept: application/json
+//   GET  /metrics                Prometheus text (the OpenTelemetry Prometheus exporter: the runtime's
+//                                metrics and the service's); JSON with ?format=json or Accept: application/json
+//   GET  /traces/:orderId        the order's distributed trace (spans kept in memory; telemetry.ts)
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -27,8 +29,11 @@ import { loadSummary } from './read-model.js';
 import { decideRestock, orderTotal } from './rules.js';
 import type { SagaWiring } from './saga-wiring.js';
 import type { ServiceMetrics } from './service.js';
+import type { ServiceTelemetry } from './telemetry.js';
 
 export interface RouteContext {
+  /** Absent: /metrics answers JSON only and /traces 404. */
+  readonly telemetry: ServiceTelemetry | undefined;
   readonly pool: ConnectionPool;
   readonly orders: OrderRepository;
   readonly inventory: InventoryRepository;
@@ -211,43 +216,17 @@ async function getProduct(ctx: RouteContext, res: ServerResponse, productId: str
   send(res, 200, { productId, version, available: state.available, reservations: Object.keys(state.reservations).length });
 }
 
-/** Prometheus text exposition format, version 0.0.4. */
-export function prometheus(m: ServiceMetrics): string {
-  const lines: string[] = [];
-  const metric = (name: string, help: string, type: 'gauge' | 'counter', samples: ReadonlyArray<readonly [Record<string, string>, number]>): void => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) {
-      const l = Object.entries(labels).map(([k, v]) => `${k}="${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`);
-      lines.push(`${name}${l.length > 0 ? `{${l.join(',')}}` : ''} ${value}`);
-    }
-  };
-  const groups = Object.values(m.consumers);
-  metric('eventsmith_outbox_lag_rows', 'Outbox rows the relay has not published yet.', 'gauge', [[{}, m.relay.lag.rows]]);
-  metric('eventsmith_outbox_lag_seconds', 'Age of the oldest unpublished outbox row.', 'gauge', [[{}, m.relay.lag.seconds]]);
-  metric('eventsmith_relay_published_total', 'Outbox rows published by this process.', 'counter', [[{}, m.relay.published]]);
-  metric('eventsmith_relay_failures_total', 'Failed relay steps.', 'counter', [[{}, m.relay.failures]]);
-  metric('eventsmith_consumer_lag_messages', 'Messages not yet committed by the consumer group.', 'gauge', groups.map((c) => [{ group: c.groupId }, c.lag] as const));
-  metric('eventsmith_consumer_applied_total', 'Events applied by handlers.', 'counter', groups.map((c) => [{ group: c.groupId }, c.applied] as const));
-  metric('eventsmith_consumer_duplicates_total', 'Redelivered events found already applied and skipped.', 'counter', groups.map((c) => [{ group: c.groupId }, c.duplicates] as const));
-  metric('eventsmith_consumer_dead_lettered_total', 'Messages this process sent to a dead-letter topic.', 'counter', groups.map((c) => [{ group: c.groupId }, c.deadLettered] as const));
-  metric('eventsmith_dead_letter_messages', 'Messages in each dead-letter topic.', 'gauge', Object.entries(m.deadLetters.byTopic).map(([topic, n]) => [{ topic }, n] as const));
-  metric('eventsmith_events_stored', 'Events in the event store.', 'gauge', [[{}, m.eventStore.events]]);
-  metric('order_summaries_orders', 'Orders in the read model, by status.', 'gauge', Object.entries(m.readModel.byStatus).map(([status, n]) => [{ status }, n] as const));
-  metric('eventsmith_duplicate_effects', 'Saga effects appended twice to one aggregate (must be 0).', 'gauge', [[{}, m.eventStore.duplicateEffects]]);
-  metric('order_summaries_duplicates_applied', 'Events the read model applied more than once (must be 0).', 'gauge', [[{}, m.readModel.duplicatesApplied]]);
-  metric('eventsmith_sagas', 'PlaceOrder sagas by status.', 'gauge', Object.entries(m.sagas.byStatus).map(([status, n]) => [{ saga: 'PlaceOrder', status }, n] as const));
-  metric('eventsmith_saga_resends_total', 'Saga commands sent again after a deadline.', 'counter', [[{ saga: 'PlaceOrder' }, m.sagas.resends]]);
-  metric('eventsmith_saga_steps_timed_out_total', 'Saga steps given up on after their deadline.', 'counter', [[{ saga: 'PlaceOrder' }, m.sagas.stepsTimedOut]]);
-  return `${lines.join('\n')}\n`;
-}
-
 export async function handleRequest(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   const parts = url.pathname.split('/').filter((p) => p !== '');
   try {
-    if (method === 'POST' && url.pathname === '/orders') return await placeOrder(ctx, req, res, false);
-    if (method === 'POST' && url.pathname === '/v1/orders') return await placeOrder(ctx, req, res, true);
+    // Traced as an HTTP instrumentation would: the append, and everything it leads to in the
+    // relay, the consumers and the saga, is one trace under this request's span.
+    const traced = <T>(route: string, work: () => Promise<T>): Promise<T> => (ctx.telemetry ? ctx.telemetry.inRequest(req, route, work) : work());
+    if (method === 'POST' && url.pathname === '/orders') return await traced('/orders', () => placeOrder(ctx, req, res, false));
+    if (method === 'POST' && url.pathname === '/v1/orders') return await traced('/v1/orders', () => placeOrder(ctx, req, res, true));
+    if (method === 'GET' && parts.length === 2 && parts[0] === 'traces' && ctx.telemetry) return send(res, 200, { spans: ctx.telemetry.traceOf(decodeURIComponent(parts[1] ?? '')) });
     if (method === 'GET' && parts.length === 2 && parts[0] === 'orders') return await getOrder(ctx, res, decodeURIComponent(parts[1] ?? ''));
     if (parts.length === 3 && parts[0] === 'products' && parts[2] === 'stock' && method === 'POST') {
       const productId = decodeURIComponent(parts[1] ?? '');
@@ -265,11 +244,8 @@ export async function handleRequest(ctx: RouteContext, req: IncomingMessage, res
       return send(res, checks.database === 'ok' && checks.relay === 'ok' ? 200 : 503, { status: checks.database === 'ok' && checks.relay === 'ok' ? 'ok' : 'degraded', checks });
     }
     if (method === 'GET' && url.pathname === '/metrics') {
-      const m = await ctx.metrics();
-      if (url.searchParams.get('format') === 'json' || (req.headers.accept ?? '').includes('application/json')) return send(res, 200, m);
-      const body = prometheus(m);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
+      if (url.searchParams.get('format') === 'json' || (req.headers.accept ?? '').includes('application/json') || !ctx.telemetry) return send(res, 200, await ctx.metrics());
+      ctx.telemetry.metrics(req, res);
       return;
     }
     throw new HttpError(404, `no route for ${method} ${url.pathname}`);

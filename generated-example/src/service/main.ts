@@ -10,11 +10,14 @@ import pg from 'pg';
 import { configFromEnv } from './config.js';
 import { compareReadModels, rebuildReadModel } from './read-model.js';
 import { startService } from './service.js';
+import { startTelemetry } from './telemetry.js';
 
 const USAGE = `usage: main.js serve | rebuild [--json]`;
 
 async function serve(): Promise<number> {
-  const service = await startService(configFromEnv());
+  // First: the runtime's components take their meters when they are constructed.
+  const telemetry = startTelemetry('order-service');
+  const service = await startService(configFromEnv(), telemetry);
   // One line on stdout, for whoever started us (scripts/run-example.mjs reads it).
   process.stdout.write(`${JSON.stringify({ listening: service.url })}\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -23,6 +26,7 @@ async function serve(): Promise<number> {
   });
   process.stderr.write(`order-service: ${signal}: stopping\n`);
   await service.stop();
+  await telemetry.shutdown();
   return 0;
 }
 

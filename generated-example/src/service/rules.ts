@@ -1,6 +1,6 @@
 // The business rules of the example shop, written as deciders: (state, request) → the events to
 // append. They read only fields of generated-example/events/orders.yaml; the command deciders the
-// user owns (generated/orders/custom/deciders.ts) call them, and each returns only the events its
+// user owns (eventsmith/orders/deciders.ts) call them, and each returns only the events its
 // command `emits` (the generated `<Command>Emits` types):
 //
 //   ReserveStock   → decideReservation   (Inventory, one product)

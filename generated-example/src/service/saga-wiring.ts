@@ -21,8 +21,8 @@
 // the service creates them with the others before start().
 //
 // All of it is generated (generated/orders/sagas.ts, from the saga and the commands in
-// events/orders.yaml) but the deciders (generated/orders/custom/deciders.ts, calling rules.ts)
-// and the reason a cancellation gives (generated/orders/custom/sagas.ts).
+// events/orders.yaml) but the deciders (eventsmith/orders/deciders.ts, calling rules.ts)
+// and the reason a cancellation gives (eventsmith/orders/sagas.ts).
 import type { Kafka } from 'kafkajs';
 import {
   type ConnectionPool,

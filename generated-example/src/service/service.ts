@@ -26,6 +26,8 @@ import type { ServiceConfig } from './config.js';
 import { type RouteContext, handleRequest } from './http.js';
 import { type ReadModelStats, createReadModel, liveReadModelHandlers, readModelStats } from './read-model.js';
 import { type NamedConsumer, type SagaReport, type SagaWiring, createSagaWiring, named } from './saga-wiring.js';
+import type { ServiceTelemetry } from './telemetry.js';
+import { type BatchObservableResult, metrics as otelMetrics } from '@opentelemetry/api';
 
 export interface ConsumerReport extends ConsumerMetrics {
   readonly groupId: string;
@@ -66,7 +68,11 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export async function startService(config: ServiceConfig, log: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<RunningService> {
+export async function startService(
+  config: ServiceConfig,
+  telemetry: ServiceTelemetry | undefined,
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<RunningService> {
   const started = Date.now();
   // The runtime's components and KafkaJS log through one logger: the runtime's stderr format, into `log`.
   const logger = stderrLogger({ write: (line) => log(line.trimEnd()) });
@@ -160,7 +166,13 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
       };
     };
 
+    // The service's own numbers beside the runtime's (relay, consumers, sagas): one collection
+    // reads them all, for GET /metrics.
+    const unobserve = observeServiceMetrics(pool, admin, deadLetterTopics);
+    closers.push(async () => unobserve());
+
     const context: RouteContext = {
+      telemetry,
       pool,
       orders: orderRepository(pool),
       inventory: inventoryRepository(pool),
@@ -201,6 +213,37 @@ export async function startService(config: ServiceConfig, log: (line: string) =>
     await closeAll();
     throw err;
   }
+}
+
+/** Gauges of the read model, the event store and the dead-letter topics, read when /metrics is scraped. */
+function observeServiceMetrics(pool: pg.Pool, admin: Admin, deadLetterTopics: readonly string[]): () => void {
+  const meter = otelMetrics.getMeter('order-service');
+  const orders = meter.createObservableGauge('order_summaries.orders', { description: 'Orders in the read model, by status', unit: '{order}' });
+  const events = meter.createObservableGauge('eventsmith.events.stored', { description: 'Events in the event store', unit: '{event}' });
+  const duplicates = meter.createObservableGauge('eventsmith.duplicate_effects', { description: 'Saga effects appended twice to one aggregate (must be 0)', unit: '{event}' });
+  const dead = meter.createObservableGauge('eventsmith.dead_letter.messages', { description: 'Messages in each dead-letter topic', unit: '{message}' });
+  const observables = [orders, events, duplicates, dead];
+  const callback = async (result: BatchObservableResult): Promise<void> => {
+    try {
+      const [stats, store, dlq] = await Promise.all([
+        readModelStats(pool),
+        pool.query(`SELECT (SELECT count(*) FROM eventsmith_events)::int AS events,
+                           (SELECT count(*) FROM (SELECT 1 FROM eventsmith_events WHERE metadata ? 'correlationid'
+                                                   GROUP BY stream_type, stream_id, event_type, metadata->>'correlationid'
+                                                  HAVING count(*) > 1) d)::int AS duplicate_effects`),
+        deadLetterCounts(admin, deadLetterTopics),
+      ]);
+      for (const [status, n] of Object.entries(stats.byStatus)) result.observe(orders, n, { status });
+      const row = store.rows[0] as { events: number; duplicate_effects: number };
+      result.observe(events, row.events);
+      result.observe(duplicates, row.duplicate_effects);
+      for (const [topic, n] of Object.entries(dlq.byTopic)) result.observe(dead, n, { 'messaging.destination.name': topic });
+    } catch {
+      // Database or broker down: nothing to report this scrape (/health says why).
+    }
+  };
+  meter.addBatchObservableCallback(callback, observables);
+  return () => meter.removeBatchObservableCallback(callback, observables);
 }
 
 /** Messages in each dead-letter topic (0 for one no consumer has created yet). */

@@ -19,13 +19,17 @@
  * crash (consumer.events.CRASH with restart false), the runner starts a new one.
  */
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { CloudEvent } from '../cloudevents.js';
+import type { DeliveredEvent } from '../cloudevents.js';
 import { type Logger, componentLogger } from '../logger.js';
 import type { ConnectionPool, PooledConnection, Queryable } from '../postgres/db.js';
 import { type ConsumerLag, consumerLag, ensureTopics } from './admin.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
-import { type DeadLetterReason, type DecodeOutcome, type EventDecoding, type EventMap, deadLetterMessage, decodeMessage } from './consumer-decode.js';
+import { type DeadLetterReason, type DecodeOutcome, type EventDecoding, type EventMap, deadLetterMessage, decodeMessage, decodeMessageByRegistry } from './consumer-decode.js';
+import type { SchemaIdResolver } from '../registry/resolver.js';
 import { KafkaPublisher } from './producer.js';
+import { contextFromHeaders, failSpan, markSpanError, startSpan, traceHeadersOfEvent, traceHeadersOfKafka, withSpan } from '../telemetry/otel.js';
+import { messagingAttributes } from '../telemetry/conventions.js';
+import { type Counter, type Histogram, DURATION_BUCKETS, Instruments } from '../telemetry/metrics.js';
 
 export interface HandlerContext {
   /** The transaction this event is applied in: write through it. */
@@ -36,16 +40,20 @@ export interface HandlerContext {
   readonly offset: string;
   /** 1 on the first try. */
   readonly attempt: number;
-  /** The version the event was written in (its data has been upcast to the latest). */
+  /** The version the event was written in (its data has been upcast to the latest); also `event.writerVersion`. */
   readonly writerVersion: number;
 }
 
-export type EventHandler<T extends string, D> = (event: CloudEvent<T, D>, context: HandlerContext) => Promise<void> | void;
+/**
+ * A handler of one event type. It receives the latest version `V` of the event's data, whatever
+ * version it was written in: `event.dataversion` is `V`, `event.writerVersion` the written one.
+ */
+export type EventHandler<T extends string, D, V extends number = number> = (event: DeliveredEvent<T, D, V>, context: HandlerContext) => Promise<void> | void;
 
 /** One optional handler per event type of `M`, receiving that event's latest version. */
 export type EventHandlers<M extends EventMap> = { readonly [T in keyof M & string]?: EventHandler<T, M[T]> };
 
-type AnyHandler = (event: CloudEvent<string, unknown>, context: HandlerContext) => Promise<void> | void;
+type AnyHandler = (event: DeliveredEvent, context: HandlerContext) => Promise<void> | void;
 
 export interface KafkaConsumerOptions<M extends EventMap> {
   readonly kafka: Kafka;
@@ -56,6 +64,12 @@ export interface KafkaConsumerOptions<M extends EventMap> {
   readonly handlers: EventHandlers<M>;
   readonly decoding: EventDecoding;
   readonly wireFormat?: 'plain' | 'confluent';
+  /**
+   * Decode Avro values by the schema registry id in their Confluent framing: the writer schema is
+   * fetched by id and resolved to the reader's version (see decodeMessageByRegistry). While the
+   * registry cannot be reached the partition waits and tries again; nothing is dead-lettered for it.
+   */
+  readonly registry?: { readonly resolver: SchemaIdResolver };
   /** Tries of a failing handler before its message is dead-lettered (default 5). */
   readonly attempts?: number;
   /** Backoff between tries (default 200 ms doubling to 5 s, half of it random). */
@@ -131,9 +145,24 @@ export class KafkaConsumerRunner<M extends EventMap> {
   private relaunching: Promise<void> | undefined;
   private counts = { received: 0, applied: 0, duplicates: 0, ignored: 0, deadLettered: 0, handlerFailures: 0, databaseFailures: 0, transactions: 0, crashes: 0, restarts: 0 };
   private readonly log: Logger;
+  private readonly instruments = new Instruments();
+  private readonly meters: { consumed: Counter; processed: Counter; retried: Counter; deadLettered: Counter; duration: Histogram };
+  /** Per `topic\0partition`: the high watermark of its last batch and the next offset to commit (lag gauge). */
+  private readonly positions = new Map<string, { readonly topic: string; readonly partition: number; highWatermark: bigint; next: bigint }>();
+  private unobserve: (() => void) | undefined;
 
   constructor(private readonly options: KafkaConsumerOptions<M>) {
+    // Checked here, not per message: without it every message would be dead-lettered (plain JS callers).
+    if (typeof options.decoding.latestVersion !== 'function') throw new TypeError('eventsmith: decoding.latestVersion(type) is required (the version upcast data is delivered as)');
     this.log = componentLogger(options.logger, 'consumer', { groupId: options.groupId });
+    const i = this.instruments;
+    this.meters = {
+      consumed: i.counter('messaging.client.consumed.messages', 'Messages the consumer received'),
+      processed: i.counter('eventsmith.consumer.processed', 'Events applied (their transaction committed)'),
+      retried: i.counter('eventsmith.consumer.retries', 'Handler tries after a failed one'),
+      deadLettered: i.counter('eventsmith.consumer.dead_lettered', 'Messages sent to the dead-letter topic'),
+      duration: i.histogram('messaging.process.duration', 'Duration of one handler call', 's', DURATION_BUCKETS),
+    };
     // Each handler takes its own event type; the runner calls it only with events of that type.
     this.handlers = options.handlers as unknown as Readonly<Record<string, AnyHandler | undefined>>;
     this.maxBatchSize = options.maxBatchSize ?? 500;
@@ -148,6 +177,12 @@ export class KafkaConsumerRunner<M extends EventMap> {
       await ensureTopics(kafka, meta.topics.map((t) => ({ topic: this.deadLetterTopic(t.name), numPartitions: t.partitions.length })));
     }
     this.publisher = this.options.publisher ?? new KafkaPublisher({ kafka, ...(this.options.logger ? { logger: this.options.logger } : {}) });
+    this.unobserve = this.instruments.gauges({ 'eventsmith.consumer.lag': { description: 'Messages of a partition not processed yet (as of its last batch)', unit: '{message}' } }, (observe) => {
+      for (const p of this.positions.values()) {
+        const lag = p.highWatermark - p.next;
+        observe('eventsmith.consumer.lag', Number(lag > 0n ? lag : 0n), this.where0(p.topic, p.partition));
+      }
+    });
     await this.launch();
     this.log.debug({ topics: this.options.topics }, 'started');
   }
@@ -155,6 +190,8 @@ export class KafkaConsumerRunner<M extends EventMap> {
   /** Lets the transaction in flight finish and its offsets commit, then leaves the group. */
   async stop(): Promise<void> {
     this.abort.abort();
+    this.unobserve?.();
+    this.unobserve = undefined;
     await this.relaunching;
     await this.consumer?.disconnect().catch(() => undefined);
     if (this.publisher !== this.options.publisher) await this.publisher?.disconnect().catch(() => undefined);
@@ -228,14 +265,22 @@ export class KafkaConsumerRunner<M extends EventMap> {
   }
 
   private async eachBatch(p: EachBatchPayload): Promise<void> {
-    const { decoding, wireFormat } = this.options;
+    const { decoding, wireFormat, registry } = this.options;
     const handles = (type: string): boolean => Object.hasOwn(this.handlers, type) && this.handlers[type] !== undefined;
-    const items: Item[] = p.batch.messages.map((message) => ({
-      message,
-      outcome: decodeMessage(message, decoding, { handles, ...(wireFormat ? { wireFormat } : {}) }),
-      deadLettered: false,
-    }));
+    let items: Item[];
+    if (registry === undefined) {
+      items = p.batch.messages.map((message) => ({
+        message,
+        outcome: decodeMessage(message, decoding, { handles, ...(wireFormat ? { wireFormat } : {}) }),
+        deadLettered: false,
+      }));
+    } else {
+      const decoded = await this.decodeByRegistry(p, registry.resolver, handles);
+      if (decoded === undefined) return;
+      items = decoded;
+    }
     this.counts.received += items.length;
+    this.meters.consumed.add(items.length, this.where0(p.batch.topic, p.batch.partition));
     let i = 0;
     let cap = this.maxBatchSize;
     let databaseFailures = 0;
@@ -274,15 +319,46 @@ export class KafkaConsumerRunner<M extends EventMap> {
     }
   }
 
+  /** Decodes a batch by registry ids; a registry that cannot be reached is waited for. Undefined if stopped. */
+  private async decodeByRegistry(p: EachBatchPayload, resolver: SchemaIdResolver, handles: (type: string) => boolean): Promise<Item[] | undefined> {
+    for (let failures = 1; ; failures++) {
+      try {
+        const outcomes = await Promise.all(p.batch.messages.map((message) => decodeMessageByRegistry(message, this.options.decoding, { handles, resolver })));
+        return p.batch.messages.map((message, i) => ({ message, outcome: outcomes[i] as DecodeOutcome, deadLettered: false }));
+      } catch (err) {
+        this.options.onError?.(err, 'schema registry unavailable; retrying');
+        const delay = backoffDelay(failures, this.retry);
+        this.log.warn({ err, topic: p.batch.topic, partition: p.batch.partition }, `schema registry unavailable; retrying in ${delay} ms`);
+        if (!(await this.pause(p, delay))) return undefined;
+      }
+    }
+  }
+
   /** Counts, runs the afterCommit hook, then resolves and commits the offsets through the chunk. */
   private async settle(p: EachBatchPayload, chunk: readonly Item[], applied: number): Promise<void> {
     const last = chunk[chunk.length - 1] as Item;
     this.counts.ignored += chunk.filter((it) => it.outcome.kind === 'ignore').length;
     if (applied > 0) await this.options.afterCommit?.({ topic: p.batch.topic, partition: p.batch.partition, lastOffset: last.message.offset, applied });
+    if (applied > 0) this.meters.processed.add(applied, this.where0(p.batch.topic, p.batch.partition));
+    this.track(p, last.message.offset);
     p.resolveOffset(last.message.offset);
     // With explicit offsets: without them KafkaJS commits only when autoCommit's thresholds say so.
     await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
     await p.heartbeat();
+  }
+
+  /** Attributes of this group's metrics for one partition. */
+  private where0(topic: string, partition: number): Record<string, string> {
+    return { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.destination.partition.id': String(partition), 'messaging.consumer.group.name': this.options.groupId };
+  }
+
+  /** Remembers how far a partition is, for the lag gauge. */
+  private track(p: EachBatchPayload, offset: string): void {
+    const key = `${p.batch.topic}\0${p.batch.partition}`;
+    let position = this.positions.get(key);
+    if (position === undefined) this.positions.set(key, (position = { topic: p.batch.topic, partition: p.batch.partition, highWatermark: 0n, next: 0n }));
+    position.highWatermark = BigInt(p.batch.highWatermark);
+    position.next = BigInt(offset) + 1n;
   }
 
   /** Tries 2..attempts of one message; then the dead-letter topic. Applied count, or undefined if stopped. */
@@ -298,6 +374,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
         this.log.warn({ ...this.where(p, item), attempt, attempts: this.attempts, err: error }, `handler failed; retrying in ${delay} ms`);
       }
       if (!(await this.pause(p, delay))) return undefined;
+      if (databaseFailures === 0) this.meters.retried.add(1, this.where0(p.batch.topic, p.batch.partition));
       const result = await this.applyChunk(p, [item], attempt + 1);
       if (result.ok) {
         this.log.info({ ...this.where(p, item), attempt: attempt + 1 }, 'handler succeeded on a retry');
@@ -333,10 +410,40 @@ export class KafkaConsumerRunner<M extends EventMap> {
         attempts,
       }),
     );
+    // One span per dead letter, child of the message's trace context: it records why (an event
+    // and status ERROR), so the trace shows where the message ended.
+    const spans = items.map((it) => {
+      const why = reason ?? (it.outcome.kind === 'dead' ? it.outcome.reason : 'handler-failed');
+      const event = it.outcome.kind === 'event' ? it.outcome.event : undefined;
+      const span = startSpan(`send ${this.deadLetterTopic(topic)}`, {
+        kind: 'producer',
+        parent: contextFromHeaders(event ? traceHeadersOfEvent(event) : traceHeadersOfKafka(it.message.headers)),
+        attributes: {
+          ...messagingAttributes('send', this.deadLetterTopic(topic), {
+            partition,
+            offset: it.message.offset,
+            group: this.options.groupId,
+            ...(event ? { messageId: event.id, eventType: event.type, key: event.partitionkey } : {}),
+          }),
+          'eventsmith.dead_letter.source': topic,
+        },
+      });
+      if (span?.isRecording()) {
+        const text = error ?? (it.outcome.kind === 'dead' ? it.outcome.error : '');
+        span.addEvent('eventsmith.dead_lettered', { 'eventsmith.dead_letter.reason': why, 'eventsmith.dead_letter.attempts': attempts, 'eventsmith.dead_letter.error': text });
+        span.setAttribute('error.type', why);
+        markSpanError(span, `${why}: ${text}`);
+      }
+      return span;
+    });
     for (let failures = 1; ; failures++) {
       try {
         await (this.publisher as KafkaPublisher).send(messages);
-        for (const it of items) it.deadLettered = true;
+        for (const span of spans) span?.end();
+        for (const it of items) {
+          it.deadLettered = true;
+          this.meters.deadLettered.add(1, { ...this.where0(topic, partition), 'error.type': reason ?? (it.outcome.kind === 'dead' ? it.outcome.reason : 'handler-failed') });
+        }
         this.counts.deadLettered += items.length;
         for (const it of items) {
           const why = reason ?? (it.outcome.kind === 'dead' ? it.outcome.reason : 'handler-failed');
@@ -350,7 +457,10 @@ export class KafkaConsumerRunner<M extends EventMap> {
         this.options.onError?.(err, 'sending to the dead-letter topic failed; retrying');
         const delay = backoffDelay(failures, this.retry);
         this.log.warn({ err, deadLetterTopic: this.deadLetterTopic(topic) }, `sending to the dead-letter topic failed; retrying in ${delay} ms`);
-        if (!(await this.pause(p, delay))) return false;
+        if (!(await this.pause(p, delay))) {
+          for (const span of spans) failSpan(span, err);
+          return false;
+        }
       }
     }
   }
@@ -374,7 +484,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
 
   /** One transaction: claim the chunk's event ids, run the handlers of the new ones, commit. */
   private async applyChunk(p: EachBatchPayload, chunk: readonly Item[], attempt: number): Promise<ChunkResult> {
-    const events: Array<{ index: number; item: Item; event: CloudEvent<string, unknown>; writerVersion: number }> = [];
+    const events: Array<{ index: number; item: Item; event: DeliveredEvent; writerVersion: number }> = [];
     chunk.forEach((item, index) => {
       if (item.outcome.kind === 'event') events.push({ index, item, event: item.outcome.event, writerVersion: item.outcome.writerVersion });
     });
@@ -405,13 +515,31 @@ export class KafkaConsumerRunner<M extends EventMap> {
           duplicates++;
           continue;
         }
+        // A `process` span per try, child of the message's creation context (one message per
+        // handler call, as the conventions allow); active while the handler runs, so that what it
+        // appends or sends continues the trace.
+        const span = startSpan(`process ${topic}`, {
+          kind: 'consumer',
+          parent: contextFromHeaders(traceHeadersOfEvent(event)),
+          attributes: {
+            ...messagingAttributes('process', topic, { key: event.partitionkey, partition, offset: item.message.offset, group: groupId, messageId: event.id, eventType: event.type }),
+            ...(attempt > 1 ? { 'eventsmith.attempt': attempt } : {}),
+          },
+        });
+        const started = performance.now();
+        const where = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': groupId, 'messaging.operation.name': 'process' };
         try {
           const context: HandlerContext = { tx, groupId, topic, partition, offset: item.message.offset, attempt, writerVersion };
-          await (this.handlers[event.type] as AnyHandler)(event, context);
+          await withSpan(span, () => (this.handlers[event.type] as AnyHandler)(event, context));
         } catch (error) {
+          this.meters.duration.record((performance.now() - started) / 1000, { ...where, 'error.type': error instanceof Error ? error.name : 'error' });
+          if (span?.isRecording() && attempt < this.attempts) span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts });
+          failSpan(span, error);
           await rollback();
           return { ok: false, kind: 'handler', failedAt: index, error };
         }
+        this.meters.duration.record((performance.now() - started) / 1000, where);
+        span?.end();
         applied++;
       }
       const committed = await tx.query('COMMIT');

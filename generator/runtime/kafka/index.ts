@@ -26,6 +26,7 @@ export {
   DEAD_LETTER_HEADERS,
   deadLetterMessage,
   decodeMessage,
+  decodeMessageByRegistry,
   type DataCodec,
   type DeadLetterInfo,
   type DeadLetterReason,
@@ -33,6 +34,7 @@ export {
   type DecodeOutcome,
   type EventDecoding,
   type EventMap,
+  type RegistryDecodeOptions,
 } from './consumer-decode.js';
 export {
   KafkaConsumerRunner,
@@ -52,6 +54,7 @@ export {
   type EnvelopeSender,
   type AggregateDecoding,
   type DomainConsumerOptions,
+  type PublishRegistry,
   type SchemaIdLookup,
   type TopicRoute,
   type TypedPublishOptions,

@@ -26,6 +26,9 @@ import { type Logger, componentLogger, errorMessage } from '../logger.js';
 import type { CloudEventAttributes, ContentMode, OutgoingRecord } from './binding.js';
 import { encodeCloudEvent, frameConfluent } from './binding.js';
 import { javaCompatiblePartitioner } from './partitioner.js';
+import { failSpan, startSpan, traceHeadersOf } from '../telemetry/otel.js';
+import { messagingAttributes } from '../telemetry/conventions.js';
+import { isValidTraceparent } from '../telemetry/trace-context.js';
 
 /** One Kafka message with its topic. */
 export interface OutgoingMessage {
@@ -142,7 +145,24 @@ export class KafkaPublisher {
    */
   publish(event: CloudEventAttributes, data: Uint8Array, options: PublishOptions): Promise<void> {
     const bytes = options.schemaId === undefined ? data : frameConfluent(options.schemaId, data);
-    return this.send([toOutgoing(options.topic, encodeCloudEvent(event, bytes, options.mode ?? this.mode), options.headers)]);
+    // A `send` span; its context travels as the distributed-tracing extension (as attributes, so
+    // that both content modes carry it), unless the event brings a valid one of its own.
+    const span = startSpan(`send ${options.topic}`, {
+      kind: 'producer',
+      attributes: messagingAttributes('send', options.topic, { key: event.partitionkey, messageId: event.id, eventType: event.type }),
+    });
+    const own = (event as { readonly traceparent?: unknown }).traceparent;
+    const trace = isValidTraceparent(own) ? undefined : traceHeadersOf(span);
+    const traced: CloudEventAttributes = trace === undefined ? event : { ...event, ...trace };
+    const sent = this.send([toOutgoing(options.topic, encodeCloudEvent(traced, bytes, options.mode ?? this.mode), options.headers)]);
+    if (span === undefined) return sent;
+    return sent.then(
+      () => span.end(),
+      (err: unknown) => {
+        failSpan(span, err);
+        throw err;
+      },
+    );
   }
 
   /** Sends messages in order (per partition, as Kafka orders); resolves when all are acknowledged. */

@@ -31,6 +31,10 @@ import { type Logger, componentLogger } from '../logger.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
 import { outboxRecordToMessage } from './outbox-message.js';
 import type { KafkaPublisher } from './producer.js';
+import { failSpan, startSpan } from '../telemetry/otel.js';
+import { messagingAttributes } from '../telemetry/conventions.js';
+import { type Counter, Instruments } from '../telemetry/metrics.js';
+import { readTraceHeaders } from '../telemetry/trace-context.js';
 
 /** A dedicated connection that can LISTEN (pg's Client fits). */
 export interface NotificationConnection {
@@ -103,6 +107,22 @@ export async function outboxLag(db: Queryable, name = 'default'): Promise<Outbox
 
 const RATE_WINDOW_MS = 10_000;
 
+/** The trace context an outbox row was created in: `ce_traceparent` (events) or `traceparent` (commands). */
+function traceOfRow(r: OutboxRecord): ReturnType<typeof readTraceHeaders> {
+  return readTraceHeaders((name) => r.headers[`ce_${name}`] ?? r.headers[name]);
+}
+
+function batchDestination(records: readonly OutboxRecord[]): string {
+  const first = records[0]?.topic ?? '';
+  return records.every((r) => r.topic === first) ? first : '(several)';
+}
+
+/** `send <topic>`, or `send` alone when the batch goes to several topics (the conventions' rule). */
+function sendSpanName(records: readonly OutboxRecord[]): string {
+  const destination = batchDestination(records);
+  return destination === '(several)' ? 'send' : `send ${destination}`;
+}
+
 export class OutboxRelay {
   private readonly name: string;
   private readonly batchSize: number;
@@ -120,9 +140,13 @@ export class OutboxRelay {
   private readonly recent: Array<{ at: number; rows: number }> = [];
   private startedAt: number | undefined;
   private readonly log: Logger;
+  private readonly instruments = new Instruments();
+  private readonly sent: Counter;
+  private unobserve: (() => void) | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.name = options.name ?? 'default';
+    this.sent = this.instruments.counter('messaging.client.sent.messages', 'Messages the outbox relay published (acknowledged and committed)');
     this.log = componentLogger(options.logger, 'relay', { relay: this.name });
     this.batchSize = options.batchSize ?? 1000;
     this.idlePollMs = options.idlePollMs ?? 1000;
@@ -134,6 +158,7 @@ export class OutboxRelay {
     if (this.loopDone) return;
     this.startedAt = Date.now();
     this.log.debug({}, 'started');
+    this.unobserve = this.observe();
     this.loopDone = this.loop();
   }
 
@@ -142,6 +167,8 @@ export class OutboxRelay {
     this.abort.abort();
     this.wake?.();
     await this.loopDone;
+    this.unobserve?.();
+    this.unobserve = undefined;
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
@@ -152,6 +179,16 @@ export class OutboxRelay {
    * 'busy' when another relay of this name holds the lock. Throws if the broker or database fails.
    */
   async runOnce(): Promise<number | 'busy'> {
+    const result = await this.step();
+    if (typeof result !== 'object') return result;
+    // Counted after the commit: what consumers can now receive.
+    const byTopic = new Map<string, number>();
+    for (const r of result) byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
+    for (const [topic, n] of byTopic) this.sent.add(n, { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.operation.name': 'send' });
+    return result.length;
+  }
+
+  private async step(): Promise<readonly OutboxRecord[] | 0 | 'busy'> {
     const { pool, publisher } = this.options;
     this.schema ??= await this.prepare(pool);
     return inTransaction(pool, async (tx) => {
@@ -171,15 +208,31 @@ export class OutboxRelay {
         this.heldBack = pending?.pending === true;
         return 0;
       }
-      await publisher.send(batch.records.map(outboxRecordToMessage));
-      await this.options.afterPublish?.(batch.records);
-      await tx.query('UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, updated_at = now() WHERE relay = $1', [
-        this.name,
-        batch.cursor.txid.toString(),
-        batch.cursor.position.toString(),
-      ]);
-      if (this.options.markPublished !== false) await markOutboxPublished(tx, batch.records.map((r) => r.id));
-      return batch.records.length;
+      // One `send` span for the batch, linked to the creation context of each row (the appends,
+      // in other traces and processes): the conventions' shape for a batch send.
+      const span = startSpan(sendSpanName(batch.records), {
+        kind: 'client',
+        attributes: { ...messagingAttributes('send', batchDestination(batch.records), { count: batch.records.length }), 'eventsmith.relay': this.name },
+        // Read lazily: the span keeps the first 128 links, so the rest are never parsed.
+        links: function* () {
+          for (const r of batch.records) yield traceOfRow(r);
+        },
+      });
+      try {
+        await publisher.send(batch.records.map(outboxRecordToMessage));
+        await this.options.afterPublish?.(batch.records);
+        await tx.query('UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, updated_at = now() WHERE relay = $1', [
+          this.name,
+          batch.cursor.txid.toString(),
+          batch.cursor.position.toString(),
+        ]);
+        if (this.options.markPublished !== false) await markOutboxPublished(tx, batch.records.map((r) => r.id));
+      } catch (err) {
+        failSpan(span, err);
+        throw err;
+      }
+      span?.end();
+      return batch.records;
     });
   }
 
@@ -199,6 +252,26 @@ export class OutboxRelay {
   /** What this relay has not published yet. */
   lag(): Promise<OutboxLag> {
     return outboxLag(this.options.pool, this.name);
+  }
+
+  /** Relay lag (rows, seconds), outbox size and publish rate as observable gauges, read at collection. */
+  private observe(): () => void {
+    return this.instruments.gauges(
+      {
+        'eventsmith.relay.lag.rows': { description: 'Outbox rows after the relay cursor (not published yet)', unit: '{row}' },
+        'eventsmith.relay.lag.seconds': { description: 'Age of the oldest outbox row not published yet', unit: 's' },
+        'eventsmith.relay.publish.rate': { description: 'Rows published per second over the last 10 s', unit: '{row}/s' },
+        'eventsmith.outbox.rows': { description: 'Rows in the outbox table (published ones until they are pruned)', unit: '{row}' },
+      },
+      async (observe) => {
+        const attributes = { 'eventsmith.relay': this.name };
+        observe('eventsmith.relay.publish.rate', this.metrics().publishedPerSecond, attributes);
+        const [lag, size] = await Promise.all([this.lag(), this.options.pool.query('SELECT count(*)::text AS n FROM eventsmith_outbox')]);
+        observe('eventsmith.relay.lag.rows', lag.rows, attributes);
+        observe('eventsmith.relay.lag.seconds', lag.seconds, attributes);
+        observe('eventsmith.outbox.rows', Number(firstRow(size)?.n ?? 0));
+      },
+    );
   }
 
   /** The cursor row exists before any step locks it; returns the schema for lock keys and notifications. */

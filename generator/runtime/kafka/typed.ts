@@ -5,6 +5,7 @@
  * not depend on the spec is here, tested once.
  */
 import type { AvroCodec } from '../avro.js';
+import type { SchemaIdResolver } from '../registry/resolver.js';
 import type { CloudEvent } from '../cloudevents.js';
 import type { EventCodecTable, StoredEventOf, TypedEvent } from '../postgres/repository.js';
 import type { ContentMode } from './binding.js';
@@ -47,8 +48,21 @@ export function domainDecoding(aggregates: readonly AggregateDecoding[], schemaI
       if (a === undefined) throw new TypeError(`eventsmith: no upcaster for event type ${type}`);
       return a.upcast(type, version, data);
     },
+    latestVersion(type: string): number | undefined {
+      const versions = byType.get(type)?.codecs[type];
+      if (versions === undefined) return undefined;
+      const numbers = Object.keys(versions).map(Number).filter(Number.isSafeInteger);
+      return numbers.length === 0 ? undefined : Math.max(...numbers);
+    },
     ...(schemaId ? { schemaId } : {}),
   };
+}
+
+/** Publishing through a schema registry: the id of each version's schema under its subject (resolved once, cached). */
+export interface PublishRegistry {
+  readonly resolver: SchemaIdResolver;
+  /** The subject of a version (generated: `<domain>Subjects`). */
+  readonly subject: (type: string, version: number) => string;
 }
 
 export interface TypedPublishOptions {
@@ -56,6 +70,8 @@ export interface TypedPublishOptions {
   readonly mode?: ContentMode;
   /** With a schema registry: frames Avro data in the Confluent wire format with this id. */
   readonly schemaId?: SchemaIdLookup;
+  /** Frames Avro data with the id the registry gives the version's schema (wins over schemaId). */
+  readonly registry?: PublishRegistry;
   /** Extra headers that are not CloudEvents attributes (tracing, for example). */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -75,7 +91,15 @@ export async function publishEnvelope<T extends string, D, V extends number>(
 ): Promise<CloudEvent<T, D, V>> {
   const avro = event.datacontenttype === 'application/avro';
   const data = avro ? codec.toBinary(event.data) : utf8.encode(codec.toJson(event.data));
-  const schemaId = avro ? options.schemaId?.(event.type, event.dataversion) : undefined;
+  let schemaId: number | undefined;
+  if (avro && options.registry !== undefined) {
+    const subject = options.registry.subject(event.type, event.dataversion);
+    const erased = codec as AvroCodec<unknown>;
+    // Cached ids are used at once: an await here would split a burst of publishes into requests of one.
+    schemaId = options.registry.resolver.cachedId(subject, erased) ?? (await options.registry.resolver.idFor(subject, erased));
+  } else if (avro) {
+    schemaId = options.schemaId?.(event.type, event.dataversion);
+  }
   await publisher.publish(event, data, {
     topic,
     ...(options.mode ? { mode: options.mode } : {}),

@@ -24,6 +24,10 @@ import {
   saveAggregateSnapshot,
 } from './event-store.js';
 import type { OutboxHeaders } from './outbox.js';
+import { frameConfluent } from '../kafka/binding.js';
+import type { PublishRegistry } from '../kafka/typed.js';
+import { failSpan, startSpan, traceHeadersOf, type TraceHeaders } from '../telemetry/otel.js';
+import { messagingAttributes } from '../telemetry/conventions.js';
 
 /** How event data is stored and published: Avro binary, or Avro's JSON encoding. */
 export type StorageEncoding = 'avro' | 'json';
@@ -88,6 +92,12 @@ export interface RepositoryOptions {
   readonly onSnapshotError?: (error: unknown, streamId: string) => void;
   /** Failed background snapshots (default: concise lines on stderr). */
   readonly logger?: Logger;
+  /**
+   * With a schema registry: the outbox rows of Avro events carry the Confluent framing (magic
+   * byte + the version's registry id), so the relay publishes what Java, Connect or ksqlDB
+   * consumers decode by id. The events table keeps the plain Avro data.
+   */
+  readonly registry?: PublishRegistry;
 }
 
 export interface RepositoryLoadOptions {
@@ -139,6 +149,10 @@ export interface Repository<Id extends AggregateId, S, I> {
   snapshot(id: Id): Promise<boolean>;
   /** Resolves when every background snapshot started so far has finished (for shutdown and tests). */
   settled(): Promise<void>;
+}
+
+function eventAttributes(event: NewEvent): Record<string, string> {
+  return { 'messaging.message.id': event.eventId, 'cloudevents.event_id': event.eventId, 'cloudevents.event_type': event.eventType };
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -272,7 +286,17 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     return encoding === 'avro' ? codec.toBinary(data) : utf8Encoder.encode(codec.toJson(data));
   };
 
-  const toNewEvent = (event: EventInput<E>, streamId: string, now: Date, opts: RepositoryAppendOptions): NewEvent => {
+  /** Frames each Avro outbox payload with its version's registry id (resolved before the transaction). */
+  const frameOutbox = async (newEvents: NewEvent[], registry: PublishRegistry): Promise<NewEvent[]> =>
+    Promise.all(newEvents.map(async (e) => {
+      const codec = own(own(def.codecs, e.eventType) ?? {}, e.schemaVersion) as AvroCodec<unknown> | undefined;
+      if (codec === undefined || e.outbox === undefined || e.contentType !== 'application/avro') return e;
+      const subject = registry.subject(e.eventType, e.schemaVersion);
+      const schemaId = registry.resolver.cachedId(subject, codec) ?? (await registry.resolver.idFor(subject, codec));
+      return { ...e, outbox: { ...e.outbox, payload: frameConfluent(schemaId, e.data) } };
+    }));
+
+  const toNewEvent = (event: EventInput<E>, streamId: string, now: Date, opts: RepositoryAppendOptions, trace: TraceHeaders | undefined): NewEvent => {
     let id: string;
     let time: string;
     let occurredAt: Date;
@@ -312,6 +336,11 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
       ce_partitionkey: streamId,
       'content-type': contentType,
     };
+    // The CloudEvents distributed-tracing extension: the relay publishes it later, from another process.
+    if (trace !== undefined) {
+      headers.ce_traceparent = trace.traceparent;
+      if (trace.tracestate !== undefined) headers.ce_tracestate = trace.tracestate;
+    }
     const metadata: { [key: string]: string } = { source };
     if (correlationId !== undefined) {
       headers.ce_correlationid = correlationId;
@@ -353,8 +382,24 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     async append(id, events, expectedVersion, appendOptions = {}) {
       const streamId = def.streamId(id);
       const now = new Date();
-      const newEvents = events.map((e) => toNewEvent(e, streamId, now, appendOptions));
-      const result = await appendToStream(appendOptions.client ?? pool, { streamType: def.streamType, streamId, expectedVersion, events: newEvents });
+      // One `create` span per append: its context is the creation context of every event written.
+      const span = startSpan(`create ${def.topic}`, {
+        kind: 'producer',
+        attributes: messagingAttributes('create', def.topic, { key: streamId, count: events.length, aggregate: def.streamType }),
+      });
+      let result: Awaited<ReturnType<typeof appendToStream>>;
+      let newEvents: NewEvent[];
+      try {
+        const trace = traceHeadersOf(span);
+        newEvents = events.map((e) => toNewEvent(e, streamId, now, appendOptions, trace));
+        if (options.registry !== undefined && encoding === 'avro') newEvents = await frameOutbox(newEvents, options.registry);
+        if (newEvents.length === 1 && span?.isRecording()) span.setAttributes(eventAttributes(newEvents[0] as NewEvent));
+        result = await appendToStream(appendOptions.client ?? pool, { streamType: def.streamType, streamId, expectedVersion, events: newEvents });
+      } catch (err) {
+        failSpan(span, err);
+        throw err;
+      }
+      span?.end();
       if (every !== undefined && appendOptions.client === undefined && Math.floor(result.streamVersion / every) > Math.floor(expectedVersion / every)) {
         // Committed (one statement on the pool): snapshot after the commit, off the writer's path.
         inBackground(streamId, () => snapshotNow(streamId));

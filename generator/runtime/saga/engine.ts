@@ -24,8 +24,10 @@ import type { HandlerContext } from '../kafka/consumer.js';
 import { type Logger, componentLogger } from '../logger.js';
 import { type ConnectionPool, type Queryable, inTransaction } from '../postgres/db.js';
 import { SagaConflictError, SagaStateError } from './errors.js';
+import { type Span, contextFromHeaders, failSpan, startSpan, traceHeadersOf, withSpan } from '../telemetry/otel.js';
+import { type Counter, Instruments } from '../telemetry/metrics.js';
 import { type NextState, type Outgoing, SagaMachine, type Transition } from './machine.js';
-import { type StoredSaga, insertSaga, loadSaga, updateSaga } from './store.js';
+import { type CommandEnvelope, type StoredSaga, insertSaga, loadSaga, updateSaga } from './store.js';
 import type {
   ParkedSaga,
   SagaDefinition,
@@ -147,12 +149,17 @@ export class SagaEngine<C> implements SagaRuntime {
   };
   private readonly ignoredByReason: Partial<Record<SagaIgnoreReason, number>> = {};
   private readonly log: Logger;
+  private readonly transitions: Counter;
+  private readonly timeouts: Counter;
 
   constructor(
     readonly definition: SagaDefinition<C>,
     private readonly options: SagaEngineOptions = {},
   ) {
     this.machine = new SagaMachine(definition);
+    const instruments = new Instruments();
+    this.transitions = instruments.counter('eventsmith.saga.transitions', 'Saga transitions written (by saga, what happened and the status reached)', '{transition}');
+    this.timeouts = instruments.counter('eventsmith.saga.timeouts', 'Saga deadlines acted on (resends, timed-out steps, compensation retries, parking)', '{timeout}');
     this.now = options.now ?? (() => new Date());
     this.maxConflicts = options.maxConflicts ?? 20;
     this.log = componentLogger(options.logger, 'saga', { saga: definition.name });
@@ -180,12 +187,26 @@ export class SagaEngine<C> implements SagaRuntime {
     if (message.type === this.definition.startedBy) {
       const now = this.now();
       const { sagaId, decision } = this.machine.start(message, now);
-      const next = this.withJson(decision.next);
-      const version = await insertSaga(tx, this.sagaType, sagaId, next, decision.commands, this.envelope(sagaId, now));
-      if (version === undefined) return this.ignored('duplicate-start', sagaId);
-      const transition = this.transition(sagaId, 'start', message.id, decision.what, { status: null, step: null }, next, version, decision.commands);
-      await this.after(tx, transition, next, undefined);
-      return { outcome: 'started', sagaId, transition };
+      const span = this.span(sagaId, 'start');
+      try {
+        const trace = traceHeadersOf(span);
+        // The trace the saga started in, kept for timeouts fired later (in any process).
+        const started = trace === undefined ? decision.next : { ...decision.next, book: { ...decision.next.book, start: { ...decision.next.book.start, trace } } };
+        const next = this.withJson(started);
+        const version = await insertSaga(tx, this.sagaType, sagaId, next, decision.commands, this.envelope(sagaId, now, trace));
+        if (version === undefined) {
+          span?.setAttribute('eventsmith.saga.ignored', 'duplicate-start');
+          span?.end();
+          return this.ignored('duplicate-start', sagaId);
+        }
+        const transition = this.transition(sagaId, 'start', message.id, decision.what, { status: null, step: null }, next, version, decision.commands);
+        await this.after(tx, transition, next, undefined);
+        this.endSpan(span, transition);
+        return { outcome: 'started', sagaId, transition };
+      } catch (err) {
+        failSpan(span, err);
+        throw err;
+      }
     }
     const sagaId = message.correlationId;
     if (sagaId === undefined || sagaId === '') return this.ignored('uncorrelated');
@@ -216,6 +237,24 @@ export class SagaEngine<C> implements SagaRuntime {
    */
   async onDue(tx: Queryable, row: StoredSaga, now: Date = this.now()): Promise<SagaTransition | undefined> {
     if (row.sagaType !== this.sagaType) throw new RangeError(`eventsmith: saga ${row.sagaType} handed to the engine of ${this.sagaType}`);
+    // A deadline has no message: its span continues the trace the saga started in.
+    const parent = row.book.start.trace === undefined ? undefined : contextFromHeaders(row.book.start.trace);
+    const span = startSpan(`saga ${this.sagaType} timeout`, { ...(parent ? { parent } : {}), attributes: this.sagaAttributes(row.sagaId, 'timeout') });
+    try {
+      const transition = await withSpan(span, () => this.fireDue(tx, row, now));
+      if (transition === undefined) span?.end();
+      else {
+        this.endSpan(span, transition);
+        this.timeouts.add(1, { 'eventsmith.saga.type': this.sagaType, 'eventsmith.saga.transition': transition.what });
+      }
+      return transition;
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    }
+  }
+
+  private async fireDue(tx: Queryable, row: StoredSaga, now: Date): Promise<SagaTransition | undefined> {
     let instance = this.decode(row);
     for (let conflicts = 0; ; conflicts++) {
       const decision = this.machine.onTimeout(instance, now);
@@ -275,8 +314,40 @@ export class SagaEngine<C> implements SagaRuntime {
     return { ...next, contextJson: this.definition.encodeContext(next.context) };
   }
 
-  private envelope(sagaId: string, now: Date): { sagaId: string; now: Date; source: (c: Outgoing) => string } {
-    return { sagaId, now, source: (c) => this.machine.sourceOf(c.command) };
+  private envelope(sagaId: string, now: Date, trace: ReturnType<typeof traceHeadersOf>): CommandEnvelope {
+    return { sagaId, now, source: (c) => this.machine.sourceOf(c.command), ...(trace ? { trace } : {}) };
+  }
+
+  // ---- tracing --------------------------------------------------------------------------
+
+  private sagaAttributes(sagaId: string, trigger: string): Record<string, string> {
+    return { 'eventsmith.saga.type': this.sagaType, 'eventsmith.saga.id': sagaId, 'eventsmith.saga.trigger': trigger };
+  }
+
+  /** A transition's span: `saga <type> <trigger>`, under the active context. */
+  private span(sagaId: string, trigger: string): Span | undefined {
+    return startSpan(`saga ${this.sagaType} ${trigger}`, { attributes: this.sagaAttributes(sagaId, trigger) });
+  }
+
+  /** Span attributes and events of a written transition, and the transitions counter. */
+  private annotate(t: SagaTransition, span?: Span): void {
+    this.transitions.add(1, { 'eventsmith.saga.type': this.sagaType, 'eventsmith.saga.transition': t.what, 'eventsmith.saga.status': t.to.status });
+    if (span === undefined || !span.isRecording()) return;
+    span.setAttributes({
+      'eventsmith.saga.transition': t.what,
+      'eventsmith.saga.status': t.to.status,
+      ...(t.from.status !== null ? { 'eventsmith.saga.from': t.from.status } : {}),
+      ...(t.from.step !== null ? { 'eventsmith.saga.from_step': t.from.step } : {}),
+      ...(t.to.step !== null ? { 'eventsmith.saga.step': t.to.step } : {}),
+      'eventsmith.saga.version': t.version,
+      'eventsmith.saga.commands': t.commands.length,
+    });
+    span.addEvent(t.what, { ...(t.from.step !== null ? { 'eventsmith.saga.step': t.from.step } : {}), 'eventsmith.saga.status': t.to.status });
+  }
+
+  private endSpan(span: Span | undefined, t: SagaTransition): void {
+    this.annotate(t, span);
+    span?.end();
   }
 
   private conflict(sagaId: string, conflicts: number): void {
@@ -300,11 +371,26 @@ export class SagaEngine<C> implements SagaRuntime {
     now: Date,
   ): Promise<SagaTransition | undefined> {
     const next = this.withJson(decision.next);
-    const version = await updateSaga(tx, this.sagaType, instance.sagaId, instance.version, next, decision.commands, this.envelope(instance.sagaId, now));
-    if (version === undefined) return undefined;
-    const transition = this.transition(instance.sagaId, trigger, messageId, decision.what, { status: instance.status, step: instance.step }, next, version, decision.commands);
-    await this.after(tx, transition, next, instance.status);
-    return transition;
+    // Inside a timeout's span, that span; otherwise a span of its own under the active context
+    // (the consumer's `process` span of the message that caused the transition).
+    const span = trigger === 'timeout' ? undefined : this.span(instance.sagaId, trigger);
+    try {
+      const trace = traceHeadersOf(span);
+      const version = await updateSaga(tx, this.sagaType, instance.sagaId, instance.version, next, decision.commands, this.envelope(instance.sagaId, now, trace));
+      if (version === undefined) {
+        span?.setAttribute('eventsmith.saga.conflict', true);
+        span?.end();
+        return undefined;
+      }
+      const transition = this.transition(instance.sagaId, trigger, messageId, decision.what, { status: instance.status, step: instance.step }, next, version, decision.commands);
+      await this.after(tx, transition, next, instance.status);
+      // A timeout's transition is annotated on the timeout's span by onDue.
+      if (trigger !== 'timeout') this.endSpan(span, transition);
+      return transition;
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    }
   }
 
   private transition(

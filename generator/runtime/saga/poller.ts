@@ -18,6 +18,7 @@ import { type ConnectionPool, inTransaction } from '../postgres/db.js';
 import { backoffDelay, errorMessage, sleep } from '../kafka/backoff.js';
 import type { SagaRuntime } from './engine.js';
 import { lockDueSagas, nextDeadline, postponeTimeout } from './store.js';
+import { Instruments } from '../telemetry/metrics.js';
 
 export interface SagaTimeoutPollerOptions {
   readonly pool: ConnectionPool;
@@ -58,6 +59,7 @@ export class SagaTimeoutPoller {
   private loopDone: Promise<void> | undefined;
   private counts = { rounds: 0, fired: 0, failed: 0, roundFailures: 0 };
   private readonly log: Logger;
+  private unobserve: (() => void) | undefined;
 
   constructor(private readonly options: SagaTimeoutPollerOptions) {
     for (const e of options.engines) {
@@ -76,6 +78,7 @@ export class SagaTimeoutPoller {
   start(): void {
     if (this.loopDone) return;
     if (this.abort.signal.aborted) this.abort = new AbortController();
+    this.unobserve ??= this.observe();
     this.loopDone = this.loop();
   }
 
@@ -84,10 +87,31 @@ export class SagaTimeoutPoller {
     this.abort.abort();
     await this.loopDone;
     this.loopDone = undefined;
+    this.unobserve?.();
+    this.unobserve = undefined;
   }
 
   metrics(): SagaPollerMetrics {
     return { running: this.loopDone !== undefined && !this.abort.signal.aborted, ...this.counts };
+  }
+
+  /** Saga instances of this poller's types by status (running, compensating, parked, …), read at collection. */
+  private observe(): () => void {
+    return new Instruments().gauges({ 'eventsmith.saga.instances': { description: 'Saga instances by saga type and status', unit: '{saga}' } }, async (observe) => {
+      const types = [...this.engines.keys()];
+      const result = await this.options.pool.query(
+        'SELECT saga_type, status, count(*)::int AS n FROM eventsmith_saga_state WHERE saga_type = ANY($1::text[]) GROUP BY saga_type, status',
+        [types],
+      );
+      const seen = new Map<string, number>();
+      for (const r of result.rows as Array<{ saga_type: string; status: string; n: number }>) seen.set(`${r.saga_type}\0${r.status}`, r.n);
+      // Every status of every type, zeros included: an alert on parked sagas needs the series to exist.
+      for (const type of types) {
+        for (const status of ['running', 'compensating', 'completed', 'compensated', 'parked']) {
+          observe('eventsmith.saga.instances', seen.get(`${type}\0${status}`) ?? 0, { 'eventsmith.saga.type': type, 'eventsmith.saga.status': status });
+        }
+      }
+    });
   }
 
   /** One round: fires the due deadlines (at most batchSize) in one transaction; returns how many were acted on. */

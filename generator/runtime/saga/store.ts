@@ -16,6 +16,7 @@ import { dataschemaFor } from '../cloudevents.js';
 import { type Queryable, type Row, asDate, asInt, asJson, asNullableDate, asNullableString, asString, firstRow, rowsOf } from '../postgres/db.js';
 import { type OutboxMessage, emptyOutboxColumns, outboxInsertSql, outboxParams, pushOutboxRow } from '../postgres/outbox.js';
 import { SagaStateError } from './errors.js';
+import type { TraceHeaders } from '../telemetry/trace-context.js';
 import type { NextState, Outgoing } from './machine.js';
 import type { ParkReason, ParkedSaga, SagaBook, SagaCommand, SagaFailure, SagaHistoryEntry, SagaStatus } from './types.js';
 
@@ -118,6 +119,8 @@ export interface CommandEnvelope {
   readonly sagaId: string;
   readonly source: (c: Outgoing) => string;
   readonly now: Date;
+  /** The transition's trace context, sent with each command (the distributed-tracing extension). */
+  readonly trace?: TraceHeaders;
 }
 
 /** The outbox row of one command: a binary-mode CloudEvent, like events' rows. */
@@ -126,6 +129,7 @@ export function commandOutboxMessage(
   ids: { readonly id: string; readonly outboxId: string; readonly correlationId: string; readonly causationId: string },
   source: string,
   time: string,
+  trace?: TraceHeaders,
 ): OutboxMessage {
   const attributes: CloudEventAttributes = {
     specversion: '1.0',
@@ -140,6 +144,7 @@ export function commandOutboxMessage(
     partitionkey: command.key,
     correlationid: ids.correlationId,
     causationid: ids.causationId,
+    ...trace,
   };
   // Attribute names as keys: the relay sends each as a `ce_<name>` header, datacontenttype as content-type.
   const headers: Record<string, string> = {};
@@ -161,7 +166,7 @@ function outboxColumns(commands: readonly Outgoing[], env: CommandEnvelope): Ret
   const cols = emptyOutboxColumns();
   const time = env.now.toISOString();
   for (const c of commands) {
-    const m = commandOutboxMessage(c.command, { id: c.id, outboxId: c.outboxId, correlationId: env.sagaId, causationId: c.causationId }, env.source(c), time);
+    const m = commandOutboxMessage(c.command, { id: c.id, outboxId: c.outboxId, correlationId: env.sagaId, causationId: c.causationId }, env.source(c), time, env.trace);
     pushOutboxRow(cols, { ...m, headers: m.headers, contentType: m.contentType ?? null });
   }
   return cols;

@@ -15,6 +15,7 @@ import { type CommandHandler, type CommandMeta, type Decide, commandHandler } fr
 import { SagaStateError } from './errors.js';
 import { nameUuid } from './ids.js';
 import { commandOutboxMessage } from './store.js';
+import { traceHeadersOf } from '../telemetry/otel.js';
 import type { SagaCommand, SagaDefinition, SagaFailure, SagaMessage, SagaRetryPolicy, SagaStepDefinition } from './types.js';
 
 /** An event as a saga keeps it, its data at the latest version. */
@@ -171,7 +172,9 @@ export function reactionHandler<D>(name: string, build: (event: CloudEvent<strin
   return async (event, context) => {
     const id = nameUuid(['reaction', name, event.id]);
     const correlationId = event.correlationid ?? event.id;
-    await insertOutbox(context.tx, [commandOutboxMessage(build(event), { id, outboxId: id, correlationId, causationId: event.id }, source, new Date().toISOString())]);
+    // The consumer's `process` span is active: the command continues the event's trace.
+    const trace = traceHeadersOf();
+    await insertOutbox(context.tx, [commandOutboxMessage(build(event), { id, outboxId: id, correlationId, causationId: event.id }, source, new Date().toISOString(), trace)]);
   };
 }
 

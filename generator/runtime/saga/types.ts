@@ -160,8 +160,11 @@ export interface SagaHistoryEntry {
 }
 
 export interface SagaBook {
-  /** The start event. */
-  readonly start: { readonly id: string; readonly type: string };
+  /**
+   * The start event; `trace`: the trace context the saga started in (W3C traceparent/tracestate),
+   * so that a timeout fired later, by a poller in any process, continues that trace.
+   */
+  readonly start: { readonly id: string; readonly type: string; readonly trace?: { readonly traceparent: string; readonly tracestate?: string } };
   /** Steps completed, in order. */
   readonly completed: readonly string[];
   /** While compensating: the steps still to compensate, the current one first. */

@@ -21,7 +21,7 @@ import type * as kafka from './kafka.js';
 import type * as repository from './repository.js';
 import type * as types from './types.js';
 import * as upcasters from './upcasters.js';
-import * as custom from './custom/sagas.js';
+import * as custom from '../../eventsmith/orders/sagas.js';
 
 // Sagas, reactions and command receivers of the `com.example.orders` domain, over the runtime's
 // saga engine. Run a saga with its engine (`create<Saga>Engine`), a consumer of its events

@@ -118,7 +118,8 @@ export function createEventPublisher(
 export type ItemHandlers = {
   readonly EverythingHappened?: EventHandler<
     'com.acme.catalog.item.everythinghappened',
-    types.EverythingHappened
+    types.EverythingHappened,
+    1
   >;
 };
 

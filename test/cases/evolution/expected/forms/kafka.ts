@@ -167,10 +167,10 @@ export function createEventPublisher(
  * transaction that marks it processed.
  */
 export type AccountHandlers = {
-  readonly AccountOpened?: EventHandler<'com.example.forms.account.opened', types.AccountOpened>;
-  readonly Deposited?: EventHandler<'com.example.forms.account.deposited', types.Deposited>;
-  readonly AccountClosed?: EventHandler<'com.example.forms.account.closed', types.AccountClosed>;
-  readonly Noted?: EventHandler<'com.example.forms.account.noted', types.Noted>;
+  readonly AccountOpened?: EventHandler<'com.example.forms.account.opened', types.AccountOpened, 3>;
+  readonly Deposited?: EventHandler<'com.example.forms.account.deposited', types.Deposited, 1>;
+  readonly AccountClosed?: EventHandler<'com.example.forms.account.closed', types.AccountClosed, 1>;
+  readonly Noted?: EventHandler<'com.example.forms.account.noted', types.Noted, 1>;
 };
 
 /** Handlers by aggregate: the consumer subscribes to the topics of the groups given. */

@@ -112,7 +112,7 @@ export function createEventPublisher(
  * transaction that marks it processed.
  */
 export type CartHandlers = {
-  readonly ItemAdded?: EventHandler<'com.acme.shop.cart.itemadded', types.ItemAdded>;
+  readonly ItemAdded?: EventHandler<'com.acme.shop.cart.itemadded', types.ItemAdded, 1>;
 };
 
 /** Handlers by aggregate: the consumer subscribes to the topics of the groups given. */

@@ -9,7 +9,7 @@ import {
   decideRefundPayment,
   decideReleaseStock,
   decideReserveStock,
-} from './custom/deciders.js';
+} from '../user-owned/orders/deciders.js';
 import type {
   CancelOrder,
   CancelOrderEmits,
@@ -40,14 +40,14 @@ import type {
 // Deciders of the `com.example.orders` domain: what each command leads to, given the state of the
 // aggregate it is addressed to.
 //
-// Each decider is written by hand in `custom/deciders.ts`; this file checks that every command has
-// one and that it returns only the events its command `emits`.
+// Each decider is written by hand in `../user-owned/orders/deciders.ts`; this file checks that
+// every command has one and that it returns only the events its command `emits`.
 
 // ---- Order ----
 
 /**
- * `com.example.orders.order.command.confirm-order`: written in `custom/deciders.ts`. The annotation
- * re-checks its type here: it may return only `OrderConfirmed`.
+ * `com.example.orders.order.command.confirm-order`: written in `../user-owned/orders/deciders.ts`.
+ * The annotation re-checks its type here: it may return only `OrderConfirmed`.
  */
 const checkedDecideConfirmOrder: (
   state: OrderState,
@@ -56,8 +56,8 @@ const checkedDecideConfirmOrder: (
 ) => readonly ConfirmOrderEmits[] = decideConfirmOrder;
 
 /**
- * `com.example.orders.order.command.cancel-order`: written in `custom/deciders.ts`. The annotation
- * re-checks its type here: it may return only `OrderCancelled`.
+ * `com.example.orders.order.command.cancel-order`: written in `../user-owned/orders/deciders.ts`.
+ * The annotation re-checks its type here: it may return only `OrderCancelled`.
  */
 const checkedDecideCancelOrder: (
   state: OrderState,
@@ -105,8 +105,9 @@ export function decideOrder(
 // ---- Inventory ----
 
 /**
- * `com.example.orders.inventory.command.reserve-stock`: written in `custom/deciders.ts`. The
- * annotation re-checks its type here: it may return only `StockReserved`, `StockReservationFailed`.
+ * `com.example.orders.inventory.command.reserve-stock`: written in
+ * `../user-owned/orders/deciders.ts`. The annotation re-checks its type here: it may return only
+ * `StockReserved`, `StockReservationFailed`.
  */
 const checkedDecideReserveStock: (
   state: InventoryState,
@@ -115,8 +116,9 @@ const checkedDecideReserveStock: (
 ) => readonly ReserveStockEmits[] = decideReserveStock;
 
 /**
- * `com.example.orders.inventory.command.release-stock`: written in `custom/deciders.ts`. The
- * annotation re-checks its type here: it may return only `StockReleased`.
+ * `com.example.orders.inventory.command.release-stock`: written in
+ * `../user-owned/orders/deciders.ts`. The annotation re-checks its type here: it may return only
+ * `StockReleased`.
  */
 const checkedDecideReleaseStock: (
   state: InventoryState,
@@ -164,8 +166,9 @@ export function decideInventory(
 // ---- Payment ----
 
 /**
- * `com.example.orders.payment.command.capture-payment`: written in `custom/deciders.ts`. The
- * annotation re-checks its type here: it may return only `PaymentCaptured`, `PaymentDeclined`.
+ * `com.example.orders.payment.command.capture-payment`: written in
+ * `../user-owned/orders/deciders.ts`. The annotation re-checks its type here: it may return only
+ * `PaymentCaptured`, `PaymentDeclined`.
  */
 const checkedDecideCapturePayment: (
   state: PaymentState,
@@ -174,8 +177,9 @@ const checkedDecideCapturePayment: (
 ) => readonly CapturePaymentEmits[] = decideCapturePayment;
 
 /**
- * `com.example.orders.payment.command.refund-payment`: written in `custom/deciders.ts`. The
- * annotation re-checks its type here: it may return only `PaymentRefunded`.
+ * `com.example.orders.payment.command.refund-payment`: written in
+ * `../user-owned/orders/deciders.ts`. The annotation re-checks its type here: it may return only
+ * `PaymentRefunded`.
  */
 const checkedDecideRefundPayment: (
   state: PaymentState,

@@ -248,14 +248,16 @@ export function createEventPublisher(
  * processed.
  */
 export type OrderHandlers = {
-  readonly OrderPlaced?: EventHandler<'com.example.orders.order.placed', types.OrderPlaced>;
+  readonly OrderPlaced?: EventHandler<'com.example.orders.order.placed', types.OrderPlaced, 2>;
   readonly OrderConfirmed?: EventHandler<
     'com.example.orders.order.confirmed',
-    types.OrderConfirmed
+    types.OrderConfirmed,
+    1
   >;
   readonly OrderCancelled?: EventHandler<
     'com.example.orders.order.cancelled',
-    types.OrderCancelled
+    types.OrderCancelled,
+    1
   >;
 };
 
@@ -265,18 +267,25 @@ export type OrderHandlers = {
  * marks it processed.
  */
 export type InventoryHandlers = {
-  readonly StockAdded?: EventHandler<'com.example.orders.inventory.stockadded', types.StockAdded>;
+  readonly StockAdded?: EventHandler<
+    'com.example.orders.inventory.stockadded',
+    types.StockAdded,
+    1
+  >;
   readonly StockReserved?: EventHandler<
     'com.example.orders.inventory.stockreserved',
-    types.StockReserved
+    types.StockReserved,
+    1
   >;
   readonly StockReservationFailed?: EventHandler<
     'com.example.orders.inventory.stockreservationfailed',
-    types.StockReservationFailed
+    types.StockReservationFailed,
+    1
   >;
   readonly StockReleased?: EventHandler<
     'com.example.orders.inventory.stockreleased',
-    types.StockReleased
+    types.StockReleased,
+    1
   >;
 };
 
@@ -288,15 +297,18 @@ export type InventoryHandlers = {
 export type PaymentHandlers = {
   readonly PaymentCaptured?: EventHandler<
     'com.example.orders.payment.captured',
-    types.PaymentCaptured
+    types.PaymentCaptured,
+    2
   >;
   readonly PaymentDeclined?: EventHandler<
     'com.example.orders.payment.declined',
-    types.PaymentDeclined
+    types.PaymentDeclined,
+    2
   >;
   readonly PaymentRefunded?: EventHandler<
     'com.example.orders.payment.refunded',
-    types.PaymentRefunded
+    types.PaymentRefunded,
+    1
   >;
 };
 

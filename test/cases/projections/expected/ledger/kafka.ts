@@ -176,11 +176,11 @@ export function createEventPublisher(
  * transaction that marks it processed.
  */
 export type AccountHandlers = {
-  readonly AccountOpened?: EventHandler<'com.acme.ledger.account.opened', types.AccountOpened>;
-  readonly Deposited?: EventHandler<'com.acme.ledger.account.deposited', types.Deposited>;
-  readonly Flagged?: EventHandler<'com.acme.ledger.account.flagged', types.Flagged>;
-  readonly AccountClosed?: EventHandler<'com.acme.ledger.account.closed', types.AccountClosed>;
-  readonly Audited?: EventHandler<'com.acme.ledger.account.audited', types.Audited>;
+  readonly AccountOpened?: EventHandler<'com.acme.ledger.account.opened', types.AccountOpened, 1>;
+  readonly Deposited?: EventHandler<'com.acme.ledger.account.deposited', types.Deposited, 1>;
+  readonly Flagged?: EventHandler<'com.acme.ledger.account.flagged', types.Flagged, 1>;
+  readonly AccountClosed?: EventHandler<'com.acme.ledger.account.closed', types.AccountClosed, 1>;
+  readonly Audited?: EventHandler<'com.acme.ledger.account.audited', types.Audited, 1>;
 };
 
 /** Handlers by aggregate: the consumer subscribes to the topics of the groups given. */

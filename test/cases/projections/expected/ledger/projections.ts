@@ -29,7 +29,7 @@ import {
   type Tier,
   TierSymbols,
 } from './types.js';
-import * as custom from './custom/projections.js';
+import * as custom from '../user-owned/ledger/projections.js';
 
 /** Balance and facts of each account. */
 export interface AccountBalanceRow {

@@ -1,0 +1,298 @@
+// What tracing costs the outbox relay and the consumer runner (built: dist/), on a throwaway
+// PostgreSQL and Kafka (generator/dev/), three ways in the same run:
+//
+//   off    @opentelemetry/api not installed (a loader hook hides it: bench/hide-otel-api.mjs),
+//          so the runtime's telemetry helpers return at once;
+//   noop   the API installed, no SDK registered: the API's no-op tracer and meter answer;
+//   sdk    the SDK registered as a service would: NodeTracerProvider with a BatchSpanProcessor
+//          (exporter: counts and drops the spans, so no network is timed), and a MeterProvider
+//          whose reader collects every second (the relay's and consumer's gauges query
+//          PostgreSQL then);
+//   context (with --modes off,noop,context,sdk) only the SDK's AsyncLocalStorage context manager,
+//          no providers: what Node's async context tracking costs by itself, which every
+//          instrumented service pays whatever the libraries it traces.
+//
+// Each measurement is a child process of its own (a registered SDK cannot be unregistered), on a
+// schema and topic of its own: it appends N events through a repository (so in `sdk` mode each
+// outbox row carries the traceparent of its append's span, as in production), then times
+//   relay     OutboxRelay draining the N rows into Kafka (rows/s);
+//   consumer  KafkaConsumerRunner applying them, one projection row per event in the claim's
+//             transaction, from its first committed transaction until all are applied (events/s).
+// and the CPU time of the worker process per row / event (process.cpuUsage): the tracing work is
+// done there, and CPU time is far less disturbed than wall time by other load on the machine
+// (the broker's and PostgreSQL's CPU are not counted).
+// Rounds rotate the order of the modes; ratios are medians of each round's ratio to `off`.
+// Last, per mode, the instrumentation alone in a loop without I/O (runMicro).
+//
+// Usage: npm run bench:telemetry [-- --runs 3] [-- --events 10000] [-- --modes off,noop,context,sdk]
+// KAFKA_BROKERS and DATABASE_URL, if set, are used instead of throwaway servers.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { runsFromArgv } from './timing.mjs';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MODES = (process.argv.includes('--modes') ? process.argv[process.argv.indexOf('--modes') + 1] : 'off,noop,sdk').split(',');
+if (MODES[0] !== 'off') throw new Error('bench: --modes must start with off (the baseline)');
+
+function argValue(name, fallback) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
+/** CPU time of this process (user + system), µs: the tracing work is here, not in the broker or the database. */
+function cpuMicros() {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+// ---- the parent: servers, rounds, figures ----------------------------------------------------
+
+async function parent() {
+  const runs = runsFromArgv(process.argv, 3);
+  const events = Number(argValue('--events', '10000'));
+  const { startKafka } = await import('../generator/dev/kafka.mjs');
+  const { startPostgres } = await import('../generator/dev/postgres.mjs');
+  const [pgCluster, broker] = await Promise.all([startPostgres(), startKafka()]);
+  const results = Object.fromEntries(MODES.map((m) => [m, []]));
+  try {
+    for (let round = 0; round < runs; round++) {
+      const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]);
+      for (const mode of order) {
+        const r = await worker(mode, events, pgCluster.url, broker.brokers.join(','));
+        results[mode].push(r);
+        process.stderr.write(
+          `round ${round + 1} ${mode}: relay ${Math.round(r.relay)} rows/s ${r.relayCpu.toFixed(1)} µs CPU/row, consumer ${Math.round(r.consumer)} events/s ${r.consumerCpu.toFixed(1)} µs CPU/event, ${r.spans} spans\n`,
+        );
+      }
+    }
+  } finally {
+    await broker.stop();
+    await pgCluster.stop();
+  }
+  const micro = [];
+  for (const mode of MODES) micro.push(await worker(mode, events, '', '', ['--micro']));
+  const ratio = (mode, part) => median(results[mode].map((r, i) => r[part] / results.off[i][part]));
+  const rows = MODES.map((mode) => {
+    const rs = results[mode];
+    const cell = (part, digits) =>
+      `${median(rs.map((r) => r[part])).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })}${mode === 'off' ? '' : ` (${(ratio(mode, part) - 1) * 100 >= 0 ? '+' : ''}${((ratio(mode, part) - 1) * 100).toFixed(1)}%)`}`;
+    return `| ${mode} | ${cell('relay', 0)} | ${cell('relayCpu', 1)} | ${cell('consumer', 0)} | ${cell('consumerCpu', 1)} | ${median(rs.map((r) => r.spans)).toLocaleString('en-US')} |`;
+  });
+  process.stdout.write(
+    `telemetry: ${events.toLocaleString('en-US')} events, ${runs} rounds, medians (change against off: median of per-round ratios)\n` +
+      `| tracing | relay rows/s | relay µs CPU/row | consumer events/s | consumer µs CPU/event | spans exported |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n` +
+      `\nthe instrumentation alone, µs CPU (no I/O; includes the loop's own await)\n| tracing | per consumed message | per relay batch of 1,000 rows |\n|---|---|---|\n` +
+      micro.map((m) => `| ${m.mode} | ${m.perMessage.toFixed(2)} | ${m.perBatch.toFixed(1)} |`).join('\n') +
+      '\n',
+  );
+}
+
+function worker(mode, events, databaseUrl, brokers, extra = []) {
+  const args = [...(mode === 'off' ? ['--import', pathToFileURL(path.join(root, 'bench', 'hide-otel-api.mjs')).href] : []), fileURLToPath(import.meta.url), '--worker', mode, '--events', String(events), ...extra];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`bench: ${mode} worker exited ${code}: ${out}`));
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1)));
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+// ---- a worker: one mode, one schema, one topic ------------------------------------------------
+
+/** Registers the SDK (sdk mode); returns the count of spans it exported. */
+async function registerSdk() {
+  const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
+  const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } = await import('@opentelemetry/sdk-metrics');
+  const { metrics } = await import('@opentelemetry/api');
+  let spans = 0;
+  const spanExporter = { export: (batch, done) => ((spans += batch.length), done({ code: 0 })), shutdown: async () => {}, forceFlush: async () => {} };
+  const tracer = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(spanExporter, { maxQueueSize: 65_536, maxExportBatchSize: 2_048 })] });
+  tracer.register();
+  const metricExporter = { export: (_m, done) => done({ code: 0 }), forceFlush: async () => {}, shutdown: async () => {}, selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE };
+  const meter = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1_000 })] });
+  metrics.setGlobalMeterProvider(meter);
+  return {
+    count: async () => {
+      await tracer.forceFlush();
+      return spans;
+    },
+    shutdown: () => Promise.all([tracer.shutdown(), meter.shutdown()]),
+  };
+}
+
+/** What each mode registers before the runtime's components exist; the SDK handle in `sdk` mode. */
+async function register(mode) {
+  if (mode === 'sdk') return registerSdk();
+  if (mode === 'context') {
+    // Only what any instrumented Node service has: the AsyncLocalStorage context manager, no
+    // tracer or meter provider (the runtime's spans are no-ops, but every handler runs in a context).
+    const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+    const { context } = await import('@opentelemetry/api');
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  }
+  return undefined;
+}
+
+async function runWorker(mode) {
+  const events = Number(argValue('--events', '10000'));
+  const sdk = await register(mode);
+  const { default: pg } = await import('pg');
+  const { default: kafkajs } = await import('kafkajs');
+  const runtime = await import(pathToFileURL(path.join(root, 'dist/generator/runtime/index.js')).href);
+  const otel = await import(pathToFileURL(path.join(root, 'dist/generator/runtime/telemetry/otel.js')).href);
+  if ((otel.otel === undefined) !== (mode === 'off')) throw new Error(`bench: mode ${mode} but the API is ${otel.otel ? 'loaded' : 'hidden'}`);
+  const { KafkaConsumerRunner, KafkaPublisher, OutboxRelay, createCodec, createRepository, ensureTopics, migrate, silentLogger } = runtime;
+
+  const schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, options: `-c search_path=${schema}`, max: 10 });
+  await migrate(pool);
+  await pool.query('CREATE TABLE projection (aggregate_id text NOT NULL, seq integer NOT NULL, event_id text NOT NULL)');
+  const kafka = new kafkajs.Kafka({ clientId: `bench-telemetry-${mode}`, brokers: process.env.KAFKA_BROKERS.split(','), logLevel: kafkajs.logLevel.NOTHING });
+  const topic = `bench-telemetry-${randomUUID()}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 3 }]);
+
+  const TYPE = 'com.example.counters.counter.incremented';
+  const codec = createCodec({ type: 'record', name: 'Incremented', namespace: 'com.example.counters', fields: [{ name: 'seq', type: 'int' }, { name: 'note', type: 'string' }] });
+  const repository = createRepository(pool, {
+    streamType: 'Counter',
+    topic,
+    source: 'urn:example:bench',
+    encoding: 'avro',
+    streamId: (id) => id,
+    codecs: { [TYPE]: { 1: codec } },
+    upcast: (e) => ({ type: e.type, data: e.data }),
+    initialState: 0,
+    evolve: (n) => n + 1,
+  });
+  // N events over N/20 aggregates, 10 per append, 8 writers (untimed).
+  const aggregates = Array.from({ length: Math.max(1, Math.round(events / 20)) }, () => randomUUID());
+  let next = 0;
+  const writer = async () => {
+    for (let i = next++; i < aggregates.length; i = next++) {
+      for (let version = 0; version < 20; version += 10) {
+        const batch = Array.from({ length: 10 }, (_, k) => ({ type: TYPE, data: { seq: version + k + 1, note: `note ${version + k + 1}` } }));
+        await repository.append(aggregates[i], batch, version);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, writer));
+  const total = aggregates.length * 20;
+
+  const until = async (condition, what) => {
+    const deadline = Date.now() + 300_000;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  };
+
+  // Relay: start to last row acknowledged and committed.
+  const publisher = new KafkaPublisher({ kafka, logger: silentLogger });
+  await publisher.connect();
+  const relay = new OutboxRelay({ pool, publisher, batchSize: 1_000, logger: silentLogger });
+  const r0 = performance.now();
+  const rc0 = cpuMicros();
+  relay.start();
+  await until(() => relay.metrics().published >= total, 'the relay');
+  const relayMs = performance.now() - r0;
+  const relayCpu = (cpuMicros() - rc0) / total;
+  await relay.stop();
+
+  // Consumer: from its first committed transaction (the group has joined) until all are applied.
+  let first;
+  const runner = new KafkaConsumerRunner({
+    kafka,
+    pool,
+    groupId: `bench-${randomUUID()}`,
+    topics: [topic],
+    decoding: { codec: (type, version) => (type === TYPE && version === 1 ? codec : undefined), upcast: (_t, _v, data) => data },
+    createDeadLetterTopics: false,
+    publisher,
+    logger: silentLogger,
+    handlers: {
+      [TYPE]: async (event, { tx }) => {
+        await tx.query('INSERT INTO projection (aggregate_id, seq, event_id) VALUES ($1, $2, $3)', [event.subject, event.data.seq, event.id]);
+      },
+    },
+    afterCommit: ({ applied }) => {
+      first ??= { at: performance.now(), cpu: cpuMicros(), applied };
+    },
+  });
+  await runner.start();
+  await until(() => runner.metrics().applied >= total, 'the consumer');
+  const consumerMs = performance.now() - first.at;
+  const consumerCpu = (cpuMicros() - first.cpu) / (total - first.applied);
+  await runner.stop();
+  await publisher.disconnect();
+  const spans = sdk ? await sdk.count() : 0;
+  await sdk?.shutdown();
+  await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+  await pool.end();
+  process.stdout.write(`${JSON.stringify({ mode, relay: (total / relayMs) * 1000, consumer: ((total - first.applied) / consumerMs) * 1000, relayCpu, consumerCpu, spans })}\n`);
+}
+
+// ---- the instrumentation alone ------------------------------------------------------------------
+
+/**
+ * The consumer's per-message instrumentation (process span with its parent read from the
+ * message, handler run in its context, duration histogram) and the relay's per-batch span with
+ * 1,000 links, in a loop without I/O: the runtime's own cost per message, apart from what the SDK
+ * does to the rest of the process.
+ */
+async function runMicro(mode) {
+  const sdk = await register(mode);
+  const dist = (rel) => import(pathToFileURL(path.join(root, 'dist/generator/runtime/telemetry', rel)).href);
+  const { contextFromHeaders, startSpan, traceHeadersOfEvent, withSpan } = await dist('otel.js');
+  const { messagingAttributes } = await dist('conventions.js');
+  const { DURATION_BUCKETS, Instruments } = await dist('metrics.js');
+  const duration = new Instruments().histogram('messaging.process.duration', 'bench', 's', DURATION_BUCKETS);
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const event = { id: randomUUID(), type: 'com.example.counters.counter.incremented', partitionkey: 'k', traceparent };
+  const where = { 'messaging.system': 'kafka', 'messaging.destination.name': 'topic', 'messaging.consumer.group.name': 'g', 'messaging.operation.name': 'process' };
+  const message = async (offset) => {
+    const span = startSpan('process topic', {
+      kind: 'consumer',
+      parent: contextFromHeaders(traceHeadersOfEvent(event)),
+      attributes: messagingAttributes('process', 'topic', { key: 'k', partition: 0, offset: String(offset), group: 'g', messageId: event.id, eventType: event.type }),
+    });
+    const started = performance.now();
+    await withSpan(span, async () => {});
+    duration.record((performance.now() - started) / 1000, where);
+    span?.end();
+  };
+  const rows = Array.from({ length: 1_000 }, () => ({ ce_traceparent: traceparent }));
+  const batch = () => {
+    const span = startSpan('send topic', { kind: 'client', attributes: messagingAttributes('send', 'topic', { count: rows.length }), links: () => rows.map((r) => ({ traceparent: r.ce_traceparent })) });
+    span?.end();
+  };
+  const time = async (n, work) => {
+    for (let i = 0; i < n / 10; i++) await work(i);
+    const c0 = cpuMicros();
+    for (let i = 0; i < n; i++) await work(i);
+    return (cpuMicros() - c0) / n;
+  };
+  const perMessage = await time(200_000, message);
+  const perBatch = await time(2_000, batch);
+  await sdk?.shutdown();
+  process.stdout.write(`${JSON.stringify({ mode, perMessage, perBatch })}\n`);
+}
+
+if (process.argv.includes('--micro')) await runMicro(argValue('--worker'));
+else if (process.argv.includes('--worker')) await runWorker(argValue('--worker'));
+else await parent();
