@@ -140,7 +140,10 @@ describe('spec fuzzer', () => {
           noEmit: true,
           skipLibCheck: true,
           baseUrl: '.',
-          paths: { 'eventsmith/runtime': [path.join(root, 'generator', 'runtime', 'index.ts')] },
+          paths: {
+            'eventsmith/runtime': [path.join(root, 'generator', 'runtime', 'index.ts')],
+            'eventsmith/testing': [path.join(root, 'generator', 'runtime', 'testing', 'index.ts')],
+          },
         },
         include: accepted.map((a) => `${a}/**/*.ts`),
       }),
