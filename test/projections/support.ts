@@ -30,8 +30,11 @@ export async function generateProjectionCode(prefix: string, runtime: 'source' |
   const runtimeModule =
     runtime === 'source' ? path.join(root, 'generator/runtime/index.ts') : pathToFileURL(path.join(root, 'dist/generator/runtime/index.js')).href;
   const custom = exampleCustomFiles();
-  const files = (await generateFiles('spec.yaml', orderSpec(), runtimeModule)).filter((f) => !custom.has(f.path));
-  for (const [rel, content] of [...files.map((f): [string, string] => [f.path, f.content]), ...custom]) {
+  // Generated files at the top, the user-owned ones in `eventsmith/` (as test/emit/evolution-support.ts lays them out).
+  const files = (await generateFiles('spec.yaml', orderSpec(), runtimeModule, { fromOut: 'eventsmith', toOut: '..' }))
+    .map((f): [string, string] => [f.userOwned ? `eventsmith/${f.path}` : f.path, f.content])
+    .filter(([rel]) => !custom.has(rel));
+  for (const [rel, content] of [...files, ...custom]) {
     const target = path.join(work.dir, rel);
     mkdirSync(path.dirname(target), { recursive: true });
     if (!rel.endsWith('.ts')) writeFileSync(target, content);
