@@ -30,7 +30,7 @@ export function applyOptOuts(raw: readonly RawFinding[], baseline: Model, curren
   const covers = (e: Entry, f: RawFinding): boolean => e.entry.rule === f.rule && e.entry.path === f.path && (e.domain === f.domain || !domains.has(f.domain));
   const used = new Set<Entry>();
   const out: Finding[] = raw.map((f) => {
-    // A warning rule never fails the check, so there is nothing to opt out of.
+    // A warning rule (a projection to rebuild, ...) never fails the check, so there is nothing to opt out of.
     if (checkRules[f.rule].severity === 'warning') return { ...f, status: 'warning' };
     const entry = active.find((e) => covers(e, f));
     if (entry !== undefined) {

@@ -7,6 +7,7 @@ import { applyOptOuts } from './allow.js';
 import { specIndex, type Finding } from './findings.js';
 import { compareCommands } from './commands.js';
 import { checkNewVersions } from './modes.js';
+import { compareProjections } from './projections.js';
 import { comparePublished } from './published.js';
 import { compareReplay } from './replay.js';
 import { compareSagas } from './sagas.js';
@@ -54,6 +55,7 @@ export function checkModels(baseline: CheckInput, current: CheckInput, opts: Che
     ...compareCommands(base, cur),
     ...compareSagas(base, cur),
     ...compareReplay(base, cur),
+    ...compareProjections(base, cur),
   ];
   const findings = applyOptOuts(raw, baseline.model, current.model).sort(
     (a, b) => compare(a.file, b.file) || a.line - b.line || a.col - b.col || compare(a.rule, b.rule) || compare(a.message, b.message),

@@ -38,6 +38,7 @@ export const checkRules = {
   REPLAY_APPLY_REMOVED: { severity: 'error', title: 'a stored event is no longer applied by its reducer', optOut: 'path' },
   SNAPSHOT_STATE_CHANGED: { severity: 'warning', title: "a snapshotted aggregate's state changed shape (old snapshots are ignored)", optOut: 'none' },
   UNUSED_ALLOW_BREAKING: { severity: 'warning', title: 'an allowBreaking entry matches no finding', optOut: 'none' },
+  PROJECTION_REBUILD_REQUIRED: { severity: 'warning', title: "a projection's columns or rules changed: its table needs a rebuild", optOut: 'none' },
 } as const satisfies Record<string, CheckRule>;
 
 export type RuleId = keyof typeof checkRules;

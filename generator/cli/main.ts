@@ -10,6 +10,7 @@ import { checkFormats } from '../check/index.js';
 import { runCompat } from '../compat/index.js';
 import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
+import { rebuildNotices } from './projection-notices.js';
 import { WriteRefusedError } from '../write/all-or-nothing.js';
 import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
 import { oldLayoutDiagnostics, planUserFiles, prepareUserFiles, userFileDiff } from '../write/user-files.js';
@@ -153,6 +154,7 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     return writeError(e, customShown);
   }
   try {
+    const notices = result.model ? await rebuildNotices(project.outDir, result.model, (f) => f) : [];
     const written = await writeOutput(project.outDir, generated);
     await writeUserFiles();
     const created = userPlan.files.filter((p) => p.action === 'create').map((p) => p.path);
@@ -160,8 +162,9 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     const kept = userPlan.files.filter((p) => p.action === 'keep').map((p) => p.path);
     if (opts.format === 'json') {
       const userFiles = { created, updated: updated.map((p) => ({ path: p.path, added: p.added })), unchanged: kept };
-      io.out(`${JSON.stringify({ outDir: outShown, ...written, customDir: customShown, userFiles, ...userDiagnostics }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ outDir: outShown, ...written, customDir: customShown, userFiles, ...userDiagnostics, ...(notices.length > 0 ? { rebuildRequired: notices } : {}) }, null, 2)}\n`);
     } else {
+      for (const n of notices) io.err(`${n.file}:${n.line}:${n.col}: warning: ${n.message} (PROJECTION_REBUILD_REQUIRED)\n`);
       io.out(`${outShown}: ${written.written.length} written, ${written.unchanged.length} unchanged, ${written.removed.length} removed\n`);
       if (userPlan.files.length) {
         io.out(`${customShown}: ${created.length} created, ${updated.length} updated, ${kept.length} unchanged (your code: generate only adds missing stubs)\n`);

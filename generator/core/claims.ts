@@ -8,7 +8,7 @@
 // To add an artifact: add its names here, beside the emitter that prints them. The test
 // test/resolve/claims.test.ts extracts every top-level name of generated output and fails for any
 // name this list misses, so a forgotten claim is a failing test, not uncompilable output.
-import type { Aggregate, Command, Domain, DomainEvent, NamedType, SourceLocation } from './model.js';
+import type { Aggregate, Command, Domain, DomainEvent, NamedType, Projection, SourceLocation } from './model.js';
 import {
   anyVersionUnionTypeName,
   avroSchemaConstName,
@@ -54,6 +54,7 @@ import {
   upcastTableName,
 } from './names-evolution.js';
 import { kafkaRuntimeValues, kafkaTypeNames, kafkaValueNames, topicHandlersTypeName } from './names-kafka.js';
+import { projectionNames } from './names-projections.js';
 import {
   eventInputTypeName,
   repositoryFactoryName,
@@ -111,6 +112,10 @@ export function domainClaims(domain: Domain): Claim[] {
     claimAggregate(a, claimer(`aggregate:${a.name}`));
     for (const e of a.events) claimMessage(a, e, claimer(`event:${a.name}.${e.name}`));
     for (const c of a.commands) claimMessage(a, c, claimer(`command:${a.name}.${c.name}`));
+  }
+  if (domain.projections.length > 0) {
+    for (const name of projectionImports) claimer(`projections:${name}`)(name, `the name ${name} of projections.ts`, domain.loc);
+    for (const p of domain.projections) claimProjection(p, claimer(`projection:${p.name}`));
   }
   return dedupe(out);
 }
@@ -184,6 +189,31 @@ function claimMessage(a: Aggregate, m: DomainEvent | Command, claim: ClaimFn): v
       claim(checkedName(step), `the checked upcast to ${vof}`, v.loc);
     }
   }
+}
+
+/**
+ * projections.ts imports event and enum types from types.ts by name, so its names share the
+ * domain scope: what it imports from the runtime and kafka.ts, its namespace import of the custom
+ * rules and its `projections` list, and per projection the names of emit/projections.ts.
+ */
+const projectionImports: readonly string[] = [
+  'ProjectionDefinition', 'ProjectionEvent', 'ProjectionApplied', 'Queryable', 'Row', 'firstRow', 'rowsOf', 'sqlValue',
+  'columnArray', 'columnBigInt', 'columnBoolean', 'columnBytes', 'columnDate', 'columnEnum', 'columnNullable', 'columnNumber', 'columnText',
+  'DomainHandlers', 'eventDecoding', 'custom', 'projections',
+];
+
+function claimProjection(p: Projection, claim: ClaimFn): void {
+  const of = `of projection ${p.name}`;
+  claim(projectionNames.row(p), `the row type ${of}`, p.loc);
+  claim(projectionNames.fromRow(p), `the row reader ${of}`, p.loc);
+  claim(projectionNames.apply(p), `the event applier ${of}`, p.loc);
+  claim(projectionNames.event(p), `the event union ${of}`, p.loc);
+  claim(projectionNames.filter(p), `the list filter ${of}`, p.loc);
+  claim(projectionNames.definition(p), `the definition ${of}`, p.loc);
+  claim(projectionNames.get(p), `the query by key ${of}`, p.loc);
+  claim(projectionNames.list(p), `the list query ${of}`, p.loc);
+  claim(projectionNames.kafkaHandlers(p), `the Kafka handlers ${of}`, p.loc);
+  for (const r of p.rules) if (r.kind === 'custom') claim(projectionNames.custom(p, r.event), `the custom rule for ${r.event.aggregateName}.${r.event.name} ${of}`, r.loc);
 }
 
 function isInline(t: NamedType): boolean {

@@ -79,6 +79,11 @@ export const codes = {
   ES3032: 'a version violates the compatibility mode (MODE_VIOLATION) without an allowBreaking entry',
   ES3034: 'default too large once expanded',
   ES3035: 'types nested too deeply',
+  ES3040: 'projection column type has no exact PostgreSQL mapping',
+  ES3041: 'projection insert or upsert does not set the key',
+  ES3042: 'projection insert leaves a NOT NULL column without a value or default',
+  ES3043: 'invalid projection rule',
+  ES3044: 'invalid or clashing projection table name',
   // generate/write
   ES4001: 'output path escapes the output folder',
   ES4002: 'template error',

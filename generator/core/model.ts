@@ -335,6 +335,73 @@ export interface Reaction {
   readonly loc: SourceLocation;
 }
 
+/** What a projection rule reads besides literals: the event's data (an Expr) or its metadata. */
+export type ProjectionValue =
+  | { readonly kind: 'expr'; readonly expr: Expr }
+  /**
+   * `$subject` (the aggregate id, of the aggregate's id type), `$time` (when it occurred,
+   * timestamp-millis), `$version` (the stream version, int), `$eventId` (uuid).
+   */
+  | { readonly kind: 'meta'; readonly name: ProjectionMeta; readonly type: TypeRef };
+
+export type ProjectionMeta = 'subject' | 'time' | 'version' | 'eventId';
+
+/** One column of a projection's table; `field.name` is the camelCase row property. */
+export interface ProjectionColumn {
+  readonly kind: 'projectionColumn';
+  readonly field: Field;
+  /** snake_case SQL name. */
+  readonly column: string;
+  /** Exact PostgreSQL type: `numeric(12,2)`, `bigint`, `timestamptz`, `text[]`, ... */
+  readonly sqlType: string;
+  /** `T?` columns are nullable; others NOT NULL. */
+  readonly nullable: boolean;
+}
+
+export interface ProjectionAssignment {
+  readonly kind: 'projectionAssignment';
+  readonly column: ProjectionColumn;
+  readonly op: 'set' | 'append' | 'increment';
+  readonly value: ProjectionValue;
+  /** `append` of a whole list (true) or one element (false). */
+  readonly spread?: boolean;
+  readonly loc: SourceLocation;
+}
+
+/**
+ * What one event does to the table. insert/upsert set the key (and every NOT NULL column without a
+ * default, for a new row); update and delete address the row by `where` (default `$subject`).
+ */
+export type ProjectionRule =
+  | { readonly kind: 'insert' | 'upsert'; readonly event: DomainEvent; readonly assignments: readonly ProjectionAssignment[]; readonly loc: SourceLocation }
+  | { readonly kind: 'update'; readonly event: DomainEvent; readonly where: ProjectionValue; readonly assignments: readonly ProjectionAssignment[]; readonly loc: SourceLocation }
+  | { readonly kind: 'delete'; readonly event: DomainEvent; readonly where: ProjectionValue; readonly loc: SourceLocation }
+  /** A user-owned typed handler receives the event and the transaction. */
+  | { readonly kind: 'custom'; readonly event: DomainEvent; readonly loc: SourceLocation };
+
+/** A read model: a table kept by rules per event, with a runner, typed queries and a rebuild. */
+export interface Projection {
+  readonly kind: 'projection';
+  /** PascalCase; the row type is `<Name>Row`. */
+  readonly name: string;
+  /** SQL table name (snake_case), unique across the run. */
+  readonly table: string;
+  readonly key: ProjectionColumn;
+  /** Every column in spec order, the key included. */
+  readonly columns: readonly ProjectionColumn[];
+  /** Columns with a btree index (the typed list filters on the key and these). */
+  readonly indexes: readonly ProjectionColumn[];
+  /** One rule per event, in spec order. */
+  readonly rules: readonly ProjectionRule[];
+  /**
+   * Hash of everything that decides the table's content (columns, key, indexes, rules): when it
+   * changes, the stored table no longer matches the spec and needs a rebuild.
+   */
+  readonly fingerprint: string;
+  readonly doc?: string;
+  readonly loc: SourceLocation;
+}
+
 export type CompatibilityMode =
   | 'BACKWARD'
   | 'BACKWARD_TRANSITIVE'
@@ -386,6 +453,8 @@ export interface Domain {
   readonly sagas: readonly Saga[];
   /** Top-level `reactions`, in spec order. */
   readonly reactions: readonly Reaction[];
+  /** `projections`, in spec order (may be empty). */
+  readonly projections: readonly Projection[];
   /** Top-level and per-version `allowBreaking` entries in document order; absent when there are none. */
   readonly allowBreaking?: readonly AllowBreaking[];
   readonly doc?: string;

@@ -13,7 +13,7 @@ import { lineComment } from './ts-print.js';
 export const defaultCustomDir: CustomDirLink = { fromOut: '../eventsmith', toOut: '../generated' };
 
 /** The user-owned files, one of each kind per domain at most. */
-export type CustomFileKind = 'upcasters' | 'reducers' | 'deciders' | 'sagas';
+export type CustomFileKind = 'upcasters' | 'reducers' | 'deciders' | 'sagas' | 'projections';
 
 /** A user-owned file's path, relative to the custom folder: `orders/reducers.ts`. */
 export function customFilePath(domain: Domain, kind: CustomFileKind): string {

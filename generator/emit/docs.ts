@@ -4,6 +4,7 @@
 // each version is upcast from the one before and how an event changes state; a Mermaid
 // flowchart of the event flow and, per saga, a Mermaid state diagram (docs-saga.ts). Links
 // point at the domain's other generated files, so the catalog sits next to them.
+import { type ProjectionSectionView, projectionHeading, projectionSection } from './docs-projection.js';
 import type { Aggregate, Assignment, Command, Domain, DomainEvent, Field, Message, MessageVersion, Model, NamedType, TypeRef, Upcast } from '../core/model.js';
 import type { GeneratedFile } from '../core/generated-file.js';
 import { domainSlug } from '../core/names.js';
@@ -95,6 +96,7 @@ export interface CatalogView {
   readonly aggregates: readonly AggregateSectionView[];
   readonly hasSagas: boolean;
   readonly sagas: readonly SagaSectionView[];
+  readonly projections: readonly ProjectionSectionView[];
   /** The reactions table, or '' when the domain has none. */
   readonly reactions: string;
   /** `allowBreaking` entries as a changelog (docs-changelog.ts); absent without any. */
@@ -153,6 +155,7 @@ export function catalogView(domain: Domain, model: Model, bannerText: string, op
     aggregates: domain.aggregates.map((a) => aggregateSection(a, domain, typeLink, customLink)),
     hasSagas: domain.sagas.length > 0,
     sagas: domain.sagas.map((s) => sagaSectionView(s, eventLink, commandLink)),
+    projections: domain.projections.map(projectionSection),
     reactions: reactionsTable(domain.reactions, eventLink, commandLink),
     ...(changelog !== undefined ? { changelog } : {}),
   };
@@ -163,6 +166,7 @@ function contentsOf(domain: Domain, hasTypes: boolean): string {
     link(flowHeading, flowHeading),
     ...(hasTypes ? [link(typesHeading, typesHeading)] : []),
     ...domain.sagas.map((s) => link(s.name, sagaHeading(s))),
+    ...domain.projections.map((p) => link(p.name, projectionHeading(p))),
     ...(domain.reactions.length ? [link(reactionsHeading, reactionsHeading)] : []),
   ];
   const withVersions = (m: Message, heading: string): string => `${link(m.name, heading)}${m.versions.length > 1 ? ` (v${m.versions.length})` : ''}`;

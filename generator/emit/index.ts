@@ -4,6 +4,7 @@ import { emitDeciders } from './deciders.js';
 import { emitDocs } from './docs.js';
 import { emitEnvelopes } from './envelopes.js';
 import { emitKafka } from './kafka.js';
+import { emitProjections } from './projections.js';
 import { emitRegistry } from './registry.js';
 import { emitReducers } from './reducers.js';
 import { emitRepository } from './repository.js';
@@ -26,6 +27,7 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'kafka', emit: emitKafka },
   { kind: 'registry', emit: emitRegistry },
   { kind: 'sagas', emit: emitSagas },
+  { kind: 'projections', emit: emitProjections },
   { kind: 'testing', emit: emitTesting },
   { kind: 'docs', emit: emitDocs },
 ];

@@ -11,6 +11,7 @@ import { get, isMapping, UnresolvedFields } from './context.js';
 import { checkDomainClaims } from './claims.js';
 import { checkCycles } from './cycles.js';
 import { declareDomain, type DomainDraft } from './domain.js';
+import { resolveProjections } from './projections.js';
 import { resolveReactions } from './reactions.js';
 import { checkSagaModuleNames } from './saga-names.js';
 import type { MessageLookup } from './saga-data.js';
@@ -43,11 +44,14 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
     }
   }
   const lookup: MessageLookup = { events, commands, aggregates };
+  const tables = new Map<string, string>();
   const domains: Domain[] = built.map(({ draft, aggregates: aggs }) => {
     const data = isMapping(draft.ctx.spec.data) ? draft.ctx.spec.data : {};
     const sagas = resolveSagas(get(data, 'sagas'), { ctx: draft.ctx, env: defaults, lookup });
     const reactions = resolveReactions(get(data, 'reactions'), { ctx: draft.ctx, env: defaults, lookup });
     const allowBreaking = resolveAllowBreaking(data, draft.ctx);
+    const named = new Map(draft.types.map((t) => [t.name, t] as const));
+    const projections = resolveProjections(get(data, 'projections'), { ctx: draft.ctx, env: defaults, named, aggregates: aggs, tables });
     return {
       kind: 'domain',
       name: draft.name,
@@ -58,6 +62,7 @@ export function resolve(specs: readonly LoadedSpec[], diags: Diagnostics): Model
       aggregates: aggs,
       sagas,
       reactions,
+      projections,
       ...(allowBreaking.length > 0 ? { allowBreaking } : {}),
       ...(draft.doc !== undefined ? { doc: draft.doc } : {}),
       file: draft.ctx.file,

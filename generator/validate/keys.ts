@@ -7,7 +7,7 @@
 
 export const dslKeys = {
   /** The top level of a spec file. */
-  spec: ['domain', 'source', 'compatibility', 'storage', 'types', 'aggregates', 'sagas', 'reactions', 'doc', 'allowBreaking'],
+  spec: ['domain', 'source', 'compatibility', 'storage', 'types', 'aggregates', 'sagas', 'reactions', 'projections', 'doc', 'allowBreaking'],
   /** `storage`: how the generated repositories store events. */
   storage: ['encoding'],
   /** `types.<Name>` with `fields`. */
@@ -50,6 +50,13 @@ export const dslKeys = {
   commandSend: ['command', 'to', 'data'],
   /** `reactions[n]`. */
   reaction: ['name', 'on', 'send', 'to', 'data', 'doc'],
+  /** `projections.<Name>`. */
+  projection: ['doc', 'table', 'key', 'columns', 'indexes', 'on'],
+  /** `projections.<P>.on.<A.E>` as `{ insert }`, `{ upsert }`, `{ update, where? }`, `{ delete: true, where? }`. */
+  projectionInsert: ['insert'],
+  projectionUpsert: ['upsert'],
+  projectionUpdate: ['update', 'where'],
+  projectionDelete: ['delete', 'where'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type DslObjectKind = keyof typeof dslKeys;

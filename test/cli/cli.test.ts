@@ -39,6 +39,19 @@ describe('generate', () => {
     expect(second.stdout).toMatch(/0 written, \d+ unchanged, 0 removed/);
   });
 
+  it('says "rebuild required" when a projection\'s rules change, at the projection, and not otherwise', () => {
+    const projection = `${spec.trimEnd()}\nprojections:\n  CartView:\n    key: id\n    columns: { id: string, label: string }\n    on:\n      ${'${EVENT}'}:\n        upsert: { id: $subject, label: one }\n`;
+    const event = /^ {2}([A-Z]\w*):\n(?:.*\n)*? {4}events:\n {6}([A-Z]\w*):/m.exec(spec);
+    const withRule = projection.replace('${EVENT}', `${event?.[1] ?? ''}.${event?.[2] ?? ''}`);
+    project({ 'events/shop/cart.yaml': withRule });
+    expect(runCli(['generate'], dir).stderr).toBe('');
+    expect(runCli(['generate'], dir).stderr).toBe('');
+    project({ 'events/shop/cart.yaml': withRule.replace('label: one', 'label: two') });
+    const changed = runCli(['generate'], dir);
+    expect(changed.code).toBe(0);
+    expect(changed.stderr).toMatch(/^events\/shop\/cart\.yaml:\d+:3: warning: projection CartView changed \(rules [0-9a-f]{16} → [0-9a-f]{16}\): rebuild table cart_view with rebuildProjection before its runner applies again \(PROJECTION_REBUILD_REQUIRED\)\n$/);
+  });
+
   it('--check passes when up to date and reports stale, missing and extra files with diffs, exit 1', () => {
     project({ 'events/cart.yaml': spec });
     expect(runCli(['generate'], dir).code).toBe(0);

@@ -156,6 +156,7 @@ export function domain(name: string, types: Domain['types'], aggregates: readonl
     aggregates,
     sagas: [],
     reactions: [],
+    projections: [],
     file: 'input.yaml',
     loc,
     ...(extra.doc !== undefined ? { doc: extra.doc } : {}),

@@ -26,6 +26,7 @@ describe('migration list', () => {
       [2, 'outbox', 'c79d7747adf131a4732266b2dbf657bc8b32ecd277f28e379c98f4c651fe0602'],
       [3, 'consumers and sagas', 'a0d781885c989cd03b6f0816072e6d2f9040668f2816296bb9bb5127ce2f5478'],
       [4, 'outbox notify', '6ad840116c93adbdead1265863a7e29492e374e4475c1683609b667e4e1fd2e9'],
+      [5, 'projections', '8f95097307cebb378da00441f1e7b798d7c9b4e7702f93c5fe4798fda3194aaf'],
     ]);
   });
 
@@ -48,6 +49,7 @@ describe('migrate', () => {
       'eventsmith_outbox',
       'eventsmith_outbox_cursors',
       'eventsmith_processed_events',
+      'eventsmith_projections',
       'eventsmith_saga_state',
       'eventsmith_snapshots',
       'eventsmith_streams',
@@ -75,7 +77,7 @@ describe('migrate', () => {
   it('emits .sql files that psql applies (twice), which migrate() then recognises', async () => {
     const { pool, schema } = await db.isolated();
     const files = migrationFiles();
-    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql', '0004_outbox_notify.sql']);
+    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql', '0004_outbox_notify.sql', '0005_projections.sql']);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-sql-'));
     try {
       for (const f of files) writeFileSync(path.join(dir, f.fileName), f.content);
@@ -91,6 +93,6 @@ describe('migrate', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(await migrate(pool)).toEqual({ applied: [], skipped: versions });
-    expect((await tables(pool, schema)).length).toBe(8);
+    expect((await tables(pool, schema)).length).toBe(9);
   });
 });

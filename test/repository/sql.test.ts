@@ -16,8 +16,10 @@ async function emittedSql(): Promise<{ path: string; content: string }[]> {
 }
 
 describe('emitted SQL migrations', () => {
-  it('equal migrationFiles(), the source migrate() applies', async () => {
-    const files = await emittedSql();
+  it('equal migrationFiles(), the source migrate() applies (then one file per projection)', async () => {
+    const all = await emittedSql();
+    const files = all.filter((f) => !f.path.includes('_projection_'));
+    expect(all.filter((f) => f.path.includes('_projection_')).map((f) => f.path)).toEqual(['orders/sql/0101_projection_order_summaries.sql']);
     expect(files).toEqual(migrationFiles().map((f) => ({ path: `orders/sql/${f.fileName}`, content: f.content })));
     expect(files.map((f) => f.path)).toEqual(migrations.map((m) => expect.stringMatching(new RegExp(`^orders/sql/${String(m.version).padStart(4, '0')}_[a-z0-9_]+\\.sql$`))));
     // The committed example carries the same files.

@@ -245,6 +245,14 @@ function walkSpec(spec: Json): Usage {
       }
     }
   }
+  for (const [, p] of entries(spec.projections)) {
+    note('projection', p);
+    for (const [, rule] of entries(p.on)) {
+      if (!isObject(rule)) continue;
+      const kind = (['insert', 'upsert', 'update', 'delete'] as const).find((k) => k in rule);
+      if (kind) note(`projection${kind[0]?.toUpperCase()}${kind.slice(1)}` as DslObjectKind, rule);
+    }
+  }
   for (const r of Array.isArray(spec.reactions) ? spec.reactions : []) {
     if (!isObject(r)) continue;
     note('reaction', r);

@@ -74,7 +74,7 @@ describe('validateSpec', () => {
 
   describe('unknown keys: ES2002 at the key', () => {
     const cases: [string, string, string][] = [
-      ['root', edit('source: urn:acme:shop\n', 'source: urn:acme:shop\nbogus: 1\n'), "unknown key 'bogus' at the top level of the spec; expected one of: domain, source, compatibility, storage, types, aggregates, sagas, reactions, doc, allowBreaking"],
+      ['root', edit('source: urn:acme:shop\n', 'source: urn:acme:shop\nbogus: 1\n'), "unknown key 'bogus' at the top level of the spec; expected one of: domain, source, compatibility, storage, types, aggregates, sagas, reactions, projections, doc, allowBreaking"],
       ['record type', edit('  Money:\n', '  Money:\n    bogus: 1\n'), "unknown key 'bogus' in types.Money; expected one of: fields, aliases, doc"],
       ['enum type', edit('    enum: [EUR, USD]\n', '    enum: [EUR, USD]\n    bogus: 1\n'), "unknown key 'bogus' in types.Currency; expected one of: enum, default, aliases, doc"],
       ['fixed type', edit('    fixed: 32\n', '    fixed: 32\n    bogus: 1\n'), "unknown key 'bogus' in types.Sha256; expected one of: fixed, aliases, doc"],

@@ -24,7 +24,7 @@ import { createEventConsumer, topicSpecs } from '../generated/orders/kafka.js';
 import { inventoryRepository, orderRepository, paymentRepository } from '../generated/orders/repository.js';
 import type { ServiceConfig } from './config.js';
 import { type RouteContext, handleRequest } from './http.js';
-import { type ReadModelStats, applyToLiveModel, createReadModel, fromEnvelope, readModelStats } from './read-model.js';
+import { type ReadModelStats, createReadModel, liveReadModelHandlers, readModelStats } from './read-model.js';
 import { type NamedConsumer, type SagaReport, type SagaWiring, createSagaWiring, named } from './saga-wiring.js';
 import type { ServiceTelemetry } from './telemetry.js';
 import { type BatchObservableResult, metrics as otelMetrics } from '@opentelemetry/api';
@@ -113,17 +113,12 @@ export async function startService(
       logger,
     });
 
-    // The read model: Order events, each applied once in the transaction that marks it processed.
+    // The read model: the generated OrderSummary rules applied to Order events from Kafka, each once,
+    // in the transaction that marks it processed.
     const summariesGroup = `${config.groupPrefix}.order-summaries`;
     const summaries = createEventConsumer(
       { kafka, pool, groupId: summariesGroup, publisher, logger },
-      {
-        Order: {
-          OrderPlaced: async (e, { tx }) => void (await applyToLiveModel(tx, fromEnvelope(e, { type: e.type, data: e.data }))),
-          OrderConfirmed: async (e, { tx }) => void (await applyToLiveModel(tx, fromEnvelope(e, { type: e.type, data: e.data }))),
-          OrderCancelled: async (e, { tx }) => void (await applyToLiveModel(tx, fromEnvelope(e, { type: e.type, data: e.data }))),
-        },
-      },
+      liveReadModelHandlers,
     );
     const saga = createSagaWiring({ pool, kafka, publisher, groupPrefix: config.groupPrefix, logger });
     // The domain's topics, the saga's, and the dead-letter topic of each (so that the consumers

@@ -254,10 +254,10 @@ function asArray(v: unknown, column: string): unknown[] {
   throw new TypeError(`eventsmith: column ${column}: expected an array`);
 }
 
-const EVENT_COLUMNS = `global_position::text AS global_position, stream_type, stream_id, stream_version, event_id::text AS event_id,
+export const EVENT_COLUMNS = `global_position::text AS global_position, stream_type, stream_id, stream_version, event_id::text AS event_id,
        event_type, schema_version, content_type, data, metadata, occurred_at, recorded_at`;
 
-function toRecordedEvent(r: Row): RecordedEvent {
+export function toRecordedEvent(r: Row): RecordedEvent {
   const metadata = asJson(r.metadata, 'metadata');
   return {
     globalPosition: asBigInt(r.global_position, 'global_position'),

@@ -1,5 +1,5 @@
 // PostgreSQL part of `eventsmith/runtime`: event store, snapshots, outbox, migrations.
-export type { ConnectionPool, PooledConnection, Queryable, QueryResultLike } from './db.js';
+export { firstRow, rowsOf, type ConnectionPool, type PooledConnection, type Queryable, type QueryResultLike, type Row } from './db.js';
 export { ConcurrencyError, DuplicateEventError, EventDecodeError, MigrationError, type ConcurrencyConflict, type EventDecodeFailure } from './errors.js';
 export {
   MIGRATION_LOCK_KEY,
@@ -66,3 +66,43 @@ export {
   type StoredEventOf,
   type TypedEvent,
 } from './repository.js';
+export { TX_CURSOR_START, cursorParams, gapFreeAfter, type TxCursor } from './gap-free.js';
+export {
+  ProjectionRebuildRequiredError,
+  applyProjectionBatch,
+  decodeStoredEvent,
+  ensureProjection,
+  loadProjectionCheckpoint,
+  projectBatch,
+  projectionLag,
+  readEventsAfter,
+  rebuildProjection,
+  shadowTableName,
+  startProjectionRunner,
+  toProjectionEvent,
+  type BatchOptions,
+  type BatchResult,
+  type ProjectionApplied,
+  type ProjectionCheckpoint,
+  type ProjectionDecoding,
+  type ProjectionDefinition,
+  type ProjectionEvent,
+  type ProjectionLag,
+  type ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type ProjectionRunnerStatus,
+  type RebuildOptions,
+  type RebuildResult as ProjectionRebuildResult,
+} from './projection.js';
+export {
+  columnArray,
+  columnBigInt,
+  columnBoolean,
+  columnBytes,
+  columnDate,
+  columnEnum,
+  columnNullable,
+  columnNumber,
+  columnText,
+  sqlValue,
+} from './projection-values.js';

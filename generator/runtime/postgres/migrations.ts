@@ -158,12 +158,29 @@ DROP TRIGGER IF EXISTS eventsmith_outbox_notify ON eventsmith_outbox;
 CREATE TRIGGER eventsmith_outbox_notify AFTER INSERT ON eventsmith_outbox
   FOR EACH STATEMENT EXECUTE FUNCTION eventsmith_outbox_notify();`;
 
+const PROJECTIONS_SQL = `-- Projection runners read eventsmith_events gap-free, in (txid, global_position)
+-- order below the oldest running transaction, like the outbox relay.
+CREATE INDEX IF NOT EXISTS eventsmith_events_txid_position_idx ON eventsmith_events (txid, global_position);
+
+-- One checkpoint per projection (and per rebuild in progress, named <projection>#rebuild):
+-- written in the same transaction as the rows it covers, so a crash never loses or
+-- double-applies an event. fingerprint identifies the rules the table was built with.
+CREATE TABLE IF NOT EXISTS eventsmith_projections (
+  name         text        PRIMARY KEY,
+  txid         xid8        NOT NULL,
+  position     bigint      NOT NULL,
+  fingerprint  text        NOT NULL,
+  applied      bigint      NOT NULL DEFAULT 0,   -- events applied since the table was (re)built
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);`;
+
 /** Every migration of this runtime, oldest first. Never edit a released entry. */
 export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 1, name: 'event store', sql: EVENT_STORE_SQL }),
   Object.freeze({ version: 2, name: 'outbox', sql: OUTBOX_SQL }),
   Object.freeze({ version: 3, name: 'consumers and sagas', sql: CONSUMERS_AND_SAGAS_SQL }),
   Object.freeze({ version: 4, name: 'outbox notify', sql: OUTBOX_NOTIFY_SQL }),
+  Object.freeze({ version: 5, name: 'projections', sql: PROJECTIONS_SQL }),
 ]);
 
 export function migrationChecksum(migration: Migration): string {

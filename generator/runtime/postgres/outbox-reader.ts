@@ -1,23 +1,8 @@
 /**
- * Gap-free polling of the outbox.
- *
- * Why not "WHERE position > last_position": positions (an identity sequence) are taken when a
- * row is inserted, but the row becomes visible when its transaction commits, and transactions
- * commit in any order. If A inserts position 10 and B position 11, and B commits first, a poller
- * that runs in between sees 11, moves its cursor to 11, and never returns 10 once A commits:
- * the message is lost, silently.
- *
- * So the reader orders by the writing transaction's id (`txid`, filled by pg_current_xact_id())
- * and only reads rows whose transaction is older than every transaction still running:
- * `txid < pg_snapshot_xmin(pg_current_snapshot())`. Any transaction with an id below the
- * snapshot's xmin has finished; its rows are all visible (committed) or will never be (rolled
- * back). A transaction that commits later has an id >= that xmin, hence above every cursor this
- * poll can produce, so the cursor (txid, position) never passes a row that could still appear.
- * Within one transaction, positions increase in insertion order.
- *
- * The price: a long-running writing transaction holds back delivery of everything that started
- * after it (latency, never loss). Delivery order is transaction-id order; appendToStream keeps
- * that equal to commit and version order for each stream (see ConcurrencyConflict).
+ * Gap-free polling of the outbox: reads in (txid, position) order below the oldest running
+ * transaction (gap-free.ts says why that never skips a row under concurrent commits).
+ * Delivery order is transaction-id order; appendToStream keeps that equal to commit and version
+ * order for each stream (see ConcurrencyConflict).
  *
  * LISTEN/NOTIFY, if used, only wakes a relay early; this query decides what it may read.
  */
@@ -36,15 +21,13 @@ import {
   inTransaction,
   rowsOf,
 } from './db.js';
+import { type TxCursor, TX_CURSOR_START, cursorParams, gapFreeAfter } from './gap-free.js';
 import type { OutboxHeaders } from './outbox.js';
 
 /** Where a reader has read up to: the (txid, position) of its last row. */
-export interface OutboxCursor {
-  readonly txid: bigint;
-  readonly position: bigint;
-}
+export type OutboxCursor = TxCursor;
 
-export const OUTBOX_START: OutboxCursor = Object.freeze({ txid: 0n, position: 0n });
+export const OUTBOX_START: OutboxCursor = TX_CURSOR_START;
 
 export interface OutboxRecord {
   readonly position: bigint;
@@ -106,11 +89,10 @@ export async function readOutbox(db: Queryable, after: OutboxCursor, limit: numb
     `SELECT position::text AS position, txid::text AS txid, id::text AS id, aggregatetype, aggregateid, type, topic,
             payload, headers, content_type, created_at, published_at
        FROM eventsmith_outbox o
-      WHERE (o.txid, o.position) > ($1::xid8, $2::bigint)
-        AND o.txid < pg_snapshot_xmin(pg_current_snapshot())
+      WHERE ${gapFreeAfter('o', 'position', 1)}
       ORDER BY o.txid, o.position -- qualified: the bare names would sort the ::text outputs
       LIMIT $3`,
-    [after.txid.toString(), after.position.toString(), limit],
+    [...cursorParams(after), limit],
   );
   const records = rowsOf(result).map(toRecord);
   const last = records[records.length - 1];

@@ -1,0 +1,165 @@
+// The example's generated OrderSummary projection against a throwaway local PostgreSQL
+// (generator/dev/postgres.mjs; durable by default: fsync and synchronous_commit on):
+//   1. runner throughput: the runtime's batches (gap-free read, the generated rules, checkpoint in
+//      the same transaction) over N stored events, against a raw batched INSERT of N rows of the
+//      same table shape (unnest arrays, one statement and transaction per batch), same run;
+//   2. a zero-downtime rebuild (shadow table, catch-up, swap) of 100,000 events;
+//   3. the runner's lag (events and seconds) while 4 writers append orders as fast as they can.
+// The generated code is transpiled (types erased) and imports the built runtime (dist/).
+//
+// Usage: npm run bench:projection [-- --events 100000] [-- --fast]   (--fast: fsync off)
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
+import ts from 'typescript';
+import { startPostgres } from '../generator/dev/postgres.mjs';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (rel) => pathToFileURL(path.join(root, 'dist/generator', rel)).href;
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const total = arg('--events', 100_000);
+const durable = !process.argv.includes('--fast');
+const batch = 1000;
+
+const { generate } = await import(dist('pipeline.js'));
+const { createTemplateSet } = await import(dist('core/templates.js'));
+const { builtInTemplates } = await import(dist('cli/project.js'));
+const runtime = await import(dist('runtime/index.js'));
+
+async function generateExample(dir) {
+  const spec = readFileSync(path.join(root, 'generated-example/events/orders.yaml'), 'utf8');
+  // The user-owned files in `<dir>/eventsmith/`, the generated ones in `<dir>/` (as bench/event-store.mjs).
+  const customDir = { fromOut: 'eventsmith', toOut: '..' };
+  const result = generate([{ file: 'orders.yaml', text: spec }], createTemplateSet(await builtInTemplates()), { runtimeModule: dist('runtime/index.js'), customDir });
+  if (!result.files) throw new Error(JSON.stringify(result.diagnostics));
+  const exampleCustom = path.join(root, 'generated-example/src/eventsmith/orders');
+  const custom = new Map(readdirSync(exampleCustom).map((n) => [`orders/${n}`, readFileSync(path.join(exampleCustom, n), 'utf8')]));
+  writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+  for (const f of result.files) {
+    if (!f.path.endsWith('.ts')) continue;
+    const text = (f.userOwned && custom.get(f.path)) || f.content;
+    const target = path.join(dir, f.userOwned ? 'eventsmith' : '', f.path.replace(/\.ts$/, '.js'));
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: f.path }).outputText);
+  }
+  return {
+    repository: await import(pathToFileURL(path.join(dir, 'orders/repository.js')).href),
+    projections: await import(pathToFileURL(path.join(dir, 'orders/projections.js')).href),
+  };
+}
+
+const item = { productId: 'p-1', quantity: 2, unitPrice: { amount: '9.99', currency: 'EUR' } };
+const placed = (n) => ({ type: 'com.example.orders.order.placed', data: { customerId: `c-${n}`, items: [item], total: { amount: `${n % 1000}.50`, currency: 'EUR' }, shippingAddress: null } });
+const confirmed = (n) => ({ type: 'com.example.orders.order.confirmed', data: { confirmedAt: new Date(1_700_000_000_000 + n) } });
+
+const rate = (n, ms) => Math.round((n * 1000) / ms);
+const fmt = (n) => n.toLocaleString('en-US');
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-bench-projection-'));
+const cluster = await startPostgres({ durable, tmpDir: os.tmpdir() });
+const pool = new pg.Pool({ connectionString: cluster.url, max: 12 });
+try {
+  const { repository, projections } = await generateExample(work);
+  const def = projections.orderSummaryProjection;
+  await runtime.migrate(pool);
+  const orders = repository.orderRepository(pool);
+
+  // Seed: 500 orders through the repository (placed + confirmed), then copied in SQL to `total`
+  // events, each copy a new order of the same two events (stored bytes are those the repository wrote).
+  for (let i = 0; i < 500; i++) await orders.append(randomUUID(), [placed(i), confirmed(i)], 0);
+  const copies = Math.ceil(total / 1000) - 1;
+  await pool.query(
+    `INSERT INTO eventsmith_events (stream_type, stream_id, stream_version, event_id, event_type, schema_version, content_type, data, metadata, occurred_at)
+     SELECT e.stream_type, md5(e.stream_id || ':' || g)::uuid::text, e.stream_version, gen_random_uuid(), e.event_type, e.schema_version, e.content_type, e.data, e.metadata, e.occurred_at
+       FROM eventsmith_events e, generate_series(1, $1::int) g
+      ORDER BY g, e.global_position`,
+    [copies],
+  );
+  const stored = Number((await pool.query('SELECT count(*) AS n FROM eventsmith_events')).rows[0].n);
+  await pool.query('VACUUM ANALYZE eventsmith_events');
+
+  // 1. Runner throughput vs raw batched INSERT.
+  await runtime.ensureProjection(pool, def);
+  let t0 = performance.now();
+  let applied = 0;
+  for (;;) {
+    const r = await runtime.projectBatch(pool, def, { limit: batch });
+    applied += r.applied;
+    if (r.read === 0) break;
+  }
+  const runnerMs = performance.now() - t0;
+  await pool.query('CREATE TABLE raw_summaries (LIKE order_summaries INCLUDING ALL)');
+  const ids = Array.from({ length: stored }, () => randomUUID());
+  t0 = performance.now();
+  for (let i = 0; i < stored; i += batch) {
+    const chunk = ids.slice(i, i + batch);
+    await pool.query(
+      `INSERT INTO raw_summaries (order_id, customer_id, status, total_amount, currency, placed_at, events_applied, last_event_id)
+       SELECT id, 'c-1', 'placed', 1.50, 'EUR', now(), 1, id FROM unnest($1::uuid[]) AS id`,
+      [chunk],
+    );
+  }
+  const rawMs = performance.now() - t0;
+
+  // 2. Rebuild of every stored event while the table keeps serving.
+  t0 = performance.now();
+  const rebuilt = await runtime.rebuildProjection(pool, def, { batchSize: 2000 });
+  const rebuildMs = performance.now() - t0;
+
+  // 3. Lag under load: 4 writers for 10 s, the runner live, lag sampled every 100 ms.
+  const runner = runtime.startProjectionRunner(pool, def, { batchSize: 500, idleMillis: 20, logger: runtime.silentLogger });
+  let writing = true;
+  let written = 0;
+  const writers = [0, 1, 2, 3].map(async (w) => {
+    let n = 0;
+    while (writing) {
+      await orders.append(randomUUID(), [placed(w * 1e6 + n), confirmed(n)], 0);
+      written += 2;
+      n++;
+    }
+  });
+  const samples = [];
+  const loadStart = performance.now();
+  while (performance.now() - loadStart < 10_000) {
+    samples.push(await runtime.projectionLag(pool, def));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  writing = false;
+  await Promise.all(writers);
+  const loadMs = performance.now() - loadStart;
+  while ((await runtime.projectionLag(pool, def)).events > 0) await new Promise((r) => setTimeout(r, 20));
+  await runner.stop();
+  const sorted = (k) => samples.map((s) => s[k]).sort((a, b) => a - b);
+  const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+  const out = {
+    settings: { durable, stored, batch },
+    runner: { events: stored, applied, ms: Math.round(runnerMs), eventsPerSecond: rate(stored, runnerMs) },
+    rawInsert: { rows: stored, ms: Math.round(rawMs), rowsPerSecond: rate(stored, rawMs) },
+    ratio: Number((rawMs / runnerMs).toFixed(2)),
+    rebuild: { events: rebuilt.read, ms: Math.round(rebuildMs), eventsPerSecond: rate(rebuilt.read, rebuildMs) },
+    lag: {
+      writtenPerSecond: rate(written, loadMs),
+      events: { p50: pct(sorted('events'), 0.5), p95: pct(sorted('events'), 0.95), max: pct(sorted('events'), 1) },
+      seconds: { p50: pct(sorted('seconds'), 0.5), p95: pct(sorted('seconds'), 0.95), max: pct(sorted('seconds'), 1) },
+    },
+  };
+  console.log(`stored events: ${fmt(stored)} (${durable ? 'durable' : 'fsync off'})`);
+  console.log(`runner:     ${fmt(out.runner.eventsPerSecond)} events/s (${fmt(out.runner.ms)} ms, batches of ${batch})`);
+  console.log(`raw INSERT: ${fmt(out.rawInsert.rowsPerSecond)} rows/s (${fmt(out.rawInsert.ms)} ms); runner = ${Math.round(out.ratio * 100)}% of raw`);
+  console.log(`rebuild:    ${fmt(out.rebuild.events)} events in ${fmt(out.rebuild.ms)} ms (${fmt(out.rebuild.eventsPerSecond)} events/s)`);
+  console.log(
+    `lag under ${fmt(out.lag.writtenPerSecond)} events/s from 4 writers: p50 ${out.lag.events.p50} events / ${out.lag.seconds.p50.toFixed(3)} s, p95 ${out.lag.events.p95} / ${out.lag.seconds.p95.toFixed(3)} s, max ${out.lag.events.max} / ${out.lag.seconds.max.toFixed(3)} s`,
+  );
+  console.log(JSON.stringify(out));
+} finally {
+  await pool.end();
+  await cluster.stop();
+  rmSync(work, { recursive: true, force: true });
+}
