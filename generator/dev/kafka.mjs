@@ -28,8 +28,8 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { runIfMain, serviceCli } from './service-cli.mjs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
@@ -721,94 +721,15 @@ const USAGE = `usage: node generator/dev/kafka.mjs <command>
 KAFKA_BROKERS, if set, is used instead of starting a broker. EVENTSMITH_KAFKA_VERSION picks another
 3.x version (default ${DEFAULT_KAFKA_VERSION}); EVENTSMITH_CACHE_DIR moves the cache (now ${cacheRoot()}).`;
 
-function waitForSignal() {
-  return new Promise((resolve) => {
-    const on = (sig) => {
-      process.removeListener('SIGINT', on);
-      process.removeListener('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
+async function main(argv) {
+  return serviceCli(argv, {
+    usage: USAGE,
+    prepare: { command: 'fetch', run: async () => (await ensureKafkaJars()).libDir },
+    start: startKafka,
+    env: (broker) => ({ KAFKA_BROKERS: broker.brokers.join(',') }),
+    readyLine: (broker) =>
+      `eventsmith: Kafka ${broker.version} ready in ${(broker.startMillis / 1000).toFixed(1)} s (pid ${broker.pid}, data in ${broker.baseDir}); Ctrl-C stops it`,
   });
 }
 
-async function main(argv) {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'fetch': {
-      const jars = await ensureKafkaJars();
-      process.stdout.write(`${jars.libDir}\n`);
-      return 0;
-    }
-    case 'start': {
-      // A signal while starting: exit at once; the 'exit' hook kills the JVM and deletes its data.
-      const early = (sig) => process.exit(128 + (os.constants.signals[sig] ?? 0));
-      process.on('SIGINT', early);
-      process.on('SIGTERM', early);
-      let broker;
-      try {
-        broker = await startKafka();
-      } finally {
-        process.removeListener('SIGINT', early);
-        process.removeListener('SIGTERM', early);
-      }
-      const signal = waitForSignal();
-      process.stdout.write(`KAFKA_BROKERS=${broker.brokers.join(',')}\n`);
-      if (!broker.external) {
-        process.stderr.write(
-          `eventsmith: Kafka ${broker.version} ready in ${(broker.startMillis / 1000).toFixed(1)} s (pid ${broker.pid}, data in ${broker.baseDir}); Ctrl-C stops it\n`,
-        );
-      }
-      await signal;
-      await broker.stop();
-      return 0;
-    }
-    case 'run': {
-      const sep = rest.indexOf('--');
-      const commandArgs = sep >= 0 ? rest.slice(sep + 1) : rest;
-      if (commandArgs.length === 0) {
-        process.stderr.write(`${USAGE}\n`);
-        return 2;
-      }
-      const broker = await startKafka();
-      try {
-        const [cmd, ...args] = commandArgs;
-        const child = spawn(/** @type {string} */ (cmd), args, {
-          stdio: 'inherit',
-          env: { ...process.env, KAFKA_BROKERS: broker.brokers.join(',') },
-        });
-        const forward = (sig) => child.kill(sig);
-        process.on('SIGINT', forward);
-        process.on('SIGTERM', forward);
-        const code = await new Promise((resolve) => {
-          child.on('error', (err) => {
-            process.stderr.write(`${err.message}\n`);
-            resolve(127);
-          });
-          child.on('exit', (c, sig) => resolve(c ?? (sig ? 128 + (os.constants.signals[sig] ?? 0) : 1)));
-        });
-        process.removeListener('SIGINT', forward);
-        process.removeListener('SIGTERM', forward);
-        return code;
-      } finally {
-        await broker.stop();
-      }
-    }
-    default:
-      process.stderr.write(`${USAGE}\n`);
-      return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
-  }
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, main);

@@ -28,8 +28,8 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { runIfMain, serviceCli } from './service-cli.mjs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 export const DEFAULT_REGISTRY_VERSION = '2.4.2.Final';
 /** The Quarkus version Apicurio Registry 2.4.2's parent POM uses. */
@@ -463,88 +463,14 @@ const USAGE = `usage: node generator/dev/registry.mjs <command>
 SCHEMA_REGISTRY_URL, if set, is used instead of starting a registry. EVENTSMITH_CACHE_DIR moves the
 cache (now ${cacheRoot()}).`;
 
-function waitForSignal() {
-  return new Promise((resolve) => {
-    const on = (sig) => {
-      process.removeListener('SIGINT', on);
-      process.removeListener('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
+async function main(argv) {
+  return serviceCli(argv, {
+    usage: USAGE,
+    prepare: { command: 'build', run: async () => (await ensureRegistryBuild()).runnerJar },
+    start: startRegistry,
+    env: (registry) => ({ SCHEMA_REGISTRY_URL: registry.url }),
+    readyLine: (registry) => `eventsmith: schema registry ready in ${(registry.startMillis / 1000).toFixed(1)} s (pid ${registry.pid}); Ctrl-C stops it`,
   });
 }
 
-async function main(argv) {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'build': {
-      const build = await ensureRegistryBuild();
-      process.stdout.write(`${build.runnerJar}\n`);
-      return 0;
-    }
-    case 'start': {
-      const early = (sig) => process.exit(128 + (os.constants.signals[sig] ?? 0));
-      process.on('SIGINT', early);
-      process.on('SIGTERM', early);
-      let registry;
-      try {
-        registry = await startRegistry();
-      } finally {
-        process.removeListener('SIGINT', early);
-        process.removeListener('SIGTERM', early);
-      }
-      const signal = waitForSignal();
-      process.stdout.write(`SCHEMA_REGISTRY_URL=${registry.url}\n`);
-      if (!registry.external) {
-        process.stderr.write(`eventsmith: schema registry ready in ${(registry.startMillis / 1000).toFixed(1)} s (pid ${registry.pid}); Ctrl-C stops it\n`);
-      }
-      await signal;
-      await registry.stop();
-      return 0;
-    }
-    case 'run': {
-      const sep = rest.indexOf('--');
-      const commandArgs = sep >= 0 ? rest.slice(sep + 1) : rest;
-      if (commandArgs.length === 0) {
-        process.stderr.write(`${USAGE}\n`);
-        return 2;
-      }
-      const registry = await startRegistry();
-      try {
-        const [cmd, ...args] = commandArgs;
-        const child = spawn(/** @type {string} */ (cmd), args, { stdio: 'inherit', env: { ...process.env, SCHEMA_REGISTRY_URL: registry.url } });
-        const forward = (sig) => child.kill(sig);
-        process.on('SIGINT', forward);
-        process.on('SIGTERM', forward);
-        const code = await new Promise((resolve) => {
-          child.on('error', (err) => {
-            process.stderr.write(`${err.message}\n`);
-            resolve(127);
-          });
-          child.on('exit', (c, sig) => resolve(c ?? (sig ? 128 + (os.constants.signals[sig] ?? 0) : 1)));
-        });
-        process.removeListener('SIGINT', forward);
-        process.removeListener('SIGTERM', forward);
-        return code;
-      } finally {
-        await registry.stop();
-      }
-    }
-    default:
-      process.stderr.write(`${USAGE}\n`);
-      return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
-  }
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runIfMain(import.meta.url, main);
