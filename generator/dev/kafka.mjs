@@ -17,7 +17,6 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
-  readFileSync,
   readdirSync,
   realpathSync,
   renameSync,
@@ -28,6 +27,7 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { acquireLock, cacheRoot, pidAlive, readTail, resolveJava, runCollect, sleep, tail, WATCHDOG } from './jvm-process.mjs';
 import { runIfMain, serviceCli } from './service-cli.mjs';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
@@ -44,41 +44,8 @@ const LOGGING_DEPENDENCIES = [
   ['ch.qos.reload4j', 'reload4j', '1.2.25'],
 ];
 
-/** See spawnBroker(). fd 3 carries our pipe to the reader: a background list's stdin is /dev/null. */
-const WATCHDOG = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -9 $$ 2>/dev/null) & exec "$@" </dev/null 3<&-';
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
 function kafkaVersion(options) {
   return options?.version ?? process.env.EVENTSMITH_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION;
-}
-
-/** ${EVENTSMITH_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/eventsmith} */
-export function cacheRoot() {
-  if (process.env.EVENTSMITH_CACHE_DIR) return path.resolve(process.env.EVENTSMITH_CACHE_DIR);
-  const xdg = process.env.XDG_CACHE_HOME;
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'eventsmith');
-}
-
-function tail(text, lines = 40) {
-  return text.replace(/\u001b\[[0-9;]*m/g, '').split('\n').slice(-lines).join('\n').trim();
-}
-
-function readTail(file, lines = 40) {
-  try {
-    return tail(readFileSync(file, 'utf8'), lines);
-  } catch {
-    return '';
-  }
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
-  }
 }
 
 function pomXml(version) {
@@ -101,46 +68,6 @@ ${deps}
   </dependencies>
 </project>
 `;
-}
-
-/** Runs a command with no stdin, collecting its output; resolves with the exit code. */
-function runCollect(file, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
-  });
-}
-
-/** Takes `lockFile` (O_EXCL, holding our pid); steals it from dead holders. Returns false if `done()` became true while waiting. */
-async function acquireLock(lockFile, done, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const fd = openSync(lockFile, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return true;
-    } catch (err) {
-      if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EEXIST') throw err;
-    }
-    if (done()) return false;
-    const holder = Number(readFileSync(lockFile, { encoding: 'utf8', flag: 'a+' }).trim());
-    if (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder)) {
-      // Dead (or not yet written: give a writer a moment before stealing).
-      await sleep(200);
-      const again = Number(readFileSync(lockFile, { encoding: 'utf8', flag: 'a+' }).trim());
-      if (again === holder || !Number.isInteger(again) || again <= 0 || !pidAlive(again)) rmSync(lockFile, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`eventsmith: timed out waiting for process ${holder} to finish fetching Kafka jars (lock ${lockFile})`);
-    }
-    await sleep(500);
-  }
 }
 
 function jarPaths(options) {
@@ -175,7 +102,7 @@ export async function ensureKafkaJars(options = {}) {
   const startedAt = Date.now();
   mkdirSync(dir, { recursive: true });
   const lockFile = path.join(dir, '.lock');
-  const locked = await acquireLock(lockFile, complete, options.timeoutMs ?? 15 * 60_000);
+  const locked = await acquireLock(lockFile, complete, options.timeoutMs ?? 15 * 60_000, 'fetching Kafka jars');
   if (!locked) return result(false, Date.now() - startedAt);
   try {
     if (complete()) return result(false, Date.now() - startedAt);
@@ -317,14 +244,6 @@ log4j.logger.kafka.authorizer.logger=WARN
 log4j.logger.org.apache.kafka.storage.internals.log=WARN
 log4j.logger.kafka.log=WARN
 `;
-}
-
-/** The java executable startKafka runs: options.java, $JAVA, $JAVA_HOME/bin/java, else `java`. */
-export function resolveJava(options = {}) {
-  if (options.java) return options.java;
-  if (process.env.JAVA) return process.env.JAVA;
-  if (process.env.JAVA_HOME) return path.join(process.env.JAVA_HOME, 'bin', 'java');
-  return 'java';
 }
 
 /**
@@ -733,3 +652,5 @@ async function main(argv) {
 }
 
 runIfMain(import.meta.url, main);
+
+export { cacheRoot, resolveJava };

@@ -28,6 +28,7 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { acquireLock, cacheRoot, pidAlive, readTail, resolveJava, runCollect, sleep, tail, WATCHDOG } from './jvm-process.mjs';
 import { runIfMain, serviceCli } from './service-cli.mjs';
 import path from 'node:path';
 
@@ -37,84 +38,8 @@ const QUARKUS_VERSION = '2.16.4.Final';
 /** The app's Confluent-compatible API (Apicurio also serves /v6). */
 const CCOMPAT_PATH = '/apis/ccompat/v7';
 const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
-/** See startRegistry(): the JVM dies with the process that started it, even on SIGKILL. */
-const WATCHDOG = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -9 $$ 2>/dev/null) & exec "$@" </dev/null 3<&-';
 /** Small and quick on two shared cores: ~250 MB RSS, ~3 s to ready from the cache. */
 const JVM_FLAGS = ['-XX:+UseSerialGC', '-Xmx384m', '-XX:TieredStopAtLevel=1', '-Djava.awt.headless=true'];
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** ${EVENTSMITH_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/eventsmith} (the same root as kafka.mjs). */
-export function cacheRoot() {
-  if (process.env.EVENTSMITH_CACHE_DIR) return path.resolve(process.env.EVENTSMITH_CACHE_DIR);
-  const xdg = process.env.XDG_CACHE_HOME;
-  return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'eventsmith');
-}
-
-function resolveJava(options = {}) {
-  if (options.java) return options.java;
-  if (process.env.JAVA) return process.env.JAVA;
-  if (process.env.JAVA_HOME) return path.join(process.env.JAVA_HOME, 'bin', 'java');
-  return 'java';
-}
-
-function tail(text, lines = 40) {
-  return text.replace(/\u001b\[[0-9;]*m/g, '').split('\n').slice(-lines).join('\n').trim();
-}
-
-function readTail(file, lines = 40) {
-  try {
-    return tail(readFileSync(file, 'utf8'), lines);
-  } catch {
-    return '';
-  }
-}
-
-function pidAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
-  }
-}
-
-/** Runs a command with no stdin, collecting its output; resolves with the exit code. */
-function runCollect(file, args, options = {}) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), output }));
-  });
-}
-
-/** Takes `lockFile` (O_EXCL, holding our pid); steals it from dead holders. False if `done()` became true while waiting. */
-async function acquireLock(lockFile, done, timeoutMs) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const fd = openSync(lockFile, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return true;
-    } catch (err) {
-      if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EEXIST') throw err;
-    }
-    if (done()) return false;
-    const holder = Number(readFileSync(lockFile, { encoding: 'utf8', flag: 'a+' }).trim());
-    if (!Number.isInteger(holder) || holder <= 0 || !pidAlive(holder)) {
-      await sleep(200);
-      const again = Number(readFileSync(lockFile, { encoding: 'utf8', flag: 'a+' }).trim());
-      if (again === holder || !Number.isInteger(again) || again <= 0 || !pidAlive(again)) rmSync(lockFile, { force: true });
-      continue;
-    }
-    if (Date.now() > deadline) throw new Error(`eventsmith: timed out waiting for process ${holder} to finish building the schema registry (lock ${lockFile})`);
-    await sleep(500);
-  }
-}
 
 function buildPaths(options) {
   const version = options.version ?? process.env.EVENTSMITH_REGISTRY_VERSION ?? DEFAULT_REGISTRY_VERSION;
@@ -224,7 +149,7 @@ export async function ensureRegistryBuild(options = {}) {
   const startedAt = Date.now();
   mkdirSync(dir, { recursive: true });
   const lockFile = path.join(dir, '.lock');
-  const locked = await acquireLock(lockFile, complete, options.timeoutMs ?? 15 * 60_000);
+  const locked = await acquireLock(lockFile, complete, options.timeoutMs ?? 15 * 60_000, 'building the schema registry');
   if (!locked) return result(false, Date.now() - startedAt);
   const work = path.join(dir, `build.partial-${process.pid}`);
   try {
@@ -474,3 +399,5 @@ async function main(argv) {
 }
 
 runIfMain(import.meta.url, main);
+
+export { cacheRoot };
