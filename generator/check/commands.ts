@@ -16,7 +16,8 @@ interface Located {
   readonly domain: Domain;
 }
 
-function aggregatesOf(side: Side): Map<string, Located> {
+/** Every aggregate of a side by name, with its domain (commands.ts and replay.ts compare by aggregate). */
+export function aggregatesOf(side: Side): Map<string, Located> {
   const out = new Map<string, Located>();
   for (const domain of side.model.domains) for (const aggregate of domain.aggregates) out.set(aggregate.name, { aggregate, domain });
   return out;

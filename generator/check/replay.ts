@@ -4,15 +4,9 @@
 // changes every state rebuilt from now on, and a changed state shape makes old snapshots
 // unusable (the repository ignores them by fingerprint, so they are never misread, but every
 // aggregate replays its whole stream until its next snapshot).
-import type { Aggregate, Domain } from '../core/model.js';
+import { aggregatesOf } from './commands.js';
 import { avroOf, sameSchema } from './published.js';
 import type { RawFinding, Side } from './findings.js';
-
-function aggregatesOf(side: Side): Map<string, { readonly aggregate: Aggregate; readonly domain: Domain }> {
-  const out = new Map<string, { readonly aggregate: Aggregate; readonly domain: Domain }>();
-  for (const domain of side.model.domains) for (const aggregate of domain.aggregates) out.set(aggregate.name, { aggregate, domain });
-  return out;
-}
 
 export function compareReplay(base: Side, cur: Side): RawFinding[] {
   const findings: RawFinding[] = [];
