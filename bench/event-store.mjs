@@ -5,74 +5,23 @@
 // 10,000 events with its latest snapshot and by full replay. The generated code is transpiled
 // (types erased) and imports the built runtime (dist/), as a user's service would.
 //
-// Usage: npm run bench:store [-- --runs 7] [-- --fast]   (--fast: fsync off, for comparison)
+// Usage: npm run bench:store [-- --runs 7] [-- --fast] [-- --statements]
+//   --fast: fsync off, for comparison; --statements: what the server ran per append scenario.
 // DATABASE_URL, if set, is used instead of a throwaway server (its settings are reported).
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
-import ts from 'typescript';
 import { startPostgres } from '../generator/dev/postgres.mjs';
 import { runsFromArgv } from './timing.mjs';
+import { batchOf, dist, generateExample, median, now } from './store-example.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (rel) => pathToFileURL(path.join(root, 'dist/generator', rel)).href;
 const runs = runsFromArgv(process.argv);
 const durable = !process.argv.includes('--fast');
-
-const { generate } = await import(dist('pipeline.js'));
-const { createTemplateSet } = await import(dist('core/templates.js'));
-const { builtInTemplates } = await import(dist('cli/project.js'));
 const runtime = await import(dist('runtime/index.js'));
 
-/** The example, generated and transpiled into `dir`, importing the built runtime. */
-async function generateExample(dir) {
-  const spec = readFileSync(path.join(root, 'generated-example/events/orders.yaml'), 'utf8');
-  // The user-owned files in `<dir>/eventsmith/`, the generated ones in `<dir>/`.
-  const customDir = { fromOut: 'eventsmith', toOut: '..' };
-  const result = generate([{ file: 'orders.yaml', text: spec }], createTemplateSet(await builtInTemplates()), { runtimeModule: dist('runtime/index.js'), customDir });
-  if (!result.files) throw new Error(JSON.stringify(result.diagnostics));
-  const exampleCustom = path.join(root, 'generated-example/src/eventsmith/orders');
-  const custom = new Map(readdirSync(exampleCustom).map((n) => [`orders/${n}`, readFileSync(path.join(exampleCustom, n), 'utf8')]));
-  writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-  for (const f of result.files) {
-    if (!f.path.endsWith('.ts')) continue;
-    const text = (f.userOwned && custom.get(f.path)) || f.content;
-    const target = path.join(dir, f.userOwned ? 'eventsmith' : '', f.path.replace(/\.ts$/, '.js'));
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: f.path }).outputText);
-  }
-  return import(pathToFileURL(path.join(dir, 'orders/repository.js')).href);
-}
-
-// ---- events -------------------------------------------------------------------------------
-
-const item = (n) => ({ productId: `p-${n}`, quantity: 1 + (n % 3), unitPrice: { amount: `${n % 100}.99`, currency: 'EUR' } });
-function orderEvent(n) {
-  switch (n % 3) {
-    case 0:
-      return {
-        type: 'com.example.orders.order.placed',
-        data: { customerId: `c-${n}`, items: [item(n), item(n + 1)], total: { amount: `${n}.50`, currency: 'EUR' }, shippingAddress: null },
-      };
-    case 1:
-      return { type: 'com.example.orders.order.confirmed', data: { confirmedAt: new Date(1_700_000_000_000 + n) } };
-    default:
-      return { type: 'com.example.orders.order.cancelled', data: { reason: `reason ${n}`, cancelledAt: new Date(1_700_000_000_000 + n) } };
-  }
-}
-const batchOf = (size, from) => Array.from({ length: size }, (_, i) => orderEvent(from + i));
-
 // ---- measuring ----------------------------------------------------------------------------
-
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-
-function median(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
-}
 
 /** `writers` concurrent writers, each on its own aggregate, each making `appends` appends of `size` events. */
 async function appendRate(repo, writers, appends, size) {
@@ -124,7 +73,10 @@ async function loadTimes(repo, id, options) {
 // ---- main ---------------------------------------------------------------------------------
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-bench-store-'));
-const cluster = await startPostgres({ durable, tmpDir: os.tmpdir() });
+// --statements: the server's own count of what the single appends ran (pg_stat_statements).
+const statements = process.argv.includes('--statements');
+const statementSettings = { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track': 'all', 'pg_stat_statements.track_planning': 'on' };
+const cluster = await startPostgres({ durable, tmpDir: os.tmpdir(), ...(statements ? { settings: statementSettings } : {}) });
 const pool = new pg.Pool({ connectionString: cluster.url, max: 12 });
 try {
   const { orderRepository } = await generateExample(work);
@@ -149,7 +101,16 @@ try {
     [4, 400, 1],
     [4, 120, 10],
   ]) {
+    if (statements) await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()');
     appendRows.push({ writers, size, ...(await appendRate(orders, writers, appends, size)) });
+    if (statements) {
+      const top = await pool.query(
+        `SELECT calls, mean_plan_time, mean_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 100) AS query
+           FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY total_exec_time + total_plan_time DESC LIMIT 6`,
+      );
+      console.log(`statements of ${writers} writer(s) × ${appends} appends of ${size}:`);
+      for (const r of top.rows) console.log(`  ${String(r.calls).padStart(6)} calls, plan ${r.mean_plan_time.toFixed(3)} ms, execution ${r.mean_exec_time.toFixed(3)} ms: ${r.query}`);
+    }
   }
 
   const loadRows = [];
