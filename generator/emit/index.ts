@@ -1,5 +1,6 @@
 import type { Emitter } from './context.js';
 import { emitAvro } from './avro.js';
+import { emitDebezium } from './debezium.js';
 import { emitDeciders } from './deciders.js';
 import { emitDocs } from './docs.js';
 import { emitEnvelopes } from './envelopes.js';
@@ -26,6 +27,7 @@ export const emitters: readonly { readonly kind: string; readonly emit: Emitter 
   { kind: 'repository', emit: emitRepository },
   { kind: 'kafka', emit: emitKafka },
   { kind: 'registry', emit: emitRegistry },
+  { kind: 'debezium', emit: emitDebezium },
   { kind: 'sagas', emit: emitSagas },
   { kind: 'projections', emit: emitProjections },
   { kind: 'testing', emit: emitTesting },
