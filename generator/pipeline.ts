@@ -10,6 +10,8 @@ import { emitters } from './emit/index.js';
 import { loadSpec, type LoadedSpec } from './load/index.js';
 import { resolve } from './resolve/index.js';
 import { checkModeAtGenerate } from './check/mode-gate.js';
+import { checkReplayAtGenerate } from './check/replay-gate.js';
+import type { ReplayRecord } from './check/replay-record.js';
 import { validateSpec } from './validate/index.js';
 
 export interface SpecInput {
@@ -31,6 +33,11 @@ export interface AnalyseOptions {
    * reports the same rule itself, against its baseline.
    */
   readonly modeGate?: boolean;
+  /**
+   * What the previous generation left (the output folder's manifest): with it, the replay-safety
+   * rules run against it (ES3036, rules REPLAY_APPLY_REMOVED and SNAPSHOT_STATE_CHANGED).
+   */
+  readonly replay?: ReplayRecord;
 }
 
 /**
@@ -67,6 +74,7 @@ function analyseUnguarded(inputs: readonly SpecInput[], options: AnalyseOptions)
   if (diags.hasErrors || valid.length !== inputs.length) return { diagnostics: diags.sorted(), specs };
   const model = resolve(valid, diags);
   if (model && !diags.hasErrors && options.modeGate !== false) checkModeAtGenerate(model, valid, diags);
+  if (model && !diags.hasErrors && options.replay !== undefined) checkReplayAtGenerate(model, valid, options.replay, diags);
   return { diagnostics: diags.sorted(), specs, ...(model && !diags.hasErrors ? { model } : {}) };
 }
 
@@ -75,16 +83,16 @@ export interface GenerateResult extends AnalyseResult {
   readonly files?: readonly GeneratedFile[];
 }
 
-export function generate(inputs: readonly SpecInput[], templates: TemplateSet, options: EmitOptions = defaultEmitOptions): GenerateResult {
+export function generate(inputs: readonly SpecInput[], templates: TemplateSet, options: EmitOptions = defaultEmitOptions, analyseOptions: AnalyseOptions = {}): GenerateResult {
   try {
-    return generateUnguarded(inputs, templates, options);
+    return generateUnguarded(inputs, templates, options, analyseOptions);
   } catch (e) {
     return { diagnostics: tooComplex(inputs, e), specs: [] };
   }
 }
 
-function generateUnguarded(inputs: readonly SpecInput[], templates: TemplateSet, options: EmitOptions): GenerateResult {
-  const analysed = analyse(inputs);
+function generateUnguarded(inputs: readonly SpecInput[], templates: TemplateSet, options: EmitOptions, analyseOptions: AnalyseOptions): GenerateResult {
+  const analysed = analyse(inputs, analyseOptions);
   if (!analysed.model) return analysed;
   const ctx = { model: analysed.model, templates, options };
   const files: GeneratedFile[] = [];

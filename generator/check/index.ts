@@ -10,6 +10,7 @@ import { checkNewVersions } from './modes.js';
 import { compareProjections } from './projections.js';
 import { comparePublished } from './published.js';
 import { compareReplay } from './replay.js';
+import { replayRecordOf } from './replay-record.js';
 import { compareSagas } from './sagas.js';
 import { compareStructure } from './structure.js';
 
@@ -54,7 +55,7 @@ export function checkModels(baseline: CheckInput, current: CheckInput, opts: Che
     ...checkNewVersions(cur, structure.publishedCounts),
     ...compareCommands(base, cur),
     ...compareSagas(base, cur),
-    ...compareReplay(base, cur),
+    ...compareReplay(replayRecordOf(baseline.model), cur),
     ...compareProjections(base, cur),
   ];
   const findings = applyOptOuts(raw, baseline.model, current.model).sort(

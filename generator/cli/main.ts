@@ -12,7 +12,8 @@ import { runCheck, type CheckCliOptions } from './check.js';
 import { analyse, generate } from '../pipeline.js';
 import { rebuildNotices } from './projection-notices.js';
 import { WriteRefusedError } from '../write/all-or-nothing.js';
-import { OutputPathError, checkOutput, writeOutput } from '../write/index.js';
+import { OutputPathError, checkOutput, readPreviousReplay, writeOutput } from '../write/index.js';
+import { replayRecordOf } from '../check/replay-record.js';
 import { oldLayoutDiagnostics, planUserFiles, prepareUserFiles, userFileDiff } from '../write/user-files.js';
 import { runDev } from './dev.js';
 import { runRegistryCheck, runRegistryPull, runRegistryPush } from './registry.js';
@@ -71,17 +72,26 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     report(io, diags.sorted(), opts.format);
     return exitCodes.invalid;
   }
-  const result = generate(project.specs, project.templates, {
-    runtimeModule: project.runtimeModule,
-    specNames: project.specNames,
-    customDir: project.customLink,
-    ...(project.registry !== undefined ? { registry: project.registry } : {}),
-  });
+  const previous = await readPreviousReplay(project.outDir);
+  const result = generate(
+    project.specs,
+    project.templates,
+    {
+      runtimeModule: project.runtimeModule,
+      specNames: project.specNames,
+      customDir: project.customLink,
+      ...(project.registry !== undefined ? { registry: project.registry } : {}),
+    },
+    previous !== undefined ? { replay: previous } : {},
+  );
   const sources = sourcesOf(result.specs);
   if (!result.files) {
     report(io, result.diagnostics, opts.format, sources);
     return exitCodes.invalid;
   }
+  // Warnings (a snapshotted state that changed shape) are shown and do not stop the run.
+  const specWarnings = result.diagnostics.filter((d) => d.severity === 'warning');
+  if (opts.format === 'text') report(io, specWarnings, opts.format, sources);
   const outShown = displayPath(project.outDir) || '.';
   const customShown = displayPath(project.customDir) || '.';
   const generated = result.files.filter((f) => !f.userOwned);
@@ -114,7 +124,7 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
     return exitCodes.invalid;
   }
   if (opts.format === 'text') report(io, userPlan.diagnostics, opts.format);
-  const userDiagnostics = opts.format === 'json' ? { diagnostics: userPlan.diagnostics } : {};
+  const userDiagnostics = opts.format === 'json' ? { diagnostics: [...specWarnings, ...userPlan.diagnostics] } : {};
   if (opts.check) {
     const problems: ShownProblem[] = [
       ...(await checkOutput(project.outDir, generated)).map((p) => ({ ...p, path: `${outShown}/${p.path}` })),
@@ -155,7 +165,7 @@ async function runGenerate(io: Io, specArgs: string[], opts: GenerateOpts): Prom
   }
   try {
     const notices = result.model ? await rebuildNotices(project.outDir, result.model, (f) => f) : [];
-    const written = await writeOutput(project.outDir, generated);
+    const written = await writeOutput(project.outDir, generated, result.model ? replayRecordOf(result.model) : undefined);
     await writeUserFiles();
     const created = userPlan.files.filter((p) => p.action === 'create').map((p) => p.path);
     const updated = userPlan.files.filter((p) => p.action === 'update');
@@ -186,7 +196,8 @@ async function runValidate(io: Io, specArgs: string[], opts: { config?: string; 
     report(io, diags.sorted(), opts.format);
     return exitCodes.invalid;
   }
-  const result = analyse(project.specs);
+  const previous = await readPreviousReplay(project.outDir);
+  const result = analyse(project.specs, previous !== undefined ? { replay: previous } : {});
   report(io, result.diagnostics, opts.format, sourcesOf(result.specs));
   if (opts.format === 'text' && result.model) io.out(`${project.specs.length} spec file${project.specs.length === 1 ? '' : 's'} valid\n`);
   return result.model ? exitCodes.ok : exitCodes.invalid;

@@ -79,6 +79,7 @@ export const codes = {
   ES3032: 'a version violates the compatibility mode (MODE_VIOLATION) without an allowBreaking entry',
   ES3034: 'default too large once expanded',
   ES3035: 'types nested too deeply',
+  ES3036: 'a replay-safety rule (REPLAY_APPLY_REMOVED, SNAPSHOT_STATE_CHANGED) against the previous generation',
   ES3040: 'projection column type has no exact PostgreSQL mapping',
   ES3041: 'projection insert or upsert does not set the key',
   ES3042: 'projection insert leaves a NOT NULL column without a value or default',

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GeneratedFile } from '../core/generated-file.js';
+import { parseReplayRecord, type ReplayRecord } from '../check/replay-record.js';
 import { commitAll, preflight, type Change } from './all-or-nothing.js';
 import { findStale, removeStale } from './stale.js';
 
@@ -57,21 +58,32 @@ async function readIfExists(p: string): Promise<string | undefined> {
   }
 }
 
-async function readManifest(outDir: string): Promise<string[]> {
+async function readManifestJson(outDir: string): Promise<object | undefined> {
   const text = await readIfExists(path.join(outDir, manifestName));
-  if (text === undefined) return [];
+  if (text === undefined) return undefined;
   try {
     const parsed: unknown = JSON.parse(text);
-    const files = typeof parsed === 'object' && parsed !== null && 'files' in parsed ? (parsed as { files: unknown }).files : undefined;
-    return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
-    return [];
+    return undefined;
   }
 }
 
-function manifestText(files: readonly GeneratedFile[]): string {
+async function readManifest(outDir: string): Promise<string[]> {
+  const parsed = await readManifestJson(outDir);
+  const files = parsed !== undefined && 'files' in parsed ? parsed.files : undefined;
+  return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
+}
+
+/** The replay record the previous `generate` left in `outDir` (none: no history to judge against). */
+export async function readPreviousReplay(outDir: string): Promise<ReplayRecord | undefined> {
+  const parsed = await readManifestJson(outDir);
+  return parsed !== undefined && 'replay' in parsed ? parseReplayRecord(parsed.replay) : undefined;
+}
+
+function manifestText(files: readonly GeneratedFile[], replay: ReplayRecord | undefined): string {
   const generated = files.filter((f) => !f.userOwned).map((f) => f.path).sort();
-  return `${JSON.stringify({ generator: 'eventsmith', files: generated }, null, 2)}\n`;
+  return `${JSON.stringify({ generator: 'eventsmith', files: generated, ...(replay !== undefined ? { replay } : {}) }, null, 2)}\n`;
 }
 
 /** The directory exists already: plan() created and checked it. */
@@ -129,7 +141,11 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 
 const ioConcurrency = 16;
 
-export async function writeOutput(outDir: string, allFiles: readonly GeneratedFile[]): Promise<WriteResult> {
+/**
+ * `replay`: what the next `generate` judges replay safety against (check/replay-gate.ts); kept in
+ * the manifest, so it changes only when generation succeeds.
+ */
+export async function writeOutput(outDir: string, allFiles: readonly GeneratedFile[], replay?: ReplayRecord): Promise<WriteResult> {
   // User-owned files live in the custom folder, written by user-files.ts.
   const files = allFiles.filter((f) => !f.userOwned);
   // Everything that could fail half-way is checked before the first folder is made.
@@ -155,7 +171,7 @@ export async function writeOutput(outDir: string, allFiles: readonly GeneratedFi
   unchanged.sort();
   const produced = new Set(files.map((f) => f.path));
   const removed = await removeStale(root, await findStale({ root, produced, manifest: await readManifest(root), manifestName }));
-  const manifest = manifestText(files);
+  const manifest = manifestText(files, replay);
   if ((await readIfExists(path.join(root, manifestName))) !== manifest) await writeAtomic(path.join(root, manifestName), manifest);
   return { written, unchanged, removed };
 }
