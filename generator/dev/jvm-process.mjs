@@ -1,7 +1,7 @@
 // What the throwaway JVM servers (kafka.mjs, registry.mjs) share: the cache root, the java
 // executable, a cross-process lock for the one-time download or build, and process helpers.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -89,3 +89,89 @@ export async function acquireLock(lockFile, done, timeoutMs, what) {
     await sleep(500);
   }
 }
+
+/**
+ * Spawns `java args` with stdout and stderr appended to `logFile`, behind WATCHDOG on POSIX (the
+ * JVM dies with this process, even on SIGKILL). `exited` resolves when it is gone.
+ */
+export function spawnWatchedJvm(java, args, { logFile, name, env, cwd } = {}) {
+  const out = openSync(logFile, 'a');
+  let proc;
+  try {
+    proc =
+      process.platform === 'win32'
+        ? spawn(java, args, { stdio: ['ignore', out, out], env, cwd })
+        : spawn('/bin/sh', ['-c', WATCHDOG, name ?? 'eventsmith-jvm', java, ...args], { stdio: ['pipe', out, out], env, cwd });
+  } finally {
+    closeSync(out);
+  }
+  proc.stdin?.on('error', () => {});
+  let spawnError;
+  proc.once('error', (err) => (spawnError = err));
+  const exited = new Promise((resolve) => {
+    proc.once('exit', () => {
+      proc.stdin?.destroy();
+      resolve();
+    });
+    proc.once('error', () => resolve());
+  });
+  return { proc, exited, spawnError: () => spawnError, running: () => proc.exitCode === null && proc.signalCode === null };
+}
+
+/**
+ * Copies the runtime jars of `dependencies` ([groupId, artifactId, version] triples) and all their
+ * dependencies into `libDir` with `mvn dependency:copy-dependencies` (through a staging folder, so
+ * a half-done fetch is never seen) and returns the jar names. `what` names the fetch in errors.
+ */
+export async function copyMavenDependencies({ dir, libDir, dependencies, managed = [], mvn, what }) {
+  const xml = (rows) =>
+    rows.map(([g, a, v]) => `      <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`).join('\n');
+  const pom = path.join(dir, 'pom.xml');
+  writeFileSync(
+    pom,
+    `<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by eventsmith generator/dev: only used to fetch ${what}. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>dev.eventsmith.cache</groupId>
+  <artifactId>${path.basename(dir)}</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencyManagement>
+    <dependencies>
+${xml(managed)}
+    </dependencies>
+  </dependencyManagement>
+  <dependencies>
+${xml(dependencies)}
+  </dependencies>
+</project>
+`,
+  );
+  const staging = path.join(dir, `libs.partial-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  const args = ['-B', '-q', '-Dstyle.color=never', '-f', pom, `${DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${staging}`, '-DincludeScope=runtime'];
+  let run;
+  try {
+    run = await runCollect(mvn, args, { cwd: dir });
+  } catch (err) {
+    const e = /** @type {NodeJS.ErrnoException} */ (err);
+    throw new Error(
+      e.code === 'ENOENT'
+        ? `eventsmith: '${mvn}' not found. Apache Maven is needed once to fetch ${what} (Debian: apt-get install maven).`
+        : `eventsmith: could not run ${mvn}: ${e.message}`,
+    );
+  }
+  if (run.code !== 0) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(
+      `eventsmith: fetching ${what} failed (${mvn} ${args.join(' ')} exited with ${run.code}).\n` +
+        `Maven Central must be reachable (proxy settings go in ~/.m2/settings.xml).\n--- mvn output ---\n${tail(run.output) || '(none)'}`,
+    );
+  }
+  rmSync(libDir, { recursive: true, force: true });
+  renameSync(staging, libDir);
+  return readdirSync(libDir).filter((f) => f.endsWith('.jar')).sort();
+}
+
+export const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';

@@ -7,6 +7,8 @@ export interface StartOptions {
   readonly database?: string;
   /** Keep fsync/synchronous_commit/full_page_writes on (benchmarks). Default false. */
   readonly durable?: boolean;
+  /** wal_level=logical with replication slots (Debezium, other CDC). Default false. */
+  readonly logical?: boolean;
   /** Extra `postgres -c` settings. */
   readonly settings?: Readonly<Record<string, string | number>>;
   /** Directory with initdb and pg_ctl; default $PG_BINDIR, /usr/lib/postgresql/15/bin, ... */

@@ -39,6 +39,16 @@ const BASE_SETTINGS = {
   log_min_messages: 'warning',
 };
 
+/**
+ * `logical: true`: logical decoding for CDC (Debezium's pgoutput), which needs a restart to turn on;
+ * slots and senders for a few connectors at once.
+ */
+const LOGICAL_SETTINGS = {
+  wal_level: 'logical',
+  max_replication_slots: '10',
+  max_wal_senders: '10',
+};
+
 /** Finds initdb/pg_ctl: $PG_BINDIR, Debian's PostgreSQL 15, any other Debian major, pg_config. */
 export function findPostgresBinDir() {
   const candidates = [];
@@ -183,6 +193,7 @@ export async function startPostgres(options = {}) {
     const settings = {
       ...BASE_SETTINGS,
       ...(options.durable ? {} : FAST_SETTINGS),
+      ...(options.logical ? LOGICAL_SETTINGS : {}),
       unix_socket_directories: socketDir,
       ...(options.settings ?? {}),
     };

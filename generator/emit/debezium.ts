@@ -70,6 +70,8 @@ export function outboxConnector(domain: Domain): ConnectorConfig {
       'snapshot.mode': 'no_data',
       // Pruning deletes rows (runtime/postgres/outbox-prune.ts); deletes are not messages.
       'tombstones.on.delete': 'false',
+      // Debezium 3's __debezium.context.* headers: the relay sends no such headers.
+      'extended.headers.enabled': 'false',
       'key.converter': 'org.apache.kafka.connect.storage.StringConverter',
       'value.converter': 'org.apache.kafka.connect.converters.ByteArrayConverter',
       'header.converter': 'org.apache.kafka.connect.storage.StringConverter',

@@ -38,6 +38,7 @@ export {
   type SnapshotCodec,
 } from './event-store.js';
 export { insertOutbox, type OutboxHeaders, type OutboxMessage } from './outbox.js';
+export { OutboxPruner, type OutboxPruneOptions } from './outbox-prune.js';
 export {
   OUTBOX_START,
   loadOutboxCursor,
