@@ -1,5 +1,5 @@
 // What tracing costs the outbox relay and the consumer runner (built: dist/), on a throwaway
-// PostgreSQL and Kafka (generator/dev/), three ways in the same run:
+// PostgreSQL and Kafka (generator/dev/), in several modes in the same run:
 //
 //   off    @opentelemetry/api not installed (a loader hook hides it: bench/hide-otel-api.mjs),
 //          so the runtime's telemetry helpers return at once;
@@ -10,24 +10,30 @@
 //          PostgreSQL then);
 //   context (with --modes off,noop,context,sdk) only the SDK's AsyncLocalStorage context manager,
 //          no providers: what Node's async context tracking costs by itself, which every
-//          instrumented service pays whatever the libraries it traces.
+//          instrumented service pays whatever the libraries it traces;
+//   traces, metrics (diagnostic) the sdk mode's tracer provider alone, its meter provider alone.
 //
 // Each measurement is a child process of its own (a registered SDK cannot be unregistered), on a
 // schema and topic of its own: it appends N events through a repository (so in `sdk` mode each
 // outbox row carries the traceparent of its append's span, as in production), then times
 //   relay     OutboxRelay draining the N rows into Kafka (rows/s);
 //   consumer  KafkaConsumerRunner applying them, one projection row per event in the claim's
-//             transaction, from its first committed transaction until all are applied (events/s).
+//             transaction, from its first committed transaction until all are applied
+//             (events/s); `--passes` times (default 3), each by a new consumer group over the
+//             same topic in the same process, so later passes run warm; the median pass counts.
 // and the CPU time of the worker process per row / event (process.cpuUsage): the tracing work is
 // done there, and CPU time is far less disturbed than wall time by other load on the machine
 // (the broker's and PostgreSQL's CPU are not counted).
-// Rounds rotate the order of the modes; ratios are medians of each round's ratio to `off`.
-// Last, per mode, the instrumentation alone in a loop without I/O (runMicro).
+// Rounds rotate the order of the modes (interleaved, so a change of load on the machine spreads
+// over all of them); ratios are medians of each round's ratio to `off`, printed with their range.
+// Last, per mode, the instrumentation alone in a loop without I/O, and the SDK's own floor: what
+// one span costs it with no eventsmith code (runMicro).
 //
-// Usage: npm run bench:telemetry [-- --runs 3] [-- --events 10000] [-- --modes off,noop,context,sdk]
+// Usage: npm run bench:telemetry [-- --runs 3] [-- --events 10000] [-- --passes 3] [-- --modes off,noop,context,sdk]
 // KAFKA_BROKERS and DATABASE_URL, if set, are used instead of throwaway servers.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runsFromArgv } from './timing.mjs';
@@ -53,6 +59,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 async function parent() {
   const runs = runsFromArgv(process.argv, 3);
+  const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' ');
   const events = Number(argValue('--events', '10000'));
   const { startKafka } = await import('../generator/dev/kafka.mjs');
   const { startPostgres } = await import('../generator/dev/postgres.mjs');
@@ -62,7 +69,7 @@ async function parent() {
     for (let round = 0; round < runs; round++) {
       const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]);
       for (const mode of order) {
-        const r = await worker(mode, events, pgCluster.url, broker.brokers.join(','));
+        const r = await worker(mode, events, pgCluster.url, broker.brokers.join(','), ['--passes', argValue('--passes', '3')]);
         results[mode].push(r);
         process.stderr.write(
           `round ${round + 1} ${mode}: relay ${Math.round(r.relay)} rows/s ${r.relayCpu.toFixed(1)} µs CPU/row, consumer ${Math.round(r.consumer)} events/s ${r.consumerCpu.toFixed(1)} µs CPU/event, ${r.spans} spans\n`,
@@ -75,18 +82,25 @@ async function parent() {
   }
   const micro = [];
   for (const mode of MODES) micro.push(await worker(mode, events, '', '', ['--micro']));
-  const ratio = (mode, part) => median(results[mode].map((r, i) => r[part] / results.off[i][part]));
+  // Each round's ratio to that round's `off`: the median, and the range, so the noise shows.
+  const ratios = (mode, part) => results[mode].map((r, i) => r[part] / results.off[i][part]);
+  const pct = (r) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
   const rows = MODES.map((mode) => {
     const rs = results[mode];
-    const cell = (part, digits) =>
-      `${median(rs.map((r) => r[part])).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })}${mode === 'off' ? '' : ` (${(ratio(mode, part) - 1) * 100 >= 0 ? '+' : ''}${((ratio(mode, part) - 1) * 100).toFixed(1)}%)`}`;
+    const cell = (part, digits) => {
+      const value = median(rs.map((r) => r[part])).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+      if (mode === 'off') return value;
+      const each = ratios(mode, part);
+      return `${value} (${pct(median(each))}; ${pct(Math.min(...each))}…${pct(Math.max(...each))})`;
+    };
     return `| ${mode} | ${cell('relay', 0)} | ${cell('relayCpu', 1)} | ${cell('consumer', 0)} | ${cell('consumerCpu', 1)} | ${median(rs.map((r) => r.spans)).toLocaleString('en-US')} |`;
   });
   process.stdout.write(
     `telemetry: ${events.toLocaleString('en-US')} events, ${runs} rounds, medians (change against off: median of per-round ratios)\n` +
       `| tracing | relay rows/s | relay µs CPU/row | consumer events/s | consumer µs CPU/event | spans exported |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n` +
-      `\nthe instrumentation alone, µs CPU (no I/O; includes the loop's own await)\n| tracing | per consumed message | per relay batch of 1,000 rows |\n|---|---|---|\n` +
-      micro.map((m) => `| ${m.mode} | ${m.perMessage.toFixed(2)} | ${m.perBatch.toFixed(1)} |`).join('\n') +
+      `\nthe instrumentation alone, µs CPU (no I/O; includes the loop's own await)\n` +
+      `| tracing | per message: a span each (before) | per message: batch span of 500 (now) | per relay batch of 1,000 rows | SDK floor: bare span | SDK floor: span with process attributes and parent |\n|---|---|---|---|---|---|\n` +
+      micro.map((m) => `| ${m.mode} | ${m.spanPerMessage.toFixed(2)} | ${m.batchPerMessage.toFixed(2)} | ${m.relayBatch.toFixed(1)} | ${m.bareSpan?.toFixed(2) ?? '—'} | ${m.attributedSpan?.toFixed(2) ?? '—'} |`).join('\n') +
       '\n',
   );
 }
@@ -111,30 +125,32 @@ function worker(mode, events, databaseUrl, brokers, extra = []) {
 // ---- a worker: one mode, one schema, one topic ------------------------------------------------
 
 /** Registers the SDK (sdk mode); returns the count of spans it exported. */
-async function registerSdk() {
+async function registerSdk({ traces = true, metrics: withMetrics = true } = {}) {
   const { NodeTracerProvider } = await import('@opentelemetry/sdk-trace-node');
   const { BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const { MeterProvider, PeriodicExportingMetricReader, AggregationTemporality } = await import('@opentelemetry/sdk-metrics');
   const { metrics } = await import('@opentelemetry/api');
   let spans = 0;
   const spanExporter = { export: (batch, done) => ((spans += batch.length), done({ code: 0 })), shutdown: async () => {}, forceFlush: async () => {} };
-  const tracer = new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(spanExporter, { maxQueueSize: 65_536, maxExportBatchSize: 2_048 })] });
-  tracer.register();
+  const tracer = traces ? new NodeTracerProvider({ spanProcessors: [new BatchSpanProcessor(spanExporter, { maxQueueSize: 65_536, maxExportBatchSize: 2_048 })] }) : undefined;
+  tracer?.register();
   const metricExporter = { export: (_m, done) => done({ code: 0 }), forceFlush: async () => {}, shutdown: async () => {}, selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE };
-  const meter = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1_000 })] });
-  metrics.setGlobalMeterProvider(meter);
+  const meter = withMetrics ? new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: 1_000 })] }) : undefined;
+  if (meter) metrics.setGlobalMeterProvider(meter);
   return {
     count: async () => {
-      await tracer.forceFlush();
+      await tracer?.forceFlush();
       return spans;
     },
-    shutdown: () => Promise.all([tracer.shutdown(), meter.shutdown()]),
+    shutdown: () => Promise.all([tracer?.shutdown(), meter?.shutdown()]),
   };
 }
 
 /** What each mode registers before the runtime's components exist; the SDK handle in `sdk` mode. */
 async function register(mode) {
   if (mode === 'sdk') return registerSdk();
+  if (mode === 'traces') return registerSdk({ metrics: false });
+  if (mode === 'metrics') return registerSdk({ traces: false });
   if (mode === 'context') {
     // Only what any instrumented Node service has: the AsyncLocalStorage context manager, no
     // tracer or meter provider (the runtime's spans are no-ops, but every handler runs in a context).
@@ -214,83 +230,123 @@ async function runWorker(mode) {
   const relayCpu = (cpuMicros() - rc0) / total;
   await relay.stop();
 
-  // Consumer: from its first committed transaction (the group has joined) until all are applied.
-  let first;
-  const runner = new KafkaConsumerRunner({
-    kafka,
-    pool,
-    groupId: `bench-${randomUUID()}`,
-    topics: [topic],
-    decoding: { codec: (type, version) => (type === TYPE && version === 1 ? codec : undefined), upcast: (_t, _v, data) => data },
-    createDeadLetterTopics: false,
-    publisher,
-    logger: silentLogger,
-    handlers: {
-      [TYPE]: async (event, { tx }) => {
-        await tx.query('INSERT INTO projection (aggregate_id, seq, event_id) VALUES ($1, $2, $3)', [event.subject, event.data.seq, event.id]);
+  // Consumer: from its first committed transaction (the group has joined) until all are applied;
+  // `--passes` times over the same topic, each by a new group (so each applies every event), in
+  // the same process: later passes run warm, and the median pass is the figure.
+  const passes = [];
+  for (let pass = 0; pass < Number(argValue('--passes', '3')); pass++) {
+    await pool.query('TRUNCATE projection');
+    let first;
+    const runner = new KafkaConsumerRunner({
+      kafka,
+      pool,
+      groupId: `bench-${randomUUID()}`,
+      topics: [topic],
+      decoding: { codec: (type, version) => (type === TYPE && version === 1 ? codec : undefined), upcast: (_t, _v, data) => data, latestVersion: () => 1 },
+      createDeadLetterTopics: false,
+      publisher,
+      logger: silentLogger,
+      handlers: {
+        [TYPE]: async (event, { tx }) => {
+          await tx.query('INSERT INTO projection (aggregate_id, seq, event_id) VALUES ($1, $2, $3)', [event.subject, event.data.seq, event.id]);
+        },
       },
-    },
-    afterCommit: ({ applied }) => {
-      first ??= { at: performance.now(), cpu: cpuMicros(), applied };
-    },
-  });
-  await runner.start();
-  await until(() => runner.metrics().applied >= total, 'the consumer');
-  const consumerMs = performance.now() - first.at;
-  const consumerCpu = (cpuMicros() - first.cpu) / (total - first.applied);
-  await runner.stop();
+      afterCommit: ({ applied }) => {
+        first ??= { at: performance.now(), cpu: cpuMicros(), applied };
+      },
+    });
+    await runner.start();
+    await until(() => runner.metrics().applied >= total, 'the consumer');
+    const consumerMs = performance.now() - first.at;
+    const consumerCpu = (cpuMicros() - first.cpu) / (total - first.applied);
+    passes.push({ consumer: ((total - first.applied) / consumerMs) * 1000, consumerCpu });
+    await runner.stop();
+  }
   await publisher.disconnect();
   const spans = sdk ? await sdk.count() : 0;
   await sdk?.shutdown();
   await pool.query(`DROP SCHEMA ${schema} CASCADE`);
   await pool.end();
-  process.stdout.write(`${JSON.stringify({ mode, relay: (total / relayMs) * 1000, consumer: ((total - first.applied) / consumerMs) * 1000, relayCpu, consumerCpu, spans })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ mode, relay: (total / relayMs) * 1000, relayCpu, consumer: median(passes.map((p) => p.consumer)), consumerCpu: median(passes.map((p) => p.consumerCpu)), spans })}\n`,
+  );
 }
 
 // ---- the instrumentation alone ------------------------------------------------------------------
 
 /**
- * The consumer's per-message instrumentation (process span with its parent read from the
- * message, handler run in its context, duration histogram) and the relay's per-batch span with
- * 1,000 links, in a loop without I/O: the runtime's own cost per message, apart from what the SDK
- * does to the rest of the process.
+ * The runtime's per-message instrumentation in a loop without I/O, apart from what the SDK does to
+ * the rest of the process:
+ *   spanPerMessage  a process span per message (the shape before batch spans: parent read from
+ *                   the message, the process attributes, the handler run in the span, a duration
+ *                   record per message), kept here as the reference;
+ *   batchPerMessage what the consumer does now, per message of a transaction of 500: the
+ *                   message's creation context parsed once, the handler run in it; plus, shared by
+ *                   the 500, one process span linked to them and one duration record;
+ *   relayBatch      the relay's send span of a batch of 1,000 rows, linked to their contexts;
+ * and the SDK's own floor, with no eventsmith code: a bare span started and ended through the
+ * BatchSpanProcessor, and one with the process span's attributes and a remote parent.
  */
 async function runMicro(mode) {
   const sdk = await register(mode);
   const dist = (rel) => import(pathToFileURL(path.join(root, 'dist/generator/runtime/telemetry', rel)).href);
-  const { contextFromHeaders, startSpan, traceHeadersOfEvent, withSpan } = await dist('otel.js');
+  const { contextFromHeaders, contextOfSpanContext, otel, spanContextOfEvent, startSpan, traceHeadersOfEvent, withContext, withSpan } = await dist('otel.js');
   const { messagingAttributes } = await dist('conventions.js');
   const { DURATION_BUCKETS, Instruments } = await dist('metrics.js');
   const duration = new Instruments().histogram('messaging.process.duration', 'bench', 's', DURATION_BUCKETS);
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
   const event = { id: randomUUID(), type: 'com.example.counters.counter.incremented', partitionkey: 'k', traceparent };
   const where = { 'messaging.system': 'kafka', 'messaging.destination.name': 'topic', 'messaging.consumer.group.name': 'g', 'messaging.operation.name': 'process' };
-  const message = async (offset) => {
+  const handler = async () => {};
+  const spanPerMessage = async (offset) => {
     const span = startSpan('process topic', {
       kind: 'consumer',
       parent: contextFromHeaders(traceHeadersOfEvent(event)),
       attributes: messagingAttributes('process', 'topic', { key: 'k', partition: 0, offset: String(offset), group: 'g', messageId: event.id, eventType: event.type }),
     });
     const started = performance.now();
-    await withSpan(span, async () => {});
+    await withSpan(span, handler);
+    duration.record((performance.now() - started) / 1000, where);
+    span?.end();
+  };
+  const BATCH = 500;
+  const events = Array.from({ length: BATCH }, () => ({ ...event, id: randomUUID() }));
+  const batchPerMessage = async () => {
+    const started = performance.now();
+    const parents = events.map((e) => spanContextOfEvent(e));
+    const span = startSpan('process topic', { kind: 'consumer', attributes: messagingAttributes('process', 'topic', { partition: 0, group: 'g', count: BATCH }), links: parents });
+    for (let k = 0; k < BATCH; k++) await withContext(contextOfSpanContext(parents[k]), handler);
     duration.record((performance.now() - started) / 1000, where);
     span?.end();
   };
   const rows = Array.from({ length: 1_000 }, () => ({ ce_traceparent: traceparent }));
-  const batch = () => {
+  const relayBatch = () => {
     const span = startSpan('send topic', { kind: 'client', attributes: messagingAttributes('send', 'topic', { count: rows.length }), links: () => rows.map((r) => ({ traceparent: r.ce_traceparent })) });
     span?.end();
   };
-  const time = async (n, work) => {
+  const tracer = otel?.trace.getTracer('bench-floor');
+  const bareSpan = () => tracer?.startSpan('process topic').end();
+  const parent = contextFromHeaders({ traceparent });
+  const attributedSpan = (offset) =>
+    tracer
+      ?.startSpan('process topic', { kind: otel.SpanKind.CONSUMER, attributes: messagingAttributes('process', 'topic', { key: 'k', partition: 0, offset: String(offset), group: 'g', messageId: event.id, eventType: event.type }) }, parent)
+      .end();
+  const time = async (n, work, per = 1) => {
     for (let i = 0; i < n / 10; i++) await work(i);
     const c0 = cpuMicros();
     for (let i = 0; i < n; i++) await work(i);
-    return (cpuMicros() - c0) / n;
+    return (cpuMicros() - c0) / n / per;
   };
-  const perMessage = await time(200_000, message);
-  const perBatch = await time(2_000, batch);
+  const figures = {
+    mode,
+    spanPerMessage: await time(200_000, spanPerMessage),
+    batchPerMessage: await time(400, batchPerMessage, BATCH),
+    relayBatch: await time(2_000, relayBatch),
+    bareSpan: tracer ? await time(200_000, bareSpan) : undefined,
+    attributedSpan: tracer ? await time(200_000, attributedSpan) : undefined,
+  };
   await sdk?.shutdown();
-  process.stdout.write(`${JSON.stringify({ mode, perMessage, perBatch })}\n`);
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
 }
 
 if (process.argv.includes('--micro')) await runMicro(argValue('--worker'));

@@ -177,6 +177,9 @@ function aboutOrder(id: string): SpanRecord[] {
 
 const byId = (): Map<string, SpanRecord> => new Map(spans.map((s) => [s.spanId, s]));
 
+/** Whether `span` links to `target`'s context. */
+const links = (span: SpanRecord, target: SpanRecord | undefined): boolean => target !== undefined && span.links.some((l) => l.traceId === target.traceId && l.spanId === target.spanId);
+
 describe('one order, one trace, across processes', () => {
   it('every span of an order carries the trace id of its HTTP request, in the service, the services and the orchestrator', () => {
     for (const [name, id] of Object.entries(orders) as Array<[keyof typeof orders, string]>) {
@@ -215,7 +218,9 @@ describe('one order, one trace, across processes', () => {
         'cloudevents.event_type': T.orderPlaced,
       },
     });
-    const process = aboutOrder(orders.compensated).find((s) => s.service === 'orchestrator' && s.name === `process ${topics.orders}`);
+    // The orchestrator's process span that accounts for the order's message: its creation
+    // context is linked (the conventions' rule for process spans, batch or not).
+    const process = spans.find((s) => s.service === 'orchestrator' && s.name === `process ${topics.orders}` && links(s, create));
     expect(process).toMatchObject({
       kind: 'consumer',
       attributes: {
@@ -223,24 +228,46 @@ describe('one order, one trace, across processes', () => {
         'messaging.operation.type': 'process',
         'messaging.destination.name': topics.orders,
         'messaging.consumer.group.name': `orchestrator-${topics.orders}`,
-        'cloudevents.event_type': T.orderPlaced,
       },
     });
     expect(typeof process?.attributes['messaging.destination.partition.id']).toBe('string');
-    expect(typeof process?.attributes['messaging.kafka.offset']).toBe('number');
-    expect(process?.attributes['messaging.message.id']).toBe(create?.attributes['messaging.message.id']);
+    if (process?.attributes['messaging.batch.message_count'] === undefined) {
+      // One message: its attributes, and the child of its creation context.
+      expect(process?.parentSpanId).toBe(create?.spanId);
+      expect(typeof process?.attributes['messaging.kafka.offset']).toBe('number');
+      expect(process?.attributes['messaging.message.id']).toBe(create?.attributes['messaging.message.id']);
+      expect(process?.attributes['cloudevents.event_type']).toBe(T.orderPlaced);
+    } else {
+      // A batch: no per-message attributes, no parent; a link to each message.
+      expect(process.attributes['messaging.batch.message_count']).toBe(process.links.length);
+      expect(process.attributes['messaging.message.id']).toBeUndefined();
+      expect(process.parentSpanId).toBeUndefined();
+    }
   });
 
-  it('a process span is the child of the context its message was created in (an append or a saga transition, in another process)', () => {
+  it('a process span links to the creation context of each message it processed (an append or a saga transition, in another process), and is its child when it processed one', () => {
     const index = byId();
     const processes = spans.filter((s) => s.kind === 'consumer' && s.traceId !== poison.traceId);
     expect(processes.length).toBeGreaterThan(10);
-    for (const p of processes) {
-      const parent = index.get(p.parentSpanId ?? '');
-      expect(parent, p.name).toBeDefined();
+    const creator = (id: string | undefined): boolean => {
+      const c = index.get(id ?? '');
       // Events were created by an append (create span); commands by a saga transition.
-      expect(parent?.name.startsWith('create ') || parent?.name.startsWith('saga PlaceOrder'), `${p.name} ← ${parent?.name}`).toBe(true);
+      return c !== undefined && (c.name.startsWith('create ') || c.name.startsWith('saga PlaceOrder'));
+    };
+    for (const p of processes) {
+      expect(p.links.length, p.name).toBeGreaterThan(0);
+      for (const l of p.links) expect(creator(l.spanId), `${p.name} → ${index.get(l.spanId)?.name}`).toBe(true);
+      if (p.attributes['messaging.batch.message_count'] === undefined) {
+        expect(p.parentSpanId, p.name).toBe(p.links[0]?.spanId);
+      } else {
+        expect(p.parentSpanId, p.name).toBeUndefined();
+      }
     }
+    // The handlers ran in their message's creation context: what the orchestrator did for the
+    // compensated order (its saga spans) continues the order's trace, whatever the process span.
+    const saga = aboutOrder(orders.compensated).filter((s) => s.service === 'orchestrator' && s.name.startsWith('saga PlaceOrder'));
+    expect(saga.length).toBeGreaterThan(0);
+    for (const s of saga) expect(s.traceId).toBe(roots.compensated.traceId);
   });
 
   it('the relay sends each batch in a span of its own, linked to the creation context of every message in it', () => {

@@ -27,9 +27,22 @@ import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backof
 import { type DeadLetterReason, type DecodeOutcome, type EventDecoding, type EventMap, deadLetterMessage, decodeMessage, decodeMessageByRegistry } from './consumer-decode.js';
 import type { SchemaIdResolver } from '../registry/resolver.js';
 import { KafkaPublisher } from './producer.js';
-import { contextFromHeaders, failSpan, markSpanError, startSpan, traceHeadersOfEvent, traceHeadersOfKafka, withSpan } from '../telemetry/otel.js';
+import {
+  type Span,
+  contextFromHeaders,
+  contextOfSpan,
+  contextOfSpanContext,
+  failSpan,
+  markSpanError,
+  otel,
+  spanContextOfEvent,
+  startSpan,
+  traceHeadersOfEvent,
+  traceHeadersOfKafka,
+  withContext,
+} from '../telemetry/otel.js';
 import { messagingAttributes } from '../telemetry/conventions.js';
-import { type Counter, type Histogram, DURATION_BUCKETS, Instruments } from '../telemetry/metrics.js';
+import { type Attributes, type Counter, type Histogram, DURATION_BUCKETS, Instruments } from '../telemetry/metrics.js';
 
 export interface HandlerContext {
   /** The transaction this event is applied in: write through it. */
@@ -123,6 +136,18 @@ interface Item {
   firstFailure?: { readonly error: unknown };
 }
 
+/** One transaction's process span, from {@link KafkaConsumerRunner.startProcessing}. */
+interface Processing {
+  readonly span: Span | undefined;
+  /** performance.now() at the start: the process duration metric. */
+  readonly started: number;
+  /** New events processed: none (all redelivered) is no process operation, and not timed. */
+  readonly events: number;
+  ended: boolean;
+  /** The context the handler of the k-th new event runs in (undefined: the active one). */
+  readonly handlerContext: (k: number) => ReturnType<typeof contextOfSpan>;
+}
+
 type ChunkResult =
   | { readonly ok: true; readonly applied: number }
   | { readonly ok: false; readonly kind: 'handler'; readonly failedAt: number; readonly error: unknown }
@@ -150,6 +175,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
   /** Per `topic\0partition`: the high watermark of its last batch and the next offset to commit (lag gauge). */
   private readonly positions = new Map<string, { readonly topic: string; readonly partition: number; highWatermark: bigint; next: bigint }>();
   private unobserve: (() => void) | undefined;
+  private readonly processAttributes = new Map<string, Attributes>();
 
   constructor(private readonly options: KafkaConsumerOptions<M>) {
     // Checked here, not per message: without it every message would be dead-lettered (plain JS callers).
@@ -482,6 +508,63 @@ export class KafkaConsumerRunner<M extends EventMap> {
     return this.active(p);
   }
 
+  /**
+   * The `process` span of one transaction's new events, and the context each handler runs in.
+   * The span links to each event's creation context (the messaging conventions' rule for a
+   * process span, whatever the number of messages it accounts for). One event: the span is also
+   * its child and carries the event's attributes. More: ONE span for the batch, as the conventions
+   * allow; a recorded span per event cost the SDK more than applying the event (BENCHMARKS.md). Either way a handler runs in its own event's creation
+   * context (in the batch span when the event carries none), so that what it appends or sends
+   * continues the trace the event came from.
+   */
+  private startProcessing(topic: string, partition: number, fresh: ReadonlyArray<{ readonly item: Item; readonly event: DeliveredEvent }>, attempt: number): Processing {
+    const started = performance.now();
+    if (otel === undefined || fresh.length === 0) return { span: undefined, started, events: fresh.length, ended: false, handlerContext: () => undefined };
+    const groupId = this.options.groupId;
+    if (fresh.length === 1) {
+      const { item, event } = fresh[0] as (typeof fresh)[number];
+      const parent = spanContextOfEvent(event);
+      const attributes = messagingAttributes('process', topic, { key: event.partitionkey, partition, offset: item.message.offset, group: groupId, messageId: event.id, eventType: event.type });
+      if (attempt > 1) attributes['eventsmith.attempt'] = attempt;
+      const span = startSpan(`process ${topic}`, { kind: 'consumer', parent: contextOfSpanContext(parent), attributes, links: [parent] });
+      // A span that neither records nor carries a parent to pass on changes nothing for the handler.
+      const context = parent !== undefined || span?.isRecording() ? contextOfSpan(span) : undefined;
+      return { span, started, events: 1, ended: false, handlerContext: () => context };
+    }
+    const parents = fresh.map(({ event }) => spanContextOfEvent(event));
+    const span = startSpan(`process ${topic}`, {
+      kind: 'consumer',
+      attributes: messagingAttributes('process', topic, { partition, group: groupId, count: fresh.length }),
+      links: parents,
+    });
+    const own = span?.isRecording() ? contextOfSpan(span) : undefined;
+    return { span, started, events: fresh.length, ended: false, handlerContext: (k) => contextOfSpanContext(parents[k]) ?? own };
+  }
+
+  /** Ends a process span (failed when `errorType` is given) and records its duration. */
+  private endProcessing(processing: Processing, topic: string, errorType?: string, error?: unknown): void {
+    processing.ended = true;
+    if (processing.events === 0) return;
+    const seconds = (performance.now() - processing.started) / 1000;
+    if (errorType === undefined) {
+      this.meters.duration.record(seconds, this.processWhere(topic));
+      processing.span?.end();
+    } else {
+      this.meters.duration.record(seconds, { ...this.processWhere(topic), 'error.type': errorType });
+      failSpan(processing.span, error);
+    }
+  }
+
+  /** Attributes of the process duration of a topic, made once (the SDK reads them on every record). */
+  private processWhere(topic: string): Attributes {
+    let where = this.processAttributes.get(topic);
+    if (where === undefined) {
+      where = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': this.options.groupId, 'messaging.operation.name': 'process' };
+      this.processAttributes.set(topic, where);
+    }
+    return where;
+  }
+
   /** One transaction: claim the chunk's event ids, run the handlers of the new ones, commit. */
   private async applyChunk(p: EachBatchPayload, chunk: readonly Item[], attempt: number): Promise<ChunkResult> {
     const events: Array<{ index: number; item: Item; event: DeliveredEvent; writerVersion: number }> = [];
@@ -505,53 +588,42 @@ export class KafkaConsumerRunner<M extends EventMap> {
     };
     const { groupId } = this.options;
     const { topic, partition } = p.batch;
+    let processing: Processing | undefined;
     try {
       await tx.query('BEGIN');
       const claimed = new Set((await tx.query(CLAIM_SQL, [groupId, events.map((e) => e.event.id)])).rows.map((r) => (r as { event_id: string }).event_id));
-      let applied = 0;
-      let duplicates = 0;
-      for (const { index, item, event, writerVersion } of events) {
-        if (!claimed.delete(event.id)) {
-          duplicates++;
-          continue;
-        }
-        // A `process` span per try, child of the message's creation context (one message per
-        // handler call, as the conventions allow); active while the handler runs, so that what it
-        // appends or sends continues the trace.
-        const span = startSpan(`process ${topic}`, {
-          kind: 'consumer',
-          parent: contextFromHeaders(traceHeadersOfEvent(event)),
-          attributes: {
-            ...messagingAttributes('process', topic, { key: event.partitionkey, partition, offset: item.message.offset, group: groupId, messageId: event.id, eventType: event.type }),
-            ...(attempt > 1 ? { 'eventsmith.attempt': attempt } : {}),
-          },
-        });
-        const started = performance.now();
-        const where = { 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.consumer.group.name': groupId, 'messaging.operation.name': 'process' };
+      // The events new to this group, in offset order (a repeated id counts once).
+      const fresh = events.filter((e) => claimed.delete(e.event.id));
+      processing = this.startProcessing(topic, partition, fresh, attempt);
+      for (let k = 0; k < fresh.length; k++) {
+        const { index, item, event, writerVersion } = fresh[k] as (typeof fresh)[number];
         try {
           const context: HandlerContext = { tx, groupId, topic, partition, offset: item.message.offset, attempt, writerVersion };
-          await withSpan(span, () => (this.handlers[event.type] as AnyHandler)(event, context));
+          await withContext(processing.handlerContext(k), () => (this.handlers[event.type] as AnyHandler)(event, context));
         } catch (error) {
-          this.meters.duration.record((performance.now() - started) / 1000, { ...where, 'error.type': error instanceof Error ? error.name : 'error' });
-          if (span?.isRecording() && attempt < this.attempts) span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts });
-          failSpan(span, error);
+          const { span } = processing;
+          if (span?.isRecording() && attempt < this.attempts) {
+            span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(item.message.offset) });
+          }
+          this.endProcessing(processing, topic, error instanceof Error ? error.name : 'error', error);
           await rollback();
           return { ok: false, kind: 'handler', failedAt: index, error };
         }
-        this.meters.duration.record((performance.now() - started) / 1000, where);
-        span?.end();
-        applied++;
       }
       const committed = await tx.query('COMMIT');
       // pg answers COMMIT of an aborted transaction (a handler swallowed a database error) with ROLLBACK.
       if ('command' in committed && committed.command === 'ROLLBACK') {
-        return { ok: false, kind: 'handler', failedAt: events[0]?.index ?? 0, error: new Error('the transaction was aborted by an error a handler caught') };
+        const error = new Error('the transaction was aborted by an error a handler caught');
+        this.endProcessing(processing, topic, 'Error', error);
+        return { ok: false, kind: 'handler', failedAt: events[0]?.index ?? 0, error };
       }
+      this.endProcessing(processing, topic);
       this.counts.transactions++;
-      this.counts.applied += applied;
-      this.counts.duplicates += duplicates;
-      return { ok: true, applied };
+      this.counts.applied += fresh.length;
+      this.counts.duplicates += events.length - fresh.length;
+      return { ok: true, applied: fresh.length };
     } catch (error) {
+      if (processing !== undefined && !processing.ended) this.endProcessing(processing, topic, 'database', error);
       await rollback();
       return { ok: false, kind: 'database', error };
     } finally {

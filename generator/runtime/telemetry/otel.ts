@@ -13,7 +13,7 @@
  * stays optional and the conventions live in one place.
  */
 import type * as Api from '@opentelemetry/api';
-import { type TraceHeaders, formatTraceparent, parseTraceparent, readTraceHeaders } from './trace-context.js';
+import { type TraceHeaders, formatTraceparent, isValidTracestate, parseTraceparent, readTraceHeaders } from './trace-context.js';
 
 /** The API module, or undefined when the optional peer dependency is not installed. */
 export const otel: typeof Api | undefined = await import('@opentelemetry/api').catch(() => undefined);
@@ -25,6 +25,7 @@ export const SCOPE = 'eventsmith';
 
 export type Span = Api.Span;
 export type Context = Api.Context;
+export type SpanContext = Api.SpanContext;
 export type Attributes = Api.Attributes;
 
 /** Span kinds by name, so components need not import the API's enum. */
@@ -50,10 +51,11 @@ export interface StartSpanOptions {
   /** The parent: a remote context from a message, or the active context when absent. */
   readonly parent?: Context;
   /**
-   * Linked trace contexts (the messages a batch send or a batch process handles); a function is
-   * called only when the span records, so a no-op tracer costs no reading of headers.
+   * Linked trace contexts (the messages a batch send or a batch process handles), as headers or
+   * already parsed; a function is called only when the span records, so a no-op tracer costs no
+   * reading of headers.
    */
-  readonly links?: Iterable<TraceHeaders | undefined> | (() => Iterable<TraceHeaders | undefined>);
+  readonly links?: Iterable<TraceHeaders | SpanContext | undefined> | (() => Iterable<TraceHeaders | SpanContext | undefined>);
 }
 
 /**
@@ -72,7 +74,7 @@ export function startSpan(name: string, options: StartSpanOptions = {}): Span | 
   if (options.links !== undefined && span.isRecording()) {
     const links: Api.Link[] = [];
     for (const headers of typeof options.links === 'function' ? options.links() : options.links) {
-      const linked = headers === undefined ? undefined : spanContextOf(api, headers);
+      const linked = headers === undefined ? undefined : 'traceparent' in headers ? spanContextOf(api, headers) : headers;
       if (linked !== undefined) links.push({ context: linked });
       // The SDK keeps 128 links per span by default (linkCountLimit): parsing more is wasted.
       if (links.length >= MAX_LINKS) break;
@@ -80,6 +82,15 @@ export function startSpan(name: string, options: StartSpanOptions = {}): Span | 
     if (links.length > 0) span.addLinks(links);
   }
   return span;
+}
+
+/**
+ * Runs `work` in `context` (from {@link contextOfSpanContext}); at once when it is undefined.
+ */
+export function withContext<T>(context: Context | undefined, work: () => T): T {
+  const api = otel;
+  if (api === undefined || context === undefined) return work();
+  return api.context.with(context, work);
 }
 
 /** Runs `work` with `span` as the active span (so appends and sends inside it carry its context). */
@@ -143,6 +154,40 @@ export function contextFromHeaders(headers: TraceHeaders | undefined): Context |
   if (api === undefined) return undefined;
   const sc = headers === undefined ? undefined : spanContextOf(api, headers);
   return sc === undefined ? api.context.active() : api.trace.setSpanContext(api.context.active(), sc);
+}
+
+/**
+ * The creation context a decoded CloudEvent carries (its `traceparent` and `tracestate`), parsed
+ * once for both a link and a parent; undefined without the API or without a valid traceparent.
+ */
+export function spanContextOfEvent(event: object): SpanContext | undefined {
+  const api = otel;
+  if (api === undefined) return undefined;
+  const record = event as Readonly<Record<string, unknown>>;
+  const parsed = parseTraceparent(record['traceparent']);
+  if (parsed === undefined) return undefined;
+  const tracestate = record['tracestate'];
+  return {
+    traceId: parsed.traceId,
+    spanId: parsed.spanId,
+    traceFlags: parsed.traceFlags,
+    isRemote: true,
+    ...(tracestate !== undefined && isValidTracestate(tracestate) ? { traceState: api.createTraceState(tracestate) } : {}),
+  };
+}
+
+/** The active context with `parent` (a remote span context) as its span; undefined without the API or a parent. */
+export function contextOfSpanContext(parent: SpanContext | undefined): Context | undefined {
+  const api = otel;
+  if (api === undefined || parent === undefined) return undefined;
+  return api.trace.setSpanContext(api.context.active(), parent);
+}
+
+/** The active context with `span` as its span; undefined without the API or a span. */
+export function contextOfSpan(span: Span | undefined): Context | undefined {
+  const api = otel;
+  if (api === undefined || span === undefined) return undefined;
+  return api.trace.setSpan(api.context.active(), span);
 }
 
 /** The trace context of a decoded CloudEvent (its extension attributes), if valid. */
