@@ -15,6 +15,7 @@ import { fromDatum, LONG_MAX, LONG_MIN, toDatum } from './datum.js';
 import { parseJson, JsonSyntaxError, type JsonValue } from './json-text.js';
 import { parseSchema, type AvroSchemaJson } from './schema.js';
 import { checkReaderWriter } from '../compat/resolve.js';
+import { compileBinary, GIVE_UP } from './compiled.js';
 
 export interface AvroCodec<T> {
   /** The schema this codec was created from, as given. */
@@ -91,6 +92,8 @@ function createLongType(): AvscType {
 
 /** The parts of avsc's (internal) Tap that reading a collection needs. */
 interface Tap {
+  readonly buf: Buffer;
+  readonly pos: number;
   readLong(): number;
   skipLong(): void;
   readString(): string;
@@ -114,8 +117,17 @@ function readBlocks(tap: Tap, readItem: (tap: Tap) => void): void {
       n = -n;
       tap.skipLong(); // block size in bytes
     }
+    if (tooManyItems(n, tap.buf.length - tap.pos)) throw new Error(`a block of ${n} items in ${tap.buf.length - tap.pos} bytes`);
     for (; n > 0 && tap.isValid(); n--) readItem(tap);
   }
+}
+
+/**
+ * Only items that take no bytes (null, empty records) can outnumber the bytes left; a few
+ * bytes claiming billions of them would exhaust memory, so such blocks are capped.
+ */
+function tooManyItems(count: number, bytesLeft: number): boolean {
+  return count > bytesLeft && count > 1_000_000;
 }
 
 class SafeArrayType extends avsc.types.ArrayType {
@@ -212,12 +224,23 @@ function decodeDatum(type: AvscType, bytes: Uint8Array, resolver?: unknown): unk
  * keeps long defaults exact.
  */
 export function createCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
+  return buildCodec<T>(schema, true);
+}
+
+/** The codec without the compiled fast path: what test/runtime/compiled.test.ts compares it with. */
+export function createGenericCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
+  return buildCodec<T>(schema, false);
+}
+
+function buildCodec<T>(schema: AvroSchemaJson, fast: boolean): AvroCodec<T> {
   const root = parseSchema(schema);
   const type = avscTypeOf(schema);
   const canonical = canonicalFormOf(root);
   const fingerprint = fingerprint64(canonical);
 
   const encode = (value: unknown): unknown => toDatum(root, value, []);
+  // The fast path for valid values and well-formed bytes; the generic one decides the rest.
+  const compiled = fast ? compileBinary(root) : { encode: () => undefined, decode: () => GIVE_UP };
 
   const codec: AvroCodec<T> = {
     schema,
@@ -226,9 +249,13 @@ export function createCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
     fingerprintHex: fingerprintToHex(fingerprint),
     sha256: sha256Hex(canonical),
     toBinary(value: T): Uint8Array {
-      return type.toBuffer(encode(value));
+      return compiled.encode(value) ?? type.toBuffer(encode(value));
     },
     fromBinary(bytes: Uint8Array): T {
+      if (bytes instanceof Uint8Array) {
+        const value = compiled.decode(toBuffer(bytes));
+        if (value !== GIVE_UP) return value as T;
+      }
       return fromDatum(root, decodeDatum(type, bytes), []) as T;
     },
     toJson(value: T): string {
@@ -246,6 +273,7 @@ export function createCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
       return fromDatum(root, jsonToDatum(root, json, []), []) as T;
     },
     isValid(value: unknown): value is T {
+      if (compiled.encode(value) !== undefined) return true;
       try {
         encode(value);
         return true;
