@@ -117,7 +117,7 @@ function readBlocks(tap: Tap, readItem: (tap: Tap) => void): void {
       n = -n;
       tap.skipLong(); // block size in bytes
     }
-    if (tooManyItems(n, tap.buf.length - tap.pos)) throw new Error(`a block of ${n} items in ${tap.buf.length - tap.pos} bytes`);
+    if (tooManyItems(n, tap.buf.length - tap.pos)) throw new Error(`truncated input: a block of ${n} items with ${tap.buf.length - tap.pos} bytes left`);
     for (; n > 0 && tap.isValid(); n--) readItem(tap);
   }
 }
