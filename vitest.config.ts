@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     reporters: ['default', './test/summary-reporter.ts'],
-    exclude: ['**/node_modules/**', 'test/tmp/**'],
+    // test/cluster/ runs on its own afterwards (vitest.cluster.config.ts, `npm run test:cluster`).
+    exclude: ['**/node_modules/**', 'test/tmp/**', 'test/cluster/**'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Two cores: more workers only fight over them.

@@ -114,3 +114,53 @@ export function resolveJava(options?: { readonly java?: string }): string;
 export function ensureKafkaJars(options?: FetchOptions): Promise<KafkaJars>;
 /** Starts a single-node KRaft broker on 127.0.0.1, or adopts KAFKA_BROKERS. */
 export function startKafka(options?: StartKafkaOptions): Promise<KafkaBroker>;
+
+export interface StartKafkaClusterOptions
+  extends Pick<
+    StartKafkaOptions,
+    'ignoreKafkaBrokers' | 'version' | 'java' | 'heap' | 'jvmArgs' | 'properties' | 'numPartitions' | 'clusterId' | 'tmpDir' | 'keepDirs' | 'stopOnExit' | 'readyTimeoutMs' | 'stopTimeoutMs' | 'log'
+  > {
+  /** Combined broker+controller nodes, every one a quorum voter (default 3). */
+  readonly nodes?: number;
+}
+
+/** One node of a cluster: a JVM of its own that can be crashed and restarted alone. */
+export interface KafkaClusterNode {
+  /** Its node.id (= broker id in metadata), 1..N. */
+  readonly id: number;
+  /** `127.0.0.1:<port>` */
+  readonly address: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly logFile: string;
+  /** PID of the running JVM (undefined while halted). */
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  /** Stops the JVM (SIGKILL: a crash), keeping its data and ports. */
+  halt(options?: HaltOptions): Promise<void>;
+  /**
+   * Starts it again; resolves once it serves as a registered broker. That needs a controller
+   * quorum: nodes that come back together must be resumed together (Promise.all).
+   */
+  resume(): Promise<void>;
+}
+
+export interface KafkaCluster {
+  /** Bootstrap servers of every node, or KAFKA_BROKERS split on commas. */
+  readonly brokers: string[];
+  /** True when KAFKA_BROKERS was used and nothing was started (then `nodes` is empty). */
+  readonly external: boolean;
+  readonly nodes: readonly KafkaClusterNode[];
+  /** Temp directory with one folder per node; deleted by stop(). */
+  readonly baseDir: string | undefined;
+  readonly version: string | undefined;
+  /** Default replication factor of new topics: min(3, nodes); min.insync.replicas is one less. */
+  readonly replicationFactor: number | undefined;
+  readonly startMillis: number;
+  readonly fetchMillis: number;
+  /** Stops every node and deletes the temp directory. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Starts an N-node KRaft cluster on 127.0.0.1 (or adopts KAFKA_BROKERS). */
+export function startKafkaCluster(options?: StartKafkaClusterOptions): Promise<KafkaCluster>;

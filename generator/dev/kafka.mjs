@@ -29,6 +29,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { acquireLock, cacheRoot, pidAlive, readTail, resolveJava, runCollect, sleep, tail, WATCHDOG } from './jvm-process.mjs';
 import { runIfMain, serviceCli } from './service-cli.mjs';
+import { startKafkaCluster } from './kafka-cluster.mjs';
 import path from 'node:path';
 import kafkajs from 'kafkajs';
 
@@ -158,7 +159,7 @@ export async function ensureKafkaJars(options = {}) {
 // The broker
 
 /** A port nobody listens on right now; startKafka() retries if another process takes it first. */
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
@@ -179,7 +180,7 @@ export function randomClusterId() {
   }
 }
 
-function serverProperties({ port, controllerPort, dataDir, metadataDir, numPartitions, extra }) {
+export function serverProperties({ port, controllerPort, dataDir, metadataDir, numPartitions, extra }) {
   const props = {
     'process.roles': 'broker,controller',
     'node.id': '1',
@@ -226,7 +227,7 @@ function serverProperties({ port, controllerPort, dataDir, metadataDir, numParti
     .join('\n')}\n`;
 }
 
-function log4jProperties(logFile) {
+export function log4jProperties(logFile) {
   return `# Written by eventsmith generator/dev/kafka.mjs: everything to one file, nothing on the console.
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.FileAppender
@@ -275,7 +276,7 @@ function cdsEnabled(options) {
   return !(env === '0' || env === 'false' || env === 'off');
 }
 
-function parseBrokers(value) {
+export function parseBrokers(value) {
   return value
     .split(',')
     .map((s) => s.trim())
@@ -637,20 +638,33 @@ const USAGE = `usage: node generator/dev/kafka.mjs <command>
   start            start a throwaway single-node KRaft broker, print KAFKA_BROKERS=..., and keep it
                    running until SIGINT/SIGTERM; then stop it and delete its data
   run -- CMD ARGS  start a broker, run CMD with KAFKA_BROKERS set, stop; exit with CMD's status
+  --nodes N        (before start/run) a cluster of N broker+controller nodes instead of one broker:
+                   replication factor min(3, N), min.insync.replicas one less
 KAFKA_BROKERS, if set, is used instead of starting a broker. EVENTSMITH_KAFKA_VERSION picks another
 3.x version (default ${DEFAULT_KAFKA_VERSION}); EVENTSMITH_CACHE_DIR moves the cache (now ${cacheRoot()}).`;
 
 async function main(argv) {
+  let nodes = 1;
+  if (argv[0] === '--nodes') {
+    nodes = Number(argv[1]);
+    if (!Number.isInteger(nodes) || nodes < 1) {
+      process.stderr.write(`eventsmith: --nodes needs a positive whole number, not '${argv[1] ?? ''}'\n${USAGE}\n`);
+      return 2;
+    }
+    argv = argv.slice(2);
+  }
   return serviceCli(argv, {
     usage: USAGE,
     prepare: { command: 'fetch', run: async () => (await ensureKafkaJars()).libDir },
-    start: startKafka,
+    start: () => (nodes > 1 ? startKafkaCluster({ nodes }) : startKafka()),
     env: (broker) => ({ KAFKA_BROKERS: broker.brokers.join(',') }),
     readyLine: (broker) =>
-      `eventsmith: Kafka ${broker.version} ready in ${(broker.startMillis / 1000).toFixed(1)} s (pid ${broker.pid}, data in ${broker.baseDir}); Ctrl-C stops it`,
+      broker.nodes
+        ? `eventsmith: Kafka ${broker.version} cluster of ${broker.nodes.length} nodes ready in ${(broker.startMillis / 1000).toFixed(1)} s (pids ${broker.nodes.map((n) => n.pid).join(', ')}, data in ${broker.baseDir}); Ctrl-C stops it`
+        : `eventsmith: Kafka ${broker.version} ready in ${(broker.startMillis / 1000).toFixed(1)} s (pid ${broker.pid}, data in ${broker.baseDir}); Ctrl-C stops it`,
   });
 }
 
 runIfMain(import.meta.url, main);
 
-export { cacheRoot, resolveJava };
+export { cacheRoot, resolveJava, startKafkaCluster };
