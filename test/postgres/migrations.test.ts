@@ -27,6 +27,7 @@ describe('migration list', () => {
       [3, 'consumers and sagas', 'a0d781885c989cd03b6f0816072e6d2f9040668f2816296bb9bb5127ce2f5478'],
       [4, 'outbox notify', '6ad840116c93adbdead1265863a7e29492e374e4475c1683609b667e4e1fd2e9'],
       [5, 'projections', '8f95097307cebb378da00441f1e7b798d7c9b4e7702f93c5fe4798fda3194aaf'],
+      [6, 'outbox wake up', '7a98285281f8a19ea3b440559a0544056500d32057a3411c5b5996eeb538cab1'],
     ]);
   });
 
@@ -77,7 +78,7 @@ describe('migrate', () => {
   it('emits .sql files that psql applies (twice), which migrate() then recognises', async () => {
     const { pool, schema } = await db.isolated();
     const files = migrationFiles();
-    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql', '0004_outbox_notify.sql', '0005_projections.sql']);
+    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql', '0004_outbox_notify.sql', '0005_projections.sql', '0006_outbox_wake_up.sql']);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-sql-'));
     try {
       for (const f of files) writeFileSync(path.join(dir, f.fileName), f.content);

@@ -292,6 +292,40 @@ describe('relay building blocks', () => {
     ]);
   });
 
+  it('outbox inserts notify only while a relay’s wake_until lies ahead (concurrent appends need not queue on NOTIFY)', async () => {
+    const listener = await iso.connect();
+    const heard: string[] = [];
+    listener.on('notification', (m) => {
+      // Other test files notify on the same channel with their own schema.
+      if (m.payload === iso.schema || m.payload?.startsWith('marker ') === true) heard.push(m.payload === iso.schema ? 'insert' : m.payload);
+    });
+    await listener.query('LISTEN eventsmith_outbox');
+    // Notifications arrive in commit order: once a marker sent after an append is heard, the
+    // append's own notification, had there been one, was heard before it.
+    const markerHeard = async (marker: string): Promise<void> => {
+      await iso.pool.query(`SELECT pg_notify('eventsmith_outbox', $1)`, [`marker ${marker}`]);
+      const deadline = Date.now() + 10_000;
+      while (!heard.includes(`marker ${marker}`) && Date.now() < deadline) await sleep(5);
+    };
+    const setWakeUntil = (sql: string): Promise<unknown> =>
+      iso.pool.query(`INSERT INTO eventsmith_outbox_cursors (relay, txid, position, wake_until) VALUES ('waiting', '0'::xid8, 0, ${sql})
+                      ON CONFLICT (relay) DO UPDATE SET wake_until = excluded.wake_until`);
+    try {
+      await setWakeUntil('NULL');
+      await appendToStream(iso.pool, { streamType: 'Wake', streamId: 'w1', expectedVersion: 0, events: [event('nobody waits')] });
+      await markerHeard('1');
+      await setWakeUntil(`now() + interval '1 minute'`);
+      await appendToStream(iso.pool, { streamType: 'Wake', streamId: 'w1', expectedVersion: 1, events: [event('a relay waits')] });
+      await markerHeard('2');
+      await setWakeUntil(`now() - interval '1 second'`); // a relay that died while waiting
+      await insertOutbox(iso.pool, [{ id: randomUUID(), aggregateType: 'Wake', aggregateId: 'w1', type: 'x', topic: 'labels', payload: null }]);
+      await markerHeard('3');
+      expect(heard).toEqual(['marker 1', 'insert', 'marker 2', 'marker 3']);
+    } finally {
+      await iso.pool.query(`DELETE FROM eventsmith_outbox_cursors WHERE relay = 'waiting'`);
+    }
+  });
+
   it('markProcessed is true the first time per consumer group only', async () => {
     const id = 'not-necessarily-a-uuid';
     expect(await markProcessed(iso.pool, 'g1', id)).toBe(true);

@@ -21,9 +21,12 @@
  * A relay that finds the lock taken sleeps and tries again: one relay works, the others are
  * warm standbys that take over within one poll interval.
  *
- * LISTEN/NOTIFY (migration 4) only wakes the relay; it also polls every `idlePollMs`. When a
- * step finds committed rows that the gap-free reader may not return yet (an older transaction
- * still runs), it polls again soon, since the end of that transaction notifies nobody.
+ * LISTEN/NOTIFY (migrations 4 and 6) only wakes the relay; it also polls every `idlePollMs`.
+ * Writers notify only while a relay waits: before sleeping, a listening relay sets wake_until on
+ * its cursor row and looks once more; it clears it when it finds work. When a step finds
+ * committed rows that the gap-free reader may not return yet (an older transaction still runs),
+ * or transactions that ran when wake_until was set (they may have missed it) have not all
+ * ended, it polls again soon, since the end of such a transaction notifies nobody.
  */
 import { type ConnectionPool, type Queryable, firstRow, inTransaction, asBigInt } from '../postgres/db.js';
 import { type OutboxCursor, type OutboxRecord, OUTBOX_START, markOutboxPublished, readOutbox } from '../postgres/outbox-reader.js';
@@ -135,6 +138,13 @@ export class OutboxRelay {
   private woken = false;
   /** The last empty step saw rows it may not read yet. */
   private heldBack = false;
+  /** The transaction-id bounds of the last empty step's snapshot. */
+  private snapshot: { xmin: bigint; xmax: bigint } | undefined;
+  /**
+   * Set while this relay's wake_until is set (see migration 6): since when, and the xmax of the
+   * first empty step after it, below which a running transaction may have missed it.
+   */
+  private armed: { at: number; raceBelow: bigint | undefined } | undefined;
   private counts = { published: 0, batches: 0, standby: 0, failures: 0, consecutiveFailures: 0 };
   private lastError: string | undefined;
   private readonly recent: Array<{ at: number; rows: number }> = [];
@@ -167,6 +177,7 @@ export class OutboxRelay {
     this.abort.abort();
     this.wake?.();
     await this.loopDone;
+    if (this.armed !== undefined) await this.setWakeUp(false);
     this.unobserve?.();
     this.unobserve = undefined;
     const listener = this.listener;
@@ -199,13 +210,16 @@ export class OutboxRelay {
       const batch = await readOutbox(tx, cursor, this.batchSize);
       if (batch.records.length === 0) {
         // Committed rows the gap-free reader may not return yet (an older transaction still runs)?
+        // And which transactions were running: one of them may have inserted rows without seeing wake_until.
         const pending = firstRow(
-          await tx.query('SELECT EXISTS (SELECT 1 FROM eventsmith_outbox o WHERE (o.txid, o.position) > ($1::xid8, $2::bigint)) AS pending', [
-            cursor.txid.toString(),
-            cursor.position.toString(),
-          ]),
+          await tx.query(
+            `SELECT EXISTS (SELECT 1 FROM eventsmith_outbox o WHERE (o.txid, o.position) > ($1::xid8, $2::bigint)) AS pending,
+                    pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
+            [cursor.txid.toString(), cursor.position.toString()],
+          ),
         );
         this.heldBack = pending?.pending === true;
+        this.snapshot = { xmin: asBigInt(pending?.xmin, 'xmin'), xmax: asBigInt(pending?.xmax, 'xmax') };
         return 0;
       }
       // One `send` span for the batch, linked to the creation context of each row (the appends,
@@ -310,12 +324,47 @@ export class OutboxRelay {
         this.counts.published += result;
         this.counts.batches++;
         this.recent.push({ at: Date.now(), rows: result });
+        if (this.armed !== undefined) await this.setWakeUp(false);
         if (result >= this.batchSize) continue;
       }
       if (this.woken) continue; // notified while working
-      chase = this.heldBack ? chase + 1 : 0;
+      if (this.listener !== undefined && !signal.aborted && (this.armed === undefined || Date.now() - this.armed.at > this.idlePollMs)) {
+        // Ask writers to notify (again before it expires), then look once more before sleeping.
+        const fresh = this.armed === undefined;
+        if (await this.setWakeUp(true)) {
+          if (fresh) continue;
+        }
+      }
+      // Appends by transactions that ran when the wake-up was set may not have seen it: until they
+      // have all ended (xmin passed the first look's xmax), poll for them as for held-back rows.
+      if (this.armed !== undefined && this.snapshot !== undefined) this.armed.raceBelow ??= this.snapshot.xmax;
+      const racing = this.armed?.raceBelow !== undefined && this.snapshot !== undefined && this.snapshot.xmin < this.armed.raceBelow;
+      chase = this.heldBack || racing ? chase + 1 : 0;
       await this.waitForWake(chase > 0 ? Math.min(this.idlePollMs, 500, 5 * 2 ** chase) : this.idlePollMs);
     }
+  }
+
+  /**
+   * Sets (or clears) this relay's wake_until: while it lies ahead, every outbox insert notifies
+   * (migration 6). It lasts a few poll intervals, so that a relay that dies stops the
+   * notifications; a waiting relay renews it every interval. Returns whether it was written.
+   */
+  private async setWakeUp(on: boolean): Promise<boolean> {
+    const wasArmed = this.armed;
+    this.armed = undefined;
+    try {
+      await this.options.pool.query(
+        `UPDATE eventsmith_outbox_cursors SET wake_until = CASE WHEN $2::boolean THEN now() + $3::integer * interval '1 millisecond' END WHERE relay = $1`,
+        [this.name, on, this.idlePollMs * 3 + 10_000],
+      );
+    } catch (err) {
+      // Polling still works; the next idle step tries again.
+      this.options.onError?.(err);
+      return false;
+    }
+    if (on && wasArmed === undefined) this.snapshot = undefined; // taken before: says nothing about the race
+    if (on) this.armed = { at: Date.now(), raceBelow: wasArmed?.raceBelow };
+    return true;
   }
 
   private waitForWake(ms: number): Promise<void> {

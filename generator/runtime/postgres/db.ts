@@ -11,9 +11,23 @@ export interface QueryResultLike {
   readonly rowCount: number | null;
 }
 
+/**
+ * A statement PostgreSQL parses and plans once per connection and then only executes (pg's
+ * query config with a `name`). The runtime names the statements it runs on every append and
+ * load: planning them cost more than executing them. Names start with `eventsmith_`; one name
+ * always stands for one text. (A pooler in transaction mode needs prepared-statement support,
+ * e.g. PgBouncer 1.21+ with max_prepared_statements.)
+ */
+export interface NamedStatement {
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
+}
+
 /** Anything that runs one parameterised statement: a pool, a pooled client, a client. */
 export interface Queryable {
   query(text: string, values?: unknown[]): Promise<QueryResultLike>;
+  query(statement: NamedStatement): Promise<QueryResultLike>;
 }
 
 /** A connection checked out of a pool (pg's PoolClient). */

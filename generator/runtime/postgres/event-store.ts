@@ -142,11 +142,14 @@ const INSERT_OUTBOX = `ob AS (
 const RESULT = `SELECT (SELECT version FROM head) AS version,
        (SELECT array_agg(global_position::text ORDER BY stream_version) FROM ins) AS positions`;
 
-const APPEND_NEW_STREAM = `WITH ${CREATE_HEAD},\n${INSERT_EVENTS},\n${INSERT_OUTBOX}\n${RESULT}`;
-const APPEND_EXISTING_STREAM = `WITH ${ADVANCE_HEAD},\n${INSERT_EVENTS},\n${INSERT_OUTBOX}\n${RESULT}`;
+// Named: prepared once per connection (see NamedStatement).
+const APPEND_NEW_STREAM = { name: 'eventsmith_append_new_stream', text: `WITH ${CREATE_HEAD},\n${INSERT_EVENTS},\n${INSERT_OUTBOX}\n${RESULT}` };
+const APPEND_EXISTING_STREAM = { name: 'eventsmith_append_existing_stream', text: `WITH ${ADVANCE_HEAD},\n${INSERT_EVENTS},\n${INSERT_OUTBOX}\n${RESULT}` };
 
 async function currentVersion(db: Queryable, streamType: string, streamId: string): Promise<number> {
-  const row = firstRow(await db.query('SELECT version FROM eventsmith_streams WHERE stream_type = $1 AND stream_id = $2', [streamType, streamId]));
+  const row = firstRow(
+    await db.query({ name: 'eventsmith_stream_version', text: 'SELECT version FROM eventsmith_streams WHERE stream_type = $1 AND stream_id = $2', values: [streamType, streamId] }),
+  );
   return row === undefined ? 0 : asInt(row.version, 'version');
 }
 
@@ -212,20 +215,10 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
   let row: Row | undefined;
   try {
     row = firstRow(
-      await db.query(expectedVersion === 0 ? APPEND_NEW_STREAM : APPEND_EXISTING_STREAM, [
-        streamType,
-        streamId,
-        expectedVersion,
-        newVersion,
-        eventIds,
-        eventTypes,
-        schemaVersions,
-        contentTypes,
-        datas,
-        metadatas,
-        occurredAts,
-        ...outboxParams(outbox),
-      ]),
+      await db.query({
+        ...(expectedVersion === 0 ? APPEND_NEW_STREAM : APPEND_EXISTING_STREAM),
+        values: [streamType, streamId, expectedVersion, newVersion, eventIds, eventTypes, schemaVersions, contentTypes, datas, metadatas, occurredAts, ...outboxParams(outbox)],
+      }),
     );
   } catch (err) {
     const { code, constraint } = pgErrorInfo(err);
@@ -282,6 +275,12 @@ export interface ReadStreamOptions {
   readonly limit?: number;
 }
 
+const READ_STREAM = `SELECT ${EVENT_COLUMNS}
+       FROM eventsmith_events e
+      WHERE e.stream_type = $1 AND e.stream_id = $2 AND e.stream_version >= $3
+      ORDER BY e.stream_version
+      LIMIT $4`;
+
 /** Events of one stream from `fromVersion` on, in version order. */
 export async function readStream(db: Queryable, streamType: string, streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
   checkStream(streamType, streamId);
@@ -289,14 +288,7 @@ export async function readStream(db: Queryable, streamType: string, streamId: st
   checkVersion(from, 'fromVersion');
   const limit = options.limit;
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) throw new RangeError(`eventsmith: limit must be a positive integer, got ${limit}`);
-  const result = await db.query(
-    `SELECT ${EVENT_COLUMNS}
-       FROM eventsmith_events e
-      WHERE e.stream_type = $1 AND e.stream_id = $2 AND e.stream_version >= $3
-      ORDER BY e.stream_version
-      LIMIT $4`,
-    [streamType, streamId, from, limit ?? null],
-  );
+  const result = await db.query({ name: 'eventsmith_read_stream', text: READ_STREAM, values: [streamType, streamId, from, limit ?? null] });
   return rowsOf(result).map(toRecordedEvent);
 }
 
@@ -345,8 +337,9 @@ export async function saveSnapshot(db: Queryable, snapshot: Snapshot): Promise<b
   checkStream(snapshot.streamType, snapshot.streamId);
   checkVersion(snapshot.streamVersion, 'streamVersion');
   if (snapshot.streamVersion === 0) return false;
-  const result = await db.query(
-    `INSERT INTO eventsmith_snapshots AS s (stream_type, stream_id, stream_version, schema_fingerprint, content_type, state)
+  const result = await db.query({
+    name: 'eventsmith_save_snapshot',
+    text: `INSERT INTO eventsmith_snapshots AS s (stream_type, stream_id, stream_version, schema_fingerprint, content_type, state)
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (stream_type, stream_id) DO UPDATE
         SET stream_version = excluded.stream_version, schema_fingerprint = excluded.schema_fingerprint,
@@ -354,19 +347,20 @@ export async function saveSnapshot(db: Queryable, snapshot: Snapshot): Promise<b
       WHERE s.stream_version < excluded.stream_version
          OR (s.stream_version = excluded.stream_version AND s.schema_fingerprint <> excluded.schema_fingerprint)
      RETURNING 1 AS stored`,
-    [snapshot.streamType, snapshot.streamId, snapshot.streamVersion, snapshot.schemaFingerprint, snapshot.contentType, toBuffer(snapshot.state)],
-  );
+    values: [snapshot.streamType, snapshot.streamId, snapshot.streamVersion, snapshot.schemaFingerprint, snapshot.contentType, toBuffer(snapshot.state)],
+  });
   return rowsOf(result).length > 0;
 }
 
 export async function loadSnapshot(db: Queryable, streamType: string, streamId: string): Promise<Snapshot | undefined> {
   checkStream(streamType, streamId);
   const row = firstRow(
-    await db.query(
-      `SELECT stream_version, schema_fingerprint, content_type, state FROM eventsmith_snapshots
+    await db.query({
+      name: 'eventsmith_load_snapshot',
+      text: `SELECT stream_version, schema_fingerprint, content_type, state FROM eventsmith_snapshots
         WHERE stream_type = $1 AND stream_id = $2`,
-      [streamType, streamId],
-    ),
+      values: [streamType, streamId],
+    }),
   );
   if (row === undefined) return undefined;
   return {

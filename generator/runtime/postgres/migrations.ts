@@ -174,6 +174,24 @@ CREATE TABLE IF NOT EXISTS eventsmith_projections (
   updated_at   timestamptz NOT NULL DEFAULT now()
 );`;
 
+const OUTBOX_WAKE_UP_SQL = `-- Notifies only while a relay waits. A NOTIFY takes a database-wide lock at commit, so
+-- migration 4's notification on every outbox insert made concurrent appends commit one at a
+-- time. A listening relay now sets wake_until on its cursor row before it sleeps (and clears
+-- it when it works), and the trigger notifies only while some relay's wake_until lies ahead:
+-- busy relays and deployments without a listening relay cost appends nothing. wake_until
+-- expires, so a relay that died while waiting stops the notifications by itself. Still only
+-- a wake-up: relays poll on a timer, and check for appends that raced their setting it.
+ALTER TABLE eventsmith_outbox_cursors ADD COLUMN IF NOT EXISTS wake_until timestamptz;
+CREATE OR REPLACE FUNCTION eventsmith_outbox_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT FROM eventsmith_outbox_cursors WHERE wake_until > now()) THEN
+    PERFORM pg_notify('eventsmith_outbox', TG_TABLE_SCHEMA);
+  END IF;
+  RETURN NULL;
+END
+$$;`;
+
 /** Every migration of this runtime, oldest first. Never edit a released entry. */
 export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 1, name: 'event store', sql: EVENT_STORE_SQL }),
@@ -181,6 +199,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 3, name: 'consumers and sagas', sql: CONSUMERS_AND_SAGAS_SQL }),
   Object.freeze({ version: 4, name: 'outbox notify', sql: OUTBOX_NOTIFY_SQL }),
   Object.freeze({ version: 5, name: 'projections', sql: PROJECTIONS_SQL }),
+  Object.freeze({ version: 6, name: 'outbox wake up', sql: OUTBOX_WAKE_UP_SQL }),
 ]);
 
 export function migrationChecksum(migration: Migration): string {

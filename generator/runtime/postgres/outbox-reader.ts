@@ -79,21 +79,20 @@ function toRecord(r: Row): OutboxRecord {
   };
 }
 
+const READ_OUTBOX = `SELECT position::text AS position, txid::text AS txid, id::text AS id, aggregatetype, aggregateid, type, topic,
+            payload, headers, content_type, created_at, published_at
+       FROM eventsmith_outbox o
+      WHERE ${gapFreeAfter('o', 'position', 1)}
+      ORDER BY o.txid, o.position -- qualified: the bare names would sort the ::text outputs
+      LIMIT $3`;
+
 /**
  * The next rows after `after` that no running transaction can precede, in (txid, position)
  * order, at most `limit`. Served by the (txid, position) index.
  */
 export async function readOutbox(db: Queryable, after: OutboxCursor, limit: number): Promise<OutboxBatch> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`eventsmith: limit must be a positive integer, got ${limit}`);
-  const result = await db.query(
-    `SELECT position::text AS position, txid::text AS txid, id::text AS id, aggregatetype, aggregateid, type, topic,
-            payload, headers, content_type, created_at, published_at
-       FROM eventsmith_outbox o
-      WHERE ${gapFreeAfter('o', 'position', 1)}
-      ORDER BY o.txid, o.position -- qualified: the bare names would sort the ::text outputs
-      LIMIT $3`,
-    [...cursorParams(after), limit],
-  );
+  const result = await db.query({ name: 'eventsmith_read_outbox', text: READ_OUTBOX, values: [...cursorParams(after), limit] });
   const records = rowsOf(result).map(toRecord);
   const last = records[records.length - 1];
   return { records, cursor: last === undefined ? after : { txid: last.txid, position: last.position } };
@@ -118,7 +117,7 @@ export async function saveOutboxCursor(db: Queryable, relay: string, cursor: Out
 /** Sets published_at (for monitoring and cleanup; the cursor, not this, drives reading). */
 export async function markOutboxPublished(db: Queryable, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.query('UPDATE eventsmith_outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL', [ids]);
+  await db.query({ name: 'eventsmith_mark_published', text: 'UPDATE eventsmith_outbox SET published_at = now() WHERE id = ANY($1::uuid[]) AND published_at IS NULL', values: [ids] });
 }
 
 export interface PollOutboxOptions {

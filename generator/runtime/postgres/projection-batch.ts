@@ -7,7 +7,7 @@
  * every parameter to its column type (`$3::numeric(12,2)`), so `'12.50'::numeric(12,2)` is exactly
  * what the parameter would have been.
  */
-import type { Queryable, QueryResultLike } from './db.js';
+import type { NamedStatement, Queryable, QueryResultLike } from './db.js';
 
 /** A string as a SQL literal; backslashes force the E'' form, whatever standard_conforming_strings says. */
 export function sqlLiteral(text: string): string {
@@ -67,8 +67,11 @@ const EMPTY: QueryResultLike = { rows: [], rowCount: 0 };
 export class StatementCollector implements Queryable {
   private readonly statements: string[] = [];
 
-  query(text: string, values?: unknown[]): Promise<QueryResultLike> {
-    this.statements.push(inlineParams(text, values ?? []));
+  query(text: string, values?: unknown[]): Promise<QueryResultLike>;
+  query(statement: NamedStatement): Promise<QueryResultLike>;
+  query(textOrStatement: string | NamedStatement, values?: unknown[]): Promise<QueryResultLike> {
+    const [text, params] = typeof textOrStatement === 'string' ? [textOrStatement, values ?? []] : [textOrStatement.text, textOrStatement.values];
+    this.statements.push(inlineParams(text, params));
     return Promise.resolve(EMPTY);
   }
 
