@@ -146,6 +146,8 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
 export interface Child {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   kill(): void;
+  /** SIGTERM: a consumer leaves its group cleanly, then exits. */
+  terminate(): void;
   output(): string;
 }
 
@@ -157,7 +159,7 @@ export function startChild(env: Record<string, string>): Child {
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  return { exited, kill: () => void proc.kill('SIGKILL'), output: () => out };
+  return { exited, kill: () => void proc.kill('SIGKILL'), terminate: () => void proc.kill('SIGTERM'), output: () => out };
 }
 
 export function childEnv(iso: Isolated, url: string, brokers: readonly string[], extra: Record<string, string>): Record<string, string> {
