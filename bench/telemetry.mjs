@@ -96,11 +96,17 @@ async function parent() {
     return `| ${mode} | ${cell('relay', 0)} | ${cell('relayCpu', 1)} | ${cell('consumer', 0)} | ${cell('consumerCpu', 1)} | ${median(rs.map((r) => r.spans)).toLocaleString('en-US')} |`;
   });
   process.stdout.write(
-    `telemetry: ${events.toLocaleString('en-US')} events, ${runs} rounds, medians (change against off: median of per-round ratios)\n` +
+    `telemetry: ${events.toLocaleString('en-US')} events, ${runs} rounds, ${argValue('--passes', '3')} consumer passes; load average before ${loadBefore}, after ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n` +
+      `medians; change against off: the median of the per-round ratios, then their range\n` +
       `| tracing | relay rows/s | relay µs CPU/row | consumer events/s | consumer µs CPU/event | spans exported |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n` +
       `\nthe instrumentation alone, µs CPU (no I/O; includes the loop's own await)\n` +
-      `| tracing | per message: a span each (before) | per message: batch span of 500 (now) | per relay batch of 1,000 rows | SDK floor: bare span | SDK floor: span with process attributes and parent |\n|---|---|---|---|---|---|\n` +
-      micro.map((m) => `| ${m.mode} | ${m.spanPerMessage.toFixed(2)} | ${m.batchPerMessage.toFixed(2)} | ${m.relayBatch.toFixed(1)} | ${m.bareSpan?.toFixed(2) ?? '—'} | ${m.attributedSpan?.toFixed(2) ?? '—'} |`).join('\n') +
+      `| tracing | per message: a span each (before) | per message: batch span of 500 (now) | per relay batch of 1,000 rows | SDK floor: bare span | SDK floor: span with process attributes and parent | histogram record | context.with (awaited) |\n|---|---|---|---|---|---|---|---|\n` +
+      micro
+        .map(
+          (m) =>
+            `| ${m.mode} | ${m.spanPerMessage.toFixed(2)} | ${m.batchPerMessage.toFixed(2)} | ${m.relayBatch.toFixed(1)} | ${m.bareSpan?.toFixed(2) ?? '—'} | ${m.attributedSpan?.toFixed(2) ?? '—'} | ${m.histogramRecord.toFixed(2)} | ${m.contextWith?.toFixed(2) ?? '—'} |`,
+        )
+        .join('\n') +
       '\n',
   );
 }
@@ -285,7 +291,8 @@ async function runWorker(mode) {
  *                   the 500, one process span linked to them and one duration record;
  *   relayBatch      the relay's send span of a batch of 1,000 rows, linked to their contexts;
  * and the SDK's own floor, with no eventsmith code: a bare span started and ended through the
- * BatchSpanProcessor, and one with the process span's attributes and a remote parent.
+ * BatchSpanProcessor, one with the process span's attributes and a remote parent, one duration
+ * record with the process attributes, and one awaited context.with (AsyncLocalStorage.run).
  */
 async function runMicro(mode) {
   const sdk = await register(mode);
@@ -337,6 +344,9 @@ async function runMicro(mode) {
     for (let i = 0; i < n; i++) await work(i);
     return (cpuMicros() - c0) / n / per;
   };
+  const record = () => duration.record(0.001, where);
+  const active = otel?.context.active();
+  const runIn = otel ? () => otel.context.with(active, handler) : undefined;
   const figures = {
     mode,
     spanPerMessage: await time(200_000, spanPerMessage),
@@ -344,6 +354,8 @@ async function runMicro(mode) {
     relayBatch: await time(2_000, relayBatch),
     bareSpan: tracer ? await time(200_000, bareSpan) : undefined,
     attributedSpan: tracer ? await time(200_000, attributedSpan) : undefined,
+    histogramRecord: await time(200_000, record),
+    contextWith: runIn ? await time(200_000, runIn) : undefined,
   };
   await sdk?.shutdown();
   process.stdout.write(`${JSON.stringify(figures)}\n`);
