@@ -40,6 +40,7 @@ import pg from 'pg';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startPostgres } from '../generator/dev/postgres.mjs';
 import { runsFromArgv } from './timing.mjs';
+import { TYPE, decoding, incremented } from './counter-event.mjs';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,7 +48,7 @@ const dist = (rel) => import(pathToFileURL(path.join(root, 'dist/generator/runti
 const runtime = await dist('index.js');
 // Not exported by the runtime: the bench gives the baseline the runtime's partitioner, to show the publisher's own cost.
 const { javaCompatiblePartitioner } = await dist('kafka/partitioner.js');
-const { KafkaConsumerRunner, KafkaPublisher, OUTBOX_START, OutboxRelay, appendToStream, createCodec, decodeMessage, encodeBinary, ensureTopics, makeEnvelope, migrate, newEventFor, outboxLag, readOutbox } =
+const { KafkaConsumerRunner, KafkaPublisher, OUTBOX_START, OutboxRelay, appendToStream, decodeMessage, encodeBinary, ensureTopics, migrate, newEventFor, outboxLag, readOutbox } =
   runtime;
 
 v8.setFlagsFromString('--expose-gc');
@@ -76,26 +77,7 @@ const POOL_SIZE = 10;
 
 // ---- the event ----------------------------------------------------------------------------
 
-const TYPE = 'com.example.counters.counter.incremented';
-const SOURCE = 'urn:example:counter-service';
-const codec = createCodec({
-  type: 'record',
-  name: 'Incremented',
-  namespace: 'com.example.counters',
-  fields: [
-    { name: 'seq', type: 'int' },
-    { name: 'by', type: 'long' },
-    { name: 'note', type: 'string', default: '' },
-  ],
-});
-const decoding = { codec: (type, version) => (type === TYPE && version === 2 ? codec : undefined), upcast: (_type, _version, data) => data, latestVersion: () => 2 };
-
-/** An envelope and its Avro data, as a generated producer makes them. */
-function incremented(aggregateId, seq) {
-  const data = { seq, by: BigInt(seq) * 10n, note: `note ${seq}` };
-  const event = makeEnvelope({ type: TYPE, dataversion: 2, source: SOURCE, subject: aggregateId, data }, { correlationid: `corr-${aggregateId}` });
-  return { event, data: codec.toBinary(data) };
-}
+// TYPE, decoding and incremented(): bench/counter-event.mjs.
 
 /** `count` events round-robin over `aggregates` new aggregates. */
 function eventsFor(count, aggregates) {
