@@ -9,6 +9,8 @@ export const projectionNames = {
   fromRow: (p: Projection) => `to${p.name}Row`,
   /** The module-private function that applies one event to the table. */
   apply: (p: Projection) => `apply${p.name}`,
+  /** The module-private function computing one event's rule inputs for the set-based runner. */
+  inputs: (p: Projection) => `${lowerFirst(p.name)}Inputs`,
   event: (p: Projection) => `${p.name}Event`,
   filter: (p: Projection) => `${p.name}Filter`,
   definition: (p: Projection) => `${lowerFirst(p.name)}Projection`,

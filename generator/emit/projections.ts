@@ -239,6 +239,68 @@ function ruleSql(p: Projection, r: Exclude<ProjectionRule, { kind: 'custom' }>, 
   return { sql, params: params.values };
 }
 
+// ---- the rules as data, for the set-based runner (runtime/postgres/projection-rules.ts) ----
+
+/** A column value as the runtime's ColumnText (PostgreSQL input text), as TypeScript. */
+function textTs(value: Value, t: TypeRef): string {
+  const b = bare(t);
+  if (value === null) return 'null';
+  if (b.kind === 'array') return `[${(Array.isArray(value) ? value : []).map((v) => textTs(v, b.items)).join(', ')}]`;
+  if (b.kind === 'logical' && b.name === 'timestamp-millis') return tsString(new Date(Number(value)).toISOString());
+  if (value instanceof Uint8Array) return tsString(`\\x${Buffer.from(value).toString('hex')}`);
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return tsString(String(value));
+  return 'null';
+}
+
+function batchColumn(c: ProjectionColumn): string {
+  const d = c.field.default;
+  return `{ name: ${tsString(c.column)}, sqlType: ${tsString(c.sqlType)}, ${isMicros(c.field.type) ? 'micros: true, ' : ''}initial: ${d !== undefined ? textTs(d.value, c.field.type) : 'null'} }`;
+}
+
+function batchRule(p: Projection, r: Exclude<ProjectionRule, { kind: 'custom' }>): string {
+  if (r.kind === 'delete') return "{ kind: 'delete' }";
+  const assign = r.assignments.map((a) => `{ column: ${p.columns.indexOf(a.column)}, op: '${a.op}'${a.spread === true ? ', spread: true' : ''} }`);
+  return `{\n  kind: '${r.kind}',\n  assign: [\n${assign.map((x) => `    ${x},`).join('\n')}\n  ],\n}`;
+}
+
+/** The inputs of one event: where and assignment values, in the order of batchRule's assignments. */
+function inputsCase(p: Projection, r: Exclude<ProjectionRule, { kind: 'custom' }>, sqlValueFn: string): string {
+  const values =
+    r.kind === 'delete'
+      ? []
+      : r.assignments.map((a) => {
+          const list = bare(a.column.field.type);
+          const target = a.op === 'append' && list.kind === 'array' && a.spread !== true ? list.items : a.column.field.type;
+          return `${sqlValueFn}(${valueTs(a.value, target)})`;
+        });
+  const where = r.kind === 'update' || r.kind === 'delete' ? `where: ${sqlValueFn}(${valueTs(r.where, p.key.field.type)}),\n        ` : '';
+  const data = usesData(r) ? '      const d = e.event.data;\n' : '';
+  const list = values.length === 0 ? '[]' : `[\n${values.map((v) => `          ${v},`).join('\n')}\n        ]`;
+  return `    case ${tsString(r.event.ceType)}: {\n${data}      return {\n        ${where}values: ${list},\n      };\n    }`;
+}
+
+function inputsFunction(p: Projection, imports: Imports, rt: string, sqlValueFn: string, evType: string): string {
+  const cases = p.rules.flatMap((r) => (r.kind === 'custom' ? [] : [inputsCase(p, r, sqlValueFn)]));
+  const custom = p.rules.filter((r) => r.kind === 'custom');
+  const rest =
+    custom.length === 0
+      ? []
+      : [`${custom.map((r) => `    case ${tsString(r.event.ceType)}:`).join('\n')}\n      // Custom rules: applied by the runner through apply, one event at a time.\n      return { values: [] };`];
+  return `function ${projectionNames.inputs(p)}(e: ${imports.type(rt, 'ProjectionEvent')}<${evType}>): ${imports.type(rt, 'BatchInput')} {\n  switch (e.event.type) {\n${[...cases, ...rest].join('\n')}\n  }\n}`;
+}
+
+function batchRules(p: Projection): string[] {
+  const rules = p.rules.flatMap((r) => (r.kind === 'custom' ? [] : [indent(`${tsString(r.event.ceType)}: ${batchRule(p, r)},`, '      ')]));
+  return [
+    `  batch: {`,
+    `    key: ${p.columns.indexOf(p.key)},`,
+    `    columns: [\n${p.columns.map((c) => `      ${batchColumn(c)},`).join('\n')}\n    ],`,
+    `    rules: {\n${rules.join('\n')}\n    },`,
+    `    inputs: ${projectionNames.inputs(p)},`,
+    `  },`,
+  ];
+}
+
 function indent(text: string, by: string): string {
   return text
     .split('\n')
@@ -283,6 +345,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
   out.push(
     `async function ${n.apply(p)}(db: ${Queryable}, table: string, e: ${ProjectionEvent}<${evType}>): Promise<void> {\n  switch (e.event.type) {\n${cases.join('\n')}\n  }\n}`,
   );
+  out.push(inputsFunction(p, imports, rt, sqlValueFn, evType));
 
   // The definition.
   const ddl = ddlStatements(p, '\u0000').map((s) => `\`${templateText(s).replace(/\u0000/g, '${table}')}\``);
@@ -301,7 +364,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
       `  ddl: (table) => [\n${ddl.map((d) => `    ${indent(d, '    ').trimStart()},`).join('\n')}\n  ],`,
       `  indexNames: (table) => [${idx.join(', ')}],`,
       `  apply: ${n.apply(p)},`,
-      ...(p.rules.some((r) => r.kind === 'custom') ? [] : ['  batchable: true,']),
+      ...batchRules(p),
       `};`,
     ].join('\n'),
   );

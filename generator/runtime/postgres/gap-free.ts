@@ -34,7 +34,12 @@ export const TX_CURSOR_START: TxCursor = Object.freeze({ txid: 0n, position: 0n 
  * (txid, positionColumn) serves it.
  */
 export function gapFreeAfter(alias: string, positionColumn: string, txidParam: number): string {
-  return `(${alias}.txid, ${alias}.${positionColumn}) > ($${txidParam}::xid8, $${txidParam + 1}::bigint)
+  return gapFreeAfterCursor(alias, positionColumn, `$${txidParam}::xid8`, `$${txidParam + 1}::bigint`);
+}
+
+/** gapFreeAfter with the cursor as SQL expressions (a checkpoint row's columns, in the same statement). */
+export function gapFreeAfterCursor(alias: string, positionColumn: string, txid: string, position: string): string {
+  return `(${alias}.txid, ${alias}.${positionColumn}) > (${txid}, ${position})
         AND ${alias}.txid < pg_snapshot_xmin(pg_current_snapshot())`;
 }
 

@@ -76,6 +76,7 @@ export {
   loadProjectionCheckpoint,
   projectBatch,
   projectionLag,
+  projectionParked,
   readEventsAfter,
   rebuildProjection,
   shadowTableName,
@@ -107,3 +108,4 @@ export {
   columnText,
   sqlValue,
 } from './projection-values.js';
+export type { BatchAssignment, BatchColumn, BatchInput, BatchRule, ColumnText, ProjectionBatchRules } from './projection-rules.js';

@@ -192,6 +192,22 @@ BEGIN
 END
 $$;`;
 
+const PROJECTION_PARKING_SQL = `-- Events a projection's rules cannot apply (an insert on a key that has a row, a
+-- null key): parked here in the batch's transaction instead of failing the batch
+-- forever. projection is the checkpoint's name; a rebuild's rows replace the
+-- live ones at the swap.
+CREATE TABLE IF NOT EXISTS eventsmith_projection_parked (
+  projection       text        NOT NULL,
+  global_position  bigint      NOT NULL,
+  event_id         uuid        NOT NULL,
+  event_type       text        NOT NULL,
+  stream_type      text        NOT NULL,
+  stream_id        text        NOT NULL,
+  reason           text        NOT NULL,
+  parked_at        timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (projection, global_position)
+);`;
+
 /** Every migration of this runtime, oldest first. Never edit a released entry. */
 export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 1, name: 'event store', sql: EVENT_STORE_SQL }),
@@ -200,6 +216,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 4, name: 'outbox notify', sql: OUTBOX_NOTIFY_SQL }),
   Object.freeze({ version: 5, name: 'projections', sql: PROJECTIONS_SQL }),
   Object.freeze({ version: 6, name: 'outbox wake up', sql: OUTBOX_WAKE_UP_SQL }),
+  Object.freeze({ version: 7, name: 'projection parking', sql: PROJECTION_PARKING_SQL }),
 ]);
 
 export function migrationChecksum(migration: Migration): string {

@@ -15,11 +15,15 @@
  * - The definition's fingerprint (a hash of the spec's columns and rules) is stored with the
  *   checkpoint: a runner whose rules differ from those the table was built with refuses to apply
  *   (ProjectionRebuildRequiredError) until a rebuild swaps in a table built with its rules.
+ * - An event its rule cannot apply (an insert on a key that has a row, a null key, a custom rule
+ *   hitting a unique or not-null constraint) would fail its batch on every retry and stop the
+ *   projection for good: it is parked instead, in eventsmith_projection_parked, in the batch's
+ *   transaction, and the runner goes on (projectionParked counts them).
  */
-import { type ConnectionPool, type PooledConnection, type Queryable, type Row, asBigInt, asString, firstRow, inTransaction, rowsOf } from './db.js';
+import { type ConnectionPool, type PooledConnection, type Queryable, type Row, UNIQUE_VIOLATION, asBigInt, asString, firstRow, inTransaction, pgErrorInfo, rowsOf } from './db.js';
 import { type RecordedEvent, toRecordedEvent, EVENT_COLUMNS } from './event-store.js';
-import { type TxCursor, TX_CURSOR_START, cursorParams, gapFreeAfter } from './gap-free.js';
-import { StatementCollector } from './projection-batch.js';
+import { type TxCursor, TX_CURSOR_START, cursorParams, gapFreeAfter, gapFreeAfterCursor } from './gap-free.js';
+import { BatchFolder, type ProjectionBatchRules } from './projection-rules.js';
 import { type Logger, errorMessage, stderrLogger, withFields } from '../logger.js';
 
 /** What a projection rule receives: the event (latest version) and its metadata. */
@@ -61,10 +65,11 @@ export interface ProjectionDefinition<E> {
   /** Applies one event to `table` inside the caller's transaction. */
   apply(db: Queryable, table: string, event: ProjectionEvent<E>): Promise<void>;
   /**
-   * True when `apply` only writes (no custom rules, no reads): the runner then collects a batch's
-   * statements and sends them in one round trip (batch.ts).
+   * The declarative rules as data: the runner applies runs of their events set-based
+   * (projection-rules.ts) and calls `apply` only for the other (custom) events. Without it, every
+   * event goes through `apply`.
    */
-  readonly batchable?: boolean;
+  readonly batch?: ProjectionBatchRules<E>;
 }
 
 export class ProjectionRebuildRequiredError extends Error {
@@ -173,6 +178,8 @@ export interface BatchResult {
   readonly read: number;
   /** Events the rules applied. */
   readonly applied: number;
+  /** Events of the projection's types parked instead of applied (eventsmith_projection_parked). */
+  readonly parked: number;
   readonly cursor: TxCursor;
 }
 
@@ -185,29 +192,118 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
   const name = options.checkpoint ?? definition.name;
   const table = options.table ?? definition.table;
   const limit = options.limit ?? 500;
-  const row = firstRow(await tx.query(`SELECT ${CHECKPOINT_COLUMNS} FROM eventsmith_projections WHERE name = $1 FOR UPDATE`, [name]));
-  if (row === undefined) throw new Error(`eventsmith: projection ${name} has no checkpoint; call ensureProjection first`);
-  const checkpoint = toCheckpoint(row);
+  // The checkpoint row locked and the events after it, in one round trip.
+  const rows = rowsOf(
+    await tx.query(
+      `SELECT c.txid::text AS c_txid, c.position::text AS c_position, c.fingerprint AS c_fingerprint, c.applied::text AS c_applied, e.*
+         FROM (SELECT * FROM eventsmith_projections WHERE name = $1 FOR UPDATE) AS c
+         LEFT JOIN LATERAL (
+           SELECT ${EVENT_COLUMNS}, txid::text AS txid
+             FROM eventsmith_events e
+            WHERE ${gapFreeAfterCursor('e', 'global_position', 'c.txid', 'c.position')}
+            ORDER BY e.txid, e.global_position
+            LIMIT $2
+         ) AS e ON true`,
+      [name, limit],
+    ),
+  );
+  const head = rows[0];
+  if (head === undefined) throw new Error(`eventsmith: projection ${name} has no checkpoint; call ensureProjection first`);
+  const checkpoint = toCheckpoint({ txid: head.c_txid, position: head.c_position, fingerprint: head.c_fingerprint, applied: head.c_applied });
   if ((options.checkFingerprint ?? true) && checkpoint.fingerprint !== definition.fingerprint) {
     throw new ProjectionRebuildRequiredError(definition.name, checkpoint.fingerprint, definition.fingerprint);
   }
-  const { events, cursor } = await readEventsAfter(tx, checkpoint, limit);
-  if (events.length === 0) return { read: 0, applied: 0, cursor: checkpoint };
+  if (head.global_position === null) return { read: 0, applied: 0, parked: 0, cursor: checkpoint };
+  const events = rows.map(toRecordedEvent);
+  const last = rows[rows.length - 1] ?? head;
+  const cursor: TxCursor = { txid: asBigInt(last.txid, 'txid'), position: asBigInt(last.global_position, 'global_position') };
   const streamTypes = new Set(definition.streamTypes);
   const eventTypes = new Set(definition.eventTypes);
-  let applied = 0;
-  const collector = definition.batchable === true ? new StatementCollector() : undefined;
+  const folder = definition.batch !== undefined ? new BatchFolder(definition.batch, table) : undefined;
+  const parked: Parked[] = [];
+  let run: { readonly type: string; readonly event: ProjectionEvent<E>; readonly recorded: RecordedEvent }[] = [];
+  // Folds the run of rule events so far; its writes go out with the next statement (`first` numbers their parameters).
+  const fold = async (first: number): Promise<{ readonly ctes: string[]; readonly params: unknown[] }> => {
+    if (folder === undefined || run.length === 0) return { ctes: [], params: [] };
+    const result = await folder.fold(tx, run);
+    for (const p of result.parked) {
+      const r = run[p.index];
+      if (r !== undefined) parked.push({ recorded: r.recorded, reason: p.reason });
+    }
+    run = [];
+    return folder.writes(result, first);
+  };
+  let handled = 0;
   for (const recorded of events) {
     if (!streamTypes.has(recorded.streamType) || !eventTypes.has(recorded.eventType)) continue;
-    await definition.apply(collector ?? tx, table, toProjectionEvent<E>(definition.decoding, recorded));
-    applied++;
+    handled++;
+    const event = toProjectionEvent<E>(definition.decoding, recorded);
+    if (folder?.handles(recorded.eventType) === true) {
+      run.push({ type: recorded.eventType, event, recorded });
+      continue;
+    }
+    // A custom rule reads the table: the rows folded so far are written first.
+    const before = await fold(1);
+    if (before.ctes.length > 0) await tx.query(`WITH ${before.ctes.join(',\n')}\nSELECT 1`, before.params);
+    const reason = await applyOne(tx, definition, table, event);
+    if (reason !== undefined) parked.push({ recorded, reason });
   }
-  if (collector !== undefined) await collector.flush(tx);
+  // The last run's writes, the parked events and the checkpoint: one statement.
+  const writes = await fold(5);
+  const parking = parked.length > 0 ? [parkCte(5 + writes.params.length)] : [];
+  const applied = handled - parked.length;
   await tx.query(
-    `UPDATE eventsmith_projections SET txid = $2::xid8, position = $3::bigint, applied = applied + $4, updated_at = now() WHERE name = $1`,
-    [name, ...cursorParams(cursor), applied],
+    `${writes.ctes.length + parking.length > 0 ? `WITH ${[...writes.ctes, ...parking].join(',\n')}\n` : ''}UPDATE eventsmith_projections SET txid = $2::xid8, position = $3::bigint, applied = applied + $4, updated_at = now() WHERE name = $1`,
+    [name, ...cursorParams(cursor), applied, ...writes.params, ...(parked.length > 0 ? parkParams(parked) : [])],
   );
-  return { read: events.length, applied, cursor };
+  return { read: events.length, applied, parked: parked.length, cursor };
+}
+
+const NOT_NULL_VIOLATION = '23502';
+
+/** One event through `apply`, under a savepoint: a constraint it can never satisfy parks it (returns why) instead of failing the batch. */
+async function applyOne<E>(tx: Queryable, definition: ProjectionDefinition<E>, table: string, event: ProjectionEvent<E>): Promise<string | undefined> {
+  await tx.query('SAVEPOINT eventsmith_projection_event');
+  try {
+    await definition.apply(tx, table, event);
+  } catch (err) {
+    const { code } = pgErrorInfo(err);
+    if (code !== UNIQUE_VIOLATION && code !== NOT_NULL_VIOLATION) throw err;
+    await tx.query('ROLLBACK TO SAVEPOINT eventsmith_projection_event');
+    return err instanceof Error ? err.message : String(err);
+  }
+  await tx.query('RELEASE SAVEPOINT eventsmith_projection_event');
+  return undefined;
+}
+
+type Parked = { readonly recorded: RecordedEvent; readonly reason: string };
+
+/** The CTE recording parked events; parkParams are its parameters from `$<first>` (the checkpoint name is $1). */
+function parkCte(first: number): string {
+  const p = (i: number): string => `$${first + i}`;
+  return `parked AS (
+  INSERT INTO eventsmith_projection_parked (projection, global_position, event_id, event_type, stream_type, stream_id, reason)
+  SELECT $1, p.global_position, p.event_id, p.event_type, p.stream_type, p.stream_id, p.reason
+    FROM unnest(${p(0)}::bigint[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[])
+         AS p(global_position, event_id, event_type, stream_type, stream_id, reason)
+  ON CONFLICT (projection, global_position) DO NOTHING)`;
+}
+
+function parkParams(parked: readonly Parked[]): unknown[] {
+  return [
+    parked.map((p) => p.recorded.globalPosition.toString()),
+    parked.map((p) => p.recorded.eventId),
+    parked.map((p) => p.recorded.eventType),
+    parked.map((p) => p.recorded.streamType),
+    parked.map((p) => p.recorded.streamId),
+    parked.map((p) => p.reason),
+  ];
+}
+
+/** How many events of the projection (or of a rebuild's checkpoint name) are parked. */
+export async function projectionParked(db: Queryable, name: string): Promise<number> {
+  const row = firstRow(await db.query('SELECT count(*)::int AS n FROM eventsmith_projection_parked WHERE projection = $1', [name]));
+  return Number(row?.n ?? 0);
 }
 
 /** One batch in a transaction of its own. */
@@ -255,6 +351,8 @@ export interface ProjectionRunnerStatus {
   readonly active: boolean;
   readonly batches: number;
   readonly applied: number;
+  /** Events this runner parked (projectionParked counts all of the projection's). */
+  readonly parked: number;
   /** Set while the stored rules differ from this code's (nothing is applied). */
   readonly rebuildRequired: boolean;
   readonly lastError?: string;
@@ -295,6 +393,7 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
   let active = false;
   let batches = 0;
   let applied = 0;
+  let parked = 0;
   let rebuildRequired = false;
   let lastError: string | undefined;
 
@@ -324,6 +423,7 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
       if (result.read > 0) {
         batches++;
         applied += result.applied;
+        parked += result.parked;
         options.onBatch?.(result);
       }
       rebuildRequired = false;
@@ -362,7 +462,7 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
   })();
 
   return {
-    status: () => ({ active, batches, applied, rebuildRequired, ...(lastError !== undefined ? { lastError } : {}) }),
+    status: () => ({ active, batches, applied, parked, rebuildRequired, ...(lastError !== undefined ? { lastError } : {}) }),
     lag: () => projectionLag(pool, definition),
     stop: async () => {
       signal.stopped = true;
@@ -419,6 +519,7 @@ export async function rebuildProjection<E>(pool: ConnectionPool, definition: Pro
        ON CONFLICT (name) DO UPDATE SET txid = '0'::xid8, position = 0, fingerprint = excluded.fingerprint, applied = 0, updated_at = now()`,
       [checkpoint, definition.fingerprint],
     );
+    await tx.query('DELETE FROM eventsmith_projection_parked WHERE projection = $1', [checkpoint]);
   });
   let read = 0;
   let applied = 0;
@@ -455,6 +556,9 @@ export async function rebuildProjection<E>(pool: ConnectionPool, definition: Pro
       [definition.name, ...cursorParams(done), definition.fingerprint, done.applied.toString()],
     );
     await tx.query('DELETE FROM eventsmith_projections WHERE name = $1', [checkpoint]);
+    // The events parked are those of the replay now: the live table's own went with it.
+    await tx.query('DELETE FROM eventsmith_projection_parked WHERE projection = $1', [definition.name]);
+    await tx.query('UPDATE eventsmith_projection_parked SET projection = $1 WHERE projection = $2', [definition.name, checkpoint]);
   });
   return { read, applied, millis: Date.now() - started };
 }
