@@ -10,6 +10,7 @@ import { domainSlug, enumSymbolsName } from '../core/names.js';
 import { bannerFor, type EmitContext, type Emitter } from './context.js';
 import { customFilePath, customHeader, customModule, generatedModule } from './custom-files.js';
 import { projectionNames } from '../core/names-projections.js';
+import { migrations } from '../runtime/postgres/migrations.js';
 import { tsExpr } from './ts-expr.js';
 import { tsDoc, tsString } from './ts-print.js';
 import { tsType } from './ts-type.js';
@@ -461,7 +462,7 @@ function migrationFile(domain: Domain, p: Projection, index: number): GeneratedF
   const number = String(101 + index).padStart(4, '0');
   const content = [
     `-- eventsmith projection ${p.name}: table ${p.table}, rules fingerprint ${p.fingerprint}.`,
-    '-- Generated from the spec. Apply after the runtime migrations (0001-0005); idempotent.',
+    `-- Generated from the spec. Apply after the runtime migrations (0001-${String(migrations.length).padStart(4, '0')}); idempotent.`,
     '-- A change to the projection changes its fingerprint: the runner then refuses to apply until',
     '-- rebuildProjection() has replayed the events into a new table and swapped it in (no ALTER).',
     'BEGIN;',

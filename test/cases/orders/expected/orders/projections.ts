@@ -2,6 +2,7 @@
 // Regenerate with `npx eventsmith generate`.
 
 import {
+  type BatchInput,
   type ProjectionDefinition,
   type ProjectionEvent,
   type Queryable,
@@ -110,6 +111,51 @@ async function applyOrderSummary(db: Queryable, table: string, e: ProjectionEven
   }
 }
 
+function orderSummaryInputs(e: ProjectionEvent<OrderSummaryEvent>): BatchInput {
+  switch (e.event.type) {
+    case 'com.example.orders.order.placed': {
+      const d = e.event.data;
+      return {
+        values: [
+          sqlValue(e.subject),
+          sqlValue(d.customerId),
+          sqlValue('placed'),
+          sqlValue(d.total.amount),
+          sqlValue(d.total.currency),
+          sqlValue(e.time),
+          sqlValue(1),
+          sqlValue(e.eventId),
+        ],
+      };
+    }
+    case 'com.example.orders.order.confirmed': {
+      const d = e.event.data;
+      return {
+        where: sqlValue(e.subject),
+        values: [
+          sqlValue('confirmed'),
+          sqlValue(d.confirmedAt),
+          sqlValue(1),
+          sqlValue(e.eventId),
+        ],
+      };
+    }
+    case 'com.example.orders.order.cancelled': {
+      const d = e.event.data;
+      return {
+        where: sqlValue(e.subject),
+        values: [
+          sqlValue('cancelled'),
+          sqlValue(d.reason),
+          sqlValue(d.cancelledAt),
+          sqlValue(1),
+          sqlValue(e.eventId),
+        ],
+      };
+    }
+  }
+}
+
 /**
  * Projection OrderSummary for the runtime's runner and rebuild (startProjectionRunner,
  * rebuildProjection): table `order_summaries`, fingerprint aacd82208c4761c2.
@@ -144,7 +190,56 @@ export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
   ],
   indexNames: (table) => [`${table}_pkey`, `${table}_status_idx`, `${table}_customer_id_idx`],
   apply: applyOrderSummary,
-  batchable: true,
+  batch: {
+    key: 0,
+    columns: [
+      { name: 'order_id', sqlType: 'uuid', initial: null },
+      { name: 'customer_id', sqlType: 'text', initial: null },
+      { name: 'status', sqlType: 'text', initial: 'placed' },
+      { name: 'total_amount', sqlType: 'numeric(12,2)', initial: null },
+      { name: 'currency', sqlType: 'text', initial: null },
+      { name: 'cancellation_reason', sqlType: 'text', initial: null },
+      { name: 'placed_at', sqlType: 'timestamptz', initial: null },
+      { name: 'finished_at', sqlType: 'timestamptz', initial: null },
+      { name: 'events_applied', sqlType: 'integer', initial: '0' },
+      { name: 'last_event_id', sqlType: 'uuid', initial: null },
+    ],
+    rules: {
+      'com.example.orders.order.placed': {
+        kind: 'upsert',
+        assign: [
+          { column: 0, op: 'set' },
+          { column: 1, op: 'set' },
+          { column: 2, op: 'set' },
+          { column: 3, op: 'set' },
+          { column: 4, op: 'set' },
+          { column: 6, op: 'set' },
+          { column: 8, op: 'increment' },
+          { column: 9, op: 'set' },
+        ],
+      },
+      'com.example.orders.order.confirmed': {
+        kind: 'update',
+        assign: [
+          { column: 2, op: 'set' },
+          { column: 7, op: 'set' },
+          { column: 8, op: 'increment' },
+          { column: 9, op: 'set' },
+        ],
+      },
+      'com.example.orders.order.cancelled': {
+        kind: 'update',
+        assign: [
+          { column: 2, op: 'set' },
+          { column: 5, op: 'set' },
+          { column: 7, op: 'set' },
+          { column: 8, op: 'increment' },
+          { column: 9, op: 'set' },
+        ],
+      },
+    },
+    inputs: orderSummaryInputs,
+  },
 };
 
 /**

@@ -2,6 +2,7 @@
 // Regenerate with `npx eventsmith generate`.
 
 import {
+  type BatchInput,
   type ProjectionDefinition,
   type ProjectionEvent,
   type Queryable,
@@ -137,6 +138,62 @@ async function applyAccountBalance(db: Queryable, table: string, e: ProjectionEv
   }
 }
 
+function accountBalanceInputs(e: ProjectionEvent<AccountBalanceEvent>): BatchInput {
+  switch (e.event.type) {
+    case 'com.acme.ledger.account.opened': {
+      const d = e.event.data;
+      return {
+        values: [
+          sqlValue(e.subject),
+          sqlValue(d.owner),
+          sqlValue(d.tier),
+          sqlValue(d.limit),
+          sqlValue(d.openedOn),
+          sqlValue(d.cutoff),
+          sqlValue(d.auditedAt),
+          sqlValue(d.secret),
+          sqlValue(d.score),
+          sqlValue(d.ratio),
+          sqlValue(d.vip),
+          sqlValue(e.time),
+          sqlValue(e.version),
+        ],
+      };
+    }
+    case 'com.acme.ledger.account.deposited': {
+      const d = e.event.data;
+      return {
+        where: sqlValue(e.subject),
+        values: [
+          sqlValue(d.amount),
+          sqlValue(1n),
+          sqlValue(d.sequence),
+          sqlValue(d.reference),
+          sqlValue(e.eventId),
+        ],
+      };
+    }
+    case 'com.acme.ledger.account.flagged': {
+      const d = e.event.data;
+      return {
+        where: sqlValue(e.subject),
+        values: [
+          sqlValue(d.reasons),
+        ],
+      };
+    }
+    case 'com.acme.ledger.account.closed': {
+      return {
+        where: sqlValue(e.subject),
+        values: [],
+      };
+    }
+    case 'com.acme.ledger.account.audited':
+      // Custom rules: applied by the runner through apply, one event at a time.
+      return { values: [] };
+  }
+}
+
 /**
  * Projection AccountBalance for the runtime's runner and rebuild (startProjectionRunner,
  * rebuildProjection): table `account_balances`, fingerprint 0cc2d7786e47a860.
@@ -182,6 +239,68 @@ export const accountBalanceProjection: ProjectionDefinition<AccountBalanceEvent>
   ],
   indexNames: (table) => [`${table}_pkey`, `${table}_owner_idx`, `${table}_tier_idx`],
   apply: applyAccountBalance,
+  batch: {
+    key: 0,
+    columns: [
+      { name: 'account_id', sqlType: 'bigint', initial: null },
+      { name: 'owner', sqlType: 'text', initial: null },
+      { name: 'tier', sqlType: 'text', initial: null },
+      { name: 'balance', sqlType: 'numeric(18,4)', initial: '0.0000' },
+      { name: 'limit_amount', sqlType: 'numeric(18,4)', initial: null },
+      { name: 'opened_on', sqlType: 'date', initial: null },
+      { name: 'cutoff', sqlType: 'integer', initial: null },
+      { name: 'audited_at', sqlType: 'timestamptz', micros: true, initial: null },
+      { name: 'secret', sqlType: 'bytea', initial: null },
+      { name: 'score', sqlType: 'double precision', initial: null },
+      { name: 'ratio', sqlType: 'real', initial: null },
+      { name: 'vip', sqlType: 'boolean', initial: 'false' },
+      { name: 'deposits', sqlType: 'bigint', initial: '0' },
+      { name: 'last_sequence', sqlType: 'bigint', initial: null },
+      { name: 'references', sqlType: 'text[]', initial: [] },
+      { name: 'flags', sqlType: 'text[]', initial: [] },
+      { name: 'opened_at', sqlType: 'timestamptz', initial: null },
+      { name: 'last_event_id', sqlType: 'uuid', initial: null },
+      { name: 'last_version', sqlType: 'integer', initial: null },
+    ],
+    rules: {
+      'com.acme.ledger.account.opened': {
+        kind: 'insert',
+        assign: [
+          { column: 0, op: 'set' },
+          { column: 1, op: 'set' },
+          { column: 2, op: 'set' },
+          { column: 4, op: 'set' },
+          { column: 5, op: 'set' },
+          { column: 6, op: 'set' },
+          { column: 7, op: 'set' },
+          { column: 8, op: 'set' },
+          { column: 9, op: 'set' },
+          { column: 10, op: 'set' },
+          { column: 11, op: 'set' },
+          { column: 16, op: 'set' },
+          { column: 18, op: 'set' },
+        ],
+      },
+      'com.acme.ledger.account.deposited': {
+        kind: 'update',
+        assign: [
+          { column: 3, op: 'increment' },
+          { column: 12, op: 'increment' },
+          { column: 13, op: 'set' },
+          { column: 14, op: 'append' },
+          { column: 17, op: 'set' },
+        ],
+      },
+      'com.acme.ledger.account.flagged': {
+        kind: 'update',
+        assign: [
+          { column: 15, op: 'append', spread: true },
+        ],
+      },
+      'com.acme.ledger.account.closed': { kind: 'delete' },
+    },
+    inputs: accountBalanceInputs,
+  },
 };
 
 function toAccountBalanceRow(r: Row): AccountBalanceRow {
@@ -299,6 +418,27 @@ async function applyDepositor(db: Queryable, table: string, e: ProjectionEvent<D
   }
 }
 
+function depositorInputs(e: ProjectionEvent<DepositorEvent>): BatchInput {
+  switch (e.event.type) {
+    case 'com.acme.ledger.account.deposited': {
+      const d = e.event.data;
+      return {
+        values: [
+          sqlValue(d.reference),
+          sqlValue(e.subject),
+          sqlValue(d.amount),
+        ],
+      };
+    }
+    case 'com.acme.ledger.account.closed': {
+      return {
+        where: sqlValue('closed'),
+        values: [],
+      };
+    }
+  }
+}
+
 /**
  * Projection Depositor for the runtime's runner and rebuild (startProjectionRunner,
  * rebuildProjection): table `depositor`, fingerprint 0bd077b183d3aa48.
@@ -323,7 +463,26 @@ export const depositorProjection: ProjectionDefinition<DepositorEvent> = {
   ],
   indexNames: (table) => [`${table}_pkey`],
   apply: applyDepositor,
-  batchable: true,
+  batch: {
+    key: 0,
+    columns: [
+      { name: 'reference', sqlType: 'text', initial: null },
+      { name: 'account_id', sqlType: 'bigint', initial: null },
+      { name: 'total', sqlType: 'numeric(18,4)', initial: null },
+    ],
+    rules: {
+      'com.acme.ledger.account.deposited': {
+        kind: 'upsert',
+        assign: [
+          { column: 0, op: 'set' },
+          { column: 1, op: 'set' },
+          { column: 2, op: 'increment' },
+        ],
+      },
+      'com.acme.ledger.account.closed': { kind: 'delete' },
+    },
+    inputs: depositorInputs,
+  },
 };
 
 /**
