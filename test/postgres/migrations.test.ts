@@ -28,6 +28,7 @@ describe('migration list', () => {
       [4, 'outbox notify', '6ad840116c93adbdead1265863a7e29492e374e4475c1683609b667e4e1fd2e9'],
       [5, 'projections', '8f95097307cebb378da00441f1e7b798d7c9b4e7702f93c5fe4798fda3194aaf'],
       [6, 'outbox wake up', '7a98285281f8a19ea3b440559a0544056500d32057a3411c5b5996eeb538cab1'],
+      [7, 'projection parking', 'bf2247178b69a35876540809e92b904117b220d30296f9ece805646ebba181f8'],
     ]);
   });
 
@@ -50,6 +51,7 @@ describe('migrate', () => {
       'eventsmith_outbox',
       'eventsmith_outbox_cursors',
       'eventsmith_processed_events',
+      'eventsmith_projection_parked',
       'eventsmith_projections',
       'eventsmith_saga_state',
       'eventsmith_snapshots',
@@ -78,7 +80,7 @@ describe('migrate', () => {
   it('emits .sql files that psql applies (twice), which migrate() then recognises', async () => {
     const { pool, schema } = await db.isolated();
     const files = migrationFiles();
-    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql', '0004_outbox_notify.sql', '0005_projections.sql', '0006_outbox_wake_up.sql']);
+    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql', '0004_outbox_notify.sql', '0005_projections.sql', '0006_outbox_wake_up.sql', '0007_projection_parking.sql']);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-sql-'));
     try {
       for (const f of files) writeFileSync(path.join(dir, f.fileName), f.content);
@@ -94,6 +96,6 @@ describe('migrate', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     expect(await migrate(pool)).toEqual({ applied: [], skipped: versions });
-    expect((await tables(pool, schema)).length).toBe(9);
+    expect((await tables(pool, schema)).length).toBe(10);
   });
 });
