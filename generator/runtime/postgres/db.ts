@@ -76,8 +76,9 @@ export function asBigInt(v: unknown, column: string): bigint {
   throw new TypeError(`eventsmith: column ${column}: expected a 64-bit integer, got ${String(v)}`);
 }
 
+/** A timestamp as pg parses it (Date), as text (a custom parser), or as epoch milliseconds. */
 export function asDate(v: unknown, column: string): Date {
-  const d = v instanceof Date ? v : typeof v === 'string' ? new Date(v) : undefined;
+  const d = v instanceof Date ? v : typeof v === 'string' || typeof v === 'number' ? new Date(v) : undefined;
   if (d !== undefined && !Number.isNaN(d.getTime())) return d;
   throw new TypeError(`eventsmith: column ${column}: expected a timestamp, got ${String(v)}`);
 }

@@ -118,7 +118,7 @@ export async function readEventsAfter(db: Queryable, after: TxCursor, limit: num
     [...cursorParams(after), limit],
   );
   const rows = rowsOf(result);
-  const events = rows.map(toRecordedEvent);
+  const events = rows.map((r) => toRecordedEvent(r));
   const last = rows[rows.length - 1];
   return { events, cursor: last === undefined ? after : { txid: asBigInt(last.txid, 'txid'), position: asBigInt(last.global_position, 'global_position') } };
 }

@@ -7,8 +7,8 @@
  * Generated code supplies only what depends on the spec (stream type, topic, codecs, upcaster,
  * reducer, state codec); everything here is the same for every aggregate.
  */
-import { randomUUID } from 'node:crypto';
 import type { AvroCodec } from '../avro.js';
+import { uuidV7 } from '../uuid-v7.js';
 import { dataschemaFor, type CloudEvent } from '../cloudevents.js';
 import { type Logger, componentLogger } from '../logger.js';
 import type { ConnectionPool, Queryable } from './db.js';
@@ -318,7 +318,7 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
       correlationId = event.correlationid ?? correlationId;
       causationId = event.causationid ?? causationId;
     } else {
-      id = randomUUID();
+      id = uuidV7(now.getTime());
       time = now.toISOString();
       occurredAt = now;
       version = versionsOf(def.codecs, event.type).at(-1) ?? 0;
