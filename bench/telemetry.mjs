@@ -9,8 +9,9 @@
 //          whose reader collects every second (the relay's and consumer's gauges query
 //          PostgreSQL then);
 //   context (with --modes off,noop,context,sdk) only the SDK's AsyncLocalStorage context manager,
-//          no providers: what Node's async context tracking costs by itself, which every
-//          instrumented service pays whatever the libraries it traces;
+//          no providers, a context entered once (see register): what Node's async context
+//          tracking costs by itself, which every instrumented service pays whatever the
+//          libraries it traces;
 //   traces, metrics (diagnostic) the sdk mode's tracer provider alone, its meter provider alone.
 //
 // Each measurement is a child process of its own (a registered SDK cannot be unregistered), on a
@@ -152,19 +153,27 @@ async function registerSdk({ traces = true, metrics: withMetrics = true } = {}) 
   };
 }
 
-/** What each mode registers before the runtime's components exist; the SDK handle in `sdk` mode. */
+/**
+ * What each mode registers before the runtime's components exist; the SDK handle in `sdk` mode.
+ * Modes with a context manager then enter a context once, as any instrumented request would:
+ * Node 20's AsyncLocalStorage turns its async hooks on (for every promise of the process, from
+ * then on) only at the first context entered, which would otherwise happen at a moment that
+ * depends on the mode (the consumer's first handler, the span processor's first export).
+ */
 async function register(mode) {
-  if (mode === 'sdk') return registerSdk();
-  if (mode === 'traces') return registerSdk({ metrics: false });
-  if (mode === 'metrics') return registerSdk({ traces: false });
+  const sdk = mode === 'sdk' ? await registerSdk() : mode === 'traces' ? await registerSdk({ metrics: false }) : mode === 'metrics' ? await registerSdk({ traces: false }) : undefined;
   if (mode === 'context') {
     // Only what any instrumented Node service has: the AsyncLocalStorage context manager, no
-    // tracer or meter provider (the runtime's spans are no-ops, but every handler runs in a context).
+    // tracer or meter provider (the runtime's spans are no-ops).
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     const { context } = await import('@opentelemetry/api');
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   }
-  return undefined;
+  if (mode === 'context' || mode === 'sdk' || mode === 'traces') {
+    const { context } = await import('@opentelemetry/api');
+    context.with(context.active(), () => undefined);
+  }
+  return sdk;
 }
 
 async function runWorker(mode) {
