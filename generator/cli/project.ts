@@ -1,6 +1,6 @@
 // Turns command-line arguments and eventsmith.config.yaml into the inputs of the pipeline:
 // spec texts, the output folder, templates. All disk reads of a run happen here.
-import { Ajv } from 'ajv';
+import type { Ajv as AjvClass, ValidateFunction } from 'ajv';
 import { readFile, readdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -8,6 +8,8 @@ import { readBounded } from './read-bounded.js';
 import { Diagnostics, noPosition } from '../core/diagnostics.js';
 import { ioReason } from './io-reason.js';
 import { createTemplateSet, type TemplateSet } from '../core/templates.js';
+import { loadPrecompiled, requireLazily } from '../core/precompiled.js';
+import { configValidatorOptions } from '../validate/options.js';
 import { loadSpec } from '../load/index.js';
 import type { SpecInput } from '../pipeline.js';
 import type { CustomDirLink } from '../emit/context.js';
@@ -84,13 +86,20 @@ async function readConfig(file: string, diags: Diagnostics): Promise<Config | un
   return parseConfig(displayPath(file), text, diags);
 }
 
+/** The build's precompiled validator if it was compiled from this schema text, else ajv's compile of it. */
+function configValidator(schemaText: string): ValidateFunction<Config> {
+  const pre = loadPrecompiled<ValidateFunction<Config> & { readonly compiledFrom?: string }>('config-validator');
+  if (pre !== undefined && pre.compiledFrom === schemaText) return pre;
+  const { Ajv } = requireLazily<{ Ajv: typeof AjvClass }>('ajv');
+  return new Ajv(configValidatorOptions).compile<Config>(JSON.parse(schemaText) as Record<string, unknown>);
+}
+
 /** A configuration file's text, checked against its schema; `shown` names it in diagnostics. */
 export async function parseConfig(shown: string, text: Uint8Array, diags: Diagnostics): Promise<Config | undefined> {
   const loaded = loadSpec(shown, text, diags);
   if (!loaded) return undefined;
-  const schema: unknown = JSON.parse(await readFile(path.join(packageRoot(), 'schemas', 'eventsmith.config.schema.json'), 'utf8'));
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const validateConfig = ajv.compile<Config>(schema as Record<string, unknown>);
+  const schemaText = await readFile(path.join(packageRoot(), 'schemas', 'eventsmith.config.schema.json'), 'utf8');
+  const validateConfig = configValidator(schemaText);
   if (validateConfig(loaded.data)) return loaded.data;
   for (const err of validateConfig.errors ?? []) {
     const segs = err.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));

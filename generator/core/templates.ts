@@ -1,7 +1,14 @@
 // Templates are data handed to the emitters: the CLI reads them (built-ins from templates/,
 // overrides from a user folder) and emitters stay pure. Each run gets its own Handlebars
 // environment so compiled templates and helpers never leak between runs.
-import Handlebars from 'handlebars';
+// Built-in templates come precompiled from the build (scripts/precompile.mjs) and need only
+// Handlebars' runtime; its compiler is loaded when a run has overrides or edited templates.
+import type HandlebarsNamespace from 'handlebars';
+import { loadPrecompiled, requireLazily } from './precompiled.js';
+import { templateCompileOptions } from './template-options.js';
+
+type Handlebars = typeof HandlebarsNamespace;
+type Precompiled = { readonly [name: string]: { readonly source: string; readonly spec: Parameters<Handlebars["template"]>[0] } | undefined };
 
 export interface TemplateSet {
   /** Render `name` (e.g. `types.ts.hbs`) with a flat, precomputed view. */
@@ -20,15 +27,26 @@ export class TemplateError extends Error {
 }
 
 export function createTemplateSet(builtIn: ReadonlyMap<string, string>, overrides: ReadonlyMap<string, string> = new Map()): TemplateSet {
-  const hbs = Handlebars.create();
-  const compiled = new Map<string, Handlebars.TemplateDelegate>();
-  const get = (name: string): Handlebars.TemplateDelegate => {
+  const precompiled = loadPrecompiled<Precompiled>('templates');
+  // One environment per run; the full one (with the compiler) only when something must be compiled.
+  let env: { readonly hbs: Handlebars; readonly full: boolean } | undefined;
+  const environment = (full: boolean): Handlebars => {
+    if (env === undefined || (full && !env.full)) {
+      const module = full ? 'handlebars' : 'handlebars/runtime';
+      env = { hbs: requireLazily<{ default: Handlebars }>(module).default.create(), full };
+    }
+    return env.hbs;
+  };
+  const compiled = new Map<string, HandlebarsNamespace.TemplateDelegate>();
+  const get = (name: string): HandlebarsNamespace.TemplateDelegate => {
     const hit = compiled.get(name);
     if (hit) return hit;
     const text = overrides.get(name) ?? builtIn.get(name);
     if (text === undefined) throw new TemplateError(name, 'no such template');
-    // noEscape: we print code, not HTML. strict: a typo in a user's override fails loudly.
-    const fn = hbs.compile(text, { noEscape: true, strict: true });
+    const pre = overrides.has(name) ? undefined : precompiled?.[name];
+    const fn = pre !== undefined && pre.source === text
+      ? environment(false).template(pre.spec)
+      : environment(true).compile(text, templateCompileOptions);
     compiled.set(name, fn);
     return fn;
   };

@@ -2,28 +2,28 @@
 // use through yaml-language-server, so the CLI and the editor agree on what is valid.
 // ajv's raw errors are written for schema authors; this module turns them into one clear
 // diagnostic per mistake, at the file:line:col of the offending key or value.
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvClass, AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
 import schemaJson from '../../schemas/eventsmith.schema.json' with { type: 'json' };
 import type { DiagnosticCode, Diagnostics } from '../core/diagnostics.js';
 import type { LoadedSpec } from '../load/index.js';
 import { formatPath, type PathSegment } from '../load/path.js';
 import { findSplitTypeExprs } from './split-decimal.js';
+import { loadPrecompiled, requireLazily } from '../core/precompiled.js';
+import { editorKeywords, specValidatorOptions } from './options.js';
+
+export { editorKeywords };
 
 export const specSchema: AnySchemaObject = schemaJson;
 
-/**
- * Keywords that only editors read (VS Code / yaml-language-server extensions). Declared so
- * ajv's strict mode still rejects every other unknown keyword, which is how typos in the
- * schema itself are caught.
- */
-export const editorKeywords = ['markdownDescription', 'markdownEnumDescriptions', 'patternErrorMessage', 'errorMessage', 'defaultSnippets'] as const;
-
 export interface SpecValidator {
+  readonly source: 'precompiled' | 'ajv';
   /** Reports every shape problem of `spec` into `diags`; true when there is none. */
   validate(spec: LoadedSpec, diags: Diagnostics): boolean;
 }
 
 interface Compiled {
+  /** Where the validators came from: the build (scripts/precompile.mjs) or ajv at run time. */
+  readonly source: 'precompiled' | 'ajv';
   readonly root: ValidateFunction;
   /** `#/definitions/<Name>` → its validator, to re-check one branch of a oneOf on its own. */
   readonly definitions: ReadonlyMap<string, { readonly schema: AnySchemaObject; readonly validate: ValidateFunction }>;
@@ -32,7 +32,7 @@ interface Compiled {
 /** A fresh ajv with the DSL schema compiled; every definition is compiled now so nothing changes after creation. */
 export function createSpecValidator(): SpecValidator {
   const compiled = compile();
-  return { validate: (spec, diags) => run(compiled, spec, diags) };
+  return { source: compiled.source, validate: (spec, diags) => run(compiled, spec, diags) };
 }
 
 // Compiling costs far more than validating, so one validator is shared. It is created on first
@@ -49,8 +49,15 @@ function once<T>(create: () => T): () => T {
   return () => (made ??= { value: create() }).value;
 }
 
+/** scripts/precompile.mjs's module: ajv's standalone code for the root and each `#/definitions/<Name>`. */
+type PrecompiledSpec = { readonly compiledFrom: string } & { readonly [ref: string]: ValidateFunction | undefined };
+
 function compile(): Compiled {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+  // Compiling the schema with ajv was most of a small run's start-up; the build does it once.
+  const pre = loadPrecompiled<PrecompiledSpec>('spec-validators');
+  if (pre !== undefined && pre.compiledFrom === JSON.stringify(specSchema)) return fromPrecompiled(pre);
+  const { Ajv } = requireLazily<{ Ajv: typeof AjvClass }>('ajv');
+  const ajv = new Ajv(specValidatorOptions);
   ajv.addVocabulary([...editorKeywords]);
   const id = specSchema.$id as string;
   ajv.addSchema(specSchema);
@@ -62,7 +69,20 @@ function compile(): Compiled {
     if (!validate || !isSchemaObject(schema)) throw new Error(`schema definition ${name} did not compile`);
     definitions.set(`#/definitions/${name}`, { schema, validate });
   }
-  return { root, definitions };
+  return { source: 'ajv', root, definitions };
+}
+
+function fromPrecompiled(pre: PrecompiledSpec): Compiled {
+  const root = pre['root'];
+  if (!root) throw new Error('precompiled spec validators without a root');
+  const definitions = new Map<string, { schema: AnySchemaObject; validate: ValidateFunction }>();
+  for (const [name, schema] of Object.entries(asRecord(specSchema.definitions))) {
+    const ref = `#/definitions/${name}`;
+    const validate = pre[ref];
+    if (!validate || !isSchemaObject(schema)) throw new Error(`precompiled schema definition ${name} missing`);
+    definitions.set(ref, { schema, validate });
+  }
+  return { source: 'precompiled', root, definitions };
 }
 
 // ---------------------------------------------------------------------------------------------

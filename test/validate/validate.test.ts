@@ -1,11 +1,17 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Diagnostics, type Diagnostic } from '../../generator/core/diagnostics.js';
 import { loadSpec } from '../../generator/load/index.js';
 import { createSpecValidator, validateSpec } from '../../generator/validate/index.js';
 
 const fixtures = path.join(import.meta.dirname, '..', 'fixtures');
+
+// The built validator (dist/, global-setup builds it) uses ajv's standalone code from
+// scripts/precompile.mjs: every spec here must get the same diagnostics from both.
+const built = (await import(pathToFileURL(path.join(import.meta.dirname, '../../dist/generator/validate/index.js')).href)) as typeof import('../../generator/validate/index.js');
+const precompiled = built.createSpecValidator();
 
 function validate(text: string): Diagnostic[] {
   const diags = new Diagnostics();
@@ -14,8 +20,16 @@ function validate(text: string): Diagnostic[] {
   if (!spec) throw new Error('spec did not load');
   const ok = validateSpec(spec, diags);
   expect(ok).toBe(diags.items.length === 0);
+  const again = new Diagnostics();
+  expect(precompiled.validate(spec, again)).toBe(ok);
+  expect(again.sorted(), 'the precompiled validator disagrees with ajv').toEqual(diags.sorted());
   return diags.sorted();
 }
+
+it('the built validator is the precompiled one, the one from sources compiles with ajv', () => {
+  expect(precompiled.source).toBe('precompiled');
+  expect(createSpecValidator().source).toBe('ajv');
+});
 
 /** 1-based line:col of the `nth` occurrence of `needle` in `text`. */
 function at(text: string, needle: string, nth = 0): { line: number; col: number } {
