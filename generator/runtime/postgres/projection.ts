@@ -214,7 +214,7 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
     throw new ProjectionRebuildRequiredError(definition.name, checkpoint.fingerprint, definition.fingerprint);
   }
   if (head.global_position === null) return { read: 0, applied: 0, parked: 0, cursor: checkpoint };
-  const events = rows.map(toRecordedEvent);
+  const events = rows.map((r) => toRecordedEvent(r));
   const last = rows[rows.length - 1] ?? head;
   const cursor: TxCursor = { txid: asBigInt(last.txid, 'txid'), position: asBigInt(last.global_position, 'global_position') };
   const streamTypes = new Set(definition.streamTypes);
