@@ -153,15 +153,19 @@ try {
     members.push(startMember(topic, group, Math.max(SLOW_MS, 1)));
     await stableWith(group, 3);
     await sleep(5_000);
+    // The longest gap between consecutive applied rows in [from, to], its ends included.
     const gap = async (from, to) => {
       const r = await pool.query(
-        `SELECT COALESCE(max(gap), 0)::float8 * 1000 AS ms FROM (SELECT EXTRACT(EPOCH FROM (at - lag(at) OVER (ORDER BY at))) AS gap FROM applied WHERE at >= $1 AND at <= $2) g`,
+        `SELECT COALESCE(max(EXTRACT(EPOCH FROM (b - a))), 0)::float8 * 1000 AS ms, count(*)::int AS rows
+           FROM (SELECT at AS b, lag(at) OVER (ORDER BY at) AS a FROM applied) g
+          WHERE b >= $1::timestamptz AND a <= $2::timestamptz AND a IS NOT NULL`,
         [from, to],
       );
-      return r.rows[0].ms;
+      return r.rows[0];
     };
-    const pause = await gap(joined, new Date());
-    const baseline = await gap(new Date(joined.getTime() - 5_000), joined);
+    const { ms: pause } = await gap(joined, new Date());
+    const { ms: baseline, rows: baselineRows } = await gap(new Date(joined.getTime() - 5_000), joined);
+    if (baselineRows < 10) process.stderr.write(`round ${round + 1}: only ${baselineRows} rows applied in the 5 s before the join\n`);
     const applied = await count();
     await stopMembers(members);
     if (applied >= EVENTS) process.stderr.write(`round ${round + 1}: the stream ended before the join settled; the pause may be understated\n`);
