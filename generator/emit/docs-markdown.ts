@@ -29,10 +29,9 @@ function htmlEscape(text: string): string {
 
 /** Free text (a doc) as the content of one table cell: one line, its pipes escaped. */
 export function mdCell(text: string): string {
-  const oneLine = text
-    .replace(/\r\n?/g, '\n')
-    .trim()
-    .replace(/\s*\n\s*/g, ' ');
+  const trimmed = text.replace(/\r\n?/g, '\n').trim();
+  // The regex backtracks over every run of spaces; most docs have no newline to fold.
+  const oneLine = trimmed.includes('\n') ? trimmed.replace(/\s*\n\s*/g, ' ') : trimmed;
   // GFM splits at a pipe preceded by an even number of backslashes (`\\` is an escaped
   // backslash); make every such pipe odd. An already escaped `\|` stays as written.
   return oneLine.replace(/(\\*)\|/g, (_m, slashes: string) => `${slashes}${slashes.length % 2 === 0 ? '\\' : ''}|`);
