@@ -11,9 +11,9 @@ import { explainIncompatibility, type Finding } from './findings.js';
 import type { CheckReport } from './index.js';
 import { checkRules } from './rules.js';
 
-export type CheckFormat = 'text' | 'json' | 'github' | 'sarif' | 'gitlab' | 'junit';
+import type { CheckFormat } from './formats.js';
 
-export const checkFormats: readonly CheckFormat[] = ['text', 'json', 'github', 'sarif', 'gitlab', 'junit'];
+export { checkFormats, type CheckFormat } from './formats.js';
 
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;

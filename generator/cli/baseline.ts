@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readBounded } from './read-bounded.js';
 import { noPosition, type Diagnostics } from '../core/diagnostics.js';
-import type { SpecInput } from '../pipeline.js';
+import type { SpecInput } from '../analyse.js';
 import { GitError, openGitTree } from './git.js';
 import { glob, globToRegExp } from './glob.js';
 import { defaultConfigFile, defaultSpecGlob, displayPath, parseConfig } from './project.js';

@@ -3,7 +3,7 @@
 // 2: the current specs, the baseline or its reference cannot be read or are invalid.
 import { checkModels, renderCheck, renderCheckErrors, type CheckFormat } from '../check/index.js';
 import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
-import { analyse } from '../pipeline.js';
+import { analyse } from '../analyse.js';
 import { loadBaseline } from './baseline.js';
 import { packageVersion } from './package-root.js';
 import { openProject } from './project.js';

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { readBounded } from './read-bounded.js';
 import { Diagnostics, noPosition } from '../core/diagnostics.js';
 import { ioReason } from './io-reason.js';
-import { createTemplateSet, type TemplateSet } from '../core/templates.js';
+import type { TemplateSet } from '../core/templates.js';
 import { loadPrecompiled, requireLazily } from '../core/precompiled.js';
 import { configValidatorOptions } from '../validate/options.js';
 import { loadSpec } from '../load/index.js';
-import type { SpecInput } from '../pipeline.js';
+import type { SpecInput } from '../analyse.js';
 import type { CustomDirLink } from '../emit/context.js';
 import { glob } from './glob.js';
 import { packageRoot } from './package-root.js';
@@ -37,7 +37,8 @@ export interface Project {
   readonly customDir: string;
   /** The two folders relative to each other, for the imports between generated and user-owned files. */
   readonly customLink: CustomDirLink;
-  readonly templates: TemplateSet;
+  /** Loaded on demand: only generate renders templates, and Handlebars is not free to load. */
+  readonly templates: () => Promise<TemplateSet>;
   readonly runtimeModule: string;
   /** Spec paths relative to the output folder, for banners that do not depend on the working directory. */
   readonly specNames: ReadonlyMap<string, string>;
@@ -191,7 +192,7 @@ export async function openProject(opts: ProjectOptions, diags: Diagnostics): Pro
     customDir,
     customLink: { fromOut: posix(path.relative(outDir, customDir)), toOut: posix(path.relative(customDir, outDir)) },
     specNames,
-    templates: createTemplateSet(await builtInTemplates(), overrides),
+    templates: async () => (await import('../core/templates.js')).createTemplateSet(await builtInTemplates(), overrides),
     runtimeModule: config?.runtimeModule ?? 'eventsmith/runtime',
     ...(config?.registry !== undefined ? { registry: config.registry } : {}),
     ...(configFile !== undefined ? { configFile } : {}),

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { renderCheck, renderCheckErrors, type CheckFormat, type CheckReport, type Finding } from '../check/index.js';
 import { specIndex } from '../check/findings.js';
 import { Diagnostics, type Diagnostic } from '../core/diagnostics.js';
-import { analyse } from '../pipeline.js';
+import { analyse } from '../analyse.js';
 import { registryPlan, type SubjectVersion } from '../registry/plan.js';
 import { createRegistryClient, SchemaRegistryError, type RegistryAuth, type SchemaRegistryClient } from '../runtime/registry/client.js';
 import { parseSchemaText, type AvroSchemaJson } from '../runtime/schema.js';

@@ -9,11 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { GeneratedFile } from '../core/generated-file.js';
-import { parseReplayRecord, type ReplayRecord } from '../check/replay-record.js';
+import type { ReplayRecord } from '../check/replay-record.js';
 import { commitAll, preflight, type Change } from './all-or-nothing.js';
+import { manifestName, manifestText, readManifest } from './manifest.js';
 import { findStale, removeStale } from './stale.js';
 
-export const manifestName = '.eventsmith-manifest.json';
+export { manifestName } from './manifest.js';
 
 export class OutputPathError extends Error {}
 
@@ -56,34 +57,6 @@ async function readIfExists(p: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-async function readManifestJson(outDir: string): Promise<object | undefined> {
-  const text = await readIfExists(path.join(outDir, manifestName));
-  if (text === undefined) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function readManifest(outDir: string): Promise<string[]> {
-  const parsed = await readManifestJson(outDir);
-  const files = parsed !== undefined && 'files' in parsed ? parsed.files : undefined;
-  return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
-}
-
-/** The replay record the previous `generate` left in `outDir` (none: no history to judge against). */
-export async function readPreviousReplay(outDir: string): Promise<ReplayRecord | undefined> {
-  const parsed = await readManifestJson(outDir);
-  return parsed !== undefined && 'replay' in parsed ? parseReplayRecord(parsed.replay) : undefined;
-}
-
-function manifestText(files: readonly GeneratedFile[], replay: ReplayRecord | undefined): string {
-  const generated = files.filter((f) => !f.userOwned).map((f) => f.path).sort();
-  return `${JSON.stringify({ generator: 'eventsmith', files: generated, ...(replay !== undefined ? { replay } : {}) }, null, 2)}\n`;
 }
 
 /** The directory exists already: plan() created and checked it. */
