@@ -4,16 +4,34 @@
 // repository, the new version in the working tree; for 1,000 also against a spec file, and
 // with commands and sagas in every aggregate). The
 // baseline is `node -e 0` measured in the same session, so figures compare across machines as
-// ratios. Usage: npm run bench:check [-- --runs 7]
+// ratios. CPU time (user + system of the process and the git it runs, from bash's `times`) is
+// reported beside wall time: on a shared machine wall time mostly measures the queue for a core.
+// Usage: npm run bench:check [-- --runs 7]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticSpec } from './synthetic.mjs';
-import { runsFromArgv, time as timeRuns } from './timing.mjs';
+import { loadavg } from 'node:os';
+import { runsFromArgv } from './timing.mjs';
 
-const time = (args, cwd) => timeRuns(args, cwd, runs);
+/** Median/min/max wall ms and median CPU ms of `runs` runs of node with `args`. */
+function time(args, cwd) {
+  const wall = [];
+  const cpu = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync('bash', ['-c', '"$@"; s=$?; times >&2; exit $s', 'bench', process.execPath, ...args], { cwd, encoding: 'utf8' });
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${(r.stdout + r.stderr).slice(0, 2000)}`);
+    // `times` prints the shell's own times, then its children's: `0m1.234s 0m0.056s`.
+    const [user, sys] = [...(r.stderr.trim().split('\n').pop() ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => (Number(m[1]) * 60 + Number(m[2])) * 1000);
+    cpu.push((user ?? NaN) + (sys ?? NaN));
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { median: median(wall), min: Math.min(...wall), max: Math.max(...wall), cpu: median(cpu) };
+}
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'dist/generator/cli/bin.js');
@@ -72,11 +90,11 @@ try {
       rows.push(measure(`synthetic ${n} + 1 new version, 100 commands and 100 sagas, --against HEAD (git)`, [bin, 'check', '--against', 'HEAD'], flows));
     }
   }
-  console.log(`runs per case: ${runs}; node ${process.version}; ${new Date().toISOString()}`);
-  console.log('| case | event versions | median ms | min ms | max ms | × baseline |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(`runs per case: ${runs}; node ${process.version}; ${new Date().toISOString()}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log('| case | event versions | median ms | min ms | max ms | × baseline | median CPU ms | CPU × baseline |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.case} | ${r.versions} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${(r.median / baseline.median).toFixed(1)} |`);
+    console.log(`| ${r.case} | ${r.versions} | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${(r.median / baseline.median).toFixed(1)} | ${r.cpu.toFixed(0)} | ${(r.cpu / baseline.cpu).toFixed(1)} |`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
