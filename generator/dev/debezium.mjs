@@ -12,11 +12,10 @@
 // version of its source.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_KAFKA_VERSION } from './kafka.mjs';
+import { DEFAULT_KAFKA_VERSION, freePort } from './kafka.mjs';
 import { acquireLock, cacheRoot, copyMavenDependencies, readTail, resolveJava, runCollect, sleep, spawnWatchedJvm, tail } from './jvm-process.mjs';
 import { runIfMain } from './service-cli.mjs';
 
@@ -111,19 +110,6 @@ async function buildSmt(p, options) {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Java properties text; backslashes (regexes in predicates) must be doubled. */

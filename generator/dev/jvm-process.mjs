@@ -121,9 +121,10 @@ export function spawnWatchedJvm(java, args, { logFile, name, env, cwd } = {}) {
 /**
  * Copies the runtime jars of `dependencies` ([groupId, artifactId, version] triples) and all their
  * dependencies into `libDir` with `mvn dependency:copy-dependencies` (through a staging folder, so
- * a half-done fetch is never seen) and returns the jar names. `what` names the fetch in errors.
+ * a half-done fetch is never seen) and returns the jar names. `what` names the fetch in errors;
+ * `instead` ends the "mvn not found" one (", or set X to use a running Y").
  */
-export async function copyMavenDependencies({ dir, libDir, dependencies, managed = [], mvn, what }) {
+export async function copyMavenDependencies({ dir, libDir, dependencies, managed = [], mvn, what, instead = '' }) {
   const xml = (rows) =>
     rows.map(([g, a, v]) => `      <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`).join('\n');
   const pom = path.join(dir, 'pom.xml');
@@ -158,7 +159,7 @@ ${xml(dependencies)}
     const e = /** @type {NodeJS.ErrnoException} */ (err);
     throw new Error(
       e.code === 'ENOENT'
-        ? `eventsmith: '${mvn}' not found. Apache Maven is needed once to fetch ${what} (Debian: apt-get install maven).`
+        ? `eventsmith: '${mvn}' not found. Apache Maven is needed once to fetch ${what} (Debian: apt-get install maven)${instead}.`
         : `eventsmith: could not run ${mvn}: ${e.message}`,
     );
   }
@@ -175,3 +176,4 @@ ${xml(dependencies)}
 }
 
 export const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+

@@ -17,7 +17,6 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
-  readdirSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -27,7 +26,7 @@ import {
 } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { acquireLock, cacheRoot, pidAlive, readTail, resolveJava, runCollect, sleep, tail, WATCHDOG } from './jvm-process.mjs';
+import { acquireLock, cacheRoot, copyMavenDependencies, pidAlive, readTail, resolveJava, runCollect, sleep, tail, WATCHDOG } from './jvm-process.mjs';
 import { runIfMain, serviceCli } from './service-cli.mjs';
 import { startKafkaCluster } from './kafka-cluster.mjs';
 import path from 'node:path';
@@ -38,7 +37,6 @@ const { Kafka, logLevel } = kafkajs;
 /** Newest 3.9 patch on Maven Central when this was written. KafkaJS has known trouble with 4.x. */
 export const DEFAULT_KAFKA_VERSION = '3.9.2';
 const SCALA_VERSION = '2.13';
-const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 // Kafka's own distribution ships these as its logging backend; the kafka_2.13 POM only brings slf4j-api.
 const LOGGING_DEPENDENCIES = [
   ['org.slf4j', 'slf4j-reload4j', '1.7.36'],
@@ -47,28 +45,6 @@ const LOGGING_DEPENDENCIES = [
 
 function kafkaVersion(options) {
   return options?.version ?? process.env.EVENTSMITH_KAFKA_VERSION ?? DEFAULT_KAFKA_VERSION;
-}
-
-function pomXml(version) {
-  const deps = [['org.apache.kafka', `kafka_${SCALA_VERSION}`, version], ...LOGGING_DEPENDENCIES]
-    .map(
-      ([g, a, v]) =>
-        `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`,
-    )
-    .join('\n');
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by eventsmith generator/dev/kafka.mjs: only used to fetch the broker's jars. -->
-<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>dev.eventsmith.cache</groupId>
-  <artifactId>kafka-broker-jars</artifactId>
-  <version>${version}</version>
-  <packaging>pom</packaging>
-  <dependencies>
-${deps}
-  </dependencies>
-</project>
-`;
 }
 
 function jarPaths(options) {
@@ -109,43 +85,15 @@ export async function ensureKafkaJars(options = {}) {
     if (complete()) return result(false, Date.now() - startedAt);
     const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     log(`eventsmith: fetching Apache Kafka ${version} jars from Maven Central with mvn into ${libDir} (first run only)`);
-    const pom = path.join(dir, 'pom.xml');
-    writeFileSync(pom, pomXml(version));
-    const staging = path.join(dir, `libs.partial-${process.pid}`);
-    rmSync(staging, { recursive: true, force: true });
-    const mvn = options.mvn ?? process.env.EVENTSMITH_MVN ?? 'mvn';
-    const args = [
-      '-B',
-      '-q',
-      '-Dstyle.color=never',
-      '-f',
-      pom,
-      `${DEPENDENCY_PLUGIN}:copy-dependencies`,
-      `-DoutputDirectory=${staging}`,
-      '-DincludeScope=runtime',
-    ];
-    let run;
-    try {
-      run = await runCollect(mvn, args, { cwd: dir });
-    } catch (err) {
-      const e = /** @type {NodeJS.ErrnoException} */ (err);
-      throw new Error(
-        e.code === 'ENOENT'
-          ? `eventsmith: '${mvn}' not found. Apache Maven is needed once to fetch the Kafka broker's jars ` +
-              `(Debian: apt-get install maven), or set KAFKA_BROKERS to use a running broker.`
-          : `eventsmith: could not run ${mvn}: ${e.message}`,
-      );
-    }
-    if (run.code !== 0 || !existsSync(path.join(staging, path.basename(mainJar)))) {
-      rmSync(staging, { recursive: true, force: true });
-      throw new Error(
-        `eventsmith: fetching Kafka ${version} jars failed (${mvn} ${args.join(' ')} exited with ${run.code}).\n` +
-          `Maven Central must be reachable (proxy settings go in ~/.m2/settings.xml).\n--- mvn output ---\n${tail(run.output) || '(none)'}`,
-      );
-    }
-    rmSync(libDir, { recursive: true, force: true });
-    renameSync(staging, libDir);
-    const jars = readdirSync(libDir).filter((f) => f.endsWith('.jar')).sort();
+    const jars = await copyMavenDependencies({
+      dir,
+      libDir,
+      what: `the Kafka broker's jars (${version})`,
+      instead: ', or set KAFKA_BROKERS to use a running broker',
+      mvn: options.mvn ?? process.env.EVENTSMITH_MVN ?? 'mvn',
+      dependencies: [['org.apache.kafka', `kafka_${SCALA_VERSION}`, version], ...LOGGING_DEPENDENCIES],
+    });
+    if (!existsSync(mainJar)) throw new Error(`eventsmith: fetching Kafka ${version} jars left no ${path.basename(mainJar)} in ${libDir}`);
     writeFileSync(marker, `${JSON.stringify({ version, fetchedAt: new Date().toISOString(), jars }, null, 2)}\n`);
     const millis = Date.now() - startedAt;
     log(`eventsmith: fetched ${jars.length} jars in ${(millis / 1000).toFixed(1)} s`);
