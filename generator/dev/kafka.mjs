@@ -88,7 +88,7 @@ export async function ensureKafkaJars(options = {}) {
     const jars = await copyMavenDependencies({
       dir,
       libDir,
-      what: `the Kafka broker's jars (${version})`,
+      what: `Kafka ${version} jars`,
       instead: ', or set KAFKA_BROKERS to use a running broker',
       mvn: options.mvn ?? process.env.EVENTSMITH_MVN ?? 'mvn',
       dependencies: [['org.apache.kafka', `kafka_${SCALA_VERSION}`, version], ...LOGGING_DEPENDENCIES],
