@@ -18,8 +18,9 @@
  * the statement and with it the batch, forever: those events are parked instead (returned to
  * the caller, which records them) and the run continues.
  */
+import { createHash } from 'node:crypto';
 import { formatDecimal } from '../logical.js';
-import { type Queryable, rowsOf } from './db.js';
+import { type NamedStatement, type Queryable, rowsOf } from './db.js';
 import type { ProjectionEvent } from './projection.js';
 
 /** A column value as PostgreSQL text: null, the text of a scalar, or the element texts of an array column. */
@@ -71,6 +72,14 @@ export interface ProjectionBatchRules<E> {
 export interface ParkedEvent {
   readonly index: number;
   readonly reason: string;
+}
+
+/**
+ * A statement prepared once per connection (NamedStatement): its text depends on the table and
+ * columns, so its name is a hash of the text (one name always stands for one text).
+ */
+export function prepared(text: string, values: unknown[]): NamedStatement {
+  return { name: `eventsmith_p_${createHash('sha1').update(text).digest('hex').slice(0, 24)}`, text, values };
 }
 
 const quote = (ident: string): string => `"${ident.replace(/"/g, '""')}"`;
@@ -262,7 +271,7 @@ ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${up
     const canonical = new Map<string, string>();
     const states = new Map<string, KeyState>();
     if (raws.length > 0) {
-      for (const r of rowsOf(await db.query(this.loadSql, [raws]))) {
+      for (const r of rowsOf(await db.query(prepared(this.loadSql, [raws])))) {
         const id = String(r.canonical);
         canonical.set(String(r.raw), id);
         if (!states.has(id)) states.set(id, { row: r.present === true ? columns.map((_c, i) => r[`c${i}`] as ColumnText) : undefined, existed: r.present === true, dirty: false });

@@ -23,7 +23,7 @@
 import { type ConnectionPool, type PooledConnection, type Queryable, type Row, UNIQUE_VIOLATION, asBigInt, asString, firstRow, inTransaction, pgErrorInfo, rowsOf } from './db.js';
 import { type RecordedEvent, toRecordedEvent, EVENT_COLUMNS } from './event-store.js';
 import { type TxCursor, TX_CURSOR_START, cursorParams, gapFreeAfter, gapFreeAfterCursor } from './gap-free.js';
-import { BatchFolder, type ProjectionBatchRules } from './projection-rules.js';
+import { BatchFolder, type ProjectionBatchRules, prepared } from './projection-rules.js';
 import { type Logger, errorMessage, stderrLogger, withFields } from '../logger.js';
 
 /** What a projection rule receives: the event (latest version) and its metadata. */
@@ -194,8 +194,9 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
   const limit = options.limit ?? 500;
   // The checkpoint row locked and the events after it, in one round trip.
   const rows = rowsOf(
-    await tx.query(
-      `SELECT c.txid::text AS c_txid, c.position::text AS c_position, c.fingerprint AS c_fingerprint, c.applied::text AS c_applied, e.*
+    await tx.query({
+      name: 'eventsmith_projection_read',
+      text: `SELECT c.txid::text AS c_txid, c.position::text AS c_position, c.fingerprint AS c_fingerprint, c.applied::text AS c_applied, e.*
          FROM (SELECT * FROM eventsmith_projections WHERE name = $1 FOR UPDATE) AS c
          LEFT JOIN LATERAL (
            SELECT ${EVENT_COLUMNS}, txid::text AS txid
@@ -204,8 +205,8 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
             ORDER BY e.txid, e.global_position
             LIMIT $2
          ) AS e ON true`,
-      [name, limit],
-    ),
+      values: [name, limit],
+    }),
   );
   const head = rows[0];
   if (head === undefined) throw new Error(`eventsmith: projection ${name} has no checkpoint; call ensureProjection first`);
@@ -244,7 +245,7 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
     }
     // A custom rule reads the table: the rows folded so far are written first.
     const before = await fold(1);
-    if (before.ctes.length > 0) await tx.query(`WITH ${before.ctes.join(',\n')}\nSELECT 1`, before.params);
+    if (before.ctes.length > 0) await tx.query(prepared(`WITH ${before.ctes.join(',\n')}\nSELECT 1`, before.params));
     const reason = await applyOne(tx, definition, table, event);
     if (reason !== undefined) parked.push({ recorded, reason });
   }
@@ -253,8 +254,10 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
   const parking = parked.length > 0 ? [parkCte(5 + writes.params.length)] : [];
   const applied = handled - parked.length;
   await tx.query(
-    `${writes.ctes.length + parking.length > 0 ? `WITH ${[...writes.ctes, ...parking].join(',\n')}\n` : ''}UPDATE eventsmith_projections SET txid = $2::xid8, position = $3::bigint, applied = applied + $4, updated_at = now() WHERE name = $1`,
-    [name, ...cursorParams(cursor), applied, ...writes.params, ...(parked.length > 0 ? parkParams(parked) : [])],
+    prepared(
+      `${writes.ctes.length + parking.length > 0 ? `WITH ${[...writes.ctes, ...parking].join(',\n')}\n` : ''}UPDATE eventsmith_projections SET txid = $2::xid8, position = $3::bigint, applied = applied + $4, updated_at = now() WHERE name = $1`,
+      [name, ...cursorParams(cursor), applied, ...writes.params, ...(parked.length > 0 ? parkParams(parked) : [])],
+    ),
   );
   return { read: events.length, applied, parked: parked.length, cursor };
 }
