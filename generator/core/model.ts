@@ -342,7 +342,12 @@ export type ProjectionValue =
    * `$subject` (the aggregate id, of the aggregate's id type), `$time` (when it occurred,
    * timestamp-millis), `$version` (the stream version, int), `$eventId` (uuid).
    */
-  | { readonly kind: 'meta'; readonly name: ProjectionMeta; readonly type: TypeRef };
+  | { readonly kind: 'meta'; readonly name: ProjectionMeta; readonly type: TypeRef }
+  /**
+   * `{ count: $.list }` (the number of items, an int) or `{ sum: field, of: $.list }` (the sum of
+   * a number field of the items, of that field's type): rules cannot otherwise read list items.
+   */
+  | { readonly kind: 'listAggregate'; readonly op: 'count' | 'sum'; readonly list: readonly string[]; readonly field?: readonly string[]; readonly type: TypeRef };
 
 export type ProjectionMeta = 'subject' | 'time' | 'version' | 'eventId';
 

@@ -14,6 +14,7 @@ export interface ProjectionSectionView {
 export const projectionHeading = (p: Projection): string => `Projection ${p.name}`;
 
 function valueText(v: ProjectionValue): string {
+  if (v.kind === 'listAggregate') return v.op === 'count' ? `{ count: $.${v.list.join('.')} }` : `{ sum: ${(v.field ?? []).join('.')}, of: $.${v.list.join('.')} }`;
   return v.kind === 'meta' ? `$${v.name}` : dslExpr(v.expr);
 }
 

@@ -11,7 +11,7 @@ import { bannerFor, type EmitContext, type Emitter } from './context.js';
 import { customFilePath, customHeader, customModule, generatedModule } from './custom-files.js';
 import { projectionNames } from '../core/names-projections.js';
 import { migrations } from '../runtime/postgres/migrations.js';
-import { tsExpr } from './ts-expr.js';
+import { tsConvert, tsExpr } from './ts-expr.js';
 import { tsDoc, tsString } from './ts-print.js';
 import { tsType } from './ts-type.js';
 
@@ -163,7 +163,31 @@ class Params {
   }
 }
 
-function valueTs(v: ProjectionValue, target: TypeRef): string {
+/** Runtime functions the printed values call (imported when printed). */
+interface Fns {
+  readonly sqlValue: string;
+  readonly addDecimal: () => string;
+}
+
+const INT: TypeRef = { kind: 'primitive', name: 'int' };
+
+/** `{ count }` / `{ sum, of }` over the event's list, converted to `target`. */
+function listAggregateTs(v: Extract<ProjectionValue, { kind: 'listAggregate' }>, target: TypeRef, fns: Fns): string {
+  const list = `d.${v.list.join('.')}`;
+  if (v.op === 'count') return tsConvert(`${list}.length`, INT, target);
+  const item = `x.${(v.field ?? []).join('.')}`;
+  const t = v.type;
+  const sum =
+    t.kind === 'decimal'
+      ? `${list}.reduce((n, x) => ${fns.addDecimal()}(n, ${item}, ${t.scale}), ${tsString(t.scale === 0 ? '0' : `0.${'0'.repeat(t.scale)}`)})`
+      : t.kind === 'primitive' && t.name === 'long'
+        ? `${list}.reduce((n, x) => n + ${item}, 0n)`
+        : `${list}.reduce((n, x) => n + ${item}, 0)`;
+  return tsConvert(sum, t, target);
+}
+
+function valueTs(v: ProjectionValue, target: TypeRef, fns: Fns): string {
+  if (v.kind === 'listAggregate') return listAggregateTs(v, target, fns);
   if (v.kind === 'meta') return { subject: 'e.subject', time: 'e.time', version: 'e.version', eventId: 'e.eventId' }[v.name];
   return tsExpr(v.expr, target, 'd');
 }
@@ -173,7 +197,7 @@ function valuesOf(r: ProjectionRule): ProjectionValue[] {
 }
 
 function usesData(r: ProjectionRule): boolean {
-  return valuesOf(r).some((v) => v.kind === 'expr' && readsData(v));
+  return valuesOf(r).some((v) => v.kind === 'listAggregate' || (v.kind === 'expr' && readsData(v)));
 }
 
 function readsData(v: ProjectionValue): boolean {
@@ -183,15 +207,15 @@ function readsData(v: ProjectionValue): boolean {
 }
 
 /** The value an assignment contributes: the parameter (as cast SQL), typed for the column or its element. */
-function assignedParam(a: ProjectionAssignment, params: Params, sqlValueFn: string): string {
+function assignedParam(a: ProjectionAssignment, params: Params, fns: Fns): string {
   const t = a.column.field.type;
   if (a.op === 'append') {
     const list = bare(t);
     if (list.kind !== 'array') throw new Error('append to a non-list column (refused by resolve)');
-    const n = params.add(`${sqlValueFn}(${valueTs(a.value, a.spread ? list : list.items)})`);
+    const n = params.add(`${fns.sqlValue}(${valueTs(a.value, a.spread ? list : list.items, fns)})`);
     return a.spread ? `$${n}::${a.column.sqlType.replace(/^(.*?)(\[\])?$/, '$1[]')}` : `ARRAY[$${n}::${a.column.sqlType.replace(/\[\]$/, '')}]`;
   }
-  const n = params.add(`${sqlValueFn}(${valueTs(a.value, t)})`);
+  const n = params.add(`${fns.sqlValue}(${valueTs(a.value, t, fns)})`);
   return castParam(n, a.column);
 }
 
@@ -214,16 +238,16 @@ function existingRowValue(a: ProjectionAssignment, param: string): string {
   return a.op === 'increment' ? `coalesce(${col}, ${zeroOf(a.column)}) + ${param}` : `coalesce(${col}, ${zeroOf(a.column)}) || ${param}`;
 }
 
-function ruleSql(p: Projection, r: Exclude<ProjectionRule, { kind: 'custom' }>, sqlValueFn: string): RuleSql {
+function ruleSql(p: Projection, r: Exclude<ProjectionRule, { kind: 'custom' }>, fns: Fns): RuleSql {
   const params = new Params();
   const key = q(p.key.column);
   if (r.kind === 'delete') {
-    const w = castParam(params.add(`${sqlValueFn}(${valueTs(r.where, p.key.field.type)})`), p.key);
+    const w = castParam(params.add(`${fns.sqlValue}(${valueTs(r.where, p.key.field.type, fns)})`), p.key);
     return { sql: `DELETE FROM "\${table}" AS t WHERE t.${key} = ${w}`, params: params.values };
   }
-  const values = r.assignments.map((a) => ({ a, param: assignedParam(a, params, sqlValueFn) }));
+  const values = r.assignments.map((a) => ({ a, param: assignedParam(a, params, fns) }));
   if (r.kind === 'update') {
-    const w = castParam(params.add(`${sqlValueFn}(${valueTs(r.where, p.key.field.type)})`), p.key);
+    const w = castParam(params.add(`${fns.sqlValue}(${valueTs(r.where, p.key.field.type, fns)})`), p.key);
     const sets = values.map(({ a, param }) => `${q(a.column.column)} = ${existingRowValue(a, param)}`);
     return { sql: `UPDATE "\${table}" AS t\n   SET ${sets.join(',\n       ')}\n WHERE t.${key} = ${w}`, params: params.values };
   }
@@ -265,23 +289,23 @@ function batchRule(p: Projection, r: Exclude<ProjectionRule, { kind: 'custom' }>
 }
 
 /** The inputs of one event: where and assignment values, in the order of batchRule's assignments. */
-function inputsCase(p: Projection, r: Exclude<ProjectionRule, { kind: 'custom' }>, sqlValueFn: string): string {
+function inputsCase(p: Projection, r: Exclude<ProjectionRule, { kind: 'custom' }>, fns: Fns): string {
   const values =
     r.kind === 'delete'
       ? []
       : r.assignments.map((a) => {
           const list = bare(a.column.field.type);
           const target = a.op === 'append' && list.kind === 'array' && a.spread !== true ? list.items : a.column.field.type;
-          return `${sqlValueFn}(${valueTs(a.value, target)})`;
+          return `${fns.sqlValue}(${valueTs(a.value, target, fns)})`;
         });
-  const where = r.kind === 'update' || r.kind === 'delete' ? `where: ${sqlValueFn}(${valueTs(r.where, p.key.field.type)}),\n        ` : '';
+  const where = r.kind === 'update' || r.kind === 'delete' ? `where: ${fns.sqlValue}(${valueTs(r.where, p.key.field.type, fns)}),\n        ` : '';
   const data = usesData(r) ? '      const d = e.event.data;\n' : '';
   const list = values.length === 0 ? '[]' : `[\n${values.map((v) => `          ${v},`).join('\n')}\n        ]`;
   return `    case ${tsString(r.event.ceType)}: {\n${data}      return {\n        ${where}values: ${list},\n      };\n    }`;
 }
 
-function inputsFunction(p: Projection, imports: Imports, rt: string, sqlValueFn: string, evType: string): string {
-  const cases = p.rules.flatMap((r) => (r.kind === 'custom' ? [] : [inputsCase(p, r, sqlValueFn)]));
+function inputsFunction(p: Projection, imports: Imports, rt: string, fns: Fns, evType: string): string {
+  const cases = p.rules.flatMap((r) => (r.kind === 'custom' ? [] : [inputsCase(p, r, fns)]));
   const custom = p.rules.filter((r) => r.kind === 'custom');
   const rest =
     custom.length === 0
@@ -318,6 +342,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
   const Queryable = imports.type(rt, 'Queryable');
   const ProjectionEvent = imports.type(rt, 'ProjectionEvent');
   const sqlValueFn = imports.value(rt, 'sqlValue');
+  const fns: Fns = { sqlValue: sqlValueFn, addDecimal: () => imports.value(rt, 'addDecimal') };
   const events = p.rules.map((r) => r.event);
   const row = n.row(p);
   const evType = n.event(p);
@@ -338,7 +363,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
     if (r.kind === 'custom') {
       return `${head}\n      await custom.${n.custom(p, r.event)}(db, table, { ...e, event: e.event.data });\n      return;\n    }`;
     }
-    const s = ruleSql(p, r, sqlValueFn);
+    const s = ruleSql(p, r, fns);
     const data = usesData(r) ? '      const d = e.event.data;\n' : '';
     const params = s.params.length === 0 ? '' : `,\n        [\n${s.params.map((x) => `          ${x},`).join('\n')}\n        ]`;
     return `${head}\n${data}      await db.query(\n        \`${indent(templateText(s.sql).replace(/\\\$\{table\}/g, '${table}'), '        ').trimStart()}\`${params},\n      );\n      return;\n    }`;
@@ -346,7 +371,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
   out.push(
     `async function ${n.apply(p)}(db: ${Queryable}, table: string, e: ${ProjectionEvent}<${evType}>): Promise<void> {\n  switch (e.event.type) {\n${cases.join('\n')}\n  }\n}`,
   );
-  out.push(inputsFunction(p, imports, rt, sqlValueFn, evType));
+  out.push(inputsFunction(p, imports, rt, fns, evType));
 
   // The definition.
   const ddl = ddlStatements(p, '\u0000').map((s) => `\`${templateText(s).replace(/\u0000/g, '${table}')}\``);

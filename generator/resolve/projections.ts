@@ -7,7 +7,7 @@ import type { Domain, DomainEvent, Field, NamedType, Projection, ProjectionAssig
 import { didYouMean, nameProblem, words } from '../core/names.js';
 import { asString, describeValue, entriesOf, get, has, isMapping, type Path, type SpecContext } from './context.js';
 import { checkValue, type ValueEnv } from './defaults.js';
-import { assignable, mismatchHint, resolveRule, type ExprScope } from './expr.js';
+import { assignable, mismatchHint, resolveRef, resolveRule, type ExprScope } from './expr.js';
 import { formatType } from './type-expr.js';
 import { resolveTypeString, type FieldDefaults, type TypeScope } from './types.js';
 
@@ -230,12 +230,81 @@ function resolveValue(raw: unknown, target: TypeRef, event: DomainEvent, at: Pat
   return r && r.op === 'set' ? { kind: 'expr', expr: r.expr } : undefined;
 }
 
+const NUMBER_NAMES = ['int', 'long', 'float', 'double'];
+
+function isNumberType(t: TypeRef): boolean {
+  return t.kind === 'decimal' || (t.kind === 'primitive' && NUMBER_NAMES.includes(t.name));
+}
+
+/** Whether `raw` is `{ count: $.list }` or `{ sum: field, of: $.list }`. */
+function isListAggregate(raw: unknown): raw is Record<string, unknown> {
+  return isMapping(raw) && (has(raw, 'count') || has(raw, 'sum'));
+}
+
+/** `{ count: $.list }` / `{ sum: field, of: $.list }` for `target`; reports what is wrong with it. */
+function resolveListAggregate(raw: Record<string, unknown>, target: TypeRef, event: DomainEvent, at: Path, scope: ProjectionScope): ProjectionValue | undefined {
+  const { ctx } = scope;
+  const op = has(raw, 'count') ? 'count' : 'sum';
+  const allowed = op === 'count' ? ['count'] : ['sum', 'of'];
+  const extra = Object.keys(raw).find((k) => !allowed.includes(k));
+  if (extra !== undefined) {
+    ctx.error('ES3043', `${op} takes ${op === 'count' ? '`count: $.list` only' : '`sum: field` and `of: $.list` only'}; found \`${extra}\``, [...at, extra], 'key');
+    return undefined;
+  }
+  const listText = op === 'count' ? raw['count'] : raw['of'];
+  const listAt: Path = [...at, op === 'count' ? 'count' : 'of'];
+  if (typeof listText !== 'string' || !listText.startsWith('$.')) {
+    ctx.error('ES3043', `${op === 'count' ? 'count' : 'of'} names a list field of the event, \`$.field\`; found ${describeValue(listText)}`, op === 'sum' && listText === undefined ? at : listAt);
+    return undefined;
+  }
+  const exprs = exprScope(event, scope);
+  const list = resolveRef(listText, exprs, listAt);
+  if (!list) return undefined;
+  if (list.type.kind !== 'array') {
+    ctx.error('ES3012', `\`${listText}\` is ${formatType(list.type)}, not a list`, listAt);
+    return undefined;
+  }
+  let type: TypeRef = INT;
+  let field: string[] | undefined;
+  if (op === 'sum') {
+    const item = list.type.items;
+    const fieldText = raw['sum'];
+    const record = item.kind === 'named' && item.type.kind === 'record' ? item.type : undefined;
+    if (typeof fieldText !== 'string' || record === undefined) {
+      ctx.error('ES3043', record === undefined ? `sum needs a list of records; \`${listText}\` is ${formatType(list.type)}` : `sum names a number field of ${record.name}; found ${describeValue(fieldText)}`, [...at, 'sum']);
+      return undefined;
+    }
+    const ref = resolveRef(`$.${fieldText}`, { ...exprs, source: record.fields, sourceName: record.name }, [...at, 'sum']);
+    if (!ref) return undefined;
+    if (!isNumberType(ref.type)) {
+      ctx.error('ES3012', `\`${fieldText}\` of ${record.name} is ${formatType(ref.type)}; sum adds numbers`, [...at, 'sum']);
+      return undefined;
+    }
+    type = ref.type;
+    field = ref.path;
+  }
+  if (!assignable(type, target)) {
+    ctx.error('ES3012', `${op} is ${formatType(type)}, which does not fit ${formatType(target)}${mismatchHint(type, target)}`, at);
+    return undefined;
+  }
+  return { kind: 'listAggregate', op, list: list.path, ...(field !== undefined ? { field } : {}), type };
+}
+
 const OPS = ['set', 'increment', 'append'] as const;
 
 function resolveAssignment(raw: unknown, column: ProjectionColumn, event: DomainEvent, at: Path, scope: ProjectionScope): ProjectionAssignment | undefined {
   const loc = scope.ctx.loc(at, 'key');
   const op = isMapping(raw) && Object.keys(raw).length === 1 ? OPS.find((o) => has(raw, o)) : undefined;
   const inner = op !== undefined && isMapping(raw) ? raw[op] : raw;
+  if (isListAggregate(inner) && op !== 'append') {
+    const at2: Path = op === undefined ? at : [...at, op];
+    if (op === 'increment' && !isNumberType(column.field.type.kind === 'optional' ? column.field.type.type : column.field.type)) {
+      scope.ctx.error('ES3022', `increment needs a number column; \`${column.field.name}\` is ${formatType(column.field.type)}`, at, 'key');
+      return undefined;
+    }
+    const v = resolveListAggregate(inner, column.field.type, event, at2, scope);
+    return v && { kind: 'projectionAssignment', column, op: op ?? 'set', value: v, loc };
+  }
   if (typeof inner === 'string' && /^\$[A-Za-z]/.test(inner) && metaOf(inner, event, scope) === undefined) {
     return void resolveValue(inner, column.field.type, event, op === undefined ? at : [...at, op], scope);
   }
@@ -355,7 +424,8 @@ function resolveRuleSpec(
  */
 function fingerprintOf(body: { table: string; key: ProjectionColumn; columns: readonly ProjectionColumn[]; indexes: readonly ProjectionColumn[]; rules: readonly ProjectionRule[] }): string {
   const column = (c: ProjectionColumn): unknown => [c.column, c.sqlType, c.nullable, c.field.default?.value ?? null, typeText(c.field.type)];
-  const value = (v: ProjectionValue): unknown => (v.kind === 'meta' ? ['meta', v.name] : ['expr', v.expr]);
+  const value = (v: ProjectionValue): unknown =>
+    v.kind === 'meta' ? ['meta', v.name] : v.kind === 'listAggregate' ? [v.op, v.list, v.field ?? null] : ['expr', v.expr];
   const rule = (r: ProjectionRule): unknown => {
     const head = [r.kind, r.event.ceType];
     if (r.kind === 'custom') return head;

@@ -90,6 +90,8 @@ export async function referenceFold(pool: ConnectionPool, decoding: ProjectionMo
             status: 'placed',
             totalAmount: event.data.total.amount,
             currency: event.data.total.currency,
+            lines: event.data.items.length,
+            units: event.data.items.reduce((n, item) => n + item.quantity, 0),
             cancellationReason: prev?.cancellationReason ?? null,
             placedAt: r.occurredAt,
             finishedAt: prev?.finishedAt ?? null,
@@ -126,6 +128,15 @@ export async function tableRows(pool: ConnectionPool, p: ProjectionModules, tabl
   return out;
 }
 
+/** `event` (a placement) with 0 to 3 lines of random quantities, for the lines and units columns. */
+function withItems(event: OrderEvent, random: () => number): OrderEvent {
+  if (event.type !== 'com.example.orders.order.placed') return event;
+  const [first] = event.data.items;
+  if (first === undefined) return event;
+  const items = Array.from({ length: Math.floor(random() * 4) }, () => ({ ...first, quantity: 1 + Math.floor(random() * 9) }));
+  return { ...event, data: { ...event.data, items } };
+}
+
 /** A random history of one order: usually placed first, then confirmations and cancellations (sometimes out of order). */
 export function randomHistory(random: () => number): OrderEvent[] {
   const n = 1 + Math.floor(random() * 4);
@@ -133,7 +144,7 @@ export function randomHistory(random: () => number): OrderEvent[] {
   for (let i = 0; i < n; i++) {
     const x = random();
     const t = new Date(Date.UTC(2024, 0, 1) + Math.floor(random() * 1e10));
-    if (i === 0 && x < 0.85) events.push(placed(`c-${Math.floor(random() * 50)}`, `${Math.floor(random() * 100000)}.${String(Math.floor(random() * 100)).padStart(2, '0')}`));
+    if (i === 0 && x < 0.85) events.push(withItems(placed(`c-${Math.floor(random() * 50)}`, `${Math.floor(random() * 100000)}.${String(Math.floor(random() * 100)).padStart(2, '0')}`), random));
     else if (x < 0.5) events.push(confirmed(t));
     else if (x < 0.8) events.push(cancelled(`reason ${Math.floor(random() * 9)} 'quoted' ünï`, t));
     else events.push(placed(`c-${Math.floor(random() * 50)}`, '1.50'));

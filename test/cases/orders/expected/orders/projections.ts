@@ -25,6 +25,10 @@ export interface OrderSummaryRow {
   readonly status: string;
   readonly totalAmount: string | null;
   readonly currency: string | null;
+  /** Order lines. */
+  readonly lines: number;
+  /** Units over all lines. */
+  readonly units: number;
   readonly cancellationReason: string | null;
   readonly placedAt: Date | null;
   /** When it was confirmed or cancelled. */
@@ -45,22 +49,26 @@ async function applyOrderSummary(db: Queryable, table: string, e: ProjectionEven
     case 'com.example.orders.order.placed': {
       const d = e.event.data;
       await db.query(
-        `INSERT INTO "${table}" AS t ("order_id", "customer_id", "status", "total_amount", "currency", "placed_at", "events_applied", "last_event_id")
-        VALUES ($1::uuid, $2::text, $3::text, $4::numeric(12,2), $5::text, $6::timestamptz, (0::integer + $7::integer), $8::uuid)
+        `INSERT INTO "${table}" AS t ("order_id", "customer_id", "status", "total_amount", "currency", "lines", "units", "placed_at", "events_applied", "last_event_id")
+        VALUES ($1::uuid, $2::text, $3::text, $4::numeric(12,2), $5::text, $6::integer, $7::integer, $8::timestamptz, (0::integer + $9::integer), $10::uuid)
         ON CONFLICT ("order_id") DO UPDATE
            SET "customer_id" = $2::text,
                "status" = $3::text,
                "total_amount" = $4::numeric(12,2),
                "currency" = $5::text,
-               "placed_at" = $6::timestamptz,
-               "events_applied" = coalesce(t."events_applied", 0::integer) + $7::integer,
-               "last_event_id" = $8::uuid`,
+               "lines" = $6::integer,
+               "units" = $7::integer,
+               "placed_at" = $8::timestamptz,
+               "events_applied" = coalesce(t."events_applied", 0::integer) + $9::integer,
+               "last_event_id" = $10::uuid`,
         [
           sqlValue(e.subject),
           sqlValue(d.customerId),
           sqlValue('placed'),
           sqlValue(d.total.amount),
           sqlValue(d.total.currency),
+          sqlValue(d.items.length),
+          sqlValue(d.items.reduce((n, x) => n + x.quantity, 0)),
           sqlValue(e.time),
           sqlValue(1),
           sqlValue(e.eventId),
@@ -122,6 +130,8 @@ function orderSummaryInputs(e: ProjectionEvent<OrderSummaryEvent>): BatchInput {
           sqlValue('placed'),
           sqlValue(d.total.amount),
           sqlValue(d.total.currency),
+          sqlValue(d.items.length),
+          sqlValue(d.items.reduce((n, x) => n + x.quantity, 0)),
           sqlValue(e.time),
           sqlValue(1),
           sqlValue(e.eventId),
@@ -158,12 +168,12 @@ function orderSummaryInputs(e: ProjectionEvent<OrderSummaryEvent>): BatchInput {
 
 /**
  * Projection OrderSummary for the runtime's runner and rebuild (startProjectionRunner,
- * rebuildProjection): table `order_summaries`, fingerprint aacd82208c4761c2.
+ * rebuildProjection): table `order_summaries`, fingerprint b872d08252171208.
  */
 export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
   name: 'OrderSummary',
   table: 'order_summaries',
-  fingerprint: 'aacd82208c4761c2',
+  fingerprint: 'b872d08252171208',
   streamTypes: ['Order'],
   eventTypes: [
     'com.example.orders.order.placed',
@@ -178,6 +188,8 @@ export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
       "status" text NOT NULL DEFAULT 'placed'::text,
       "total_amount" numeric(12,2),
       "currency" text,
+      "lines" integer NOT NULL DEFAULT 0::integer,
+      "units" integer NOT NULL DEFAULT 0::integer,
       "cancellation_reason" text,
       "placed_at" timestamptz,
       "finished_at" timestamptz,
@@ -198,6 +210,8 @@ export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
       { name: 'status', sqlType: 'text', initial: 'placed' },
       { name: 'total_amount', sqlType: 'numeric(12,2)', initial: null },
       { name: 'currency', sqlType: 'text', initial: null },
+      { name: 'lines', sqlType: 'integer', initial: '0' },
+      { name: 'units', sqlType: 'integer', initial: '0' },
       { name: 'cancellation_reason', sqlType: 'text', initial: null },
       { name: 'placed_at', sqlType: 'timestamptz', initial: null },
       { name: 'finished_at', sqlType: 'timestamptz', initial: null },
@@ -213,28 +227,30 @@ export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
           { column: 2, op: 'set' },
           { column: 3, op: 'set' },
           { column: 4, op: 'set' },
+          { column: 5, op: 'set' },
           { column: 6, op: 'set' },
-          { column: 8, op: 'increment' },
-          { column: 9, op: 'set' },
+          { column: 8, op: 'set' },
+          { column: 10, op: 'increment' },
+          { column: 11, op: 'set' },
         ],
       },
       'com.example.orders.order.confirmed': {
         kind: 'update',
         assign: [
           { column: 2, op: 'set' },
-          { column: 7, op: 'set' },
-          { column: 8, op: 'increment' },
           { column: 9, op: 'set' },
+          { column: 10, op: 'increment' },
+          { column: 11, op: 'set' },
         ],
       },
       'com.example.orders.order.cancelled': {
         kind: 'update',
         assign: [
           { column: 2, op: 'set' },
-          { column: 5, op: 'set' },
           { column: 7, op: 'set' },
-          { column: 8, op: 'increment' },
           { column: 9, op: 'set' },
+          { column: 10, op: 'increment' },
+          { column: 11, op: 'set' },
         ],
       },
     },
@@ -268,6 +284,8 @@ function toOrderSummaryRow(r: Row): OrderSummaryRow {
     status: columnText(r['status'], 'status'),
     totalAmount: columnNullable(r['total_amount'], 'total_amount', (x, c) => columnText(x, c)),
     currency: columnNullable(r['currency'], 'currency', (x, c) => columnText(x, c)),
+    lines: columnNumber(r['lines'], 'lines'),
+    units: columnNumber(r['units'], 'units'),
     cancellationReason: columnNullable(r['cancellation_reason'], 'cancellation_reason', (x, c) => columnText(x, c)),
     placedAt: columnNullable(r['placed_at'], 'placed_at', (x, c) => columnDate(x, c)),
     finishedAt: columnNullable(r['finished_at'], 'finished_at', (x, c) => columnDate(x, c)),
@@ -279,7 +297,7 @@ function toOrderSummaryRow(r: Row): OrderSummaryRow {
 /** The row of `orderId` (undefined if none); `table` reads another table of the same shape (a rebuild's shadow). */
 export async function getOrderSummary(db: Queryable, orderId: string, table = 'order_summaries'): Promise<OrderSummaryRow | undefined> {
   const result = await db.query(
-    `SELECT "order_id"::text AS "order_id", "customer_id", "status", "total_amount"::text AS "total_amount", "currency", "cancellation_reason", "placed_at", "finished_at", "events_applied", "last_event_id"::text AS "last_event_id" FROM "${table}" WHERE "order_id" = $1::uuid`,
+    `SELECT "order_id"::text AS "order_id", "customer_id", "status", "total_amount"::text AS "total_amount", "currency", "lines", "units", "cancellation_reason", "placed_at", "finished_at", "events_applied", "last_event_id"::text AS "last_event_id" FROM "${table}" WHERE "order_id" = $1::uuid`,
     [sqlValue(orderId)],
   );
   const r = firstRow(result);
@@ -320,7 +338,7 @@ export async function listOrderSummaryRows(db: Queryable, filter: OrderSummaryFi
   }
   params.push(filter.limit ?? 100);
   const result = await db.query(
-    `SELECT "order_id"::text AS "order_id", "customer_id", "status", "total_amount"::text AS "total_amount", "currency", "cancellation_reason", "placed_at", "finished_at", "events_applied", "last_event_id"::text AS "last_event_id" FROM "${table}"${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "order_id" LIMIT $${params.length}`,
+    `SELECT "order_id"::text AS "order_id", "customer_id", "status", "total_amount"::text AS "total_amount", "currency", "lines", "units", "cancellation_reason", "placed_at", "finished_at", "events_applied", "last_event_id"::text AS "last_event_id" FROM "${table}"${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "order_id" LIMIT $${params.length}`,
     params,
   );
   return rowsOf(result).map(toOrderSummaryRow);
