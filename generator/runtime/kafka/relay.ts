@@ -2,9 +2,9 @@
  * The outbox relay: PostgreSQL outbox → Kafka, at least once, in order per aggregate.
  *
  * Each step is one transaction: take the relay's lock, read the next batch after its cursor
- * with the gap-free reader (readOutbox), send it through the shared idempotent producer, and
- * only when the broker acknowledged every message move the cursor and set published_at, then
- * commit. A crash anywhere before the commit publishes the batch again (consumers deduplicate);
+ * with the gap-free reader (readOutbox), send it through the shared idempotent producer while
+ * moving the cursor, setting published_at and reading the next batch ahead in the same
+ * transaction, and commit only when the broker acknowledged every message (else roll back). A crash anywhere before the commit publishes the batch again (consumers deduplicate);
  * nothing is skipped. One batch is one ordered send: rows of one aggregate go out in
  * (txid, position) order, the order appendToStream gives them, to one partition (same key).
  *
@@ -12,7 +12,9 @@
  * - not `SELECT … FOR UPDATE` on the cursor row: locking a row gives the transaction an xid for
  *   the whole publish, and a running xid holds pg_snapshot_xmin back, so every other reader of
  *   the outbox (other relays, lag queries) would wait for our Kafka round trip; an advisory
- *   lock takes no xid, and the step writes (and gets an xid) only at its end;
+ *   lock takes no xid. (The step's own writes do take one for the send's duration, in exchange
+ *   for doing the database's work while the broker does its: other gap-free readers see rows
+ *   younger than the step's xid one step later. Between steps the relay holds nothing.)
  * - not `SKIP LOCKED` on outbox rows: relays would publish neighbouring rows of one aggregate
  *   in parallel, out of order, and a cursor could not describe what was done;
  * - not a session-level lock (leader election): it outlives a transaction on a pooled
@@ -29,7 +31,7 @@
  * ended, it polls again soon, since the end of such a transaction notifies nobody.
  */
 import { type ConnectionPool, type Queryable, firstRow, inTransaction, asBigInt } from '../postgres/db.js';
-import { type OutboxCursor, type OutboxRecord, OUTBOX_START, markOutboxPublished, readOutbox } from '../postgres/outbox-reader.js';
+import { type OutboxBatch, type OutboxCursor, type OutboxRecord, OUTBOX_START, markOutboxPublished, readOutbox } from '../postgres/outbox-reader.js';
 import { type Logger, componentLogger } from '../logger.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
 import { outboxRecordToMessage } from './outbox-message.js';
@@ -136,6 +138,8 @@ export class OutboxRelay {
   private listener: NotificationConnection | undefined;
   private wake: (() => void) | undefined;
   private woken = false;
+  /** The batch after the last step's, read while the broker worked (see step). */
+  private readAhead: { readonly after: OutboxCursor; readonly batch: OutboxBatch } | undefined;
   /** The last empty step saw rows it may not read yet. */
   private heldBack = false;
   /** The transaction-id bounds of the last empty step's snapshot. */
@@ -207,7 +211,12 @@ export class OutboxRelay {
       if (locked?.locked !== true) return 'busy';
       const row = firstRow(await tx.query('SELECT txid::text AS txid, position::text AS position FROM eventsmith_outbox_cursors WHERE relay = $1', [this.name]));
       const cursor: OutboxCursor = row === undefined ? OUTBOX_START : { txid: asBigInt(row.txid, 'txid'), position: asBigInt(row.position, 'position') };
-      const batch = await readOutbox(tx, cursor, this.batchSize);
+      // The batch the previous step read ahead is still the next one if the cursor is where that
+      // step left it (no other relay of this name moved it since): the rows below that step's
+      // pg_snapshot_xmin were all committed then, and sort before any row committed later.
+      const ahead = this.readAhead;
+      this.readAhead = undefined;
+      const batch = ahead !== undefined && ahead.after.txid === cursor.txid && ahead.after.position === cursor.position ? ahead.batch : await readOutbox(tx, cursor, this.batchSize);
       if (batch.records.length === 0) {
         // Committed rows the gap-free reader may not return yet (an older transaction still runs)?
         // And which transactions were running: one of them may have inserted rows without seeing wake_until.
@@ -233,14 +242,25 @@ export class OutboxRelay {
         },
       });
       try {
-        await publisher.send(batch.records.map(outboxRecordToMessage));
+        // The database's part runs while the broker works: the cursor move and the published mark
+        // (undone unless the broker acknowledges: the commit comes only after that), then the
+        // next batch, read ahead.
+        const sent = publisher.send(batch.records.map(outboxRecordToMessage));
+        const written = (async () => {
+          await tx.query({
+            name: 'eventsmith_relay_move_cursor',
+            text: 'UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, updated_at = now() WHERE relay = $1',
+            values: [this.name, batch.cursor.txid.toString(), batch.cursor.position.toString()],
+          });
+          if (this.options.markPublished !== false) await markOutboxPublished(tx, batch.records.map((r) => r.id));
+          if (batch.records.length >= this.batchSize) return { after: batch.cursor, batch: await readOutbox(tx, batch.cursor, this.batchSize) };
+          return undefined;
+        })();
+        const [send, write] = await Promise.allSettled([sent, written]);
+        if (send.status === 'rejected') throw send.reason;
+        if (write.status === 'rejected') throw write.reason;
         await this.options.afterPublish?.(batch.records);
-        await tx.query('UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, updated_at = now() WHERE relay = $1', [
-          this.name,
-          batch.cursor.txid.toString(),
-          batch.cursor.position.toString(),
-        ]);
-        if (this.options.markPublished !== false) await markOutboxPublished(tx, batch.records.map((r) => r.id));
+        this.readAhead = write.value;
       } catch (err) {
         failSpan(span, err);
         throw err;
