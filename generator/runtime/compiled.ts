@@ -9,7 +9,7 @@
  * path-aware error. So compiled code must never succeed where the generic path would fail
  * or produce a different result — test/runtime/compiled.test.ts compares the two.
  */
-import { formatDate, formatDecimal, fromTwosComplement, parseDate, parseDecimal, toTwosComplement, UUID_PATTERN } from './logical.js';
+import { civilFromDays, daysFromCivil, formatDate, formatDecimal, fromTwosComplement, parseDate, parseDecimal, toTwosComplement, UUID_PATTERN } from './logical.js';
 import type { SchemaNode, UnionNode } from './schema.js';
 
 export interface CompiledBinary {
@@ -173,26 +173,13 @@ function dateDays(s) {
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const length = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
   if (month < 1 || month > 12 || day < 1 || day > length) throw B;
-  // H. Hinnant's days_from_civil, as logical.ts.
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+  return h.daysFromCivil(year, month, day);
 }
 const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
 /** formatDate for years 0000–9999 (days −719528 … 2932896), the rest by formatDate. */
 function dateText(days) {
   if (days < -719528 || days > 2932896) return h.formatDate(days);
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const { year, month, day } = h.civilFromDays(days);
   return TWO_DIGITS[Math.floor(year / 100)] + TWO_DIGITS[year % 100] + '-' + TWO_DIGITS[month] + '-' + TWO_DIGITS[day];
 }
 function rNum() {
@@ -578,6 +565,8 @@ const helpers = {
   LONG_MAX,
   TWO_64,
   UUID: UUID_PATTERN,
+  civilFromDays,
+  daysFromCivil,
   formatDate,
   formatDecimal,
   fromTwosComplement,

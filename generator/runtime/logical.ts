@@ -12,7 +12,7 @@ export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a
 
 // --- date: days since 1970-01-01 in the proleptic Gregorian calendar (H. Hinnant's algorithms) ---
 
-function daysFromCivil(year: number, month: number, day: number): number {
+export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
@@ -21,12 +21,8 @@ function daysFromCivil(year: number, month: number, day: number): number {
   return era * 146097 + doe - 719468;
 }
 
-/**
- * Formats days since the epoch as an ISO 8601 calendar date. Years 0000–9999 use four
- * digits; others use the expanded form with a sign and at least six digits
- * (`-000001-01-01`, `+010000-01-01`), as `Date#toISOString` does.
- */
-export function formatDate(days: number): string {
+/** The proleptic Gregorian calendar date `days` after 1970-01-01 (H. Hinnant's civil_from_days). */
+export function civilFromDays(days: number): { year: number; month: number; day: number } {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -35,7 +31,16 @@ export function formatDate(days: number): string {
   const mp = Math.floor((5 * doy + 2) / 153);
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+/**
+ * Formats days since the epoch as an ISO 8601 calendar date. Years 0000–9999 use four
+ * digits; others use the expanded form with a sign and at least six digits
+ * (`-000001-01-01`, `+010000-01-01`), as `Date#toISOString` does.
+ */
+export function formatDate(days: number): string {
+  const { year, month, day } = civilFromDays(days);
   const yearText = year >= 0 && year <= 9999
     ? String(year).padStart(4, '0')
     : `${year < 0 ? '-' : '+'}${String(Math.abs(year)).padStart(6, '0')}`;
