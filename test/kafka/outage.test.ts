@@ -105,9 +105,8 @@ describe.skipIf(Boolean(process.env.KAFKA_BROKERS))('broker outage', () => {
     try {
       await publisher.connect();
       await broker.halt();
-      const started = Date.now();
+      // The message comes only from the deliveryTimeoutMs path, so it proves the deadline fired.
       await expect(publisher.send([message('lost')])).rejects.toThrow('1 message was not acknowledged within 1000 ms (deliveryTimeoutMs)');
-      expect(Date.now() - started).toBeLessThan(5_000);
       expect(publisher.stats()).toMatchObject({ failures: 1, producerResets: 1 });
       expect(logger.lines).toContainEqual(expect.objectContaining({ level: 'warn', message: 'send failed; the producer is replaced and the sends queued behind it fail too', fields: expect.objectContaining({ component: 'publisher', messages: 1 }) }));
       await new Promise((r) => setTimeout(r, 1_000));

@@ -178,10 +178,10 @@ describe('relay wake-ups', () => {
     const published = () => relay.metrics().published;
     try {
       await new Promise((r) => setTimeout(r, 500)); // first (empty) step done: the relay waits
-      const t0 = Date.now();
+      // idlePollMs is 60 s and each wait below gives up after 10 s: a row that arrives was woken
+      // for, not polled for, without a clock in the assertion.
       await appendCounters(iso.pool, topic, { aggregates: 1, perAggregate: 1 });
       await waitFor('the first row published', () => published() === 1, 10_000);
-      expect(Date.now() - t0).toBeLessThan(1_000);
 
       // A transaction that started earlier and is still open: the gap-free reader must wait for it.
       const older = await iso.connect();
@@ -191,9 +191,7 @@ describe('relay wake-ups', () => {
       await new Promise((r) => setTimeout(r, 700));
       expect(published()).toBe(1);
       await older.query('COMMIT'); // notifies nobody
-      const t1 = Date.now();
       await waitFor('the held-back row published', () => published() === 2, 10_000);
-      expect(Date.now() - t1).toBeLessThan(1_500);
     } finally {
       await relay.stop();
     }
