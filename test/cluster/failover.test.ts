@@ -55,6 +55,23 @@ describe.skipIf(Boolean(process.env.KAFKA_BROKERS))('3-node cluster failover', (
       const lag = await relay.lag();
       if (lag.rows > maxLag.rows) maxLag = lag;
     };
+    // When a wait times out, the state of each stage says which one stalled.
+    const state = async (): Promise<string> => JSON.stringify({
+      applied: await appliedCount(iso.pool),
+      published: await published(),
+      relayLag: await relay.lag(),
+      relay: relay.metrics(),
+      publisher: publisher.stats(),
+      consumerLag: await consumer.lag().catch((e: unknown) => String(e)),
+      consumer: consumer.metrics(),
+    });
+    const until = async (what: string, condition: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
+      try {
+        await waitFor(what, condition, timeoutMs);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; ${await state()}`);
+      }
+    };
     relay.start();
     await consumer.start();
     try {
@@ -76,9 +93,9 @@ describe.skipIf(Boolean(process.env.KAFKA_BROKERS))('3-node cluster failover', (
       }
       const total = aggregates * appended;
       expect(total).toBe(20_000);
-      await waitFor(`all ${total} events applied`, async () => (await appliedCount(iso.pool)) >= total, 240_000);
-      await waitFor('the relay caught up', async () => (await relay.lag()).rows === 0, 60_000);
-      await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 60_000);
+      await until(`all ${total} events applied`, async () => (await appliedCount(iso.pool)) >= total, 240_000);
+      await until('the relay caught up', async () => (await relay.lag()).rows === 0, 60_000);
+      await until('consumer lag 0', async () => (await consumer.lag()).total === 0, 60_000);
       expect(await projectionProblem(iso.pool, aggregates, appended)).toBeUndefined();
       const digest = await appliedDigest(iso.pool, ids, appended);
       expect(digest.actual).toEqual(digest.expected);
@@ -99,8 +116,8 @@ describe.skipIf(Boolean(process.env.KAFKA_BROKERS))('3-node cluster failover', (
       await Promise.all([a.resume(), b.resume()]);
       await round();
       const all = aggregates * appended;
-      await waitFor(`all ${all} events applied after the outage`, async () => (await appliedCount(iso.pool)) >= all, 240_000);
-      await waitFor('the relay caught up after the outage', async () => (await relay.lag()).rows === 0, 60_000);
+      await until(`all ${all} events applied after the outage`, async () => (await appliedCount(iso.pool)) >= all, 240_000);
+      await until('the relay caught up after the outage', async () => (await relay.lag()).rows === 0, 60_000);
       expect(await projectionProblem(iso.pool, aggregates, appended)).toBeUndefined();
       const after = await appliedDigest(iso.pool, ids, appended);
       expect(after.actual).toEqual(after.expected);

@@ -117,7 +117,7 @@ describe('README.md', () => {
     const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts.example).toBe('npm run example:generate && node generated-example/scripts/run-example.mjs');
     // The replicated-cluster tests run last, in their own vitest config.
-    expect(scripts.test).toMatch(/vitest run && npm run test:cluster$/);
+    expect(scripts.test).toMatch(/&& node test\/run-suites\.mjs$/);
     expect(scripts['test:cluster']).toBe('vitest run --config vitest.cluster.config.ts');
     const ci = readFileSync(path.join(repoRoot, '.ci', 'run'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
     expect(ci.slice(-2)).toEqual(['npm install --no-audit --no-fund', 'npm test']);
