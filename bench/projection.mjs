@@ -9,16 +9,13 @@
 //
 // Usage: npm run bench:projection [-- --events 100000] [-- --fast]   (--fast: fsync off)
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import ts from 'typescript';
 import { startPostgres } from '../generator/dev/postgres.mjs';
-
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = (rel) => pathToFileURL(path.join(root, 'dist/generator', rel)).href;
+import { dist, writeExample } from './store-example.mjs';
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
@@ -27,27 +24,10 @@ const total = arg('--events', 100_000);
 const durable = !process.argv.includes('--fast');
 const batch = 1000;
 
-const { generate } = await import(dist('pipeline.js'));
-const { createTemplateSet } = await import(dist('core/templates.js'));
-const { builtInTemplates } = await import(dist('cli/project.js'));
 const runtime = await import(dist('runtime/index.js'));
 
 async function generateExample(dir) {
-  const spec = readFileSync(path.join(root, 'generated-example/events/orders.yaml'), 'utf8');
-  // The user-owned files in `<dir>/eventsmith/`, the generated ones in `<dir>/` (as bench/event-store.mjs).
-  const customDir = { fromOut: 'eventsmith', toOut: '..' };
-  const result = generate([{ file: 'orders.yaml', text: spec }], createTemplateSet(await builtInTemplates()), { runtimeModule: dist('runtime/index.js'), customDir });
-  if (!result.files) throw new Error(JSON.stringify(result.diagnostics));
-  const exampleCustom = path.join(root, 'generated-example/src/eventsmith/orders');
-  const custom = new Map(readdirSync(exampleCustom).map((n) => [`orders/${n}`, readFileSync(path.join(exampleCustom, n), 'utf8')]));
-  writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-  for (const f of result.files) {
-    if (!f.path.endsWith('.ts')) continue;
-    const text = (f.userOwned && custom.get(f.path)) || f.content;
-    const target = path.join(dir, f.userOwned ? 'eventsmith' : '', f.path.replace(/\.ts$/, '.js'));
-    mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: f.path }).outputText);
-  }
+  await writeExample(dir);
   return {
     repository: await import(pathToFileURL(path.join(dir, 'orders/repository.js')).href),
     projections: await import(pathToFileURL(path.join(dir, 'orders/projections.js')).href),

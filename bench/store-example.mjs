@@ -10,6 +10,12 @@ export const dist = (rel) => pathToFileURL(path.join(root, 'dist/generator', rel
 
 /** The example, generated and transpiled into `dir`; resolves to its orders/repository.js module. */
 export async function generateExample(dir) {
+  await writeExample(dir);
+  return import(pathToFileURL(path.join(dir, 'orders/repository.js')).href);
+}
+
+/** The example's generated modules and its user-owned ones, transpiled to JavaScript in `dir`. */
+export async function writeExample(dir) {
   const { generate } = await import(dist('pipeline.js'));
   const { createTemplateSet } = await import(dist('core/templates.js'));
   const { builtInTemplates } = await import(dist('cli/project.js'));
@@ -28,7 +34,6 @@ export async function generateExample(dir) {
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 }, fileName: f.path }).outputText);
   }
-  return import(pathToFileURL(path.join(dir, 'orders/repository.js')).href);
 }
 
 const item = (n) => ({ productId: `p-${n}`, quantity: 1 + (n % 3), unitPrice: { amount: `${n % 100}.99`, currency: 'EUR' } });
