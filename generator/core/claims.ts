@@ -197,7 +197,7 @@ function claimMessage(a: Aggregate, m: DomainEvent | Command, claim: ClaimFn): v
  * rules and its `projections` list, and per projection the names of emit/projections.ts.
  */
 const projectionImports: readonly string[] = [
-  'ProjectionDefinition', 'ProjectionEvent', 'ProjectionApplied', 'Queryable', 'Row', 'firstRow', 'rowsOf', 'sqlValue',
+  'ProjectionDefinition', 'ProjectionEvent', 'ProjectionApplied', 'BatchInput', 'Queryable', 'Row', 'firstRow', 'rowsOf', 'sqlValue',
   'columnArray', 'columnBigInt', 'columnBoolean', 'columnBytes', 'columnDate', 'columnEnum', 'columnNullable', 'columnNumber', 'columnText',
   'DomainHandlers', 'eventDecoding', 'custom', 'projections',
 ];
@@ -207,6 +207,7 @@ function claimProjection(p: Projection, claim: ClaimFn): void {
   claim(projectionNames.row(p), `the row type ${of}`, p.loc);
   claim(projectionNames.fromRow(p), `the row reader ${of}`, p.loc);
   claim(projectionNames.apply(p), `the event applier ${of}`, p.loc);
+  claim(projectionNames.inputs(p), `the batch inputs ${of}`, p.loc);
   claim(projectionNames.event(p), `the event union ${of}`, p.loc);
   claim(projectionNames.filter(p), `the list filter ${of}`, p.loc);
   claim(projectionNames.definition(p), `the definition ${of}`, p.loc);

@@ -21,7 +21,7 @@
  * clean (tulios/kafkajs#598). The old producer never sends again: its partitioner, which KafkaJS
  * asks on every attempt, refuses, and KafkaJS does not retry that.
  */
-import type { CompressionTypes, ICustomPartitioner, IHeaders, Kafka, Producer, ProducerBatch, ProducerConfig, RetryOptions } from 'kafkajs';
+import type { CompressionTypes, ICustomPartitioner, IHeaders, Kafka, Producer, ProducerBatch, ProducerConfig, RecordMetadata, RetryOptions } from 'kafkajs';
 import { type Logger, componentLogger, errorMessage } from '../logger.js';
 import type { CloudEventAttributes, ContentMode, OutgoingRecord } from './binding.js';
 import { encodeCloudEvent, frameConfluent } from './binding.js';
@@ -77,6 +77,11 @@ export interface PublishOptions {
 export interface PublisherStats {
   /** Messages acknowledged by the broker. */
   readonly acknowledged: number;
+  /**
+   * Messages sent again because KafkaJS resolved a send without ever sending them (a leader moved
+   * to a broker that had already answered that send: tulios/kafkajs#1303).
+   */
+  readonly resent: number;
   /** Produce requests sent successfully. */
   readonly requests: number;
   /** Sends that failed for good. */
@@ -90,6 +95,8 @@ interface ProducerSlot {
   readonly producer: Producer;
   readonly ready: Promise<Producer>;
   abandoned: boolean;
+  /** The partition the partitioner last gave each message of the send in progress. */
+  assigned: Map<object, number> | undefined;
 }
 
 interface Unit {
@@ -123,7 +130,7 @@ export class KafkaPublisher {
   private readonly log: Logger;
   private producer: ProducerSlot | undefined;
   private closed = false;
-  private counts = { acknowledged: 0, requests: 0, failures: 0, producerResets: 0 };
+  private counts = { acknowledged: 0, requests: 0, failures: 0, producerResets: 0, resent: 0 };
 
   constructor(private readonly options: KafkaPublisherOptions) {
     this.kafka = options.kafka;
@@ -264,18 +271,48 @@ export class KafkaPublisher {
     }
   }
 
-  /** One sendBatch, given up after deliveryTimeoutMs (and its producer with it). */
+  /**
+   * One send, given up after deliveryTimeoutMs (and its producer with it). KafkaJS's sendBatch
+   * can resolve without sending some partitions' messages: when a broker fails mid-send, its
+   * retry sends only to brokers that have not answered yet, so partitions whose leadership moved
+   * to a broker that already answered are dropped, and the send still succeeds
+   * (tulios/kafkajs#1303; seen here when a 3-node cluster loses a leader). Every partition the
+   * partitioner assigned must be in the result; the messages of one that is not were never sent
+   * (their sequence numbers were never taken), so they go again, before anything queued behind.
+   */
   private async sendWithin(slot: ProducerSlot, batch: ProducerBatch): Promise<void> {
+    const deadlineAt = Date.now() + this.deliveryTimeoutMs;
+    let pending = batch;
+    for (;;) {
+      const assigned = new Map<object, number>();
+      slot.assigned = assigned;
+      const results = await this.raceDeadline(slot, pending, deadlineAt);
+      slot.assigned = undefined;
+      const answered = new Set(results.map((r) => `${r.topicName}\u0000${r.partition}`));
+      const missing: { topic: string; messages: OutgoingMessage[] }[] = [];
+      for (const { topic, messages } of pending.topicMessages ?? []) {
+        const unsent = (messages as OutgoingMessage[]).filter((m) => !answered.has(`${topic}\u0000${assigned.get(m) ?? -1}`));
+        if (unsent.length > 0) missing.push({ topic, messages: unsent });
+      }
+      if (missing.length === 0) return;
+      const count = missing.reduce((n, t) => n + t.messages.length, 0);
+      this.counts.resent += count;
+      this.log.warn({ messages: count }, 'KafkaJS resolved a send without sending some partitions (tulios/kafkajs#1303); sending those messages again');
+      pending = { ...pending, topicMessages: missing };
+    }
+  }
+
+  private async raceDeadline(slot: ProducerSlot, batch: ProducerBatch, deadlineAt: number): Promise<RecordMetadata[]> {
     const sending = slot.producer.sendBatch(batch);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(() => {
         const count = batch.topicMessages?.reduce((n, t) => n + t.messages.length, 0) ?? 0;
         reject(new Error(`eventsmith: ${count} message${count === 1 ? ' was' : 's were'} not acknowledged within ${this.deliveryTimeoutMs} ms (deliveryTimeoutMs)`));
-      }, this.deliveryTimeoutMs);
+      }, Math.max(0, deadlineAt - Date.now()));
     });
     try {
-      await Promise.race([sending, deadline]);
+      return await Promise.race([sending, deadline]);
     } catch (err) {
       // KafkaJS may still be retrying the send: stop it at its next attempt, then disconnect.
       slot.abandoned = true;
@@ -295,7 +332,9 @@ export class KafkaPublisher {
         const partition = javaCompatiblePartitioner();
         return (args) => {
           if (slot?.abandoned) throw new TypeError('eventsmith: this producer was replaced after a failed send and sends nothing more');
-          return partition(args);
+          const p = partition(args);
+          slot?.assigned?.set(args.message, p);
+          return p;
         };
       };
       const producer = this.kafka.producer({
@@ -305,7 +344,7 @@ export class KafkaPublisher {
         maxInFlightRequests: 1,
         createPartitioner,
       });
-      const current: ProducerSlot = { producer, ready: producer.connect().then(() => producer), abandoned: false };
+      const current: ProducerSlot = { producer, ready: producer.connect().then(() => producer), abandoned: false, assigned: undefined };
       slot = current;
       this.producer = current;
       current.ready.catch(() => {
