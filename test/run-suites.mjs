@@ -44,6 +44,8 @@ try {
       // A run that died before reporting (setup failed, signal) counts as one failure.
       if (!entry || entry.failed === 0) totals.failed += 1;
       process.stdout.write(`\n${suite.name} suite: vitest exited with ${run.status ?? run.signal}\n`);
+      // Killed (Ctrl-C, a CI timeout): stop here rather than start the next suite's servers.
+      if (run.signal) break;
     }
   }
 } finally {
