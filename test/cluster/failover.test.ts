@@ -34,8 +34,15 @@ describe.skipIf(Boolean(process.env.KAFKA_BROKERS))('3-node cluster failover', (
     await createProjection(iso.pool);
     const topic = `failover-${randomUUID()}`;
     await ensureTopics(kafka, [{ topic, numPartitions: 6 }]);
-    const configured = await withAdmin(kafka, (admin) => admin.fetchTopicMetadata({ topics: [topic] }));
-    expect(configured.topics[0]?.partitions.map((p) => p.replicas.length)).toEqual([3, 3, 3, 3, 3, 3]);
+    // A new topic reaches each node's metadata a moment after creation ("This server does not
+    // host this topic-partition" until then).
+    let replicas: number[] = [];
+    await waitFor('the topic in the cluster metadata', async () => {
+      const configured = await withAdmin(kafka, (admin) => admin.fetchTopicMetadata({ topics: [topic] })).catch(() => undefined);
+      replicas = configured?.topics[0]?.partitions.map((p) => p.replicas.length) ?? [];
+      return replicas.length === 6;
+    }, 30_000);
+    expect(replicas).toEqual([3, 3, 3, 3, 3, 3]);
 
     // The relay's sends give up after 5 s (then it backs off and sends the batch again), so that
     // the 2-node outage below shows as relay failures rather than one long-blocked send.
