@@ -24,8 +24,12 @@ const admin = kafka.admin();
 await ensureTopics(kafka, [{ topic: 'probe', numPartitions: 2 }]);
 await admin.connect();
 const cluster = await admin.describeCluster();
-const meta = await admin.fetchTopicMetadata({ topics: ['probe'] });
 // The broker asked may not know the new topic yet (its metadata lags the controller's a little).
+let meta;
+for (let attempt = 1; !meta; attempt++) {
+  meta = await admin.fetchTopicMetadata({ topics: ['probe'] })
+    .catch((err) => { if (attempt >= 50) throw err; return new Promise((r) => setTimeout(r, 200)); });
+}
 let configs;
 for (let attempt = 1; !configs; attempt++) {
   configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: 'probe', configNames: ['min.insync.replicas'] }] })
