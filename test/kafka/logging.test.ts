@@ -74,6 +74,38 @@ describe.skipIf(Boolean(process.env.KAFKA_BROKERS))('logging', () => {
     expect(logger.lines.filter((l) => l.fields.component === 'kafkajs' && l.level === 'debug').length).toBeGreaterThanOrEqual(absorbed);
   }, 180_000);
 
+  it('a crash KafkaJS restarts is info the first time since the last commit, an error when it repeats', async () => {
+    const iso = await db.isolated({ max: 10 });
+    await migrate(iso.pool);
+    await createProjection(iso.pool);
+    const { kafka } = loggedKafka('logging-crash');
+    const logger = recordingLogger();
+    const topic = `logging-crash-${randomUUID()}`;
+    await ensureTopics(kafka, [{ topic, numPartitions: 2 }]);
+    const publisher = new KafkaPublisher({ kafka });
+    const relay = new OutboxRelay({ pool: iso.pool, publisher });
+    const consumer = projectionConsumer(kafka, iso.pool, topic, { logger });
+    // KafkaJS's CRASH event reaches the runner through this method; its emitter is not public.
+    const crash = (restart: boolean) =>
+      (consumer as unknown as { onCrash(c: unknown, e: Error, restart: boolean): void }).onCrash(undefined, new Error('The coordinator is loading'), restart);
+    const crashLevels = () => logger.lines.filter((l) => l.message.startsWith('consumer crashed')).map((l) => l.level);
+    try {
+      await consumer.start();
+      relay.start();
+      crash(true);
+      crash(true);
+      expect(crashLevels()).toEqual(['info', 'error']);
+      await appendCounters(iso.pool, topic, { aggregates: 2, perAggregate: 2 });
+      await waitFor('4 events applied', async () => (await appliedCount(iso.pool)) >= 4, 60_000);
+      crash(true);
+      expect(crashLevels()).toEqual(['info', 'error', 'info']);
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+      await publisher.disconnect();
+    }
+  }, 120_000);
+
   it('the capture sees the EoS warning where it is true: an idempotent producer with limited retries', async () => {
     const { kafka, raw, logger } = loggedKafka('logging-control');
     const producer = kafka.producer({ idempotent: true, retry: { retries: 5 } });

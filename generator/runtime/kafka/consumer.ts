@@ -168,6 +168,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
   private publisher: KafkaPublisher | undefined;
   private admin: Admin | undefined;
   private relaunching: Promise<void> | undefined;
+  private crashesSinceCommit = 0;
   private counts = { received: 0, applied: 0, duplicates: 0, ignored: 0, deadLettered: 0, handlerFailures: 0, databaseFailures: 0, transactions: 0, crashes: 0, restarts: 0 };
   private readonly log: Logger;
   private readonly instruments = new Instruments();
@@ -263,8 +264,18 @@ export class KafkaConsumerRunner<M extends EventMap> {
 
   private onCrash(consumer: Consumer, error: Error, restart: boolean): void {
     this.counts.crashes++;
-    this.options.onError?.(error, restart ? 'consumer crashed; KafkaJS restarts it' : 'consumer crashed; starting a new one');
-    if (!this.abort.signal.aborted) this.log.error({ err: error }, restart ? 'consumer crashed; KafkaJS restarts it' : 'consumer crashed; starting a new one');
+    this.crashesSinceCommit++;
+    const message = restart ? 'consumer crashed; KafkaJS restarts it' : 'consumer crashed; starting a new one';
+    this.options.onError?.(error, message);
+    if (!this.abort.signal.aborted) {
+      // KafkaJS restarts a consumer only after a retriable error (or its retries running out): a
+      // fresh broker's group coordinator still loading ends the join's retries and the restart
+      // then succeeds. That first restart is what a retry absorbs, so it is not an alert; a second
+      // crash before any transaction commits is.
+      const absorbed = restart && this.crashesSinceCommit === 1;
+      if (absorbed) this.log.info({ err: error }, message);
+      else this.log.error({ err: error, crashesSinceCommit: this.crashesSinceCommit }, message);
+    }
     if (restart || this.abort.signal.aborted || consumer !== this.consumer || this.relaunching) return;
     this.relaunching = (async () => {
       for (let failures = 1; !this.abort.signal.aborted; failures++) {
@@ -619,6 +630,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
       }
       this.endProcessing(processing, topic);
       this.counts.transactions++;
+      this.crashesSinceCommit = 0;
       this.counts.applied += fresh.length;
       this.counts.duplicates += events.length - fresh.length;
       return { ok: true, applied: fresh.length };
