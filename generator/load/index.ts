@@ -1,11 +1,13 @@
 // load: bytes → plain data plus a position lookup. Refuses anything a YAML parser would
 // accept but a spec must not contain (duplicate keys, tabs, alias bombs, deep nesting,
 // invalid UTF-8, several documents) so that later stages only see well-formed data.
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Document, Node, Pair, YAMLMap } from 'yaml';
 import { Diagnostics, type DiagnosticCode } from '../core/diagnostics.js';
+import { findFastNode, linePos, parseFast, type FastDoc } from './fast-yaml.js';
 import { nodeProblems } from './nodes.js';
 import { firstInvalidUtf8, positionOfByte } from './utf8.js';
 import type { PathSegment } from './path.js';
+import { yamlLib, type YamlLib } from './yaml-lib.js';
 
 export type { PathSegment } from './path.js';
 export { formatPath } from './path.js';
@@ -37,7 +39,12 @@ const yamlCodes: Record<string, DiagnosticCode> = {
   TAB_AS_INDENT: 'ES1002',
 };
 
-export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnostics): LoadedSpec | undefined {
+export interface LoadOptions {
+  /** false: always parse with the `yaml` library (the reference load/fast-yaml.ts is tested against). */
+  readonly fast?: boolean;
+}
+
+export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnostics, options: LoadOptions = {}): LoadedSpec | undefined {
   const at = (line: number, col: number) => ({ file, line, col, path: '' });
   const bytes = typeof text === 'string' ? new TextEncoder().encode(text) : text;
   if (bytes.length > loadLimits.maxBytes) {
@@ -71,6 +78,11 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
     return undefined;
   }
 
+  const fast = options.fast === false ? undefined : parseFast(source, loadLimits.maxDepth);
+  if (fast) return fastSpec(file, source, fast);
+
+  const y = yamlLib();
+  const { isMap, isPair, isScalar, LineCounter, parseAllDocuments } = y;
   const lineCounter = new LineCounter();
   const posOf = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
@@ -112,13 +124,13 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
     diags.error('ES1007', 'spec file is empty: expected a mapping with domain, source and aggregates', at(1, 1));
     return undefined;
   }
-  const deep = findTooDeep(doc.contents, 0);
+  const deep = findTooDeep(y, doc.contents, 0);
   if (deep) {
     const p = posOf(deep.range?.[0] ?? 0);
     diags.error('ES1005', `nesting deeper than ${loadLimits.maxDepth} levels`, at(p.line, p.col));
     return undefined;
   }
-  const problems = nodeProblems(doc, source);
+  const problems = nodeProblems(y, doc, source);
   for (const p of problems) {
     const pos = posOf(p.offset);
     if (p.kind === 'tag') {
@@ -142,7 +154,7 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
     data = normaliseInts(doc.toJS({ maxAliasCount: loadLimits.maxAliases }));
   } catch (e) {
     if (e instanceof ReferenceError || (e instanceof Error && /alias/i.test(e.message))) {
-      const p = posOf(firstAliasOffset(doc.contents) ?? 0);
+      const p = posOf(firstAliasOffset(y, doc.contents) ?? 0);
       diags.error('ES1004', `aliases expand to more than ${loadLimits.maxAliases} nodes; refusing (possible alias bomb)`, at(p.line, p.col));
       return undefined;
     }
@@ -166,8 +178,21 @@ export function loadSpec(file: string, text: Uint8Array | string, diags: Diagnos
     data,
     source,
     locate(path, which = 'value') {
-      const found = findNode(root, path, which, pairOf);
+      const found = findNode(y, root, path, which, pairOf);
       return posOf(found);
+    },
+  };
+}
+
+/** A spec read by load/fast-yaml.ts: the same data and positions the library's path gives. */
+function fastSpec(file: string, source: string, fast: FastDoc): LoadedSpec {
+  return {
+    file,
+    data: fast.data,
+    source,
+    locate(path, which = 'value') {
+      const p = linePos(fast.lineStarts, findFastNode(fast.root, path, which));
+      return { line: p.line, col: p.col };
     },
   };
 }
@@ -285,27 +310,29 @@ function maxFlowDepth(source: string): { depth: number; line: number; col: numbe
   return { depth: 0, line: 1, col: 1 };
 }
 
-function findTooDeep(node: unknown, depth: number): Node | undefined {
+function findTooDeep(y: YamlLib, node: unknown, depth: number): Node | undefined {
   if (depth > loadLimits.maxDepth) return node as Node;
+  const { isMap, isSeq } = y;
   if (isMap(node)) {
     for (const pair of node.items) {
-      const hit = findTooDeep(pair.value, depth + 1);
+      const hit = findTooDeep(y, pair.value, depth + 1);
       if (hit) return hit;
     }
   } else if (isSeq(node)) {
     for (const item of node.items) {
-      const hit = findTooDeep(item, depth + 1);
+      const hit = findTooDeep(y, item, depth + 1);
       if (hit) return hit;
     }
   }
   return undefined;
 }
 
-function firstAliasOffset(node: unknown): number | undefined {
+function firstAliasOffset(y: YamlLib, node: unknown): number | undefined {
+  const { isAlias, isMap, isSeq } = y;
   if (isAlias(node)) return node.range?.[0];
   const children = isMap(node) ? node.items.map((p) => p.value) : isSeq(node) ? node.items : [];
   for (const child of children) {
-    const hit = firstAliasOffset(child);
+    const hit = firstAliasOffset(y, child);
     if (hit !== undefined) return hit;
   }
   return undefined;
@@ -327,7 +354,8 @@ function normaliseInts(value: unknown): unknown {
 }
 
 /** Offset of the node at `path`, or of the nearest ancestor that exists. */
-function findNode(root: Node, path: readonly PathSegment[], which: 'key' | 'value', pairOf: (map: YAMLMap, key: string) => Pair | undefined): number {
+function findNode(y: YamlLib, root: Node, path: readonly PathSegment[], which: 'key' | 'value', pairOf: (map: YAMLMap, key: string) => Pair | undefined): number {
+  const { isMap, isSeq } = y;
   let node: unknown = root;
   let offset = root.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {

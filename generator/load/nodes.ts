@@ -3,7 +3,8 @@
 // `!!binary`, `!custom`) would turn into a JS Map, Set or Buffer that later stages silently
 // read as empty, so it is refused here. Aliases are checked one by one so that an alias to
 // no anchor, or to the node it sits in (an infinitely deep value), gets its own message.
-import { isAlias, isMap, isPair, isSeq, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
+import type { YamlLib } from './yaml-lib.js';
 
 /** The core-schema tags a value may carry explicitly (`!!str 5` is a string). */
 const allowedTags: ReadonlySet<string> = new Set(
@@ -17,7 +18,8 @@ export interface NodeProblem {
 }
 
 /** Problems in document order; the nesting is already bounded (loadLimits.maxDepth). */
-export function nodeProblems(doc: Document.Parsed, source: string): NodeProblem[] {
+export function nodeProblems(y: YamlLib, doc: Document.Parsed, source: string): NodeProblem[] {
+  const { isAlias, isMap, isPair, isSeq } = y;
   const out: NodeProblem[] = [];
   const stack: unknown[] = [doc.contents];
   while (stack.length > 0) {
