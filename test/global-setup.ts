@@ -20,8 +20,9 @@ export default async function setup({ provide }: GlobalSetupContext): Promise<()
   const build = process.env.EVENTSMITH_SKIP_BUILD === '1'
     ? Promise.resolve()
     : promisify(execFile)(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root })
-      // As `npm run build`: the precompiled validators and templates are part of the build.
+      // As `npm run build`: the precompiled validators and templates and the bundled CLI are part of the build.
       .then(() => promisify(execFile)(process.execPath, [path.join(root, 'scripts/precompile.mjs')], { cwd: root }))
+      .then(() => promisify(execFile)(process.execPath, [path.join(root, 'scripts/bundle-cli.mjs')], { cwd: root }))
       .then(() => undefined, (err: { stdout?: string; stderr?: string }) => {
         throw new Error(`npm run build's steps failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
       });
