@@ -64,13 +64,30 @@ export function newEventFor(event: CloudEventAttributes, data: Uint8Array, optio
   };
 }
 
+/**
+ * The Kafka header name of each outbox header name seen (`ce_<attribute>`, or the name itself):
+ * the same dozen names come on every row, so each is checked and prefixed once. Bounded, since
+ * rows may carry names of their own.
+ */
+const headerNames = new Map<string, string>();
+const MAX_HEADER_NAMES = 512;
+
+function kafkaHeaderName(name: string): string {
+  let kafka = headerNames.get(name);
+  if (kafka === undefined) {
+    kafka = isAttributeName(name) ? `ce_${name}` : name;
+    if (headerNames.size < MAX_HEADER_NAMES) headerNames.set(name, kafka);
+  }
+  return kafka;
+}
+
 /** The Kafka message of an outbox row: key, value and headers as outboxEntry laid them out. */
 export function outboxRecordToMessage(record: OutboxRecord): OutgoingMessage {
   const headers: IHeaders = {};
   if (record.contentType !== null) headers[CONTENT_TYPE_HEADER] = record.contentType;
   for (const name in record.headers) {
     const value = record.headers[name];
-    if (value !== undefined) headers[isAttributeName(name) ? `ce_${name}` : name] = value;
+    if (value !== undefined) headers[kafkaHeaderName(name)] = value;
   }
   const payload = record.payload;
   const value = payload === null ? null : Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);

@@ -31,7 +31,7 @@
  * ended, it polls again soon, since the end of such a transaction notifies nobody.
  */
 import { type ConnectionPool, type Queryable, firstRow, inTransaction, asBigInt } from '../postgres/db.js';
-import { type OutboxBatch, type OutboxCursor, type OutboxRecord, OUTBOX_START, markOutboxPublished, readOutbox } from '../postgres/outbox-reader.js';
+import { type OutboxBatch, type OutboxCursor, type OutboxRecord, OUTBOX_START, markOutboxRangePublished, readOutbox } from '../postgres/outbox-reader.js';
 import { type Logger, componentLogger } from '../logger.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
 import { outboxRecordToMessage } from './outbox-message.js';
@@ -252,7 +252,7 @@ export class OutboxRelay {
             text: 'UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, updated_at = now() WHERE relay = $1',
             values: [this.name, batch.cursor.txid.toString(), batch.cursor.position.toString()],
           });
-          if (this.options.markPublished !== false) await markOutboxPublished(tx, batch.records.map((r) => r.id));
+          if (this.options.markPublished !== false) await markOutboxRangePublished(tx, cursor, batch.cursor);
           if (batch.records.length >= this.batchSize) return { after: batch.cursor, batch: await readOutbox(tx, batch.cursor, this.batchSize) };
           return undefined;
         })();

@@ -14,7 +14,6 @@ import {
   asBytes,
   asDate,
   asJson,
-  asNullableDate,
   asNullableString,
   asString,
   firstRow,
@@ -53,13 +52,26 @@ export interface OutboxBatch {
 
 function toHeaders(v: unknown): OutboxHeaders {
   const json = asJson(v, 'headers');
-  const headers: Record<string, string> = {};
-  if (typeof json === 'object' && json !== null && !Array.isArray(json)) {
-    for (const [k, value] of Object.entries(json)) {
-      if (typeof value === 'string') headers[k] = value;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return {};
+  // The parsed object is this row's own: kept as it is when every value is a string (what
+  // appends write), copied without the others only when some are not.
+  const parsed = json as Record<string, unknown>;
+  for (const k in parsed) {
+    if (typeof parsed[k] !== 'string') {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(parsed)) if (typeof value === 'string') headers[name] = value;
+      return headers;
     }
   }
-  return headers;
+  return parsed as Record<string, string>;
+}
+
+/**
+ * A timestamp selected as epoch milliseconds (float8): a number to pass to Date, much cheaper
+ * than the driver's parse of timestamptz text; a string if the application parses float8 itself.
+ */
+function epochMillis(v: unknown, column: string): Date {
+  return asDate(typeof v === 'string' ? Number(v) : v, column);
 }
 
 function toRecord(r: Row): OutboxRecord {
@@ -74,13 +86,14 @@ function toRecord(r: Row): OutboxRecord {
     payload: r.payload === null ? null : asBytes(r.payload, 'payload'),
     headers: toHeaders(r.headers),
     contentType: asNullableString(r.content_type, 'content_type'),
-    createdAt: asDate(r.created_at, 'created_at'),
-    publishedAt: asNullableDate(r.published_at, 'published_at'),
+    createdAt: epochMillis(r.created_ms, 'created_at'),
+    publishedAt: r.published_ms === null || r.published_ms === undefined ? null : epochMillis(r.published_ms, 'published_at'),
   };
 }
 
 const READ_OUTBOX = `SELECT position::text AS position, txid::text AS txid, id::text AS id, aggregatetype, aggregateid, type, topic,
-            payload, headers, content_type, created_at, published_at
+            payload, headers, content_type,
+            floor(extract(epoch FROM created_at) * 1000)::float8 AS created_ms, floor(extract(epoch FROM published_at) * 1000)::float8 AS published_ms
        FROM eventsmith_outbox o
       WHERE ${gapFreeAfter('o', 'position', 1)}
       ORDER BY o.txid, o.position -- qualified: the bare names would sort the ::text outputs
@@ -112,6 +125,22 @@ export async function saveOutboxCursor(db: Queryable, relay: string, cursor: Out
       WHERE (c.txid, c.position) < (excluded.txid, excluded.position)`,
     [relay, cursor.txid.toString(), cursor.position.toString()],
   );
+}
+
+/**
+ * Sets published_at on the rows after `after` up to and including `upTo`, in (txid, position)
+ * order: the rows of one gap-free batch (readOutbox's `after` and its `cursor`). Every row in that
+ * range belongs to a transaction that had ended when the batch was read (its txid is below that
+ * read's pg_snapshot_xmin), so the range holds exactly the batch's rows, and a range scan of the
+ * (txid, position) index finds them: no lookup of each id in the primary key.
+ */
+export async function markOutboxRangePublished(db: Queryable, after: OutboxCursor, upTo: OutboxCursor): Promise<void> {
+  await db.query({
+    name: 'eventsmith_mark_range_published',
+    text: `UPDATE eventsmith_outbox o SET published_at = now()
+            WHERE (o.txid, o.position) > ($1::xid8, $2::bigint) AND (o.txid, o.position) <= ($3::xid8, $4::bigint) AND o.published_at IS NULL`,
+    values: [...cursorParams(after), ...cursorParams(upTo)],
+  });
 }
 
 /** Sets published_at (for monitoring and cleanup; the cursor, not this, drives reading). */

@@ -58,6 +58,21 @@ export interface StartSpanOptions {
   readonly links?: Iterable<TraceHeaders | SpanContext | undefined> | (() => Iterable<TraceHeaders | SpanContext | undefined>);
 }
 
+/** The runtime's tracer, and the global provider it came from. */
+let cachedTracer: { readonly provider: Api.TracerProvider; readonly tracer: Api.Tracer } | undefined;
+
+/**
+ * The runtime's tracer from the global provider, asked once per provider: the API's global is a
+ * proxy whose tracers follow an SDK registered later, and `trace.disable()` replaces that proxy,
+ * so a new one is asked again (the SDK builds a key and looks it up on every getTracer, and the
+ * no-op proxy allocates a tracer each time).
+ */
+function tracerOf(api: typeof Api): Api.Tracer {
+  const provider = api.trace.getTracerProvider();
+  if (cachedTracer?.provider !== provider) cachedTracer = { provider, tracer: provider.getTracer(SCOPE) };
+  return cachedTracer.tracer;
+}
+
 /**
  * Starts a span through the global tracer; undefined without the API. Links are parsed only when
  * the span records, so a no-op tracer costs no parsing.
@@ -65,7 +80,7 @@ export interface StartSpanOptions {
 export function startSpan(name: string, options: StartSpanOptions = {}): Span | undefined {
   const api = otel;
   if (api === undefined) return undefined;
-  const tracer = api.trace.getTracer(SCOPE);
+  const tracer = tracerOf(api);
   const span = tracer.startSpan(
     name,
     { kind: kindOf(api, options.kind ?? 'internal'), ...(options.attributes ? { attributes: options.attributes } : {}) },
