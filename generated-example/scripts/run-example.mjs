@@ -6,8 +6,9 @@
 //   3. starts the service (generated-example/dist/service/main.js serve) on a free port,
 //   4. drives N orders through its HTTP API and waits until every one is final,
 //   5. rebuilds the read model from the event store (main.js rebuild) and compares,
-//   6. prints the summary, then the distributed trace of one compensated order as a waterfall
-//      (OpenTelemetry spans the service kept in memory), and exits 0 when every check passed.
+//   6. prints the summary, where the latency went per hop (from the database's own timestamps),
+//      then the distributed trace of one compensated order as a waterfall (OpenTelemetry spans
+//      the service kept in memory), and exits 0 when every check passed.
 //
 // Plain JavaScript: Node 20 runs it as it is, on a fresh clone after `npm install`.
 import { spawn } from 'node:child_process';
@@ -15,6 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import pg from 'pg';
 import { startKafka } from '../../generator/dev/kafka.mjs';
 import { startPostgres } from '../../generator/dev/postgres.mjs';
 import { createProgress } from '../../generator/dev/progress.mjs';
@@ -136,6 +138,49 @@ async function fetchTrace(baseUrl, outcomes) {
   return { orderId: pick.orderId, design: pick.design, sagaStatus: pick.sagaStatus, spans };
 }
 
+/**
+ * Where the time between an order's hops went, from timestamps the runtime writes anyway (each
+ * is its transaction's start, now()): an outbox row's created_at (the writing transaction),
+ * its published_at (the relay's step that sent it) and, per consumer group, the processed_at of
+ * its id (the consumer's transaction that applied it). So `relay` is the writer's transaction,
+ * the gap-free reader's wait for older transactions and the relay's wake-up; `delivery` is the
+ * relay's send and commit, Kafka, and the consumer's fetch and turn. Rows of this run only.
+ */
+async function measureHops(databaseUrl, since, groupPrefix) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const ms = (expr) =>
+      `round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM ${expr}) * 1000))::numeric) AS p50,
+       round((percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM ${expr}) * 1000))::numeric) AS p95`;
+    const { rows } = await client.query(
+      `WITH o AS (SELECT id::text AS id, created_at, published_at FROM eventsmith_outbox WHERE created_at >= $1 AND published_at IS NOT NULL)
+       SELECT 'relay' AS hop, '' AS consumer_group, count(*)::int AS n, ${ms('o.published_at - o.created_at')} FROM o
+       UNION ALL
+       SELECT 'delivery', p.consumer_group, count(*)::int, ${ms('p.processed_at - o.published_at')}
+         FROM o JOIN eventsmith_processed_events p ON p.event_id = o.id GROUP BY p.consumer_group
+       ORDER BY 1 DESC, 2`,
+      [since],
+    );
+    return rows.map((r) => ({
+      hop: r.hop,
+      ...(r.consumer_group ? { consumer: r.consumer_group.replace(`${groupPrefix}.`, ''), consumerGroup: r.consumer_group } : {}),
+      messages: r.n,
+      p50: Number(r.p50),
+      p95: Number(r.p95),
+    }));
+  } finally {
+    await client.end();
+  }
+}
+
+function formatHops(hops) {
+  const text = (h) => `${h.p50} ms (p95 ${h.p95})`;
+  const relay = hops.find((h) => h.hop === 'relay');
+  const deliveries = hops.filter((h) => h.hop === 'delivery').map((h) => `${h.consumer} ${text(h)}`);
+  return `hops p50      outbox row → relay ${relay ? text(relay) : '-'}; relay → consumer: ${deliveries.join(', ')}\n`;
+}
+
 /** The metric families GET /metrics serves in the Prometheus text format (`# TYPE <name> <type>` lines). */
 async function fetchPrometheusFamilies(baseUrl) {
   const res = await fetch(`${baseUrl}/metrics`);
@@ -191,6 +236,16 @@ async function main(argv) {
     progress(`service at ${url}; placing orders`);
 
     const { runLoad } = await import(pathToFileURL(path.join(distDir, 'load-driver.js')).href);
+    // The database's clock: the hops are read from its timestamps.
+    const since = await (async () => {
+      const client = new pg.Client({ connectionString: env.DATABASE_URL });
+      await client.connect();
+      try {
+        return (await client.query('SELECT now() AS now')).rows[0].now;
+      } finally {
+        await client.end();
+      }
+    })();
     const load = await timed('load', () =>
       runLoad({
         baseUrl: url,
@@ -203,6 +258,8 @@ async function main(argv) {
         log: progress,
       }),
     );
+
+    const hops = await timed('hops', () => measureHops(env.DATABASE_URL, since, env.ORDER_SERVICE_GROUP_PREFIX || 'order-service'));
 
     // The distributed trace of one compensated order, from the service's in-memory spans.
     const traced = await timed('trace', () => fetchTrace(url, load.outcomes));
@@ -225,7 +282,7 @@ async function main(argv) {
     const phaseText = Object.entries(phases)
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
       .join(', ');
-    process.stdout.write(`\neventsmith example: ${options.orders} orders, failure rate ${options.failureRate}\n${formatSummary(summary)}phases: ${phaseText}\n`);
+    process.stdout.write(`\neventsmith example: ${options.orders} orders, failure rate ${options.failureRate}\n${formatSummary(summary)}${formatHops(hops)}phases: ${phaseText}\n`);
     if (traced !== undefined) {
       const { formatWaterfall } = await import(pathToFileURL(path.join(distDir, 'waterfall.js')).href);
       const title = `\nthe trace of order ${traced.orderId} (${traced.design}, saga ${traced.sagaStatus})`;
@@ -233,7 +290,7 @@ async function main(argv) {
     }
     if (options.json) {
       mkdirSync(path.dirname(path.resolve(options.json)), { recursive: true });
-      writeFileSync(options.json, `${JSON.stringify({ summary, phases, outcomes: load.outcomes, trace: traced ?? null, prometheusFamilies }, null, 2)}\n`);
+      writeFileSync(options.json, `${JSON.stringify({ summary, phases, hops, outcomes: load.outcomes, trace: traced ?? null, prometheusFamilies }, null, 2)}\n`);
     }
     return summary.ok ? 0 : 1;
   } finally {

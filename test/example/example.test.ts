@@ -148,6 +148,13 @@ it(`places ${ORDERS} orders, a quarter designed to fail, and ends consistent`, a
   expect(summary.events.consumed).toEqual({ 'order-summaries': ORDERS * 2, 'place-order': 30 * 3 + 5 * 2 + 5 * 4, commands: 30 * 3 + 5 * 2 + 5 * 4 });
   expect(summary.sagas).toMatchObject({ mode: 'saga-engine', byStatus: { running: 0, compensating: 0, completed: 30, compensated: 10, parked: 0 }, resends: 0, stepsTimedOut: 0 });
   expect(summary.rebuild).toMatchObject({ identical: true, rows: ORDERS, differences: 0 });
+  // Where the latency went per hop, read from the database's timestamps: every published row
+  // (the relay hop) and every applied message of each group (its delivery), none left out.
+  const { hops } = JSON.parse(readFileSync(jsonFile, 'utf8')) as { hops: Array<{ hop: string; consumer?: string; messages: number; p50: number; p95: number }> };
+  expect(hops.find((h) => h.hop === 'relay')?.messages).toBe(summary.events.outboxRows);
+  expect(Object.fromEntries(hops.filter((h) => h.hop === 'delivery').map((h) => [h.consumer, h.messages]))).toEqual(summary.events.consumed);
+  expect(hops.every((h) => Number.isFinite(h.p50) && h.p95 >= h.p50)).toBe(true);
+  expect(run.stdout).toMatch(/hops p50 +outbox row → relay \d+ ms \(p95 \d+\); relay → consumer: commands \d+ ms/);
 
   // OpenTelemetry: the waterfall of one compensated order follows the summary; its spans (all in
   // one trace from the HTTP request to the last saga step, the relay's batches linked into it).

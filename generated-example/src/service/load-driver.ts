@@ -82,6 +82,9 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
+/** How often the driver looks whether every order is final: a small share of the run's time. */
+const POLL_MS = 50;
+
 export const IN_STOCK_PRODUCTS: readonly string[] = Array.from({ length: 12 }, (_, i) => `sku-${100 + i}`);
 
 /** The orders of a run: designs spread at random, exact counts. */
@@ -224,11 +227,12 @@ export async function runLoad(driver: DriverOptions): Promise<LoadReport> {
   const placingMillis = Date.now() - started;
   log(`placed ${placed.size} orders in ${(placingMillis / 1000).toFixed(1)} s`);
 
-  // First the cheap wait: until as many sagas finished as were started here (one query a round)…
+  // First the cheap wait: until as many sagas finished as were started here (one query a round,
+  // often: the poll's period would otherwise show in "all final after", up to a whole period)…
   for (;;) {
     const sagas = await finishedSagas();
     if ((sagas.finished - finishedBefore >= placed.size && sagas.open === 0) || Date.now() >= deadline) break;
-    await sleep(250);
+    await sleep(POLL_MS);
   }
   // …then every order, until each is final in the aggregate, the saga and the read model.
   const views = new Map<string, OrderView>();
@@ -251,7 +255,7 @@ export async function runLoad(driver: DriverOptions): Promise<LoadReport> {
         log(`${planned.length - pending.length} of ${planned.length} orders final`);
         lastLog = Date.now();
       }
-      await sleep(200);
+      await sleep(POLL_MS);
     }
   }
   const settleMillis = Date.now() - started;
