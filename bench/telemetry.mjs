@@ -25,8 +25,11 @@
 // and the CPU time of the worker process per row / event (process.cpuUsage): the tracing work is
 // done there, and CPU time is far less disturbed than wall time by other load on the machine
 // (the broker's and PostgreSQL's CPU are not counted).
+// Before each timed phase the worker collects garbage and, with the SDK, exports the spans
+// recorded so far (the appends'), so that a phase pays for its own work only.
 // Rounds rotate the order of the modes (interleaved, so a change of load on the machine spreads
-// over all of them); ratios are medians of each round's ratio to `off`, printed with their range.
+// over all of them); ratios are medians of each round's ratio to `off`, printed with their
+// interquartile range and range, and the CPU over `off` as the median of per-round differences.
 // Last, per mode, the instrumentation alone in a loop without I/O, and the SDK's own floor: what
 // one span costs it with no eventsmith code (runMicro).
 //
@@ -37,7 +40,13 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { runsFromArgv } from './timing.mjs';
+
+v8.setFlagsFromString('--expose-gc');
+/** A full collection before each timed phase: the garbage of the untimed appends (or of the pass before) is not charged to it. */
+const gc = vm.runInNewContext('gc');
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODES = (process.argv.includes('--modes') ? process.argv[process.argv.indexOf('--modes') + 1] : 'off,noop,sdk').split(',');
@@ -70,10 +79,11 @@ async function parent() {
     for (let round = 0; round < runs; round++) {
       const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]);
       for (const mode of order) {
+        const load = os.loadavg()[0];
         const r = await worker(mode, events, pgCluster.url, broker.brokers.join(','), ['--passes', argValue('--passes', '3')]);
         results[mode].push(r);
         process.stderr.write(
-          `round ${round + 1} ${mode}: relay ${Math.round(r.relay)} rows/s ${r.relayCpu.toFixed(1)} µs CPU/row, consumer ${Math.round(r.consumer)} events/s ${r.consumerCpu.toFixed(1)} µs CPU/event, ${r.spans} spans\n`,
+          `round ${round + 1} ${mode} (load ${load.toFixed(1)}): relay ${Math.round(r.relay)} rows/s ${r.relayCpu.toFixed(1)} µs CPU/row, consumer ${Math.round(r.consumer)} events/s ${r.consumerCpu.toFixed(1)} µs CPU/event, ${r.spans} spans\n`,
         );
       }
     }
@@ -86,20 +96,31 @@ async function parent() {
   // Each round's ratio to that round's `off`: the median, and the range, so the noise shows.
   const ratios = (mode, part) => results[mode].map((r, i) => r[part] / results.off[i][part]);
   const pct = (r) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
+  // The middle half of the per-round ratios: one disturbed round moves the range, not this.
+  const quartiles = (values) => {
+    const s = [...values].sort((a, b) => a - b);
+    return [s[Math.floor((s.length - 1) / 4)], s[Math.ceil(((s.length - 1) * 3) / 4)]];
+  };
   const rows = MODES.map((mode) => {
     const rs = results[mode];
     const cell = (part, digits) => {
       const value = median(rs.map((r) => r[part])).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
       if (mode === 'off') return value;
       const each = ratios(mode, part);
-      return `${value} (${pct(median(each))}; ${pct(Math.min(...each))}…${pct(Math.max(...each))})`;
+      const [q1, q3] = quartiles(each);
+      return `${value} (${pct(median(each))}; IQR ${pct(q1)}…${pct(q3)}; range ${pct(Math.min(...each))}…${pct(Math.max(...each))})`;
     };
     return `| ${mode} | ${cell('relay', 0)} | ${cell('relayCpu', 1)} | ${cell('consumer', 0)} | ${cell('consumerCpu', 1)} | ${median(rs.map((r) => r.spans)).toLocaleString('en-US')} |`;
   });
+  const deltas = MODES.filter((m) => m !== 'off').map((mode) => {
+    const d = (part) => median(results[mode].map((r, i) => r[part] - results.off[i][part])).toFixed(1);
+    return `${mode}: relay ${d('relayCpu')} µs CPU/row, consumer ${d('consumerCpu')} µs CPU/event`;
+  });
   process.stdout.write(
     `telemetry: ${events.toLocaleString('en-US')} events, ${runs} rounds, ${argValue('--passes', '3')} consumer passes; load average before ${loadBefore}, after ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n` +
-      `medians; change against off: the median of the per-round ratios, then their range\n` +
+      `medians; change against off: the median of the per-round ratios, then their interquartile range and range\n` +
       `| tracing | relay rows/s | relay µs CPU/row | consumer events/s | consumer µs CPU/event | spans exported |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n` +
+      `CPU over off (median of the per-round differences): ${deltas.join('; ')}\n` +
       `\nthe instrumentation alone, µs CPU (no I/O; includes the loop's own await)\n` +
       `| tracing | per message: a span each (before) | per message: batch span of 500 (now) | per relay batch of 1,000 rows | SDK floor: bare span | SDK floor: span with process attributes and parent | histogram record | context.with (awaited) |\n|---|---|---|---|---|---|---|---|\n` +
       micro
@@ -149,6 +170,8 @@ async function registerSdk({ traces = true, metrics: withMetrics = true } = {}) 
       await tracer?.forceFlush();
       return spans;
     },
+    /** Exports the spans recorded so far (the appends' before the relay is timed): each phase pays for its own. */
+    flush: () => tracer?.forceFlush(),
     shutdown: () => Promise.all([tracer?.shutdown(), meter?.shutdown()]),
   };
 }
@@ -237,6 +260,8 @@ async function runWorker(mode) {
   const publisher = new KafkaPublisher({ kafka, logger: silentLogger });
   await publisher.connect();
   const relay = new OutboxRelay({ pool, publisher, batchSize: 1_000, logger: silentLogger });
+  await sdk?.flush();
+  gc();
   const r0 = performance.now();
   const rc0 = cpuMicros();
   relay.start();
@@ -270,6 +295,8 @@ async function runWorker(mode) {
         first ??= { at: performance.now(), cpu: cpuMicros(), applied };
       },
     });
+    await sdk?.flush();
+    gc();
     await runner.start();
     await until(() => runner.metrics().applied >= total, 'the consumer');
     const consumerMs = performance.now() - first.at;

@@ -29,6 +29,7 @@ import type { SchemaIdResolver } from '../registry/resolver.js';
 import { KafkaPublisher } from './producer.js';
 import {
   type Span,
+  type SpanContext,
   contextFromHeaders,
   contextOfSpan,
   contextOfSpanContext,
@@ -542,14 +543,41 @@ export class KafkaConsumerRunner<M extends EventMap> {
       const context = parent !== undefined || span?.isRecording() ? contextOfSpan(span) : undefined;
       return { span, started, events: 1, ended: false, handlerContext: () => context };
     }
-    const parents = fresh.map(({ event }) => spanContextOfEvent(event));
+    // Events appended together carry one creation context: consecutive equal traceparents are
+    // parsed once, and their handlers share one context object.
+    const parents: Array<SpanContext | undefined> = [];
+    let lastTraceparent: unknown;
+    let lastTracestate: unknown;
+    for (const { event } of fresh) {
+      const { traceparent, tracestate } = event as { readonly traceparent?: unknown; readonly tracestate?: unknown };
+      const reuse = parents.length > 0 && traceparent !== undefined && traceparent === lastTraceparent && tracestate === lastTracestate;
+      parents.push(reuse ? parents[parents.length - 1] : spanContextOfEvent(event));
+      lastTraceparent = traceparent;
+      lastTracestate = tracestate;
+    }
     const span = startSpan(`process ${topic}`, {
       kind: 'consumer',
       attributes: messagingAttributes('process', topic, { partition, group: groupId, count: fresh.length }),
       links: parents,
     });
     const own = span?.isRecording() ? contextOfSpan(span) : undefined;
-    return { span, started, events: fresh.length, ended: false, handlerContext: (k) => contextOfSpanContext(parents[k]) ?? own };
+    let lastParent: SpanContext | undefined;
+    let lastContext: ReturnType<typeof contextOfSpan>;
+    return {
+      span,
+      started,
+      events: fresh.length,
+      ended: false,
+      handlerContext: (k) => {
+        const parent = parents[k];
+        if (parent === undefined) return own;
+        if (parent !== lastParent) {
+          lastParent = parent;
+          lastContext = contextOfSpanContext(parent);
+        }
+        return lastContext ?? own;
+      },
+    };
   }
 
   /** Ends a process span (failed when `errorType` is given) and records its duration. */
