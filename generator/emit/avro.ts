@@ -47,11 +47,38 @@ function versionSchemas(domain: Domain): VersionSchema[] {
   return domain.aggregates.flatMap((agg) =>
     [...agg.events, ...agg.commands].flatMap((event) =>
       event.versions.map((version: MessageVersion) => {
-        const schema = avroSchemaOf(version, event, domain);
-        return { event, version, file: avscFileName(event, version), schema, fingerprint: fingerprintOf(schema) };
+        const { schema, fingerprint } = versionAvro(version, event, domain);
+        return { event, version, file: avscFileName(event, version), schema, fingerprint };
       }),
     ),
   );
+}
+
+/**
+ * The schema and fingerprints of one version, computed once per model: this emitter and the
+ * catalog both need them, and the canonical form with its CRC-64 and SHA-256 cost ~4% of a
+ * 1,000-version run each time. Keyed by the resolved model's frozen version objects, so an
+ * entry is a function of its key alone and goes with the model: nothing carries over between
+ * runs (a new model has new objects).
+ */
+interface VersionAvro {
+  readonly message: Message;
+  readonly domain: Domain;
+  readonly schema: AvroRecordSchema;
+  readonly fingerprint: FingerprintRecord;
+}
+
+const avroOfVersion = new WeakMap<MessageVersion, VersionAvro>();
+
+export function versionAvro(version: MessageVersion, message: Message, domain: Domain): VersionAvro {
+  const hit = avroOfVersion.get(version);
+  // The schema depends on the message and domain too; a hand-built model may share a version.
+  if (hit !== undefined && hit.message === message && hit.domain === domain) return hit;
+  const schema = avroSchemaOf(version, message, domain);
+  const made = { message, domain, schema, fingerprint: fingerprintOf(schema) };
+  // Only frozen (resolved) models: an object that can still change cannot key a result.
+  if (Object.isFrozen(version) && Object.isFrozen(message) && Object.isFrozen(domain)) avroOfVersion.set(version, made);
+  return made;
 }
 
 export function fingerprintOf(schema: AvroRecordSchema): FingerprintRecord {

@@ -10,8 +10,7 @@ import type { GeneratedFile } from '../core/generated-file.js';
 import { domainSlug } from '../core/names.js';
 import { applyHandlerName, upcastStepName } from '../core/names-evolution.js';
 import { dataschemaFor } from '../runtime/cloudevents.js';
-import { avscFileName, fingerprintOf } from './avro.js';
-import { avroSchemaOf } from './avro-schema.js';
+import { avscFileName, versionAvro } from './avro.js';
 import { defaultEmitOptions, markdownBannerFor, type EmitContext, type EmitOptions, type Emitter } from './context.js';
 import { customFileFromCatalog, customFilePath, type CustomFileKind } from './custom-files.js';
 import { changelogView, type ChangelogView } from './docs-changelog.js';
@@ -378,7 +377,7 @@ function versionSection(
   customLink: CustomLink,
 ): VersionSectionView {
   const avsc = avscFileName(e, v);
-  const fp = fingerprintOf(avroSchemaOf(v, e, domain));
+  const fp = versionAvro(v, e, domain).fingerprint;
   return {
     heading: versionHeading(e, v),
     doc: mdDoc(v.doc),
