@@ -314,11 +314,25 @@ function inputsFunction(p: Projection, imports: Imports, rt: string, fns: Fns, e
   return `function ${projectionNames.inputs(p)}(e: ${imports.type(rt, 'ProjectionEvent')}<${evType}>): ${imports.type(rt, 'BatchInput')} {\n  switch (e.event.type) {\n${[...cases, ...rest].join('\n')}\n  }\n}`;
 }
 
+const isSubject = (v: ProjectionValue | undefined): boolean => v?.kind === 'meta' && v.name === 'subject';
+
+/** Whether every declarative rule finds its row by the event's subject (the runner then loads the rows with the events). */
+function subjectKeyed(p: Projection): boolean {
+  const rules = p.rules.filter((r) => r.kind !== 'custom');
+  return (
+    rules.length > 0 &&
+    rules.every((r) =>
+      r.kind === 'update' || r.kind === 'delete' ? isSubject(r.where) : isSubject(r.assignments.find((a) => a.column === p.key)?.value),
+    )
+  );
+}
+
 function batchRules(p: Projection): string[] {
   const rules = p.rules.flatMap((r) => (r.kind === 'custom' ? [] : [indent(`${tsString(r.event.ceType)}: ${batchRule(p, r)},`, '      ')]));
   return [
     `  batch: {`,
     `    key: ${p.columns.indexOf(p.key)},`,
+    ...(subjectKeyed(p) ? ['    subjectKey: true,'] : []),
     `    columns: [\n${p.columns.map((c) => `      ${batchColumn(c)},`).join('\n')}\n    ],`,
     `    rules: {\n${rules.join('\n')}\n    },`,
     `    inputs: ${projectionNames.inputs(p)},`,

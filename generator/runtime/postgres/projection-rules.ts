@@ -4,13 +4,15 @@
  * One statement per event per rule costs a round trip and an executor start per event, which
  * dominates everything else. Instead, per run of consecutive rule events of a batch:
  *   1. one statement reads the rows of every key the run touches (and canonicalises each key
- *      through its column type, so `ABC…` and `abc…` of a uuid key are one row);
+ *      through its column type, so `ABC…` and `abc…` of a uuid key are one row); when every
+ *      rule's key is the subject, the runner's read of the events already brought them
+ *      (preloadSql), and only keys it did not bring are read;
  *   2. the events are folded into those rows in JavaScript, in order, with the same semantics
  *      as the per-event SQL of the generated `apply` (see `foldEvent`);
  *   3. one DELETE removes rows the run deleted, one INSERT … SELECT FROM unnest(…) ON CONFLICT
  *      writes every row it changed (a key touched ten times is written once).
- * Every value travels as PostgreSQL text and is cast to its column's exact type on the server,
- * so nothing passes through a float or a time zone. The arithmetic of `increment` is the only
+ * Every value travels as PostgreSQL text (a column's values as one array literal) and is cast
+ * to its column's exact type on the server, so nothing passes through a float or a time zone. The arithmetic of `increment` is the only
  * computation done here: integers in bigint, decimals as scaled bigints rounded like numeric,
  * floats in IEEE double (real rounded to single), with PostgreSQL's range errors.
  *
@@ -66,6 +68,11 @@ export interface ProjectionBatchRules<E> {
   readonly rules: Readonly<Record<string, BatchRule>>;
   /** The inputs of an event whose type has a rule. */
   inputs(e: ProjectionEvent<E>): BatchInput;
+  /**
+   * Every rule's key is the event's subject (`$subject`, the stream id): the runner then reads
+   * the rows a batch touches in the statement that reads its events.
+   */
+  readonly subjectKey?: boolean;
 }
 
 /** An event not applied because its rule cannot apply to it. */
@@ -106,9 +113,20 @@ function valueText(v: unknown, array: boolean): ColumnText {
   return v.map(scalarText);
 }
 
+const ARRAY_SPECIAL = /[\\"]/;
+const ARRAY_ESCAPE = /[\\"]/g;
+
+/** One element of PostgreSQL's array text format: always quoted, so '', 'NULL', braces and commas stay text. */
+function arrayElement(x: string | null): string {
+  if (x === null) return 'NULL';
+  return ARRAY_SPECIAL.test(x) ? `"${x.replace(ARRAY_ESCAPE, '\\$&')}"` : `"${x}"`;
+}
+
 /** An array column's elements in PostgreSQL's array text format. */
 export function arrayLiteral(items: readonly (string | null)[]): string {
-  return `{${items.map((x) => (x === null ? 'NULL' : `"${x.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+  let out = '{';
+  for (let i = 0; i < items.length; i++) out += (i === 0 ? '' : ',') + arrayElement(items[i] ?? null);
+  return `${out}}`;
 }
 
 function isArrayColumn(c: BatchColumn): boolean {
@@ -219,6 +237,8 @@ function assigned(c: BatchColumn, op: BatchAssignment, current: ColumnText, valu
 export class BatchFolder<E> {
   private readonly sums: (Arithmetic | undefined)[];
   private readonly loadSql: string;
+  /** An expression: the rows of the keys `keys` (a query of one text column) selects, as a JSON array of LoadedRow. */
+  readonly preloadSql: (keys: string) => string;
   /** The statements with their first parameter numbered `first`. */
   private readonly upsertSql: (first: number) => string;
   private readonly deleteSql: (first: number) => string;
@@ -235,8 +255,16 @@ export class BatchFolder<E> {
     const t = quote(table);
     const keyCol = quote(key.name);
     const keyOf = writeExpr(key, 'k.raw');
-    this.loadSql = `SELECT k.raw, (SELECT ${readExpr(key, 'x')} FROM (SELECT ${keyOf} AS ${keyCol}) AS x) AS canonical, t.${keyCol} IS NOT NULL AS present, ${columns.map((c, i) => `${readExpr(c, 't')} AS c${i}`).join(', ')}
-  FROM unnest($1::text[]) AS k(raw) LEFT JOIN ${t} AS t ON t.${keyCol} = ${keyOf}`;
+    const canonical = `(SELECT ${readExpr(key, 'x')} FROM (SELECT ${keyOf} AS ${keyCol}) AS x)`;
+    const join = `LEFT JOIN ${t} AS t ON t.${keyCol} = ${keyOf}`;
+    this.loadSql = `SELECT k.raw, ${canonical} AS canonical, t.${keyCol} IS NOT NULL AS present, ${columns.map((c, i) => `${readExpr(c, 't')} AS c${i}`).join(', ')}
+  FROM unnest($1::text[]) AS k(raw) ${join}`;
+    // json_build_array takes at most 100 arguments: wider rows are built from jsonb pieces.
+    const items = ['k.raw', canonical, `t.${keyCol} IS NOT NULL`, ...columns.map((c) => readExpr(c, 't'))];
+    const pieces: string[] = [];
+    for (let i = 0; i < items.length; i += 90) pieces.push(items.slice(i, i + 90).join(', '));
+    const row = pieces.length === 1 ? `json_build_array(${pieces[0] ?? ''})` : pieces.map((x) => `jsonb_build_array(${x})`).join(' || ');
+    this.preloadSql = (keys) => `(SELECT json_agg(${row}) FROM (${keys}) AS k(raw) ${join})`;
     const names = columns.map((c) => quote(c.name)).join(', ');
     const updates = columns.filter((_c, i) => i !== rules.key).map((c) => `${quote(c.name)} = excluded.${quote(c.name)}`);
     this.upsertSql = (first) => `INSERT INTO ${t} AS t (${names})
@@ -256,7 +284,7 @@ ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${up
    * inside the caller's transaction. Nothing is written yet: `writes` turns the result into
    * statements. Parked events are returned by index into `events`.
    */
-  async fold(db: Queryable, events: readonly { readonly type: string; readonly event: ProjectionEvent<E> }[]): Promise<FoldResult> {
+  async fold(db: Queryable, events: readonly { readonly type: string; readonly event: ProjectionEvent<E> }[], preloaded?: readonly LoadedRow[]): Promise<FoldResult> {
     const { columns, key } = this.rules;
     const keyColumn = columns[key];
     if (keyColumn === undefined) throw new RangeError('eventsmith: the key column index is out of range');
@@ -267,14 +295,18 @@ ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${up
       const raw = rule.kind === 'update' || rule.kind === 'delete' ? scalarText(input.where) : scalarText(input.values[rule.assign.findIndex((a) => a.column === key)]);
       return { rule, input, raw };
     });
-    const raws = [...new Set(work.flatMap((w) => (w.raw === null ? [] : [w.raw])))];
     const canonical = new Map<string, string>();
     const states = new Map<string, KeyState>();
-    if (raws.length > 0) {
-      for (const r of rowsOf(await db.query(prepared(this.loadSql, [raws])))) {
-        const id = String(r.canonical);
-        canonical.set(String(r.raw), id);
-        if (!states.has(id)) states.set(id, { row: r.present === true ? columns.map((_c, i) => r[`c${i}`] as ColumnText) : undefined, existed: r.present === true, dirty: false });
+    const known = (raw: string, id: string, present: boolean, row: () => RowText): void => {
+      canonical.set(raw, id);
+      if (!states.has(id)) states.set(id, { row: present ? row() : undefined, existed: present, dirty: false });
+    };
+    for (const r of preloaded ?? []) known(String(r[0]), String(r[1]), r[2] === true, () => r.slice(3) as RowText);
+    const raws = new Set<string>();
+    for (const w of work) if (w.raw !== null && !canonical.has(w.raw)) raws.add(w.raw);
+    if (raws.size > 0) {
+      for (const r of rowsOf(await db.query(prepared(this.loadSql, [[...raws]])))) {
+        known(String(r.raw), String(r.canonical), r.present === true, () => columns.map((_c, i) => r[`c${i}`] as ColumnText));
       }
     }
     const parked: ParkedEvent[] = [];
@@ -332,15 +364,19 @@ ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${up
     const params: unknown[] = [];
     if (fold.deleted.length > 0) {
       ctes.push(this.deleteSql(first + params.length));
-      params.push(fold.deleted);
+      params.push(arrayLiteral(fold.deleted));
     }
     if (fold.written.length > 0) {
       ctes.push(this.upsertSql(first + params.length));
-      params.push(...this.rules.columns.map((c, i) => fold.written.map((row) => columnParam(c, row[i] ?? null))));
+      // Each column's values as one array literal: pg would otherwise escape element by element.
+      params.push(...this.rules.columns.map((c, i) => arrayLiteral(fold.written.map((row) => columnParam(c, row[i] ?? null)))));
     }
     return { ctes: ctes.map((sql, i) => `w${i} AS (${sql})`), params };
   }
 }
+
+/** A row as preloadSql reads it: [raw key, canonical key, whether the table has it, every column's ColumnText]. */
+export type LoadedRow = readonly unknown[];
 
 export interface FoldResult {
   readonly parked: ParkedEvent[];

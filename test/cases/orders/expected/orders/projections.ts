@@ -204,6 +204,7 @@ export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
   apply: applyOrderSummary,
   batch: {
     key: 0,
+    subjectKey: true,
     columns: [
       { name: 'order_id', sqlType: 'uuid', initial: null },
       { name: 'customer_id', sqlType: 'text', initial: null },

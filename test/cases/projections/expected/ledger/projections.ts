@@ -241,6 +241,7 @@ export const accountBalanceProjection: ProjectionDefinition<AccountBalanceEvent>
   apply: applyAccountBalance,
   batch: {
     key: 0,
+    subjectKey: true,
     columns: [
       { name: 'account_id', sqlType: 'bigint', initial: null },
       { name: 'owner', sqlType: 'text', initial: null },
