@@ -63,36 +63,14 @@ export function createTemplateSet(builtIn: ReadonlyMap<string, string>, override
   };
 }
 
-const otherLineEnds = /[\r\u2028\u2029]/;
-
 /** One trailing newline, no trailing spaces, at most one blank line in a row: a fixed layout whatever the template's whitespace. */
 export function normaliseNewlines(text: string): string {
-  // The regular expressions' reading of a line end includes CR, U+2028 and U+2029; text with
-  // any of them (a doc string could carry one) takes that path, everything else one pass over
-  // the lines, which was twice as fast on a 1,000-version run's 7 MB of output.
-  if (otherLineEnds.test(text)) {
-    return `${text
-      .replace(/[ \t]+$/gm, '')
-      .replace(/\n{3,}/g, '\n\n')
-      .replace(/^\n+/, '')
-      .trimEnd()}\n`;
-  }
-  const out: string[] = [];
-  let blank = false;
-  for (const raw of text.split('\n')) {
-    let end = raw.length;
-    while (end > 0) {
-      const c = raw.charCodeAt(end - 1);
-      if (c !== 0x20 && c !== 0x09) break;
-      end--;
-    }
-    const line = end === raw.length ? raw : raw.slice(0, end);
-    if (line === '') {
-      // Leading blank lines go; of several in a row, one stays.
-      if (out.length === 0 || blank) continue;
-      blank = true;
-    } else blank = false;
-    out.push(line);
-  }
-  return `${out.join('\n').trimEnd()}\n`;
+  // `(?<![ \t])`: a match can only start where a run of blanks does, as it always did, without
+  // the engine trying again from every blank of every indentation (a third of the time, cold,
+  // on the 5 MB a 1,000-version run renders).
+  return `${text
+    .replace(/(?<![ \t])[ \t]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .replace(/^\n+/, '')
+    .trimEnd()}\n`;
 }

@@ -1,6 +1,6 @@
 // The layout every rendered template gets (core/templates.ts): no trailing spaces or tabs, at
-// most one blank line in a row, none at the start, exactly one newline at the end. The line
-// loop and the regular-expression path (text with CR, U+2028 or U+2029) must agree.
+// most one blank line in a row, none at the start, exactly one newline at the end; CR, U+2028
+// and U+2029 end a line for the trailing-blank rule too.
 import { describe, expect, it } from 'vitest';
 import { normaliseNewlines } from '../../generator/core/templates.js';
 
@@ -20,6 +20,7 @@ describe('normaliseNewlines', () => {
     ['a\f\n\n\nb', 'a\f\n\nb\n'],
     ['a  \r\nb \r\n\r\n\r\n', 'a\r\nb\n'],
     ['x \u2028 y \n\n\n\nz', 'x\u2028 y\n\nz\n'],
+    ['a \t b  \t\n', 'a \t b\n'],
   ];
   for (const [input, expected] of cases) {
     it(JSON.stringify(input), () => expect(normaliseNewlines(input)).toBe(expected));
