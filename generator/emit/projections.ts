@@ -410,28 +410,32 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
   );
 
   // Kafka mode: the same rules, applied in the idempotent consumer's transaction.
-  const readsVersion = p.rules.some((r) => r.kind === 'custom' || valuesOf(r).some((v) => v.kind === 'meta' && v.name === 'version'));
-  if (!readsVersion) {
-    const byAggregate = new Map<string, DomainEvent[]>();
-    for (const e of events) byAggregate.set(e.aggregateName, [...(byAggregate.get(e.aggregateName) ?? []), e]);
-    const handlers = [...byAggregate].map(
-      ([aggregate, evs]) =>
-        `    ${aggregate}: {
-${evs.map((e) => `      ${e.name}: (e, { tx }) => ${n.apply(p)}(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),`).join('\n')}
+  const readsVersion = p.rules.some((r) => valuesOf(r).some((v) => v.kind === 'meta' && v.name === 'version'));
+  const hasCustom = p.rules.some((r) => r.kind === 'custom');
+  const needsVersion = readsVersion || hasCustom;
+  const byAggregate = new Map<string, DomainEvent[]>();
+  for (const e of events) byAggregate.set(e.aggregateName, [...(byAggregate.get(e.aggregateName) ?? []), e]);
+  const kafkaEvent = imports.value(rt, 'kafkaProjectionEvent');
+  const handlers = [...byAggregate].map(
+    ([aggregate, evs]) =>
+      `    ${aggregate}: {
+${evs.map((e) => `      ${e.name}: (e, { tx }) => ${n.apply(p)}(tx, table, ${kafkaEvent}(e, { type: e.type, data: e.data }, ${String(needsVersion)})),`).join('\n')}
     },`,
-    );
-    out.push(
-      [
-        tsDoc([
-          `Consumer handlers (createEventConsumer of kafka.ts) that keep ${p.name} from Kafka instead of the event store, for a read model in another service: the same rules, applied in the consumer's transaction, which also marks each event processed (once per consumer group). \`table\` defaults to the live table; create it with \`${n.definition(p)}.ddl(table)\`.`,
-          'Its rules read no `$version` (the stream version is not part of the CloudEvent), so the `version` handed to them is 0.',
-        ]),
-        `export function ${n.kafkaHandlers(p)}(table = ${tsString(p.table)}): ${imports.type('./kafka.js', 'DomainHandlers')} {`,
-        `  return {\n${handlers.join('\n')}\n  };`,
-        `}`,
-      ].join('\n'),
-    );
-  }
+  );
+  const versionDoc = needsVersion
+    ? `Its ${readsVersion ? 'rules read `$version`' : 'custom rules may read the version'}: the stream version comes from each event's \`streamversion\` extension, which the repository sets on every event it appends; an event without one fails its handler (retried, then dead-lettered).`
+    : 'Its rules read no `$version`: the version handed to them is the `streamversion` extension when the event has one, else 0.';
+  out.push(
+    [
+      tsDoc([
+        `Consumer handlers (createEventConsumer of kafka.ts) that keep ${p.name} from Kafka instead of the event store, for a read model in another service: the same rules${hasCustom ? ' (custom ones included)' : ''}, applied in the consumer's transaction, which also marks each event processed (once per consumer group). \`table\` defaults to the live table; create it with \`${n.definition(p)}.ddl(table)\`.`,
+        versionDoc,
+      ]),
+      `export function ${n.kafkaHandlers(p)}(table = ${tsString(p.table)}): ${imports.type('./kafka.js', 'DomainHandlers')} {`,
+      `  return {\n${handlers.join('\n')}\n  };`,
+      `}`,
+    ].join('\n'),
+  );
 
   // Queries.
   const select = p.columns.map(selectOf).join(', ');
@@ -527,7 +531,7 @@ function customFile(domain: Domain, ctx: EmitContext): GeneratedFile {
       stubs.push(
         [
           `// TODO: implement; until this returns 'applied', the project does not compile.`,
-          tsDoc([`Applies ${r.event.aggregateName}.${r.event.name} to \`table\` (projection ${p.name}, normally \`${p.table}\`; a rebuild passes its shadow table). Runs in the runner's transaction: write only through \`db\`.`]),
+          tsDoc([`Applies ${r.event.aggregateName}.${r.event.name} to \`table\` (projection ${p.name}, normally \`${p.table}\`; a rebuild passes its shadow table). Runs in the runner's transaction, or in Kafka mode (${projectionNames.kafkaHandlers(p)}) the consumer's: write only through \`db\`.`]),
           `export function ${projectionNames.custom(p, r.event)}(`,
           `  db: Queryable,`,
           `  table: string,`,

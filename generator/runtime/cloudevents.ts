@@ -84,6 +84,22 @@ export function dataschemaFor(type: string, version: number): string {
   return `urn:eventsmith:schema:${type}:v${version}`;
 }
 
+/**
+ * Extension: the event's version in its stream (the aggregate's version after it, 1 for the
+ * first). The repository sets it on every event it appends (the outbox row's `ce_streamversion`),
+ * so a consumer that keeps a read model from Kafka sees what the event store calls
+ * `stream_version` (a projection's `$version`). Events published without the event store have
+ * none. An integer in the structured mode, its decimal text in the binary mode's header.
+ */
+export const STREAM_VERSION_EXTENSION = 'streamversion';
+
+/** The {@link STREAM_VERSION_EXTENSION} of an event: a positive integer, or undefined when absent or malformed. */
+export function streamVersionOf(event: CloudEvent): number | undefined {
+  const v: unknown = (event as unknown as Readonly<Record<string, unknown>>)[STREAM_VERSION_EXTENSION];
+  const n = typeof v === 'string' && /^[1-9][0-9]{0,15}$/.test(v) ? Number(v) : v;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 ? n : undefined;
+}
+
 // ---- making envelopes -------------------------------------------------------------------
 
 /** Per-event choices of the producer; everything has a default. */

@@ -8,6 +8,8 @@ export { JsonNumber, JsonSyntaxError, parseJson, stringifyJson, type JsonObject,
 export {
   dataschemaFor,
   envelopeAttributes,
+  STREAM_VERSION_EXTENSION,
+  streamVersionOf,
   InvalidEnvelopeError,
   isAbsoluteUri,
   isAttributeName,

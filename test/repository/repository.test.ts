@@ -218,6 +218,7 @@ describe('outbox rows', () => {
       ce_dataschema: `urn:eventsmith:schema:${placedType}:v2`,
       ce_dataversion: '2',
       ce_partitionkey: id,
+      ce_streamversion: '1',
       ce_correlationid: 'corr-1',
       ce_causationid: causation,
       'content-type': 'application/avro',

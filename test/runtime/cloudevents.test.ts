@@ -3,6 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   dataschemaFor,
+  STREAM_VERSION_EXTENSION,
+  streamVersionOf,
   InvalidEnvelopeError,
   isAbsoluteUri,
   isAttributeName,
@@ -245,7 +247,19 @@ describe('formats', () => {
     ['data-version', false],
   ])('isAttributeName(%j) is %j', (name, want) => expect(isAttributeName(name)).toBe(want));
 
+  it('streamVersionOf reads the stream version extension in either binding form, and nothing else', () => {
+    const base = makeEnvelope({ type: 'com.example.orders.order.placed', dataversion: 1, source: 'urn:x', subject: 'o-1', data: {} });
+    const withVersion = (v: unknown): CloudEvent => ({ ...base, [STREAM_VERSION_EXTENSION]: v }) as CloudEvent;
+    expect(streamVersionOf(base)).toBeUndefined();
+    expect(streamVersionOf(withVersion('7'))).toBe(7);
+    expect(streamVersionOf(withVersion(7))).toBe(7);
+    for (const bad of ['0', '07', '-1', '1.5', '', 0, 1.5, true]) expect(streamVersionOf(withVersion(bad)), String(bad)).toBeUndefined();
+  });
+
   it('our extension names meet the SHOULD too: at most 20 characters', () => {
-    for (const name of ['dataversion', 'partitionkey', 'correlationid', 'causationid']) expect(name.length).toBeLessThanOrEqual(20);
+    for (const name of ['dataversion', 'partitionkey', 'correlationid', 'causationid', STREAM_VERSION_EXTENSION]) {
+      expect(isAttributeName(name)).toBe(true);
+      expect(name.length).toBeLessThanOrEqual(20);
+    }
   });
 });

@@ -82,6 +82,7 @@ export {
   shadowTableName,
   startProjectionRunner,
   toProjectionEvent,
+  kafkaProjectionEvent,
   type BatchOptions,
   type BatchResult,
   type ProjectionApplied,

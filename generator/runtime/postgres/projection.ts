@@ -25,6 +25,7 @@ import { type RecordedEvent, toRecordedEvent, EVENT_COLUMNS } from './event-stor
 import { type TxCursor, TX_CURSOR_START, cursorParams, gapFreeAfter, gapFreeAfterCursor } from './gap-free.js';
 import { BatchFolder, type ProjectionBatchRules, prepared } from './projection-rules.js';
 import { type Logger, errorMessage, stderrLogger, withFields } from '../logger.js';
+import { type CloudEvent, STREAM_VERSION_EXTENSION, streamVersionOf } from '../cloudevents.js';
 
 /** What a projection rule receives: the event (latest version) and its metadata. */
 export interface ProjectionEvent<E> {
@@ -108,6 +109,23 @@ export function toProjectionEvent<E>(decoding: ProjectionDecoding, recorded: Rec
     version: recorded.streamVersion,
     event: decodeStoredEvent(decoding, recorded) as E,
   };
+}
+
+/**
+ * A consumed event as its projection's rules receive it (Kafka mode). The stream version comes
+ * from the event's `streamversion` extension, which the repository sets on every event it appends.
+ * `needsVersion`: a rule reads `$version` (or is custom, and may): an event without the extension
+ * then fails its handler (retried, then dead-lettered) instead of applying a made-up version;
+ * otherwise the version is 0 when absent.
+ */
+export function kafkaProjectionEvent<E>(e: CloudEvent, event: E, needsVersion: boolean): ProjectionEvent<E> {
+  const version = streamVersionOf(e);
+  if (version === undefined && needsVersion) {
+    throw new Error(
+      `eventsmith: event ${e.id} (${e.type}) has no ${STREAM_VERSION_EXTENSION} extension: this projection's rules read the stream version, which only events appended through the event store carry`,
+    );
+  }
+  return { eventId: e.id, subject: e.subject, time: new Date(e.time), version: version ?? 0, event };
 }
 
 /** Events of eventsmith_events after `after`, gap-free, in (txid, global_position) order. */

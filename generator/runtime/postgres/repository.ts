@@ -9,7 +9,7 @@
  */
 import type { AvroCodec } from '../avro.js';
 import { uuidV7 } from '../uuid-v7.js';
-import { dataschemaFor, type CloudEvent } from '../cloudevents.js';
+import { STREAM_VERSION_EXTENSION, dataschemaFor, type CloudEvent } from '../cloudevents.js';
 import { type Logger, componentLogger } from '../logger.js';
 import type { ConnectionPool, Queryable } from './db.js';
 import {
@@ -296,7 +296,7 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
       return { ...e, outbox: { ...e.outbox, payload: frameConfluent(schemaId, e.data) } };
     }));
 
-  const toNewEvent = (event: EventInput<E>, streamId: string, now: Date, opts: RepositoryAppendOptions, trace: TraceHeaders | undefined): NewEvent => {
+  const toNewEvent = (event: EventInput<E>, streamId: string, streamVersion: number, now: Date, opts: RepositoryAppendOptions, trace: TraceHeaders | undefined): NewEvent => {
     let id: string;
     let time: string;
     let occurredAt: Date;
@@ -334,6 +334,7 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
       ce_dataschema: dataschemaFor(event.type, version),
       ce_dataversion: String(version),
       ce_partitionkey: streamId,
+      [`ce_${STREAM_VERSION_EXTENSION}`]: String(streamVersion),
       'content-type': contentType,
     };
     // The CloudEvents distributed-tracing extension: the relay publishes it later, from another process.
@@ -391,7 +392,7 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
       let newEvents: NewEvent[];
       try {
         const trace = traceHeadersOf(span);
-        newEvents = events.map((e) => toNewEvent(e, streamId, now, appendOptions, trace));
+        newEvents = events.map((e, i) => toNewEvent(e, streamId, expectedVersion + i + 1, now, appendOptions, trace));
         if (options.registry !== undefined && encoding === 'avro') newEvents = await frameOutbox(newEvents, options.registry);
         if (newEvents.length === 1 && span?.isRecording()) span.setAttributes(eventAttributes(newEvents[0] as NewEvent));
         result = await appendToStream(appendOptions.client ?? pool, { streamType: def.streamType, streamId, expectedVersion, events: newEvents });

@@ -12,6 +12,7 @@ import {
   columnNumber,
   columnText,
   firstRow,
+  kafkaProjectionEvent,
   rowsOf,
   sqlValue,
 } from 'eventsmith/runtime';
@@ -265,15 +266,15 @@ export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
  * transaction, which also marks each event processed (once per consumer group). `table` defaults to
  * the live table; create it with `orderSummaryProjection.ddl(table)`.
  *
- * Its rules read no `$version` (the stream version is not part of the CloudEvent), so the `version`
- * handed to them is 0.
+ * Its rules read no `$version`: the version handed to them is the `streamversion` extension when
+ * the event has one, else 0.
  */
 export function orderSummaryKafkaHandlers(table = 'order_summaries'): DomainHandlers {
   return {
     Order: {
-      OrderPlaced: (e, { tx }) => applyOrderSummary(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
-      OrderConfirmed: (e, { tx }) => applyOrderSummary(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
-      OrderCancelled: (e, { tx }) => applyOrderSummary(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
+      OrderPlaced: (e, { tx }) => applyOrderSummary(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
+      OrderConfirmed: (e, { tx }) => applyOrderSummary(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
+      OrderCancelled: (e, { tx }) => applyOrderSummary(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   columnNumber,
   columnText,
   firstRow,
+  kafkaProjectionEvent,
   rowsOf,
   sqlValue,
 } from 'eventsmith/runtime';
@@ -304,6 +305,28 @@ export const accountBalanceProjection: ProjectionDefinition<AccountBalanceEvent>
   },
 };
 
+/**
+ * Consumer handlers (createEventConsumer of kafka.ts) that keep AccountBalance from Kafka instead
+ * of the event store, for a read model in another service: the same rules (custom ones included),
+ * applied in the consumer's transaction, which also marks each event processed (once per consumer
+ * group). `table` defaults to the live table; create it with `accountBalanceProjection.ddl(table)`.
+ *
+ * Its rules read `$version`: the stream version comes from each event's `streamversion` extension,
+ * which the repository sets on every event it appends; an event without one fails its handler
+ * (retried, then dead-lettered).
+ */
+export function accountBalanceKafkaHandlers(table = 'account_balances'): DomainHandlers {
+  return {
+    Account: {
+      AccountOpened: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+      Deposited: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+      Flagged: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+      AccountClosed: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+      Audited: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+    },
+  };
+}
+
 function toAccountBalanceRow(r: Row): AccountBalanceRow {
   return {
     accountId: columnBigInt(r['account_id'], 'account_id'),
@@ -492,14 +515,14 @@ export const depositorProjection: ProjectionDefinition<DepositorEvent> = {
  * transaction, which also marks each event processed (once per consumer group). `table` defaults to
  * the live table; create it with `depositorProjection.ddl(table)`.
  *
- * Its rules read no `$version` (the stream version is not part of the CloudEvent), so the `version`
- * handed to them is 0.
+ * Its rules read no `$version`: the version handed to them is the `streamversion` extension when
+ * the event has one, else 0.
  */
 export function depositorKafkaHandlers(table = 'depositor'): DomainHandlers {
   return {
     Account: {
-      Deposited: (e, { tx }) => applyDepositor(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
-      AccountClosed: (e, { tx }) => applyDepositor(tx, table, { eventId: e.id, subject: e.subject, time: new Date(e.time), version: 0, event: { type: e.type, data: e.data } }),
+      Deposited: (e, { tx }) => applyDepositor(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
+      AccountClosed: (e, { tx }) => applyDepositor(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
     },
   };
 }

@@ -21,7 +21,8 @@ import type { Audited } from '../../ledger/types.js';
 // TODO: implement; until this returns 'applied', the project does not compile.
 /**
  * Applies Account.Audited to `table` (projection AccountBalance, normally `account_balances`; a
- * rebuild passes its shadow table). Runs in the runner's transaction: write only through `db`.
+ * rebuild passes its shadow table). Runs in the runner's transaction, or in Kafka mode
+ * (accountBalanceKafkaHandlers) the consumer's: write only through `db`.
  */
 export function projectAccountBalanceAccountAudited(
   db: Queryable,
