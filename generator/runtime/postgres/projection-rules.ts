@@ -99,11 +99,11 @@ function bytesText(bytes: Uint8Array): string {
 
 /** A scalar parameter value (as sqlValue made it) as the text PostgreSQL's input function reads. */
 export function scalarText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
   if (v === null || v === undefined) return null;
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   if (v instanceof Date) return v.toISOString();
   if (v instanceof Uint8Array) return bytesText(v);
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v);
   throw new TypeError(`eventsmith: cannot write ${typeof v} to a projection column`);
 }
 

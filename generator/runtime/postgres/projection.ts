@@ -245,8 +245,8 @@ e AS MATERIALIZED (
 m AS (SELECT * FROM e WHERE e.stream_type = ANY($3::text[]) AND e.event_type = ANY($4::text[]))
 SELECT c.txid::text AS c_txid, c.position::text AS c_position, c.fingerprint AS c_fingerprint, c.applied::text AS c_applied,
        (SELECT count(*) FROM e)::int AS read, l.txid::text AS l_txid, l.global_position::text AS l_position,
-       (SELECT json_agg(json_build_array(m.global_position::text, m.stream_type, m.stream_id, m.stream_version, m.event_id::text, m.event_type,
-                                         m.schema_version, m.content_type, encode(m.data, 'base64'), floor(extract(epoch FROM m.occurred_at) * 1000)::float8)
+       (SELECT json_agg(json_build_array(m.stream_id, m.stream_version, m.event_id::text, m.event_type, m.schema_version, m.content_type,
+                                         encode(m.data, 'base64'), floor(extract(epoch FROM m.occurred_at) * 1000)::bigint)
                         ORDER BY m.txid, m.global_position) FROM m) AS events,
        ${rows} AS rows
   FROM c LEFT JOIN LATERAL (SELECT e.txid, e.global_position FROM e ORDER BY e.txid DESC, e.global_position DESC LIMIT 1) AS l ON true`;
@@ -255,8 +255,12 @@ SELECT c.txid::text AS c_txid, c.position::text AS c_position, c.fingerprint AS 
   return plan;
 }
 
-/** An event of the batch's JSON array: [global_position, stream_type, stream_id, stream_version, event_id, event_type, schema_version, content_type, data (base64), occurred_at (ms)]. */
-type BatchEventItem = readonly [string, string, string, number, string, string, number, string, string, number];
+/**
+ * An event of the batch's JSON array: [stream_id, stream_version, event_id, event_type,
+ * schema_version, content_type, data (base64), occurred_at (ms)]. Nothing a rule cannot read:
+ * a parked event's position and stream type are joined in by its id when it is recorded.
+ */
+type BatchEventItem = readonly [string, number, string, string, number, string, string, number];
 
 function jsonArray(v: unknown, column: string): readonly unknown[] {
   const parsed = asJson(v, column);
@@ -305,13 +309,13 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
     return folder.writes(result, first);
   };
   for (const item of items) {
-    const type = item[5];
+    const type = item[3];
     const event: ProjectionEvent<E> = {
-      eventId: item[4],
-      subject: item[2],
-      time: new Date(item[9]),
-      version: item[3],
-      event: decodeEventData(definition.decoding, item[4], type, item[6], item[7], Buffer.from(item[8], 'base64')) as E,
+      eventId: item[2],
+      subject: item[0],
+      time: new Date(item[7]),
+      version: item[1],
+      event: decodeEventData(definition.decoding, item[2], type, item[4], item[5], Buffer.from(item[6], 'base64')) as E,
     };
     if (folder?.handles(type) === true) {
       run.push({ type, event, item });
@@ -354,10 +358,10 @@ async function applyOne<E>(tx: Queryable, definition: ProjectionDefinition<E>, t
   return undefined;
 }
 
-type Parked = { readonly globalPosition: string; readonly eventId: string; readonly eventType: string; readonly streamType: string; readonly streamId: string; readonly reason: string };
+type Parked = { readonly eventId: string; readonly reason: string };
 
 function parkedOf(item: BatchEventItem, reason: string): Parked {
-  return { globalPosition: item[0], streamType: item[1], streamId: item[2], eventId: item[4], eventType: item[5], reason };
+  return { eventId: item[2], reason };
 }
 
 /** The CTE recording parked events; parkParams are its parameters from `$<first>` (the checkpoint name is $1). */
@@ -365,21 +369,14 @@ function parkCte(first: number): string {
   const p = (i: number): string => `$${first + i}`;
   return `parked AS (
   INSERT INTO eventsmith_projection_parked (projection, global_position, event_id, event_type, stream_type, stream_id, reason)
-  SELECT $1, p.global_position, p.event_id, p.event_type, p.stream_type, p.stream_id, p.reason
-    FROM unnest(${p(0)}::bigint[], ${p(1)}::uuid[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[], ${p(5)}::text[])
-         AS p(global_position, event_id, event_type, stream_type, stream_id, reason)
+  SELECT $1, e.global_position, e.event_id, e.event_type, e.stream_type, e.stream_id, p.reason
+    FROM unnest(${p(0)}::uuid[], ${p(1)}::text[]) AS p(event_id, reason)
+    JOIN eventsmith_events e ON e.event_id = p.event_id
   ON CONFLICT (projection, global_position) DO NOTHING)`;
 }
 
 function parkParams(parked: readonly Parked[]): unknown[] {
-  return [
-    parked.map((p) => p.globalPosition),
-    parked.map((p) => p.eventId),
-    parked.map((p) => p.eventType),
-    parked.map((p) => p.streamType),
-    parked.map((p) => p.streamId),
-    parked.map((p) => p.reason),
-  ];
+  return [parked.map((p) => p.eventId), parked.map((p) => p.reason)];
 }
 
 /** How many events of the projection (or of a rebuild's checkpoint name) are parked. */
