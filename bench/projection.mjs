@@ -2,7 +2,8 @@
 // (generator/dev/postgres.mjs; durable by default: fsync and synchronous_commit on):
 //   1. runner throughput: the runtime's batches (gap-free read, the generated rules, checkpoint in
 //      the same transaction) over N stored events, against a raw batched INSERT of N rows of the
-//      same table shape (unnest arrays, one statement and transaction per batch), same run;
+//      same table shape (unnest arrays, one statement and transaction per batch), same run:
+//      alternated raw, runner, raw, runner, each side's faster pass;
 //   2. a zero-downtime rebuild (shadow table, catch-up, swap) of 100,000 events;
 //   3. the runner's lag (events and seconds) while 4 writers append orders as fast as they can.
 // The generated code is transpiled (types erased) and imports the built runtime (dist/).
@@ -64,28 +65,49 @@ try {
   const stored = Number((await pool.query('SELECT count(*) AS n FROM eventsmith_events')).rows[0].n);
   await pool.query('VACUUM ANALYZE eventsmith_events');
 
-  // 1. Runner throughput vs raw batched INSERT.
-  await runtime.ensureProjection(pool, def);
-  let t0 = performance.now();
-  let applied = 0;
-  for (;;) {
-    const r = await runtime.projectBatch(pool, def, { limit: batch });
-    applied += r.applied;
-    if (r.read === 0) break;
-  }
-  const runnerMs = performance.now() - t0;
-  await pool.query('CREATE TABLE raw_summaries (LIKE order_summaries INCLUDING ALL)');
+  // 1. Runner throughput vs raw batched INSERT, alternated: raw, runner, raw, runner (the runner
+  // from an empty table and checkpoint each time, the raw INSERT into a fresh table). On a shared
+  // machine the load drifts between phases; each side's faster pass counts.
   const ids = Array.from({ length: stored }, () => randomUUID());
-  t0 = performance.now();
-  for (let i = 0; i < stored; i += batch) {
-    const chunk = ids.slice(i, i + batch);
-    await pool.query(
-      `INSERT INTO raw_summaries (order_id, customer_id, status, total_amount, currency, placed_at, events_applied, last_event_id)
-       SELECT id, 'c-1', 'placed', 1.50, 'EUR', now(), 1, id FROM unnest($1::uuid[]) AS id`,
-      [chunk],
-    );
+  let rawTables = 0;
+  const rawPass = async () => {
+    const table = `raw_summaries_${++rawTables}`;
+    await pool.query(`CREATE TABLE ${table} (LIKE order_summaries INCLUDING ALL)`);
+    const start = performance.now();
+    for (let i = 0; i < stored; i += batch) {
+      const chunk = ids.slice(i, i + batch);
+      await pool.query(
+        `INSERT INTO ${table} (order_id, customer_id, status, total_amount, currency, placed_at, events_applied, last_event_id)
+         SELECT id, 'c-1', 'placed', 1.50, 'EUR', now(), 1, id FROM unnest($1::uuid[]) AS id`,
+        [chunk],
+      );
+    }
+    return performance.now() - start;
+  };
+  let applied = 0;
+  const runnerPass = async () => {
+    await pool.query('TRUNCATE order_summaries');
+    await pool.query("UPDATE eventsmith_projections SET txid = '0'::xid8, position = 0, applied = 0 WHERE name = $1", [def.name]);
+    await pool.query('CHECKPOINT');
+    applied = 0;
+    const start = performance.now();
+    for (;;) {
+      const r = await runtime.projectBatch(pool, def, { limit: batch });
+      applied += r.applied;
+      if (r.read === 0) break;
+    }
+    return performance.now() - start;
+  };
+  await runtime.ensureProjection(pool, def);
+  const passes = { raw: [], runner: [] };
+  for (let i = 0; i < 2; i++) {
+    await pool.query('CHECKPOINT');
+    passes.raw.push(await rawPass());
+    passes.runner.push(await runnerPass());
   }
-  const rawMs = performance.now() - t0;
+  const rawMs = Math.min(...passes.raw);
+  const runnerMs = Math.min(...passes.runner);
+  let t0;
 
   // 2. Rebuild of every stored event while the table keeps serving.
   t0 = performance.now();
@@ -120,8 +142,8 @@ try {
 
   const out = {
     settings: { durable, stored, batch },
-    runner: { events: stored, applied, ms: Math.round(runnerMs), eventsPerSecond: rate(stored, runnerMs) },
-    rawInsert: { rows: stored, ms: Math.round(rawMs), rowsPerSecond: rate(stored, rawMs) },
+    runner: { events: stored, applied, ms: Math.round(runnerMs), eventsPerSecond: rate(stored, runnerMs), passes: passes.runner.map(Math.round) },
+    rawInsert: { rows: stored, ms: Math.round(rawMs), rowsPerSecond: rate(stored, rawMs), passes: passes.raw.map(Math.round) },
     ratio: Number((rawMs / runnerMs).toFixed(2)),
     rebuild: { events: rebuilt.read, ms: Math.round(rebuildMs), eventsPerSecond: rate(rebuilt.read, rebuildMs) },
     lag: {
@@ -131,8 +153,10 @@ try {
     },
   };
   console.log(`stored events: ${fmt(stored)} (${durable ? 'durable' : 'fsync off'})`);
-  console.log(`runner:     ${fmt(out.runner.eventsPerSecond)} events/s (${fmt(out.runner.ms)} ms, batches of ${batch})`);
-  console.log(`raw INSERT: ${fmt(out.rawInsert.rowsPerSecond)} rows/s (${fmt(out.rawInsert.ms)} ms); runner = ${Math.round(out.ratio * 100)}% of raw`);
+  console.log(`runner:     ${fmt(out.runner.eventsPerSecond)} events/s (${fmt(out.runner.ms)} ms, batches of ${batch}; passes ${out.runner.passes.map(fmt).join(', ')} ms)`);
+  console.log(
+    `raw INSERT: ${fmt(out.rawInsert.rowsPerSecond)} rows/s (${fmt(out.rawInsert.ms)} ms; passes ${out.rawInsert.passes.map(fmt).join(', ')} ms); runner = ${Math.round(out.ratio * 100)}% of raw (faster pass each)`,
+  );
   console.log(`rebuild:    ${fmt(out.rebuild.events)} events in ${fmt(out.rebuild.ms)} ms (${fmt(out.rebuild.eventsPerSecond)} events/s)`);
   console.log(
     `lag under ${fmt(out.lag.writtenPerSecond)} events/s from 4 writers: p50 ${out.lag.events.p50} events / ${out.lag.seconds.p50.toFixed(3)} s, p95 ${out.lag.events.p95} / ${out.lag.seconds.p95.toFixed(3)} s, max ${out.lag.events.max} / ${out.lag.seconds.max.toFixed(3)} s`,
