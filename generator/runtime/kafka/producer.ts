@@ -288,10 +288,20 @@ export class KafkaPublisher {
       slot.assigned = assigned;
       const results = await this.raceDeadline(slot, pending, deadlineAt);
       slot.assigned = undefined;
-      const answered = new Set(results.map((r) => `${r.topicName}\u0000${r.partition}`));
+      // The partitions answered, by topic: a set lookup per message, no key string built for each.
+      const answered = new Map<string, Set<number>>();
+      for (const r of results) {
+        let partitions = answered.get(r.topicName);
+        if (partitions === undefined) answered.set(r.topicName, (partitions = new Set()));
+        partitions.add(r.partition);
+      }
       const missing: { topic: string; messages: OutgoingMessage[] }[] = [];
       for (const { topic, messages } of pending.topicMessages ?? []) {
-        const unsent = (messages as OutgoingMessage[]).filter((m) => !answered.has(`${topic}\u0000${assigned.get(m) ?? -1}`));
+        const partitions = answered.get(topic);
+        const unsent = (messages as OutgoingMessage[]).filter((m) => {
+          const partition = assigned.get(m);
+          return partition === undefined || partitions === undefined || !partitions.has(partition);
+        });
         if (unsent.length > 0) missing.push({ topic, messages: unsent });
       }
       if (missing.length === 0) return;
