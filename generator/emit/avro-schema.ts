@@ -87,9 +87,36 @@ export type AvroSchemaJson =
 
 // ---- building --------------------------------------------------------------------------
 
+/**
+ * A named type's definition built once and shared by every document that defines it in the
+ * same context: 1,000 event versions that each carry `Line[]` would otherwise build, order and
+ * print the same nested records 1,000 times. `claims` are the named types (full names) that
+ * the definition defines, itself first; reusing it claims them all.
+ */
+interface SharedDefinition {
+  readonly schema: AvroSchemaJson;
+  readonly claims: readonly (readonly [string, NamedType])[];
+}
+
+/** By type, then by `inherited` and namespace. Only frozen (resolved) types key an entry. */
+const sharedDefinitions = new WeakMap<NamedType, Map<string, SharedDefinition>>();
+
+/** Schema objects shared between documents are deeply frozen: no reader can change one for all. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 /** Per document: which named types are defined already. Lives for one build only. */
 class SchemaBuilder {
-  private readonly defined = new Map<string, NamedType | 'root'>();
+  /** Full name to its owner and the order in which it was claimed. */
+  private readonly defined = new Map<string, { readonly owner: NamedType | 'root'; readonly at: number }>();
+  private readonly claimed: (readonly [string, NamedType | 'root'])[] = [];
+  /** The earliest claim referred to by name since the innermost definition under way began. */
+  private earliestReference = Infinity;
 
   constructor(private readonly namespace: string) {}
 
@@ -102,11 +129,13 @@ class SchemaBuilder {
     const full = this.fullName(name);
     const existing = this.defined.get(full);
     if (existing === undefined) {
-      this.defined.set(full, owner);
+      this.defined.set(full, { owner, at: this.claimed.length });
+      this.claimed.push([full, owner]);
       return true;
     }
     // The resolver rejects duplicate names; two types under one name would make the schema lie.
-    if (existing !== owner) throw new Error(`two different Avro types are named ${full}`);
+    if (existing.owner !== owner) throw new Error(`two different Avro types are named ${full}`);
+    this.earliestReference = Math.min(this.earliestReference, existing.at);
     return false;
   }
 
@@ -141,7 +170,35 @@ class SchemaBuilder {
   }
 
   private named(t: NamedType, inherited: boolean): AvroSchemaJson {
+    const key = `${inherited ? 'i' : 'o'}${this.namespace}`;
+    const shared = sharedDefinitions.get(t)?.get(key);
+    // The shared definition is what building here would give only when none of the types it
+    // defines is defined in this document yet (else they would be references by name).
+    if (shared !== undefined && shared.claims.every(([full]) => !this.defined.has(full))) {
+      for (const [full, owner] of shared.claims) {
+        this.defined.set(full, { owner, at: this.claimed.length });
+        this.claimed.push([full, owner]);
+      }
+      return shared.schema;
+    }
+    const start = this.claimed.length;
     if (!this.claim(t.name, t)) return this.fullName(t.name);
+    const outer = this.earliestReference;
+    this.earliestReference = Infinity;
+    const schema = this.define(t, inherited);
+    const inner = this.earliestReference;
+    this.earliestReference = Math.min(outer, inner);
+    // Context-free (refers to nothing defined before it began): the same in every document.
+    const claims = this.claimed.slice(start) as (readonly [string, NamedType])[];
+    if (inner >= start && claims.every(([, owner]) => Object.isFrozen(owner))) {
+      let byKey = sharedDefinitions.get(t);
+      if (byKey === undefined) sharedDefinitions.set(t, (byKey = new Map()));
+      byKey.set(key, { schema: deepFreeze(schema), claims });
+    }
+    return schema;
+  }
+
+  private define(t: NamedType, inherited: boolean): AvroSchemaJson {
     const head = { name: t.name, ...this.namespaceKey(inherited), ...docKey(t.doc), ...aliasesKey(t.aliases) };
     switch (t.kind) {
       case 'record':
@@ -335,8 +392,21 @@ type Ordered = null | boolean | number | bigint | string | { readonly list: read
 const schemaKeys = ['type', 'name', 'namespace', 'doc', 'aliases', 'fields', 'symbols', 'items', 'values', 'size', 'default', 'logicalType', 'precision', 'scale'] as const;
 const fieldKeys = ['name', 'doc', 'aliases', 'type', 'default'] as const;
 
+/** The ordered tree of each shared (frozen) schema object: see `sharedDefinitions`. */
+const orderedShared = new WeakMap<object, Ordered>();
+
 function orderSchema(s: AvroSchemaJson): Ordered {
   if (typeof s === 'string') return s;
+  if (!Object.isFrozen(s)) return orderSchemaOnce(s);
+  let ordered = orderedShared.get(s);
+  if (ordered === undefined) {
+    orderedShared.set(s, (ordered = orderSchemaOnce(s)));
+    if (typeof ordered === 'object' && ordered !== null) printedShared.set(ordered, new Map());
+  }
+  return ordered;
+}
+
+function orderSchemaOnce(s: Exclude<AvroSchemaJson, string>): Ordered {
   if (isSchemaList(s)) return { list: s.map(orderSchema) };
   const attrs: { readonly [key: string]: unknown } = s;
   const entries: (readonly [string, Ordered])[] = [];
@@ -389,12 +459,27 @@ const styles: Record<PrintStyle, Style> = {
   ts: { string: tsString, key: tsKey, bigint: (n) => `${n}n` },
 };
 
+/**
+ * Text of the ordered trees of shared definitions, by style, indent and column: a shared
+ * definition sits at the same place in most documents, so it is printed once per place.
+ */
+const printedShared = new WeakMap<object, Map<string, string>>();
+
 /** One line when it fits in the line width (and is not a record), else one member per line. */
 function render(node: Ordered, style: Style, indent: string, used: number): string {
   if (node === null || typeof node === 'boolean') return String(node);
   if (typeof node === 'number') return JSON.stringify(node);
   if (typeof node === 'bigint') return style.bigint(node);
   if (typeof node === 'string') return style.string(node);
+  const printed = printedShared.get(node);
+  if (printed === undefined) return renderObject(node, style, indent, used);
+  const key = `${style === styles.ts ? 't' : 'j'}${indent.length},${used}`;
+  let text = printed.get(key);
+  if (text === undefined) printed.set(key, (text = renderObject(node, style, indent, used)));
+  return text;
+}
+
+function renderObject(node: Exclude<Ordered, null | boolean | number | bigint | string>, style: Style, indent: string, used: number): string {
   const flat = flatText(node, style, maxLineWidth - used);
   if (flat !== undefined) return flat;
   const inner = `${indent}  `;

@@ -520,3 +520,76 @@ describe('emitAvro: exact values', () => {
     expect(fileOf(custom, 'shop/avro.ts')).toContain("from '@acme/es-runtime';");
   });
 });
+
+describe('emitAvro: named types shared between documents', () => {
+  // The builder reuses a named type's definition across documents; whether that is right
+  // depends on what each document defined before it, so the order of fields varies here.
+  const model = modelOf(
+    'shared.yaml',
+    [
+      'domain: com.x',
+      'source: urn:x',
+      'types:',
+      '  Money:',
+      '    fields: { amount: "decimal(12,2)", currency: { type: string, default: USD } }',
+      '  Line:',
+      '    fields: { sku: string, price: Money }',
+      'aggregates:',
+      '  Cart:',
+      '    events:',
+      '      Filled:',
+      '        versions:',
+      '          - fields:',
+      '              lines: Line[]',
+      '      Refilled:',
+      '        versions:',
+      '          - fields:',
+      '              total: Money',
+      '              lines: Line[]',
+      '      Split:',
+      '        versions:',
+      '          - fields:',
+      '              lines: Line[]',
+      '              first: Line',
+      '      Totalled:',
+      '        versions:',
+      '          - fields:',
+      '              total: Money',
+      '',
+    ].join('\n'),
+  );
+  const files = emit(model);
+  const schemas = ['filled', 'refilled', 'split', 'totalled'].map((e) => JSON.parse(fileOf(files, `x/avro/com.x.cart.${e}.v1.avsc`)) as { fields: { name: string; type: unknown }[] });
+  const money = { type: 'record', name: 'Money', fields: [{ name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } }, { name: 'currency', type: 'string', default: 'USD' }] };
+  const lineWith = (price: unknown) => ({ type: 'record', name: 'Line', fields: [{ name: 'sku', type: 'string' }, { name: 'price', type: price }] });
+
+  it('defines a type in full again in each document, and by name where the document defined it already', () => {
+    expect(schemas[0]?.fields).toEqual([{ name: 'lines', type: { type: 'array', items: lineWith(money) } }]);
+    expect(schemas[1]?.fields).toEqual([
+      { name: 'total', type: money },
+      { name: 'lines', type: { type: 'array', items: lineWith('com.x.Money') } },
+    ]);
+    expect(schemas[2]?.fields).toEqual([
+      { name: 'lines', type: { type: 'array', items: lineWith(money) } },
+      { name: 'first', type: 'com.x.Line' },
+    ]);
+    expect(schemas[3]?.fields).toEqual([{ name: 'total', type: money }]);
+  });
+
+  it('prints the same text as a build from an unfrozen copy of the model', () => {
+    // A copy that keeps which objects are the same one (Money inside Line is the Money type) but is not frozen.
+    const copies = new Map<object, unknown>();
+    const thaw = (v: unknown): unknown => {
+      if (typeof v !== 'object' || v === null) return v;
+      const seen = copies.get(v);
+      if (seen !== undefined) return seen;
+      const copy: { [key: string]: unknown } | unknown[] = Array.isArray(v) ? [] : {};
+      copies.set(v, copy);
+      for (const [k, x] of Object.entries(v)) (copy as { [key: string]: unknown })[k] = thaw(x);
+      return copy;
+    };
+    const thawed = thaw(model) as Model;
+    expect(Object.isFrozen(thawed.domains[0]?.types[0])).toBe(false);
+    expect(emit(thawed).map((f) => f.content)).toEqual(files.map((f) => f.content));
+  });
+});
