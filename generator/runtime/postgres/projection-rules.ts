@@ -140,6 +140,15 @@ function readExpr(c: BatchColumn, t: string): string {
   return isArrayColumn(c) ? `${col}::text[]` : `${col}::text`;
 }
 
+/**
+ * Whether the write sends column `c` as an array of its own type: each element then goes through
+ * the type's input function, as the cast from text would, without a text value and a cast per
+ * element. Array columns (a list per row) and microsecond timestamps (an expression) travel as text.
+ */
+function typedParam(c: BatchColumn): boolean {
+  return c.micros !== true && !isArrayColumn(c);
+}
+
 /** The SQL turning the text `expr` into column `c`'s type. */
 function writeExpr(c: BatchColumn, expr: string): string {
   if (c.micros === true) return `('epoch'::timestamptz + ${expr}::bigint * interval '1 microsecond')`;
@@ -268,8 +277,8 @@ export class BatchFolder<E> {
     const names = columns.map((c) => quote(c.name)).join(', ');
     const updates = columns.filter((_c, i) => i !== rules.key).map((c) => `${quote(c.name)} = excluded.${quote(c.name)}`);
     this.upsertSql = (first) => `INSERT INTO ${t} AS t (${names})
-SELECT ${columns.map((c, i) => writeExpr(c, `u.c${i}`)).join(', ')}
-  FROM unnest(${columns.map((_c, i) => `$${first + i}::text[]`).join(', ')}) AS u(${columns.map((_c, i) => `c${i}`).join(', ')})
+SELECT ${columns.map((c, i) => (typedParam(c) ? `u.c${i}` : writeExpr(c, `u.c${i}`))).join(', ')}
+  FROM unnest(${columns.map((c, i) => `$${first + i}::${typedParam(c) ? c.sqlType : 'text'}[]`).join(', ')}) AS u(${columns.map((_c, i) => `c${i}`).join(', ')})
 ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${updates.join(', ')}`}`;
     this.deleteSql = (first) => `DELETE FROM ${t} AS t WHERE t.${keyCol} IN (SELECT ${writeExpr(key, 'u.k')} FROM unnest($${first}::text[]) AS u(k))`;
   }

@@ -212,11 +212,14 @@ interface BatchPlan<E> {
   readonly preload: readonly string[] | undefined;
 }
 
+const LOCK_CHECKPOINT = { name: 'eventsmith_projection_lock', text: 'SELECT 1 FROM eventsmith_projections WHERE name = $1 FOR UPDATE' } as const;
+
 const plans = new WeakMap<ProjectionDefinition<never>, Map<string, BatchPlan<never>>>();
 
 /**
  * The batch's statements for `table`, made once per definition and table. The read, in one
- * statement: locks the checkpoint row, reads the next events after it (gap-free), and returns
+ * statement (after the checkpoint's lock when it reads the table, see below): reads the
+ * checkpoint and the next events after it (gap-free), and returns
  * one row: the checkpoint, how many events it read and the last one's cursor, the projection's
  * own events as one JSON array (only the columns a rule can use), and, when every rule's key is
  * the subject, the rows those events touch (BatchFolder.preloadSql). One row parsed as JSON
@@ -232,7 +235,10 @@ function planOf<E>(definition: ProjectionDefinition<E>, table: string): BatchPla
   const ruleTypes = batch !== undefined ? Object.keys(batch.rules) : [];
   const preload = folder !== undefined && batch?.subjectKey === true && ruleTypes.length > 0 ? ruleTypes : undefined;
   const rows = folder !== undefined && preload !== undefined ? folder.preloadSql('SELECT DISTINCT m.stream_id FROM m WHERE m.event_type = ANY($5::text[])') : 'NULL::json';
-  const text = `WITH c AS (SELECT txid, position, fingerprint, applied FROM eventsmith_projections WHERE name = $1 FOR UPDATE),
+  // With the touched rows in it, the statement opens the projection table (and takes its lock) before
+  // it would wait for the checkpoint row: a rebuild's swap, which holds the checkpoint and drops the
+  // table, would deadlock with it. Then the checkpoint is locked by a statement of its own first.
+  const text = `WITH c AS (SELECT txid, position, fingerprint, applied FROM eventsmith_projections WHERE name = $1${preload === undefined ? ' FOR UPDATE' : ''}),
 e AS MATERIALIZED (
   SELECT e.txid, e.global_position, e.stream_type, e.stream_id, e.stream_version, e.event_id, e.event_type, e.schema_version, e.content_type, e.data, e.occurred_at
     FROM c CROSS JOIN LATERAL (
@@ -281,6 +287,7 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
   const plan = planOf(definition, table);
   const params: unknown[] = [name, limit, definition.streamTypes, definition.eventTypes];
   if (plan.preload !== undefined) params.push(plan.preload);
+  if (plan.preload !== undefined) await tx.query({ ...LOCK_CHECKPOINT, values: [name] });
   const head = firstRow(await tx.query({ ...plan.read, values: params }));
   if (head === undefined) throw new Error(`eventsmith: projection ${name} has no checkpoint; call ensureProjection first`);
   const checkpoint = toCheckpoint({ txid: head.c_txid, position: head.c_position, fingerprint: head.c_fingerprint, applied: head.c_applied });
