@@ -189,6 +189,9 @@ export function validateEnvelope(raw: unknown): ValidationResult<CloudEvent> {
 
 const maxInt32 = 2 ** 31 - 1;
 
+/** The names checkEnvelope reads itself; every other property is an extension (made once, not per event). */
+const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set<string>([...envelopeAttributes, 'data']);
+
 /** Every problem of `raw`; the checked envelope only when there is none. */
 function checkEnvelope(raw: Dict): { errors: string[]; value?: CloudEvent } {
   const errors: string[] = [];
@@ -226,7 +229,7 @@ function checkEnvelope(raw: Dict): { errors: string[]; value?: CloudEvent } {
   const data = get('data');
   if (data === undefined) errors.push('data: required');
 
-  const known = new Set<string>([...envelopeAttributes, 'data']);
+  const known = KNOWN_ATTRIBUTES;
   const extensions: { [name: string]: string | number | boolean } = {};
   for (const name of Object.keys(raw)) {
     if (known.has(name)) continue;
