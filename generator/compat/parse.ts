@@ -26,7 +26,16 @@ const FIELD_ORDERS = ['ascending', 'descending', 'ignore'];
 /** Stands in for a reference until every named type is known; never left in a returned graph. */
 const UNRESOLVED: PrimitiveNode = Object.freeze({ kind: 'null' });
 
-type Path = readonly string[];
+/**
+ * Where a node is in the document, innermost step first: a step is one small object, where a
+ * copied array of every step from the root made parsing quadratic in depth and allocated at
+ * every node; only a failure turns it into a JSON pointer.
+ */
+type Path = { readonly up: Path; readonly key: string | number } | null;
+
+function step(up: Path, key: string | number): Path {
+  return { up, key };
+}
 type JsonObject = { readonly [key: string]: unknown };
 
 interface PendingRef {
@@ -58,7 +67,7 @@ export function parseSchema(json: unknown, label?: string): AvroNode {
 function parseDocument(json: unknown): AvroNode {
   const ctx: Ctx = { named: new Map(), pending: [], deferred: [] };
   let root: AvroNode = UNRESOLVED;
-  parseType(json, [], '', ctx, (n) => {
+  parseType(json, null, '', ctx, (n) => {
     root = n;
   });
   for (const p of ctx.pending) {
@@ -73,7 +82,9 @@ function parseDocument(json: unknown): AvroNode {
 }
 
 function fail(detail: string, path: Path): AvroSchemaError {
-  return new AvroSchemaError(detail, path.length === 0 ? '' : toPointer(path));
+  const tokens: string[] = [];
+  for (let p = path; p !== null; p = p.up) tokens.push(String(p.key));
+  return new AvroSchemaError(detail, tokens.length === 0 ? '' : toPointer(tokens.reverse()));
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -107,7 +118,7 @@ function parseType(json: unknown, path: Path, space: string, ctx: Ctx, assign: (
   if (!isObject(json)) throw fail(`a schema must be a type name, a union array or an object, not ${renderJson(json)}`, path);
   const type = get(json, 'type');
   if (type === undefined) throw fail('schema object has no "type"', path);
-  if (typeof type !== 'string') throw fail(`"type" must be a string, not ${renderJson(type)}`, [...path, 'type']);
+  if (typeof type !== 'string') throw fail(`"type" must be a string, not ${renderJson(type)}`, step(path, 'type'));
   switch (type) {
     case 'record':
     case 'error':
@@ -122,7 +133,7 @@ function parseType(json: unknown, path: Path, space: string, ctx: Ctx, assign: (
     case 'array': {
       const node: { kind: 'array'; items: AvroNode } = { kind: 'array', items: UNRESOLVED };
       if (!Object.hasOwn(json, 'items')) throw fail('array has no "items"', path);
-      parseType(json.items, [...path, 'items'], space, ctx, (n) => {
+      parseType(json.items, step(path, 'items'), space, ctx, (n) => {
         node.items = n;
       });
       assign(node);
@@ -131,7 +142,7 @@ function parseType(json: unknown, path: Path, space: string, ctx: Ctx, assign: (
     case 'map': {
       const node: { kind: 'map'; values: AvroNode } = { kind: 'map', values: UNRESOLVED };
       if (!Object.hasOwn(json, 'values')) throw fail('map has no "values"', path);
-      parseType(json.values, [...path, 'values'], space, ctx, (n) => {
+      parseType(json.values, step(path, 'values'), space, ctx, (n) => {
         node.values = n;
       });
       assign(node);
@@ -142,7 +153,7 @@ function parseType(json: unknown, path: Path, space: string, ctx: Ctx, assign: (
         const decimal = type === 'bytes' ? decimalOf(json) : undefined;
         assign(decimal === undefined ? { kind: type } : { kind: type, decimal });
       } else {
-        reference(type, [...path, 'type'], space, ctx, assign);
+        reference(type, step(path, 'type'), space, ctx, assign);
       }
   }
 }
@@ -155,7 +166,7 @@ function reference(ref: string, path: Path, space: string, ctx: Ctx, assign: (n:
 function parseUnion(json: readonly unknown[], path: Path, space: string, ctx: Ctx): AvroNode {
   const node: { kind: 'union'; branches: AvroNode[] } = { kind: 'union', branches: [] };
   json.forEach((branch, i) => {
-    const at = [...path, String(i)];
+    const at = step(path, i);
     if (Array.isArray(branch)) throw fail('a union may not immediately contain another union', at);
     node.branches.push(UNRESOLVED);
     parseType(branch, at, space, ctx, (n) => {
@@ -165,9 +176,9 @@ function parseUnion(json: readonly unknown[], path: Path, space: string, ctx: Ct
   ctx.deferred.push(() => {
     const seen = new Set<string>();
     node.branches.forEach((b, i) => {
-      if (b.kind === 'union') throw fail('a union may not immediately contain another union', [...path, String(i)]);
+      if (b.kind === 'union') throw fail('a union may not immediately contain another union', step(path, i));
       const key = isNamed(b) ? b.fullName : b.kind;
-      if (seen.has(key)) throw fail(`duplicate in union: ${key}`, [...path, String(i)]);
+      if (seen.has(key)) throw fail(`duplicate in union: ${key}`, step(path, i));
       seen.add(key);
     });
   });
@@ -190,23 +201,23 @@ function checkDottedName(value: string, what: string, path: Path): void {
 function defineName(json: JsonObject, path: Path, space: string, ctx: Ctx): NameParts {
   const raw = get(json, 'name');
   if (raw === undefined) throw fail('named type has no "name"', path);
-  if (typeof raw !== 'string') throw fail('"name" must be a string', [...path, 'name']);
-  checkDottedName(raw, 'name', [...path, 'name']);
+  if (typeof raw !== 'string') throw fail('"name" must be a string', step(path, 'name'));
+  checkDottedName(raw, 'name', step(path, 'name'));
   let namespace = space;
   const ns = get(json, 'namespace');
   if (ns !== undefined && ns !== null) {
-    if (typeof ns !== 'string') throw fail('"namespace" must be a string', [...path, 'namespace']);
-    if (ns !== '') checkDottedName(ns, 'namespace', [...path, 'namespace']);
+    if (typeof ns !== 'string') throw fail('"namespace" must be a string', step(path, 'namespace'));
+    if (ns !== '') checkDottedName(ns, 'namespace', step(path, 'namespace'));
     namespace = ns;
   }
   const dot = raw.lastIndexOf('.');
   if (dot >= 0) namespace = raw.slice(0, dot);
   const name = raw.slice(dot + 1);
   const fullName = namespace === '' ? name : `${namespace}.${name}`;
-  if (isPrimitive(fullName)) throw fail(`a named type may not be called after a primitive: ${fullName}`, [...path, 'name']);
-  if (ctx.named.has(fullName)) throw fail(`can't redefine: ${fullName}`, [...path, 'name']);
+  if (isPrimitive(fullName)) throw fail(`a named type may not be called after a primitive: ${fullName}`, step(path, 'name'));
+  if (ctx.named.has(fullName)) throw fail(`can't redefine: ${fullName}`, step(path, 'name'));
   const aliases = stringList(json, 'aliases', path).map((alias, i) => {
-    checkDottedName(alias, 'alias', [...path, 'aliases', String(i)]);
+    checkDottedName(alias, 'alias', step(step(path, 'aliases'), i));
     return alias.includes('.') || namespace === '' ? alias : `${namespace}.${alias}`;
   });
   return { name, namespace, fullName, aliases };
@@ -215,9 +226,9 @@ function defineName(json: JsonObject, path: Path, space: string, ctx: Ctx): Name
 function stringList(json: JsonObject, key: string, path: Path): string[] {
   const value = get(json, key);
   if (value === undefined) return [];
-  if (!Array.isArray(value)) throw fail(`"${key}" must be an array of strings`, [...path, key]);
+  if (!Array.isArray(value)) throw fail(`"${key}" must be an array of strings`, step(path, key));
   return value.map((v: unknown, i) => {
-    if (typeof v !== 'string') throw fail(`"${key}" must be an array of strings`, [...path, key, String(i)]);
+    if (typeof v !== 'string') throw fail(`"${key}" must be an array of strings`, step(step(path, key), i));
     return v;
   });
 }
@@ -228,36 +239,36 @@ function parseRecord(json: JsonObject, path: Path, space: string, ctx: Ctx, isEr
   const node: RecordNode = { kind: 'record', ...names, isError, fields };
   ctx.named.set(names.fullName, node);
   const rawFields = get(json, 'fields');
-  if (!Array.isArray(rawFields)) throw fail('record "fields" must be an array', [...path, 'fields']);
+  if (!Array.isArray(rawFields)) throw fail('record "fields" must be an array', step(path, 'fields'));
   const seen = new Set<string>();
   rawFields.forEach((raw: unknown, pos) => {
-    const at = [...path, 'fields', String(pos)];
+    const at = step(step(path, 'fields'), pos);
     if (!isObject(raw)) throw fail('a field must be an object', at);
     const name = get(raw, 'name');
     if (typeof name !== 'string') throw fail('field has no "name" string', at);
-    if (!NAME.test(name)) throw fail(`invalid field name ${JSON.stringify(name)}`, [...at, 'name']);
-    if (seen.has(name)) throw fail(`duplicate field ${name}`, [...at, 'name']);
+    if (!NAME.test(name)) throw fail(`invalid field name ${JSON.stringify(name)}`, step(at, 'name'));
+    if (seen.has(name)) throw fail(`duplicate field ${name}`, step(at, 'name'));
     seen.add(name);
     if (!Object.hasOwn(raw, 'type')) throw fail(`field ${name} has no "type"`, at);
     const order = get(raw, 'order');
     if (order !== undefined && (typeof order !== 'string' || !FIELD_ORDERS.includes(order))) {
-      throw fail(`field ${name}: "order" must be one of ${FIELD_ORDERS.join(', ')}`, [...at, 'order']);
+      throw fail(`field ${name}: "order" must be one of ${FIELD_ORDERS.join(', ')}`, step(at, 'order'));
     }
     const aliases = stringList(raw, 'aliases', at);
     aliases.forEach((a, i) => {
-      if (!NAME.test(a)) throw fail(`invalid field alias ${JSON.stringify(a)}`, [...at, 'aliases', String(i)]);
+      if (!NAME.test(a)) throw fail(`invalid field alias ${JSON.stringify(a)}`, step(step(at, 'aliases'), i));
     });
     const hasDefault = Object.hasOwn(raw, 'default');
     const field: { -readonly [K in keyof FieldNode]: FieldNode[K] } = { name, aliases, type: UNRESOLVED, hasDefault, pos };
     if (hasDefault) field.defaultValue = raw.default;
     // Nested named types inherit the record's namespace, not the enclosing one.
-    parseType(raw.type, [...at, 'type'], names.namespace, ctx, (n) => {
+    parseType(raw.type, step(at, 'type'), names.namespace, ctx, (n) => {
       field.type = n;
     });
     if (hasDefault) {
       ctx.deferred.push(() => {
         if (!isValidDefault(field.type, raw.default)) {
-          throw fail(`invalid default for field ${name}: ${renderJson(raw.default)} does not match ${describe(field.type)}`, [...at, 'default']);
+          throw fail(`invalid default for field ${name}: ${renderJson(raw.default)} does not match ${describe(field.type)}`, step(at, 'default'));
         }
       });
     }
@@ -268,19 +279,19 @@ function parseRecord(json: JsonObject, path: Path, space: string, ctx: Ctx, isEr
 
 function parseEnum(json: JsonObject, path: Path, space: string, ctx: Ctx): EnumNode {
   const names = defineName(json, path, space, ctx);
-  if (!Array.isArray(get(json, 'symbols'))) throw fail('enum "symbols" must be an array', [...path, 'symbols']);
+  if (!Array.isArray(get(json, 'symbols'))) throw fail('enum "symbols" must be an array', step(path, 'symbols'));
   const symbols = stringList(json, 'symbols', path);
   const seen = new Set<string>();
   symbols.forEach((s, i) => {
-    if (!NAME.test(s)) throw fail(`invalid enum symbol ${JSON.stringify(s)}`, [...path, 'symbols', String(i)]);
-    if (seen.has(s)) throw fail(`duplicate enum symbol ${s}`, [...path, 'symbols', String(i)]);
+    if (!NAME.test(s)) throw fail(`invalid enum symbol ${JSON.stringify(s)}`, step(step(path, 'symbols'), i));
+    if (seen.has(s)) throw fail(`duplicate enum symbol ${s}`, step(step(path, 'symbols'), i));
     seen.add(s);
   });
   const def = get(json, 'default');
   let node: EnumNode = { kind: 'enum', ...names, symbols };
   if (def !== undefined) {
     if (typeof def !== 'string' || !symbols.includes(def)) {
-      throw fail(`enum default ${renderJson(def)} is not one of its symbols`, [...path, 'default']);
+      throw fail(`enum default ${renderJson(def)} is not one of its symbols`, step(path, 'default'));
     }
     node = { ...node, default: def };
   }
@@ -292,7 +303,7 @@ function parseFixed(json: JsonObject, path: Path, space: string, ctx: Ctx): Fixe
   const names = defineName(json, path, space, ctx);
   const size = get(json, 'size');
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > 0x7fffffff) {
-    throw fail('fixed "size" must be a non-negative integer', [...path, 'size']);
+    throw fail('fixed "size" must be a non-negative integer', step(path, 'size'));
   }
   const decimal = decimalOf(json, size);
   const node: FixedNode = decimal === undefined ? { kind: 'fixed', ...names, size } : { kind: 'fixed', ...names, size, decimal };
