@@ -6,8 +6,13 @@ import type { Value } from '../core/model.js';
 /** Lines longer than this are broken where the layout allows (unions, lists). */
 export const maxLineWidth = 100;
 
+/** Nothing in it needs escaping (any surrogate takes the careful path: only lone ones are escaped). */
+const plainString = /^[^\\'\u0000-\u001f\u007f\u2028\u2029\ud800-\udfff]*$/;
+
 /** A single-quoted TypeScript string literal. */
 export function tsString(s: string): string {
+  // Most strings are names and prose: one native scan instead of a loop over code points.
+  if (plainString.test(s)) return `'${s}'`;
   let out = "'";
   for (const ch of s) {
     const code = ch.codePointAt(0) ?? 0;

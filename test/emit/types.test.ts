@@ -108,6 +108,10 @@ describe('printing helpers', () => {
     ['line breaks and controls', 'a\nb\r\t\u0001', "'a\\nb\\r\\t\\u0001'"],
     ['line separator', 'a\u2028b', "'a\\u2028b'"],
     ['unicode kept', 'café ☕', "'café ☕'"],
+    ['astral kept', 'a\u{1F600}b', "'a\u{1F600}b'"],
+    ['lone surrogate escaped', 'a\ud800b', "'a\\ud800b'"],
+    ['delete escaped', 'a\u007f', "'a\\u007f'"],
+    ['empty', '', "''"],
   ])('tsString: %s', (_n, given, want) => expect(tsString(given)).toBe(want));
 
   it.each([
