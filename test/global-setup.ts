@@ -1,10 +1,9 @@
 // CLI tests run the built bin as a user would; build once so they never test a stale dist/.
 // One schema registry serves the whole run (SCHEMA_REGISTRY_URL instead, if set), handed to tests
 // as inject('registryUrl'): its state is shared, so tests use subjects of their own.
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { GlobalSetupContext } from 'vitest/node';
+import { buildPackage } from './support/build.js';
 import { startRegistry } from './support/registry.mjs';
 
 declare module 'vitest' {
@@ -17,15 +16,7 @@ declare module 'vitest' {
 export default async function setup({ provide }: GlobalSetupContext): Promise<() => Promise<void>> {
   const root = path.join(import.meta.dirname, '..');
   // For a run of tests that do not use dist/ while the tree does not build (work in progress).
-  const build = process.env.EVENTSMITH_SKIP_BUILD === '1'
-    ? Promise.resolve()
-    : promisify(execFile)(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root })
-      // As `npm run build`: the precompiled validators and templates and the bundled CLI are part of the build.
-      .then(() => promisify(execFile)(process.execPath, [path.join(root, 'scripts/precompile.mjs')], { cwd: root }))
-      .then(() => promisify(execFile)(process.execPath, [path.join(root, 'scripts/bundle-cli.mjs')], { cwd: root }))
-      .then(() => undefined, (err: { stdout?: string; stderr?: string }) => {
-        throw new Error(`npm run build's steps failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
-      });
+  const build = process.env.EVENTSMITH_SKIP_BUILD === '1' ? Promise.resolve() : buildPackage(root);
   const [registry] = await Promise.all([startRegistry(), build]);
   provide('registryUrl', registry.url);
   return () => registry.stop();
