@@ -147,11 +147,13 @@ function avroView(domain: Domain, versions: readonly VersionSchema[], runtimeMod
   const imports = new Imports();
   const codecType = imports.type(runtimeModule, 'AvroCodec');
   const createCodec = imports.value(runtimeModule, 'createCodec');
+  // The same for every version: wrapped once, not once per version.
+  const fingerprintDoc = tsDoc(['CRC-64-AVRO fingerprint of the schema\'s Parsing Canonical Form, as recorded in `avro/fingerprints.json`.']);
   const versionViews = versions.map((v): AvroVersionView => {
     const ce = `\`${v.event.ceType}\``;
     return {
       schemaDoc: tsDoc([`Avro schema of ${ce}${v.event.kind === 'command' ? ' (a command)' : ''}, version ${v.version.version} (\`avro/${v.file}\`).`]),
-      fingerprintDoc: tsDoc(['CRC-64-AVRO fingerprint of the schema\'s Parsing Canonical Form, as recorded in `avro/fingerprints.json`.']),
+      fingerprintDoc,
       codecDoc: tsDoc([`Avro binary and JSON encoding of ${ce}, version ${v.version.version}.`]),
       schemaName: avroSchemaConstName(v.event.name, v.version.version),
       schema: printAvroSchema(v.schema, 'ts'),

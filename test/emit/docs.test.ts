@@ -409,6 +409,7 @@ describe('escaping', () => {
     expect(mdCell('a \\| b')).toBe('a \\| b');
     expect(mdCell('a \\\\| b')).toBe('a \\\\\\| b');
     expect(mdCell('one\n\ntwo\r\nthree')).toBe('one two three');
+    expect(mdCell('  plain text, a \\ backslash\t ')).toBe('plain text, a \\ backslash');
     for (const text of ['a | b', 'a \\| b', 'a \\\\| b', '|', '\\|\\\\|']) {
       expect(cells(mdTable(['x', 'y'], [[text, 'z']]).split('\n')[2] ?? '')).toHaveLength(2);
     }
