@@ -2,7 +2,9 @@
 // dev dependency of this script only) on one throwaway PostgreSQL 15 with production durability,
 // the same Order events and the same reducer, in interleaved rounds (the side that goes first
 // alternates), so that both see the same machine load. eventsmith also writes each event's outbox
-// row in the same statement and stores a snapshot every 50 events; Emmett writes neither.
+// row in the same statement and, as the example configures it, stores a snapshot every 50 events
+// (a transaction of its own after the append); Emmett writes neither. A third side is eventsmith
+// without snapshots (still with its outbox rows), the like-for-like comparison.
 //
 // Measured per round: appends per second (single events, batches of 10, 4 concurrent writers
 // of single events) and the full replay of one 10,000-event stream, with the raw fetch of the
@@ -30,9 +32,9 @@ const { STREAM_EVENT_COLUMNS } = await import(dist('runtime/postgres/event-store
 
 // ---- the two stores behind one interface ----------------------------------------------------
 
-function eventsmithSide(orders) {
+function eventsmithSide(orders, name = 'eventsmith') {
   return {
-    name: 'eventsmith',
+    name,
     newStream: () => randomUUID(),
     async append(id, events, version) {
       return (await orders.append(id, events, version)).version;
@@ -106,9 +108,11 @@ const pool = new pg.Pool({ connectionString: cluster.url, max: 12 });
 const emmett = getPostgreSQLEventStore(cluster.url);
 try {
   const { orderRepository } = await generateExample(work);
+  const { orderRepository: orderRepositoryWithoutSnapshots } = await generateExample(path.join(work, 'no-snapshots'), { snapshots: false });
   const { evolveOrder, initialOrderState } = await import(pathToFileURL(path.join(work, 'orders/reducers.js')).href);
   await runtime.migrate(pool);
-  const sides = [eventsmithSide(orderRepository(pool)), emmettSide(emmett, evolveOrder, initialOrderState)];
+  // [0] eventsmith as the example configures it, [1] Emmett, [2] eventsmith without snapshots.
+  const sides = [eventsmithSide(orderRepository(pool)), emmettSide(emmett, evolveOrder, initialOrderState), eventsmithSide(orderRepositoryWithoutSnapshots(pool), 'eventsmith, no snapshots')];
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const loadBefore = load();
 
@@ -118,16 +122,18 @@ try {
     { label: 'batches of 10, 1 writer', writers: 1, appends: 60, size: 10 },
     { label: 'single events, 4 concurrent writers', writers: 4, appends: 100, size: 1 },
   ];
+  // The replay reads the whole stream (no snapshot), so the first two sides suffice for it.
   const streams = [];
-  for (const side of sides) streams.push(await buildStream(side, REPLAY_LENGTH));
+  for (const side of sides.slice(0, 2)) streams.push(await buildStream(side, REPLAY_LENGTH));
 
-  const samples = { rates: scenarios.map(() => [[], []]), replay: [[], []], raw: [] };
+  const samples = { rates: scenarios.map(() => sides.map(() => [])), replay: [[], []], raw: [] };
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? [0, 1] : [1, 0];
+    // Each side goes first, second and last in turn.
+    const order = sides.map((_, k) => (k + round) % sides.length);
     for (const [s, sc] of scenarios.entries()) {
       for (const i of order) samples.rates[s][i].push(await appendRate(sides[i], sc.writers, sc.appends, sc.size));
     }
-    for (const i of order) {
+    for (const i of order.filter((i) => i < 2)) {
       const t0 = now();
       const { version, state } = await sides[i].replay(streams[i]);
       samples.replay[i].push(now() - t0);
@@ -142,12 +148,16 @@ try {
   console.log(`node ${process.version}; ${new Date().toISOString()}; ${rounds} interleaved rounds; server: ${settings.map((r) => `${r.name}=${r.setting}`).join(', ')}`);
   console.log(`load average (1, 5, 15 min): ${loadBefore} before, ${load()} after`);
   console.log('');
-  console.log('| appends/s (median of rounds) | eventsmith | Emmett | eventsmith / Emmett (median of per-round ratios) | ratio range |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('| appends/s (median of rounds) | eventsmith | Emmett | eventsmith / Emmett (median of per-round ratios) | ratio range | eventsmith, no snapshots | no snapshots / Emmett | ratio range |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const [s, sc] of scenarios.entries()) {
-    const [es, em] = samples.rates[s];
+    const [es, em, bare] = samples.rates[s];
     const ratios = median(es.map((r, k) => r / em[k]));
-    console.log(`| ${sc.label} (${sc.writers * sc.appends} appends per side per round) | ${median(es).median.toFixed(0)} | ${median(em).median.toFixed(0)} | ${ratios.median.toFixed(2)}× | ${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)} |`);
+    const bareRatios = median(bare.map((r, k) => r / em[k]));
+    console.log(
+      `| ${sc.label} (${sc.writers * sc.appends} appends per side per round) | ${median(es).median.toFixed(0)} | ${median(em).median.toFixed(0)} | ${ratios.median.toFixed(2)}× | ${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)} ` +
+        `| ${median(bare).median.toFixed(0)} | ${bareRatios.median.toFixed(2)}× | ${bareRatios.min.toFixed(2)}–${bareRatios.max.toFixed(2)} |`,
+    );
   }
   const [esReplay, emReplay] = samples.replay;
   const replayRatio = median(esReplay.map((t, k) => t / emReplay[k]));

@@ -9,23 +9,27 @@ export const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..'
 export const dist = (rel) => pathToFileURL(path.join(root, 'dist/generator', rel)).href;
 
 /** The example, generated and transpiled into `dir`; resolves to its orders/repository.js module. */
-export async function generateExample(dir) {
-  await writeExample(dir);
+export async function generateExample(dir, options = {}) {
+  await writeExample(dir, options);
   return import(pathToFileURL(path.join(dir, 'orders/repository.js')).href);
 }
 
 /** The example's generated modules and its user-owned ones, transpiled to JavaScript in `dir`. */
-export async function writeExample(dir) {
+export async function writeExample(dir, { snapshots = true } = {}) {
   const { generate } = await import(dist('pipeline.js'));
   const { createTemplateSet } = await import(dist('core/templates.js'));
   const { builtInTemplates } = await import(dist('cli/project.js'));
-  const spec = readFileSync(path.join(root, 'generated-example/events/orders.yaml'), 'utf8');
+  const text = readFileSync(path.join(root, 'generated-example/events/orders.yaml'), 'utf8');
+  // Without snapshots: the Order aggregate as a store that keeps none (as Emmett keeps none).
+  const spec = snapshots ? text : text.replace(/^ *snapshotEvery: \d+\n/m, '');
+  if (!snapshots && spec === text) throw new Error('bench: the example spec has no snapshotEvery line to drop');
   // The user-owned files in `<dir>/eventsmith/`, the generated ones in `<dir>/`.
   const customDir = { fromOut: 'eventsmith', toOut: '..' };
   const result = generate([{ file: 'orders.yaml', text: spec }], createTemplateSet(await builtInTemplates()), { runtimeModule: dist('runtime/index.js'), customDir });
   if (!result.files) throw new Error(JSON.stringify(result.diagnostics));
   const exampleCustom = path.join(root, 'generated-example/src/eventsmith/orders');
   const custom = new Map(readdirSync(exampleCustom).map((n) => [`orders/${n}`, readFileSync(path.join(exampleCustom, n), 'utf8')]));
+  mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
   for (const f of result.files) {
     if (!f.path.endsWith('.ts')) continue;
