@@ -106,7 +106,6 @@ async function plan(outDir: string, files: readonly GeneratedFile[]): Promise<st
   return rootReal;
 }
 
-
 /**
  * `replay`: what the next `generate` judges replay safety against (check/replay-gate.ts); kept in
  * the manifest, so it changes only when generation succeeds.
