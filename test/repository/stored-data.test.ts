@@ -126,12 +126,12 @@ describe('stored encoding (`storage.encoding`)', () => {
       await jsonOrders.append(id, [placed('c-json', '7.00')], 0);
       await orders.append(id, [confirmed()], 1);
       await jsonOrders.append(id, [{ type: cancelledType, data: { reason: 'ü 🚚', cancelledAt: new Date(0) } }], 2);
-      const rows = await iso.pool.query<{ content_type: string; data: Buffer; headers: Record<string, string>; payload: Buffer }>(
-        `SELECT e.content_type, e.data, o.headers, o.payload FROM eventsmith_events e JOIN eventsmith_outbox o ON o.id = e.event_id
+      const rows = await iso.pool.query<{ content_type: string; data: Buffer; outbox_content_type: string; payload: Buffer }>(
+        `SELECT e.content_type, e.data, o.content_type AS outbox_content_type, o.payload FROM eventsmith_events e JOIN eventsmith_outbox o ON o.id = e.event_id
           WHERE e.stream_id = $1 ORDER BY e.stream_version`,
         [id],
       );
-      expect(rows.rows.map((r) => [r.content_type, r.headers['content-type']])).toEqual([
+      expect(rows.rows.map((r) => [r.content_type, r.outbox_content_type])).toEqual([
         ['application/json', 'application/json'],
         ['application/avro', 'application/avro'],
         ['application/json', 'application/json'],

@@ -125,7 +125,8 @@ const INSERT_EVENTS = `ins AS (
   INSERT INTO eventsmith_events
          (stream_type, stream_id, stream_version, event_id, event_type, schema_version, content_type, data, metadata, occurred_at)
   SELECT $1, $2, $3 + e.ord::integer, e.event_id, e.event_type, e.schema_version, e.content_type, e.data, e.metadata, e.occurred_at
-    FROM unnest($5::uuid[], $6::text[], $7::integer[], $8::text[], $9::bytea[], $10::jsonb[], $11::timestamptz[])
+    FROM ROWS FROM (unnest($5::uuid[]), unnest($6::text[]), unnest($7::integer[]), unnest($8::text[]), unnest($9::bytea[]),
+                    jsonb_array_elements($10::jsonb), unnest($11::timestamptz[]))
          WITH ORDINALITY AS e(event_id, event_type, schema_version, content_type, data, metadata, occurred_at, ord)
    WHERE EXISTS (SELECT FROM head)
    ORDER BY e.ord
@@ -184,7 +185,8 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
   const schemaVersions: number[] = [];
   const contentTypes: string[] = [];
   const datas: Buffer[] = [];
-  const metadatas: string[] = [];
+  // One JSON array, as the outbox headers (see outboxParams).
+  const metadatas: EventMetadata[] = [];
   const occurredAts: string[] = [];
   const outbox = emptyOutboxColumns();
   for (const e of events) {
@@ -196,7 +198,7 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
     schemaVersions.push(e.schemaVersion);
     contentTypes.push(e.contentType);
     datas.push(toBuffer(e.data));
-    metadatas.push(JSON.stringify(e.metadata ?? {}));
+    metadatas.push(e.metadata ?? {});
     occurredAts.push((e.occurredAt ?? now).toISOString());
     if (e.outbox !== undefined) {
       pushOutboxRow(outbox, {
@@ -217,7 +219,7 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
     row = firstRow(
       await db.query({
         ...(expectedVersion === 0 ? APPEND_NEW_STREAM : APPEND_EXISTING_STREAM),
-        values: [streamType, streamId, expectedVersion, newVersion, eventIds, eventTypes, schemaVersions, contentTypes, datas, metadatas, occurredAts, ...outboxParams(outbox)],
+        values: [streamType, streamId, expectedVersion, newVersion, eventIds, eventTypes, schemaVersions, contentTypes, datas, JSON.stringify(metadatas), occurredAts, ...outboxParams(outbox)],
       }),
     );
   } catch (err) {

@@ -273,6 +273,9 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     return saveAggregateSnapshot(pool, aggregate, streamId, loaded);
   };
 
+  // Per event type, computed once: sorting the codec table's versions took more than a UUID per event.
+  const latestVersions = new Map(Object.keys(def.codecs).map((type) => [type, versionsOf(def.codecs, type).at(-1) ?? 0]));
+
   const encode = (type: string, version: number, data: unknown): Uint8Array => {
     const codec = own(own(def.codecs, type) ?? {}, version);
     if (codec === undefined) {
@@ -321,9 +324,11 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
       id = uuidV7(now.getTime());
       time = now.toISOString();
       occurredAt = now;
-      version = versionsOf(def.codecs, event.type).at(-1) ?? 0;
+      version = latestVersions.get(event.type) ?? 0;
     }
     const data = encode(event.type, version, event.data);
+    // No content-type here: the row's content_type column is that header (for the relay and for
+    // Debezium's EventRouter alike), as outboxEntry lays rows out; a copy cost every row 36 bytes.
     const headers: { [name: string]: string } = {
       ce_specversion: '1.0',
       ce_id: id,
@@ -335,7 +340,6 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
       ce_dataversion: String(version),
       ce_partitionkey: streamId,
       [`ce_${STREAM_VERSION_EXTENSION}`]: String(streamVersion),
-      'content-type': contentType,
     };
     // The CloudEvents distributed-tracing extension: the relay publishes it later, from another process.
     if (trace !== undefined) {
