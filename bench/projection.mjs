@@ -8,7 +8,7 @@
 //   3. the runner's lag (events and seconds) while 4 writers append orders as fast as they can.
 // The generated code is transpiled (types erased) and imports the built runtime (dist/).
 //
-// Usage: npm run bench:projection [-- --events 100000] [-- --fast]   (--fast: fsync off)
+// Usage: npm run bench:projection [-- --events 100000] [-- --fast] [-- --rounds 2] [-- --throughput-only]   (--fast: fsync off)
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +24,9 @@ const arg = (name, fallback) => {
 const total = arg('--events', 100_000);
 const durable = !process.argv.includes('--fast');
 const batch = 1000;
+const rounds = arg('--rounds', 2);
+// Section 1 only.
+const throughputOnly = process.argv.includes('--throughput-only');
 
 const runtime = await import(dist('runtime/index.js'));
 
@@ -85,11 +88,41 @@ try {
     return performance.now() - start;
   };
   let applied = 0;
-  const runnerPass = async () => {
+  let runnerApplied = 0;
+  const reset = async () => {
     await pool.query('TRUNCATE order_summaries');
     await pool.query("UPDATE eventsmith_projections SET txid = '0'::xid8, position = 0, applied = 0 WHERE name = $1", [def.name]);
     await pool.query('CHECKPOINT');
     applied = 0;
+  };
+  // The runner users run (startProjectionRunner: its batches read ahead on a second connection),
+  // timed until it has applied every stored event.
+  const runnerPass = async (readAhead = true) => {
+    await reset();
+    let read = 0;
+    let done;
+    const finished = new Promise((resolve) => (done = resolve));
+    const start = performance.now();
+    const runner = runtime.startProjectionRunner(pool, def, {
+      batchSize: batch,
+      idleMillis: 5,
+      readAhead,
+      logger: runtime.silentLogger,
+      onBatch: (b) => {
+        read += b.read;
+        applied += b.applied;
+        if (read >= stored) done();
+      },
+    });
+    await finished;
+    const ms = performance.now() - start;
+    await runner.stop();
+    runnerApplied = applied;
+    return ms;
+  };
+  // For comparison: one batch after the other, each read in its transaction (projectBatch).
+  const batchPass = async () => {
+    await reset();
     const start = performance.now();
     for (;;) {
       const r = await runtime.projectBatch(pool, def, { limit: batch });
@@ -99,52 +132,59 @@ try {
     return performance.now() - start;
   };
   await runtime.ensureProjection(pool, def);
-  const passes = { raw: [], runner: [] };
-  for (let i = 0; i < 2; i++) {
+  const passes = { raw: [], runner: [], batches: [] };
+  for (let i = 0; i < rounds; i++) {
     await pool.query('CHECKPOINT');
     passes.raw.push(await rawPass());
     passes.runner.push(await runnerPass());
+    passes.batches.push(await batchPass());
   }
   const rawMs = Math.min(...passes.raw);
   const runnerMs = Math.min(...passes.runner);
+  const batchesMs = Math.min(...passes.batches);
   let t0;
 
-  // 2. Rebuild of every stored event while the table keeps serving.
-  t0 = performance.now();
-  const rebuilt = await runtime.rebuildProjection(pool, def, { batchSize: 2000 });
-  const rebuildMs = performance.now() - t0;
-
-  // 3. Lag under load: 4 writers for 10 s, the runner live, lag sampled every 100 ms.
-  const runner = runtime.startProjectionRunner(pool, def, { batchSize: 500, idleMillis: 20, logger: runtime.silentLogger });
-  let writing = true;
-  let written = 0;
-  const writers = [0, 1, 2, 3].map(async (w) => {
-    let n = 0;
-    while (writing) {
-      await orders.append(randomUUID(), [placed(w * 1e6 + n), confirmed(n)], 0);
-      written += 2;
-      n++;
-    }
-  });
+  let rebuilt = { read: 0 };
+  let rebuildMs = 0;
   const samples = [];
-  const loadStart = performance.now();
-  while (performance.now() - loadStart < 10_000) {
-    samples.push(await runtime.projectionLag(pool, def));
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  writing = false;
-  await Promise.all(writers);
-  const loadMs = performance.now() - loadStart;
-  while ((await runtime.projectionLag(pool, def)).events > 0) await new Promise((r) => setTimeout(r, 20));
-  await runner.stop();
-  const sorted = (k) => samples.map((s) => s[k]).sort((a, b) => a - b);
-  const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+  let written = 0;
+  let loadMs = 1;
+  if (!throughputOnly) {
+    // 2. Rebuild of every stored event while the table keeps serving.
+    t0 = performance.now();
+    rebuilt = await runtime.rebuildProjection(pool, def, { batchSize: 2000 });
+    rebuildMs = performance.now() - t0;
 
+    // 3. Lag under load: 4 writers for 10 s, the runner live, lag sampled every 100 ms.
+    const runner = runtime.startProjectionRunner(pool, def, { batchSize: 500, idleMillis: 20, logger: runtime.silentLogger });
+    let writing = true;
+    const writers = [0, 1, 2, 3].map(async (w) => {
+      let n = 0;
+      while (writing) {
+        await orders.append(randomUUID(), [placed(w * 1e6 + n), confirmed(n)], 0);
+        written += 2;
+        n++;
+      }
+    });
+    const loadStart = performance.now();
+    while (performance.now() - loadStart < 10_000) {
+      samples.push(await runtime.projectionLag(pool, def));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    writing = false;
+    await Promise.all(writers);
+    loadMs = performance.now() - loadStart;
+    while ((await runtime.projectionLag(pool, def)).events > 0) await new Promise((r) => setTimeout(r, 20));
+    await runner.stop();
+  }
+  const sorted = (k) => samples.map((s) => s[k]).sort((a, b) => a - b);
+  const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))] ?? 0;
   const out = {
     settings: { durable, stored, batch },
-    runner: { events: stored, applied, ms: Math.round(runnerMs), eventsPerSecond: rate(stored, runnerMs), passes: passes.runner.map(Math.round) },
+    runner: { events: stored, applied: runnerApplied, ms: Math.round(runnerMs), eventsPerSecond: rate(stored, runnerMs), passes: passes.runner.map(Math.round) },
     rawInsert: { rows: stored, ms: Math.round(rawMs), rowsPerSecond: rate(stored, rawMs), passes: passes.raw.map(Math.round) },
     ratio: Number((rawMs / runnerMs).toFixed(2)),
+    projectBatch: { ms: Math.round(batchesMs), eventsPerSecond: rate(stored, batchesMs), passes: passes.batches.map(Math.round), ratio: Number((rawMs / batchesMs).toFixed(2)) },
     rebuild: { events: rebuilt.read, ms: Math.round(rebuildMs), eventsPerSecond: rate(rebuilt.read, rebuildMs) },
     lag: {
       writtenPerSecond: rate(written, loadMs),
@@ -156,6 +196,9 @@ try {
   console.log(`runner:     ${fmt(out.runner.eventsPerSecond)} events/s (${fmt(out.runner.ms)} ms, batches of ${batch}; passes ${out.runner.passes.map(fmt).join(', ')} ms)`);
   console.log(
     `raw INSERT: ${fmt(out.rawInsert.rowsPerSecond)} rows/s (${fmt(out.rawInsert.ms)} ms; passes ${out.rawInsert.passes.map(fmt).join(', ')} ms); runner = ${Math.round(out.ratio * 100)}% of raw (faster pass each)`,
+  );
+  console.log(
+    `projectBatch loop (no read ahead): ${fmt(out.projectBatch.eventsPerSecond)} events/s (${fmt(out.projectBatch.ms)} ms; passes ${out.projectBatch.passes.map(fmt).join(', ')} ms) = ${Math.round(out.projectBatch.ratio * 100)}% of raw`,
   );
   console.log(`rebuild:    ${fmt(out.rebuild.events)} events in ${fmt(out.rebuild.ms)} ms (${fmt(out.rebuild.eventsPerSecond)} events/s)`);
   console.log(

@@ -134,6 +134,61 @@ describe('the runner', () => {
     await expectTableEqualsFold(pool);
   });
 
+  it('reads ahead while behind, and discards what it read when another applier moved the checkpoint: every event applied once', async () => {
+    const { pool, orders } = await fresh();
+    await appendHistories(orders, 41, 40);
+    // Reads ahead, and those found stale: the checkpoint locked to apply them was not where the
+    // runner's previous batch left it (another applier moved it in between).
+    let aheadReads = 0;
+    let stale = 0;
+    let last: { txid: bigint; position: bigint } | undefined;
+    const wrappers = new Map<unknown, unknown>();
+    const counting = {
+      query: pool.query.bind(pool),
+      connect: async () => {
+        const c = (await pool.connect()) as unknown as { query: (...args: unknown[]) => Promise<unknown>; release: (e?: unknown) => void; on: (...args: unknown[]) => unknown };
+        const known = wrappers.get(c);
+        if (known !== undefined) return known;
+        const wrapper = {
+          query: (...args: unknown[]): Promise<unknown> => {
+            const a = args[0];
+            const name = typeof a === 'object' && a !== null && 'name' in a ? String(a.name) : '';
+            const text = typeof a === 'string' ? a : typeof a === 'object' && a !== null && 'text' in a ? String(a.text) : '';
+            if (text.startsWith('WITH e AS MATERIALIZED')) aheadReads++;
+            const result = c.query(...args);
+            if (name !== 'eventsmith_projection_lock_read') return result;
+            // The checkpoint locked for events read ahead, after the runner's last batch: moved since?
+            return result.then((r) => {
+              const row = (r as { rows: { txid: string; position: string }[] }).rows[0];
+              if (row !== undefined && (BigInt(row.txid) !== last?.txid || BigInt(row.position) !== last.position)) stale++;
+              return r;
+            });
+          },
+          release: (e?: unknown) => c.release(e),
+          on: (...args: unknown[]) => c.on(...args),
+        };
+        wrappers.set(c, wrapper);
+        return wrapper;
+      },
+    } as unknown as ConnectionPool;
+    const runner = startProjectionRunner(counting, p.definition, { batchSize: 10, idleMillis: 5, logger: silentLogger, onBatch: (b) => (last = b.cursor) });
+    // Another applier, outside the runner's lock, racing it batch for batch, while writers append.
+    let racing = true;
+    const writers = [0, 1].map(async (w) => {
+      let seed = 5000 + w * 100_000;
+      while (racing) await appendHistories(orders, seed++, 1);
+    });
+    const racer = (async () => {
+      while (racing) await projectBatch(pool, p.definition, { limit: 7 });
+    })();
+    await until('read-aheads applied and read-aheads found stale', () => aheadReads > 5 && stale > 0);
+    racing = false;
+    await Promise.all([...writers, racer]);
+    await until('the runner to catch up', async () => (await projectionLag(pool, p.definition)).events === 0);
+    await runner.stop();
+    await expectTableEqualsFold(pool);
+  });
+
   function child(schema: string, hangAfter: number, batch = 10): { proc: ChildProcess; lines: string[] } {
     const proc = spawn(process.execPath, [path.join(root, 'test/support/projection-child.mjs'), dist.dir, db.url, schema, String(hangAfter), String(batch)], {
       stdio: ['ignore', 'pipe', 'inherit'],

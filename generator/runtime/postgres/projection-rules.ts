@@ -4,8 +4,9 @@
  * One statement per event per rule costs a round trip and an executor start per event, which
  * dominates everything else. Instead, per run of consecutive rule events of a batch:
  *   1. one statement reads the rows of every key the run touches (and canonicalises each key
- *      through its column type, so `ABC…` and `abc…` of a uuid key are one row); when every
- *      rule's key is the subject, the runner's read of the events already brought them
+ *      through its column type, so `ABC…` and `abc…` of a uuid key are one row), one index probe
+ *      per key, as one JSON value that leaves out keys without a row already in canonical form;
+ *      when every rule's key is the subject, a batch's read of the events may bring them
  *      (preloadSql), and only keys it did not bring are read;
  *   2. the events are folded into those rows in JavaScript, in order, with the same semantics
  *      as the per-event SQL of the generated `apply` (see `foldEvent`);
@@ -22,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatDecimal } from '../logical.js';
-import { type NamedStatement, type Queryable, rowsOf } from './db.js';
+import { type NamedStatement, type Queryable, asJson, firstRow } from './db.js';
 import type { ProjectionEvent } from './projection.js';
 
 /** A column value as PostgreSQL text: null, the text of a scalar, or the element texts of an array column. */
@@ -135,9 +136,13 @@ function isArrayColumn(c: BatchColumn): boolean {
 
 /** The SQL reading column `c` of alias `t` as the text form of ColumnText. */
 function readExpr(c: BatchColumn, t: string): string {
-  const col = `${t}.${quote(c.name)}`;
-  if (c.micros === true) return `(extract(epoch FROM ${col}) * 1000000)::bigint::text`;
-  return isArrayColumn(c) ? `${col}::text[]` : `${col}::text`;
+  return readOf(c, `${t}.${quote(c.name)}`);
+}
+
+/** The SQL reading `expr`, a value of column `c`'s type, as the text form of ColumnText. */
+function readOf(c: BatchColumn, expr: string): string {
+  if (c.micros === true) return `(extract(epoch FROM ${expr}) * 1000000)::bigint::text`;
+  return isArrayColumn(c) ? `${expr}::text[]` : `${expr}::text`;
 }
 
 /**
@@ -264,16 +269,24 @@ export class BatchFolder<E> {
     const t = quote(table);
     const keyCol = quote(key.name);
     const keyOf = writeExpr(key, 'k.raw');
-    const canonical = `(SELECT ${readExpr(key, 'x')} FROM (SELECT ${keyOf} AS ${keyCol}) AS x)`;
-    const join = `LEFT JOIN ${t} AS t ON t.${keyCol} = ${keyOf}`;
-    this.loadSql = `SELECT k.raw, ${canonical} AS canonical, t.${keyCol} IS NOT NULL AS present, ${columns.map((c, i) => `${readExpr(c, 't')} AS c${i}`).join(', ')}
-  FROM unnest($1::text[]) AS k(raw) ${join}`;
-    // json_build_array takes at most 100 arguments: wider rows are built from jsonb pieces.
-    const items = ['k.raw', canonical, `t.${keyCol} IS NOT NULL`, ...columns.map((c) => readExpr(c, 't'))];
+    // The key through its column type and back: `ABC…` and `abc…` of a uuid key are one row.
+    const canonical = readOf(key, `(${keyOf})`);
+    // One index probe per key: a plain join is planned as a hash join over a scan of the whole
+    // table (the key list's size is unknown to the planner), which grows with the table.
+    const join = `LEFT JOIN LATERAL (SELECT * FROM ${t} AS t WHERE t.${keyCol} = ${keyOf} LIMIT 1) AS t ON true`;
+    // json_build_array takes at most 100 arguments: wider rows are built from jsonb pieces. A key
+    // without a row is three items, not a null per column (a batch of new rows is mostly those).
+    const items = ['k.raw', canonical, 'true', ...columns.map((c) => readExpr(c, 't'))];
     const pieces: string[] = [];
     for (let i = 0; i < items.length; i += 90) pieces.push(items.slice(i, i + 90).join(', '));
+    const build = pieces.length === 1 ? 'json_build_array' : 'jsonb_build_array';
     const row = pieces.length === 1 ? `json_build_array(${pieces[0] ?? ''})` : pieces.map((x) => `jsonb_build_array(${x})`).join(' || ');
-    this.preloadSql = (keys) => `(SELECT json_agg(${row}) FROM (${keys}) AS k(raw) ${join})`;
+    const loaded = `CASE WHEN t.${keyCol} IS NULL THEN ${build}(k.raw, ${canonical}, false) ELSE ${row} END`;
+    this.preloadSql = (keys) => `(SELECT json_agg(${loaded}) FROM (${keys}) AS k(raw) ${join})`;
+    // The rows as one JSON value: the driver parses one value, not a row of every column per key.
+    // Only keys with a row or another canonical form: the others are their own canonical form, absent.
+    this.loadSql = `SELECT (SELECT json_agg(${loaded}) FILTER (WHERE t.${keyCol} IS NOT NULL OR ${canonical} IS DISTINCT FROM k.raw)
+  FROM unnest($1::text[]) AS k(raw) ${join}) AS rows`;
     const names = columns.map((c) => quote(c.name)).join(', ');
     const updates = columns.filter((_c, i) => i !== rules.key).map((c) => `${quote(c.name)} = excluded.${quote(c.name)}`);
     this.upsertSql = (first) => `INSERT INTO ${t} AS t (${names})
@@ -314,9 +327,10 @@ ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${up
     const raws = new Set<string>();
     for (const w of work) if (w.raw !== null && !canonical.has(w.raw)) raws.add(w.raw);
     if (raws.size > 0) {
-      for (const r of rowsOf(await db.query(prepared(this.loadSql, [[...raws]])))) {
-        known(String(r.raw), String(r.canonical), r.present === true, () => columns.map((_c, i) => r[`c${i}`] as ColumnText));
-      }
+      const loaded = asJson(firstRow(await db.query(prepared(this.loadSql, [[...raws]])))?.rows, 'rows');
+      if (loaded !== null && !Array.isArray(loaded)) throw new TypeError('eventsmith: column rows: expected a JSON array');
+      for (const r of (loaded ?? []) as readonly LoadedRow[]) known(String(r[0]), String(r[1]), r[2] === true, () => r.slice(3) as RowText);
+      for (const raw of raws) if (!canonical.has(raw)) known(raw, raw, false, () => []);
     }
     const parked: ParkedEvent[] = [];
     work.forEach(({ rule, input, raw }, index) => {
@@ -384,7 +398,7 @@ ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${up
   }
 }
 
-/** A row as preloadSql reads it: [raw key, canonical key, whether the table has it, every column's ColumnText]. */
+/** A row as preloadSql reads it: [raw key, canonical key, whether the table has it, and when it has, every column's ColumnText]. */
 export type LoadedRow = readonly unknown[];
 
 export interface FoldResult {

@@ -9,6 +9,10 @@
  * - One active runner per projection: a session advisory lock on the runner's own connection.
  *   When the process dies, PostgreSQL drops the connection and the lock with it, and a standby
  *   that keeps trying the lock takes over from the stored checkpoint.
+ * - Read ahead: while behind, the runner reads (and decodes) the next batch's events on a second
+ *   connection while it applies the current one. The next batch's transaction locks the
+ *   checkpoint and applies them only if it stands where they were read after; if anything else
+ *   moved it, they are discarded and read again. The rows they touch are read after the lock.
  * - Rebuild without downtime: replay into a shadow table (its own checkpoint, so it resumes),
  *   then, with the live checkpoint locked, catch up and swap the tables in one transaction.
  *   Readers wait for that commit at most; they never see an empty or partial table.
@@ -206,13 +210,28 @@ export interface BatchResult {
 }
 
 interface BatchPlan<E> {
+  readonly table: string;
   readonly folder: BatchFolder<E> | undefined;
   readonly read: { readonly name: string; readonly text: string };
+  /** The runner's read ahead: the events only, after a cursor given as parameters, no lock (readAhead). */
+  readonly ahead: { readonly name: string; readonly text: string };
   /** The types of the declarative rules, when the read also loads the rows they touch. */
   readonly preload: readonly string[] | undefined;
 }
 
 const LOCK_CHECKPOINT = { name: 'eventsmith_projection_lock', text: 'SELECT 1 FROM eventsmith_projections WHERE name = $1 FOR UPDATE' } as const;
+
+/** The columns of eventsmith_events a batch reads (alias `e`). */
+const EVENT_FIELDS =
+  'e.txid, e.global_position, e.stream_type, e.stream_id, e.stream_version, e.event_id, e.event_type, e.schema_version, e.content_type, e.data, e.occurred_at';
+
+/** Of the events `e` read and the projection's own `m`: how many were read, the last one's cursor, and `m` as one JSON array (BatchEventItem). */
+const BATCH_EVENTS = `(SELECT count(*) FROM e)::int AS read, l.txid::text AS l_txid, l.global_position::text AS l_position,
+       (SELECT json_agg(json_build_array(m.stream_id, m.stream_version, m.event_id::text, m.event_type, m.schema_version, m.content_type,
+                                         encode(m.data, 'base64'), floor(extract(epoch FROM m.occurred_at) * 1000)::bigint)
+                        ORDER BY m.txid, m.global_position) FROM m)`;
+
+const LAST_EVENT = '(SELECT e.txid, e.global_position FROM e ORDER BY e.txid DESC, e.global_position DESC LIMIT 1)';
 
 const plans = new WeakMap<ProjectionDefinition<never>, Map<string, BatchPlan<never>>>();
 
@@ -240,7 +259,7 @@ function planOf<E>(definition: ProjectionDefinition<E>, table: string): BatchPla
   // table, would deadlock with it. Then the checkpoint is locked by a statement of its own first.
   const text = `WITH c AS (SELECT txid, position, fingerprint, applied FROM eventsmith_projections WHERE name = $1${preload === undefined ? ' FOR UPDATE' : ''}),
 e AS MATERIALIZED (
-  SELECT e.txid, e.global_position, e.stream_type, e.stream_id, e.stream_version, e.event_id, e.event_type, e.schema_version, e.content_type, e.data, e.occurred_at
+  SELECT ${EVENT_FIELDS}
     FROM c CROSS JOIN LATERAL (
       SELECT * FROM eventsmith_events e
        WHERE ${gapFreeAfterCursor('e', 'global_position', 'c.txid', 'c.position')}
@@ -250,13 +269,20 @@ e AS MATERIALIZED (
 ),
 m AS (SELECT * FROM e WHERE e.stream_type = ANY($3::text[]) AND e.event_type = ANY($4::text[]))
 SELECT c.txid::text AS c_txid, c.position::text AS c_position, c.fingerprint AS c_fingerprint, c.applied::text AS c_applied,
-       (SELECT count(*) FROM e)::int AS read, l.txid::text AS l_txid, l.global_position::text AS l_position,
-       (SELECT json_agg(json_build_array(m.stream_id, m.stream_version, m.event_id::text, m.event_type, m.schema_version, m.content_type,
-                                         encode(m.data, 'base64'), floor(extract(epoch FROM m.occurred_at) * 1000)::bigint)
-                        ORDER BY m.txid, m.global_position) FROM m) AS events,
+       ${BATCH_EVENTS} AS events,
        ${rows} AS rows
-  FROM c LEFT JOIN LATERAL (SELECT e.txid, e.global_position FROM e ORDER BY e.txid DESC, e.global_position DESC LIMIT 1) AS l ON true`;
-  const plan: BatchPlan<E> = { folder, read: { name: prepared(text, []).name, text }, preload };
+  FROM c LEFT JOIN LATERAL ${LAST_EVENT} AS l ON true`;
+  const ahead = `WITH e AS MATERIALIZED (
+  SELECT ${EVENT_FIELDS}
+    FROM eventsmith_events e
+   WHERE ${gapFreeAfter('e', 'global_position', 1)}
+   ORDER BY e.txid, e.global_position
+   LIMIT $3
+),
+m AS (SELECT * FROM e WHERE e.stream_type = ANY($4::text[]) AND e.event_type = ANY($5::text[]))
+SELECT ${BATCH_EVENTS} AS events
+  FROM (SELECT) AS one LEFT JOIN LATERAL ${LAST_EVENT} AS l ON true`;
+  const plan: BatchPlan<E> = { table, folder, read: { name: prepared(text, []).name, text }, ahead: { name: prepared(ahead, []).name, text: ahead }, preload };
   cache.set(table, plan as BatchPlan<never>);
   return plan;
 }
@@ -297,12 +323,59 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
   const read = asInt(head.read, 'read');
   if (read === 0) return { read: 0, applied: 0, parked: 0, cursor: checkpoint };
   const cursor: TxCursor = { txid: asBigInt(head.l_txid, 'txid'), position: asBigInt(head.l_position, 'global_position') };
-  const items = jsonArray(head.events, 'events') as readonly BatchEventItem[];
+  const events = decodeItems(definition, jsonArray(head.events, 'events') as readonly BatchEventItem[]);
   // The touched rows as the batch found them: valid until the first write to the table.
-  let preloaded = plan.preload !== undefined ? (jsonArray(head.rows, 'rows') as readonly (readonly unknown[])[]) : undefined;
+  const preloaded = plan.preload !== undefined ? (jsonArray(head.rows, 'rows') as readonly (readonly unknown[])[]) : undefined;
+  return applyEvents(tx, definition, plan, name, { read, cursor, events }, preloaded);
+}
+
+/** A batch's events as the rules receive them, with the array item each came from. */
+interface DecodedEvent<E> {
+  readonly type: string;
+  readonly event: ProjectionEvent<E>;
+  readonly item: BatchEventItem;
+}
+
+/** What a batch read: how many events (of any type), the last one's cursor, and the projection's own, decoded. */
+interface ReadBatch<E> {
+  readonly read: number;
+  readonly cursor: TxCursor;
+  readonly events: readonly DecodedEvent<E>[];
+}
+
+function decodeItems<E>(definition: ProjectionDefinition<E>, items: readonly BatchEventItem[]): DecodedEvent<E>[] {
+  return items.map((item) => {
+    const type = item[3];
+    const event: ProjectionEvent<E> = {
+      eventId: item[2],
+      subject: item[0],
+      time: new Date(item[7]),
+      version: item[1],
+      event: decodeEventData(definition.decoding, item[2], type, item[4], item[5], Buffer.from(item[6], 'base64')) as E,
+    };
+    return { type, event, item };
+  });
+}
+
+/**
+ * Applies the events of `batch` in `tx`, whose checkpoint `name` is locked and stands where the
+ * batch was read after, and moves it to the batch's cursor. `preloaded`: the rows the events
+ * touch, read in this transaction after the lock (else the fold reads them).
+ */
+async function applyEvents<E>(
+  tx: Queryable,
+  definition: ProjectionDefinition<E>,
+  plan: BatchPlan<E>,
+  name: string,
+  batch: ReadBatch<E>,
+  preloadedRows: readonly (readonly unknown[])[] | undefined,
+): Promise<BatchResult> {
+  const { read, cursor } = batch;
+  let preloaded = preloadedRows;
+  const table = plan.table;
   const folder = plan.folder;
   const parked: Parked[] = [];
-  let run: { readonly type: string; readonly event: ProjectionEvent<E>; readonly item: BatchEventItem }[] = [];
+  let run: DecodedEvent<E>[] = [];
   // Folds the run of rule events so far; its writes go out with the next statement (`first` numbers their parameters).
   const fold = async (first: number): Promise<{ readonly ctes: string[]; readonly params: unknown[] }> => {
     if (folder === undefined || run.length === 0) return { ctes: [], params: [] };
@@ -315,30 +388,22 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
     run = [];
     return folder.writes(result, first);
   };
-  for (const item of items) {
-    const type = item[3];
-    const event: ProjectionEvent<E> = {
-      eventId: item[2],
-      subject: item[0],
-      time: new Date(item[7]),
-      version: item[1],
-      event: decodeEventData(definition.decoding, item[2], type, item[4], item[5], Buffer.from(item[6], 'base64')) as E,
-    };
-    if (folder?.handles(type) === true) {
-      run.push({ type, event, item });
+  for (const decoded of batch.events) {
+    if (folder?.handles(decoded.type) === true) {
+      run.push(decoded);
       continue;
     }
     // A custom rule reads the table: the rows folded so far are written first.
     const before = await fold(1);
     if (before.ctes.length > 0) await tx.query(prepared(`WITH ${before.ctes.join(',\n')}\nSELECT 1`, before.params));
     preloaded = undefined;
-    const reason = await applyOne(tx, definition, table, event);
-    if (reason !== undefined) parked.push(parkedOf(item, reason));
+    const reason = await applyOne(tx, definition, table, decoded.event);
+    if (reason !== undefined) parked.push(parkedOf(decoded.item, reason));
   }
   // The last run's writes, the parked events and the checkpoint: one statement.
   const writes = await fold(5);
   const parking = parked.length > 0 ? [parkCte(5 + writes.params.length)] : [];
-  const applied = items.length - parked.length;
+  const applied = batch.events.length - parked.length;
   await tx.query(
     prepared(
       `${writes.ctes.length + parking.length > 0 ? `WITH ${[...writes.ctes, ...parking].join(',\n')}\n` : ''}UPDATE eventsmith_projections SET txid = $2::xid8, position = $3::bigint, applied = applied + $4, updated_at = now() WHERE name = $1`,
@@ -346,6 +411,49 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
     ),
   );
   return { read, applied, parked: parked.length, cursor };
+}
+
+/** Events the runner read ahead, after `after`, while it applied the batch that ends there. */
+interface AheadBatch<E> extends ReadBatch<E> {
+  readonly after: TxCursor;
+}
+
+/**
+ * The next batch of the live projection after `after`, read without a lock and outside the
+ * batch's transaction (the runner's second connection, while it applies the batch ending at
+ * `after`). Gap-free like every read: events below the read's snapshot xmin are final, so
+ * applying them later is applying the same events.
+ */
+async function readAhead<E>(db: Queryable, definition: ProjectionDefinition<E>, after: TxCursor, limit: number): Promise<AheadBatch<E>> {
+  const plan = planOf(definition, definition.table);
+  const head = firstRow(await db.query({ ...plan.ahead, values: [...cursorParams(after), limit, definition.streamTypes, definition.eventTypes] }));
+  const read = head === undefined ? 0 : asInt(head.read, 'read');
+  if (head === undefined || read === 0) return { after, read: 0, cursor: after, events: [] };
+  const cursor: TxCursor = { txid: asBigInt(head.l_txid, 'txid'), position: asBigInt(head.l_position, 'global_position') };
+  return { after, read, cursor, events: decodeItems(definition, jsonArray(head.events, 'events') as readonly BatchEventItem[]) };
+}
+
+const LOCK_CHECKPOINT_READ = {
+  name: 'eventsmith_projection_lock_read',
+  text: `SELECT ${CHECKPOINT_COLUMNS} FROM eventsmith_projections WHERE name = $1 FOR UPDATE`,
+} as const;
+
+/**
+ * The live projection's next batch in `tx` from events read ahead: locks the checkpoint and, if
+ * it still stands where they were read after (nothing else applied since), applies them; if it
+ * moved (another applier, a rebuild's swap), they are discarded and an ordinary batch reads from
+ * where it stands. Either way each event is applied once. Only the checkpoint's row is locked
+ * before the table is read, as in applyProjectionBatch (a rebuild's swap holds it, then drops the table).
+ */
+async function applyReadAhead<E>(tx: Queryable, definition: ProjectionDefinition<E>, ahead: AheadBatch<E>, limit: number): Promise<BatchResult> {
+  const row = firstRow(await tx.query({ ...LOCK_CHECKPOINT_READ, values: [definition.name] }));
+  if (row === undefined) throw new Error(`eventsmith: projection ${definition.name} has no checkpoint; call ensureProjection first`);
+  const checkpoint = toCheckpoint(row);
+  if (checkpoint.fingerprint !== definition.fingerprint) throw new ProjectionRebuildRequiredError(definition.name, checkpoint.fingerprint, definition.fingerprint);
+  if (checkpoint.txid !== ahead.after.txid || checkpoint.position !== ahead.after.position) {
+    return applyProjectionBatch(tx, definition, { limit });
+  }
+  return applyEvents(tx, definition, planOf(definition, definition.table), definition.name, ahead, undefined);
 }
 
 const NOT_NULL_VIOLATION = '23502';
@@ -430,6 +538,12 @@ export interface ProjectionRunnerOptions {
   readonly logger?: Logger;
   /** Called after every committed batch that read something (tests, metrics). */
   readonly onBatch?: (result: BatchResult) => void;
+  /**
+   * While behind (a full batch read), read the next batch's events on a second connection of the
+   * pool while this one is applied (default true): its read and decoding overlap this batch's
+   * writes and commit. Applied only if the checkpoint still stands where they were read after.
+   */
+  readonly readAhead?: boolean;
 }
 
 export interface ProjectionRunnerStatus {
@@ -483,28 +597,73 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
   let rebuildRequired = false;
   let lastError: string | undefined;
 
-  const drop = (broken: boolean): void => {
+  const readAheadOn = options.readAhead ?? true;
+  // The read ahead's connection, taken while behind and released when caught up.
+  let reader: PooledConnection | undefined;
+  let ahead: Promise<AheadBatch<E>> | undefined;
+
+  // Connections that have this runner's 'error' listener: the pool hands the same ones out again.
+  const listened = new WeakSet<PooledConnection>();
+  const connect = async (): Promise<PooledConnection> => {
+    const c = await pool.connect();
+    if (!listened.has(c)) {
+      listened.add(c);
+      // A checked-out connection that dies emits 'error'; without a listener that would crash the process.
+      const emitter = c as unknown as { on?: (event: string, listener: (err: unknown) => void) => void };
+      emitter.on?.('error', (err) => log.warn({ err }, 'projection connection failed'));
+    }
+    return c;
+  };
+
+  /** Starts reading the batch after `after` (the one being applied ends there). */
+  const startReadAhead = (after: TxCursor): void => {
+    const next = (async () => {
+      reader ??= await connect();
+      return readAhead(reader, definition, after, batchSize);
+    })();
+    // Awaited by the next step, or settled before the reader is released; never unhandled.
+    next.catch(() => undefined);
+    ahead = next;
+  };
+
+  /** Waits for a read ahead in flight and forgets it; releases the reader (broken: discard it). */
+  const dropReader = async (broken: boolean): Promise<void> => {
+    const pending = ahead;
+    ahead = undefined;
+    if (pending !== undefined) await pending.catch(() => undefined);
+    if (reader !== undefined) reader.release(broken);
+    reader = undefined;
+  };
+
+  const drop = async (broken: boolean): Promise<void> => {
+    await dropReader(broken);
     if (client !== undefined) client.release(broken);
     client = undefined;
     active = false;
   };
 
   const step = async (): Promise<number> => {
-    if (client === undefined) {
-      client = await pool.connect();
-      // A checked-out connection that dies emits 'error'; without a listener that would crash the process.
-      const emitter = client as unknown as { on?: (event: string, listener: (err: unknown) => void) => void };
-      emitter.on?.('error', (err) => log.warn({ err }, 'projection connection failed'));
-    }
+    client ??= await connect();
     if (!active) {
       const row = firstRow(await client.query(LOCK_SQL, [definition.name]));
       if (row?.locked !== true) return -1;
       active = true;
       log.info({}, 'projection runner active');
     }
+    const pending = ahead;
+    ahead = undefined;
+    const next = pending !== undefined ? await pending : undefined;
     await client.query('BEGIN');
     try {
-      const result = await applyProjectionBatch(client, definition, { limit: batchSize });
+      let result: BatchResult;
+      if (next !== undefined && next.read > 0) {
+        // The batch after this one is read while this one is applied and committed.
+        if (next.read === batchSize) startReadAhead(next.cursor);
+        result = await applyReadAhead(client, definition, next, batchSize);
+      } else {
+        result = await applyProjectionBatch(client, definition, { limit: batchSize });
+        if (readAheadOn && result.read === batchSize) startReadAhead(result.cursor);
+      }
       await client.query('COMMIT');
       if (result.read > 0) {
         batches++;
@@ -512,6 +671,7 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
         parked += result.parked;
         options.onBatch?.(result);
       }
+      if (result.read < batchSize && ahead === undefined && reader !== undefined) await dropReader(false);
       rebuildRequired = false;
       lastError = undefined;
       return result.read;
@@ -529,21 +689,25 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
         wait = read === -1 || read < batchSize ? idleMillis : 0;
       } catch (err) {
         lastError = errorMessage(err);
+        // What was read ahead was read after a batch that did not commit: discarded (and its
+        // connection with it, unless the rules were refused: that failure is not the connection's).
+        await dropReader(!(err instanceof ProjectionRebuildRequiredError));
         if (err instanceof ProjectionRebuildRequiredError) {
           if (!rebuildRequired) log.error({ err }, 'rebuild required: not applying');
           rebuildRequired = true;
         } else {
           log.error({ err }, 'projection batch failed; retrying');
           // The connection may be gone (and with it the lock): start over on a fresh one.
-          drop(true);
+          await drop(true);
         }
         wait = retryMillis;
       }
       if (wait > 0 && !signal.stopped) await sleep(wait, signal);
     }
+    await dropReader(false);
     if (client !== undefined) {
       if (active) await client.query(UNLOCK_SQL, [definition.name]).catch(() => undefined);
-      drop(false);
+      await drop(false);
     }
   })();
 
