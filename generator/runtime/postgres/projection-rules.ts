@@ -253,6 +253,12 @@ export class BatchFolder<E> {
   private readonly loadSql: string;
   /** An expression: the rows of the keys `keys` (a query of one text column) selects, as a JSON array of LoadedRow. */
   readonly preloadSql: (keys: string) => string;
+  /**
+   * A query of one row, column `rows`: the rows of the keys in `keys` (a text[] expression) as a
+   * JSON array of LoadedRow, leaving out keys without a row whose text is their canonical form
+   * (Preloaded.keys: absent).
+   */
+  readonly keysSql: (keys: string) => string;
   /** The statements with their first parameter numbered `first`. */
   private readonly upsertSql: (first: number) => string;
   private readonly deleteSql: (first: number) => string;
@@ -285,8 +291,9 @@ export class BatchFolder<E> {
     this.preloadSql = (keys) => `(SELECT json_agg(${loaded}) FROM (${keys}) AS k(raw) ${join})`;
     // The rows as one JSON value: the driver parses one value, not a row of every column per key.
     // Only keys with a row or another canonical form: the others are their own canonical form, absent.
-    this.loadSql = `SELECT (SELECT json_agg(${loaded}) FILTER (WHERE t.${keyCol} IS NOT NULL OR ${canonical} IS DISTINCT FROM k.raw)
-  FROM unnest($1::text[]) AS k(raw) ${join}) AS rows`;
+    this.keysSql = (keys) => `SELECT (SELECT json_agg(${loaded}) FILTER (WHERE t.${keyCol} IS NOT NULL OR ${canonical} IS DISTINCT FROM k.raw)
+  FROM unnest(${keys}::text[]) AS k(raw) ${join}) AS rows`;
+    this.loadSql = this.keysSql('$1');
     const names = columns.map((c) => quote(c.name)).join(', ');
     const updates = columns.filter((_c, i) => i !== rules.key).map((c) => `${quote(c.name)} = excluded.${quote(c.name)}`);
     this.upsertSql = (first) => `INSERT INTO ${t} AS t (${names})
@@ -306,7 +313,7 @@ ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${up
    * inside the caller's transaction. Nothing is written yet: `writes` turns the result into
    * statements. Parked events are returned by index into `events`.
    */
-  async fold(db: Queryable, events: readonly { readonly type: string; readonly event: ProjectionEvent<E> }[], preloaded?: readonly LoadedRow[]): Promise<FoldResult> {
+  async fold(db: Queryable, events: readonly { readonly type: string; readonly event: ProjectionEvent<E> }[], preloaded?: Preloaded): Promise<FoldResult> {
     const { columns, key } = this.rules;
     const keyColumn = columns[key];
     if (keyColumn === undefined) throw new RangeError('eventsmith: the key column index is out of range');
@@ -323,7 +330,8 @@ ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${up
       canonical.set(raw, id);
       if (!states.has(id)) states.set(id, { row: present ? row() : undefined, existed: present, dirty: false });
     };
-    for (const r of preloaded ?? []) known(String(r[0]), String(r[1]), r[2] === true, () => r.slice(3) as RowText);
+    for (const r of preloaded?.rows ?? []) known(String(r[0]), String(r[1]), r[2] === true, () => r.slice(3) as RowText);
+    for (const raw of preloaded?.keys ?? []) if (!canonical.has(raw)) known(raw, raw, false, () => []);
     const raws = new Set<string>();
     for (const w of work) if (w.raw !== null && !canonical.has(w.raw)) raws.add(w.raw);
     if (raws.size > 0) {
@@ -396,6 +404,12 @@ ON CONFLICT (${keyCol}) DO ${updates.length === 0 ? 'NOTHING' : `UPDATE SET ${up
     }
     return { ctes: ctes.map((sql, i) => `w${i} AS (${sql})`), params };
   }
+}
+
+/** Rows read before a fold: `rows` as preloadSql or keysSql read them; with keysSql, `keys`: every key it was given. */
+export interface Preloaded {
+  readonly rows: readonly LoadedRow[];
+  readonly keys?: Iterable<string>;
 }
 
 /** A row as preloadSql reads it: [raw key, canonical key, whether the table has it, and when it has, every column's ColumnText]. */

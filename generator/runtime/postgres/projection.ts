@@ -24,10 +24,10 @@
  *   projection for good: it is parked instead, in eventsmith_projection_parked, in the batch's
  *   transaction, and the runner goes on (projectionParked counts them).
  */
-import { type ConnectionPool, type PooledConnection, type Queryable, type Row, UNIQUE_VIOLATION, asBigInt, asInt, asJson, asString, firstRow, inTransaction, pgErrorInfo, rowsOf } from './db.js';
+import { type ConnectionPool, type PooledConnection, type Queryable, type QueryResultLike, type Row, UNIQUE_VIOLATION, asBigInt, asInt, asJson, asString, firstRow, inTransaction, pgErrorInfo, rowsOf } from './db.js';
 import { type RecordedEvent, toRecordedEvent, EVENT_COLUMNS } from './event-store.js';
 import { type TxCursor, TX_CURSOR_START, cursorParams, gapFreeAfter, gapFreeAfterCursor } from './gap-free.js';
-import { BatchFolder, type ProjectionBatchRules, prepared } from './projection-rules.js';
+import { BatchFolder, type LoadedRow, type Preloaded, type ProjectionBatchRules, arrayLiteral, prepared } from './projection-rules.js';
 import { type Logger, errorMessage, stderrLogger, withFields } from '../logger.js';
 import { type CloudEvent, STREAM_VERSION_EXTENSION, streamVersionOf } from '../cloudevents.js';
 
@@ -325,7 +325,7 @@ export async function applyProjectionBatch<E>(tx: Queryable, definition: Project
   const cursor: TxCursor = { txid: asBigInt(head.l_txid, 'txid'), position: asBigInt(head.l_position, 'global_position') };
   const events = decodeItems(definition, jsonArray(head.events, 'events') as readonly BatchEventItem[]);
   // The touched rows as the batch found them: valid until the first write to the table.
-  const preloaded = plan.preload !== undefined ? (jsonArray(head.rows, 'rows') as readonly (readonly unknown[])[]) : undefined;
+  const preloaded = plan.preload !== undefined ? { rows: jsonArray(head.rows, 'rows') as readonly LoadedRow[] } : undefined;
   return applyEvents(tx, definition, plan, name, { read, cursor, events }, preloaded);
 }
 
@@ -368,7 +368,7 @@ async function applyEvents<E>(
   plan: BatchPlan<E>,
   name: string,
   batch: ReadBatch<E>,
-  preloadedRows: readonly (readonly unknown[])[] | undefined,
+  preloadedRows: Preloaded | undefined,
 ): Promise<BatchResult> {
   const { read, cursor } = batch;
   let preloaded = preloadedRows;
@@ -416,6 +416,8 @@ async function applyEvents<E>(
 /** Events the runner read ahead, after `after`, while it applied the batch that ends there. */
 interface AheadBatch<E> extends ReadBatch<E> {
   readonly after: TxCursor;
+  /** When every rule's key is the subject: the keys the rule events touch, read with the lock. */
+  readonly keys: readonly string[] | undefined;
 }
 
 /**
@@ -428,15 +430,36 @@ async function readAhead<E>(db: Queryable, definition: ProjectionDefinition<E>, 
   const plan = planOf(definition, definition.table);
   const head = firstRow(await db.query({ ...plan.ahead, values: [...cursorParams(after), limit, definition.streamTypes, definition.eventTypes] }));
   const read = head === undefined ? 0 : asInt(head.read, 'read');
-  if (head === undefined || read === 0) return { after, read: 0, cursor: after, events: [] };
+  if (head === undefined || read === 0) return { after, read: 0, cursor: after, events: [], keys: undefined };
   const cursor: TxCursor = { txid: asBigInt(head.l_txid, 'txid'), position: asBigInt(head.l_position, 'global_position') };
-  return { after, read, cursor, events: decodeItems(definition, jsonArray(head.events, 'events') as readonly BatchEventItem[]) };
+  const events = decodeItems(definition, jsonArray(head.events, 'events') as readonly BatchEventItem[]);
+  const folder = plan.folder;
+  const keys = plan.preload !== undefined && folder !== undefined ? [...new Set(events.filter((e) => folder.handles(e.type)).map((e) => e.event.subject))] : undefined;
+  return { after, read, cursor, events, keys };
 }
 
-const LOCK_CHECKPOINT_READ = {
-  name: 'eventsmith_projection_lock_read',
-  text: `SELECT ${CHECKPOINT_COLUMNS} FROM eventsmith_projections WHERE name = $1 FOR UPDATE`,
-} as const;
+/** A string as an SQL literal, whatever standard_conforming_strings says (as pg's escapeLiteral). */
+function sqlLiteral(text: string): string {
+  const quoted = `'${text.replace(/'/g, "''")}'`;
+  return text.includes('\\') ? ` E${quoted.replace(/\\/g, '\\\\')}` : quoted;
+}
+
+/**
+ * BEGIN, the checkpoint's lock and (when `keys`) the rows of those keys, in one round trip: a
+ * simple query (no parameters, so its values are literals) of three statements. PostgreSQL
+ * analyses each statement of a simple query when it runs it, after the one before has finished:
+ * the projection table is opened only once the checkpoint is locked, in the order that keeps a
+ * rebuild's swap (which holds the checkpoint, then drops the table) from deadlocking with it.
+ */
+function beginLockLoad(name: string, folder: BatchFolder<unknown> | undefined, keys: readonly string[] | undefined): string {
+  const lock = `BEGIN; SELECT ${CHECKPOINT_COLUMNS} FROM eventsmith_projections WHERE name = ${sqlLiteral(name)} FOR UPDATE`;
+  return folder !== undefined && keys !== undefined && keys.length > 0 ? `${lock}; ${folder.keysSql(sqlLiteral(arrayLiteral(keys)))}` : lock;
+}
+
+/** pg returns a simple query of several statements as an array of results, one statement's as one. */
+function resultsOf(result: QueryResultLike | readonly QueryResultLike[]): readonly QueryResultLike[] {
+  return Array.isArray(result) ? (result as readonly QueryResultLike[]) : [result as QueryResultLike];
+}
 
 /**
  * The live projection's next batch in `tx` from events read ahead: locks the checkpoint and, if
@@ -446,14 +469,19 @@ const LOCK_CHECKPOINT_READ = {
  * before the table is read, as in applyProjectionBatch (a rebuild's swap holds it, then drops the table).
  */
 async function applyReadAhead<E>(tx: Queryable, definition: ProjectionDefinition<E>, ahead: AheadBatch<E>, limit: number): Promise<BatchResult> {
-  const row = firstRow(await tx.query({ ...LOCK_CHECKPOINT_READ, values: [definition.name] }));
+  const plan = planOf(definition, definition.table);
+  const results = resultsOf(await tx.query(beginLockLoad(definition.name, plan.folder as BatchFolder<unknown> | undefined, ahead.keys)));
+  const lockResult = results[1];
+  const row = lockResult === undefined ? undefined : firstRow(lockResult);
   if (row === undefined) throw new Error(`eventsmith: projection ${definition.name} has no checkpoint; call ensureProjection first`);
   const checkpoint = toCheckpoint(row);
   if (checkpoint.fingerprint !== definition.fingerprint) throw new ProjectionRebuildRequiredError(definition.name, checkpoint.fingerprint, definition.fingerprint);
   if (checkpoint.txid !== ahead.after.txid || checkpoint.position !== ahead.after.position) {
     return applyProjectionBatch(tx, definition, { limit });
   }
-  return applyEvents(tx, definition, planOf(definition, definition.table), definition.name, ahead, undefined);
+  const loaded = results[2];
+  const preloaded = loaded !== undefined && ahead.keys !== undefined ? { rows: jsonArray(firstRow(loaded)?.rows, 'rows') as readonly LoadedRow[], keys: ahead.keys } : undefined;
+  return applyEvents(tx, definition, plan, definition.name, ahead, preloaded);
 }
 
 const NOT_NULL_VIOLATION = '23502';
@@ -653,10 +681,12 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
     const pending = ahead;
     ahead = undefined;
     const next = pending !== undefined ? await pending : undefined;
-    await client.query('BEGIN');
+    const fromAhead = next !== undefined && next.read > 0;
+    // A batch read ahead begins its transaction in its first statement (applyReadAhead).
+    if (!fromAhead) await client.query('BEGIN');
     try {
       let result: BatchResult;
-      if (next !== undefined && next.read > 0) {
+      if (fromAhead) {
         // The batch after this one is read while this one is applied and committed.
         if (next.read === batchSize) startReadAhead(next.cursor);
         result = await applyReadAhead(client, definition, next, batchSize);
