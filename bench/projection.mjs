@@ -1,9 +1,10 @@
 // The example's generated OrderSummary projection against a throwaway local PostgreSQL
 // (generator/dev/postgres.mjs; durable by default: fsync and synchronous_commit on):
-//   1. runner throughput: the runtime's batches (gap-free read, the generated rules, checkpoint in
-//      the same transaction) over N stored events, against a raw batched INSERT of N rows of the
-//      same table shape (unnest arrays, one statement and transaction per batch), same run:
-//      alternated raw, runner, raw, runner, each side's faster pass;
+//   1. runner throughput: startProjectionRunner (gap-free read, the generated rules, checkpoint in
+//      the same transaction, the next batch read ahead) until it has applied N stored events,
+//      against a raw batched INSERT of N rows of the same table shape (unnest arrays, one
+//      statement and transaction per batch), and the projectBatch loop (no read ahead), same run:
+//      alternated raw, runner, loop, raw, runner, loop, each side's faster pass;
 //   2. a zero-downtime rebuild (shadow table, catch-up, swap) of 100,000 events;
 //   3. the runner's lag (events and seconds) while 4 writers append orders as fast as they can.
 // The generated code is transpiled (types erased) and imports the built runtime (dist/).
@@ -68,7 +69,7 @@ try {
   const stored = Number((await pool.query('SELECT count(*) AS n FROM eventsmith_events')).rows[0].n);
   await pool.query('VACUUM ANALYZE eventsmith_events');
 
-  // 1. Runner throughput vs raw batched INSERT, alternated: raw, runner, raw, runner (the runner
+  // 1. Runner throughput vs raw batched INSERT, alternated: raw, runner, loop, raw, … (the runner
   // from an empty table and checkpoint each time, the raw INSERT into a fresh table). On a shared
   // machine the load drifts between phases; each side's faster pass counts.
   const ids = Array.from({ length: stored }, () => randomUUID());
