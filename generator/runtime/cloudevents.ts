@@ -86,8 +86,8 @@ export function dataschemaFor(type: string, version: number): string {
 
 /**
  * Extension: the event's version in its stream (the aggregate's version after it, 1 for the
- * first). The repository sets it on every event it appends (the outbox row's `ce_streamversion`),
- * so a consumer that keeps a read model from Kafka sees what the event store calls
+ * first). The event store sets it on every event it appends with binary-mode CloudEvents outbox
+ * headers (the outbox row's `ce_streamversion`; the repository's rows always are), so a consumer that keeps a read model from Kafka sees what the event store calls
  * `stream_version` (a projection's `$version`). Events published without the event store have
  * none. An integer in the structured mode, its decimal text in the binary mode's header.
  */

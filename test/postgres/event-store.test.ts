@@ -183,6 +183,31 @@ describe('appendToStream and reads', () => {
     ]);
   });
 
+  it("gives binary-mode CloudEvents outbox headers the event's stream version (ce_streamversion), unless set; other headers stay as given", async () => {
+    const { pool } = shared;
+    const id = randomUUID();
+    const cloudEvent = (e: NewEvent, headers: Readonly<Record<string, string>>): NewEvent => ({ ...e, outbox: { topic: 'counters', payload: null, headers } });
+    await appendToStream(pool, { streamType: 'Counter', streamId: id, expectedVersion: 0, events: [toNewEvent({ type: 'Incremented', by: 1 }, false)] });
+    await appendToStream(pool, {
+      streamType: 'Counter',
+      streamId: id,
+      expectedVersion: 1,
+      events: [
+        cloudEvent(toNewEvent({ type: 'Incremented', by: 2 }, false), { ce_specversion: '1.0', ce_type: 'Incremented' }),
+        cloudEvent(toNewEvent({ type: 'Incremented', by: 3 }, false), { ce_specversion: '1.0', ce_streamversion: '99' }),
+        cloudEvent(toNewEvent({ type: 'Incremented', by: 4 }, false), { ce_type: 'Incremented' }),
+        cloudEvent(toNewEvent({ type: 'Incremented', by: 5 }, false), { ce_specversion: '1.0' }),
+      ],
+    });
+    const rows = await pool.query('SELECT headers FROM eventsmith_outbox WHERE aggregateid = $1 ORDER BY position', [id]);
+    expect(rows.rows.map((r: { headers: unknown }) => r.headers)).toEqual([
+      { ce_specversion: '1.0', ce_type: 'Incremented', ce_streamversion: '2' },
+      { ce_specversion: '1.0', ce_streamversion: '99' },
+      { ce_type: 'Incremented' },
+      { ce_specversion: '1.0', ce_streamversion: '5' },
+    ]);
+  });
+
   it('readAll pages in numeric position order (past 9 → 10, where text order would differ)', async () => {
     const fresh = await db.isolated();
     await migrate(fresh.pool);

@@ -22,6 +22,7 @@ import {
 } from './db.js';
 import { ConcurrencyError, DuplicateEventError, EventDecodeError } from './errors.js';
 import { type OutboxHeaders, emptyOutboxColumns, outboxInsertSql, outboxParams, pushOutboxRow } from './outbox.js';
+import { STREAM_VERSION_EXTENSION } from '../cloudevents.js';
 
 /** JSON as stored in the metadata column (correlation and causation ids, actor, ...). */
 export type MetadataValue = string | number | boolean | null | readonly MetadataValue[] | { readonly [key: string]: MetadataValue };
@@ -160,6 +161,18 @@ export async function streamVersion(db: Queryable, streamType: string, streamId:
   return currentVersion(db, streamType, streamId);
 }
 
+const STREAM_VERSION_HEADER = `ce_${STREAM_VERSION_EXTENSION}`;
+
+/**
+ * Binary-mode CloudEvents headers (they carry `ce_specversion`) get the event's version in its
+ * stream as the `streamversion` extension, unless the caller set it: only the store knows it, and
+ * a Kafka-mode projection's `$version` reads it. Other headers are the caller's own and left as given.
+ */
+function withStreamVersion(headers: OutboxHeaders | undefined, version: number): OutboxHeaders | undefined {
+  if (headers === undefined || headers.ce_specversion === undefined || headers[STREAM_VERSION_HEADER] !== undefined) return headers;
+  return { ...headers, [STREAM_VERSION_HEADER]: String(version) };
+}
+
 /**
  * Appends events at expectedVersion + 1, ... and their outbox rows, atomically: one statement,
  * which joins the caller's transaction when `db` is a client inside one. Throws
@@ -189,7 +202,9 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
   const metadatas: EventMetadata[] = [];
   const occurredAts: string[] = [];
   const outbox = emptyOutboxColumns();
+  let streamVersion = expectedVersion;
   for (const e of events) {
+    streamVersion++;
     if (!Number.isSafeInteger(e.schemaVersion) || e.schemaVersion < 1) {
       throw new RangeError(`eventsmith: schemaVersion of ${e.eventType} must be a positive integer, got ${e.schemaVersion}`);
     }
@@ -208,7 +223,7 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
         type: e.outbox.type ?? e.eventType,
         payload: e.outbox.payload,
         topic: e.outbox.topic,
-        headers: e.outbox.headers,
+        headers: withStreamVersion(e.outbox.headers, streamVersion),
         contentType: e.outbox.contentType === undefined ? e.contentType : e.outbox.contentType,
       });
     }

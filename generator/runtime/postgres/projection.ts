@@ -117,7 +117,8 @@ export function toProjectionEvent<E>(decoding: ProjectionDecoding, recorded: Rec
 
 /**
  * A consumed event as its projection's rules receive it (Kafka mode). The stream version comes
- * from the event's `streamversion` extension, which the repository sets on every event it appends.
+ * from the event's `streamversion` extension, which the event store sets on every event it appends
+ * (appendToStream, on binary-mode CloudEvents outbox headers; the repository's always are).
  * `needsVersion`: a rule reads `$version` (or is custom, and may): an event without the extension
  * then fails its handler (retried, then dead-lettered) instead of applying a made-up version;
  * otherwise the version is 0 when absent.
