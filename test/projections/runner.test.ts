@@ -188,6 +188,20 @@ describe('the runner', () => {
     await expectTableEqualsFold(pool);
   });
 
+  it('does not read ahead from a pool of one connection (the runner holds it): it applies everything', async () => {
+    const iso = await db.isolated({ max: 1 });
+    await migrate(iso.pool);
+    await ensureProjection(iso.pool, p.definition);
+    await appendHistories(orderRepository(iso.pool), 61, 20);
+    const total = ((await iso.pool.query('SELECT count(*)::int AS n FROM eventsmith_events')).rows[0] as { n: number }).n;
+    let read = 0;
+    const runner = startProjectionRunner(iso.pool, p.definition, { batchSize: 10, idleMillis: 5, logger: silentLogger, onBatch: (b) => (read += b.read) });
+    // Nothing else can query while the runner holds the only connection.
+    await until('the runner to read every event', () => read === total, 20_000);
+    await runner.stop();
+    await expectTableEqualsFold(iso.pool);
+  });
+
   function child(schema: string, hangAfter: number, batch = 10): { proc: ChildProcess; lines: string[] } {
     const proc = spawn(process.execPath, [path.join(root, 'test/support/projection-child.mjs'), dist.dir, db.url, schema, String(hangAfter), String(batch)], {
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -571,6 +571,7 @@ export interface ProjectionRunnerOptions {
    * While behind (a full batch read), read the next batch's events on a second connection of the
    * pool while this one is applied (default true): its read and decoding overlap this batch's
    * writes and commit. Applied only if the checkpoint still stands where they were read after.
+   * Off with a pool of one connection.
    */
   readonly readAhead?: boolean;
 }
@@ -626,7 +627,10 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
   let rebuildRequired = false;
   let lastError: string | undefined;
 
-  const readAheadOn = options.readAhead ?? true;
+  // The read ahead takes a second connection while the runner holds one: with a pool of one
+  // (pg's Pool exposes its `max`), it would wait for the runner's forever.
+  const poolMax = (pool as { readonly options?: { readonly max?: unknown } }).options?.max;
+  const readAheadOn = (options.readAhead ?? true) && !(typeof poolMax === 'number' && poolMax < 2);
   // The read ahead's connection, taken while behind and released when caught up.
   let reader: PooledConnection | undefined;
   let ahead: Promise<AheadBatch<E>> | undefined;
