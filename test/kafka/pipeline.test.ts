@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DEAD_LETTER_HEADERS,
+  DeferredEventError,
   KafkaPublisher,
   OutboxRelay,
   decodeCloudEvent,
@@ -15,6 +16,7 @@ import {
   encodeBinary,
   makeEnvelope,
   outboxLag,
+  silentLogger,
 } from '../../generator/runtime/index.js';
 import { startKafka, type KafkaBroker } from '../support/kafka.mjs';
 import { type Isolated, useTestDatabase } from '../postgres/db.js';
@@ -271,6 +273,45 @@ describe('crashes', () => {
 });
 
 describe('poison messages', () => {
+  it('work a handler defers to the commit (TransactionScope) that fails is charged to the event it names: the events before it are applied, it alone retried, then dead-lettered', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic(1);
+    const a = randomUUID();
+    const good = (from: number) => Array.from({ length: 10 }, (_, i) => incremented(a, from + i));
+    const bad = poisoned(a, 0);
+    await publisher.send([...good(1), bad, ...good(11)].map((e) => ({ topic, ...encodeBinary(e.event, e.data) })));
+    const attemptsSeen: number[] = [];
+    const consumer = projectionConsumer(kafka, iso.pool, topic, {
+      attempts: 3,
+      retry: { initialMs: 50, maxMs: 200 },
+      logger: silentLogger,
+      handlers: {
+        ...projectionHandlers,
+        [POISONED]: (event, { attempt, transaction }) => {
+          attemptsSeen.push(attempt);
+          transaction?.beforeCommit(async () => {
+            throw new DeferredEventError(event.id, new Error('poisoned at commit'));
+          });
+        },
+      } satisfies typeof projectionHandlers & { [POISONED]: unknown },
+    });
+    await consumer.start();
+    try {
+      await waitFor('20 good events applied', async () => (await appliedCount(iso.pool)) >= 20, 60_000);
+      const dlq = await readTopic(kafka, `${topic}.dlq`, 1);
+      const header = (name: string) => dlq[0]?.headers?.[name]?.toString();
+      expect(header(DEAD_LETTER_HEADERS.reason)).toBe('handler-failed');
+      expect(header(DEAD_LETTER_HEADERS.offset)).toBe('10');
+      expect(header(DEAD_LETTER_HEADERS.error)).toContain('poisoned at commit');
+      expect(attemptsSeen).toEqual([1, 2, 3]);
+      expect(await projectionProblem(iso.pool, 1, 20)).toBeUndefined();
+      await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 30_000);
+      expect(consumer.metrics()).toMatchObject({ applied: 20, deadLettered: 1, handlerFailures: 3 });
+    } finally {
+      await consumer.stop();
+    }
+  }, 120_000);
+
   it('a handler that always throws: dead-lettered after the configured attempts, with headers saying why; later messages keep flowing', async () => {
     const iso = await freshSchema();
     const topic = await newTopic(1);

@@ -21,6 +21,7 @@ import {
   resumeParkedSaga,
   sagaHandlers,
   silentLogger,
+  transactionScope,
 } from '../../generator/runtime/index.js';
 import { inTransaction } from '../../generator/runtime/postgres/db.js';
 import { useTestDatabase } from '../postgres/db.js';
@@ -65,7 +66,7 @@ function clock(): Clock {
 }
 
 /** A schema, repositories, an engine (with a movable clock) and a pump between them. */
-async function world(options: { timings?: SagaTimings; chaos?: Chaos; healed?: Set<string>; onParked?: (p: ParkedSaga) => void } = {}) {
+async function world(options: { timings?: SagaTimings; chaos?: Chaos; healed?: Set<string>; onParked?: (p: ParkedSaga) => void; batch?: number } = {}) {
   const iso = await sagaSchema(db);
   const repos = shopRepositories(iso.pool, topics);
   const time = clock();
@@ -77,7 +78,7 @@ async function world(options: { timings?: SagaTimings; chaos?: Chaos; healed?: S
     ...(options.onParked ? { onParked: options.onParked } : {}),
   });
   const services = commandHandlers(repos, { healed: (id) => healed.has(id) });
-  const pump = new Pump(iso.pool, { orchestrator: sagaHandlers([engine]), services }, options.chaos);
+  const pump = new Pump(iso.pool, { orchestrator: sagaHandlers([engine]), services }, options.chaos, 'pump', options.batch);
   const poller = new SagaTimeoutPoller({ pool: iso.pool, engines: [engine], now: time.now, logger: log });
   return { iso, pool: iso.pool, repos, time, engine, pump, poller, services, healed, log };
 }
@@ -358,9 +359,9 @@ describe('parking', () => {
 describe('duplicates, late and reordered events', () => {
   it('random delivery orders with duplicates (also ones the processed mark would hide) end like the clean run', async () => {
     const scenarios: readonly string[] = ['ok', 'fail-stock', 'fail-payment', 'fail-shipping', 'fail-payment+release-fails'];
-    const summaries = async (chaos: Chaos | undefined, copies: number): Promise<Map<string, SagaSummary[]>> => {
+    const summaries = async (chaos: Chaos | undefined, copies: number, batch = 1): Promise<Map<string, SagaSummary[]>> => {
       const healed = new Set<string>();
-      const w = await world({ ...(chaos ? { chaos } : {}), healed, timings: { maxAttempts: 5, backoffMs: 1000 } });
+      const w = await world({ ...(chaos ? { chaos } : {}), healed, timings: { maxAttempts: 5, backoffMs: 1000 }, batch });
       const ids = scenarios.flatMap((s) => Array.from({ length: copies }, () => ({ s, id: randomUUID() })));
       for (const { s, id } of ids) await placeOrder(w.repos, id, s);
       // The release-fails sagas fail twice, then the warehouse is fixed.
@@ -383,7 +384,17 @@ describe('duplicates, late and reordered events', () => {
         for (const summary of chaotic.get(s) ?? []) expect(summary, `seed ${seed}, ${s}`).toEqual(clean.get(s)?.[0]);
       }
     }
-  }, 60_000);
+    // Several messages per transaction (the consumer runner's batched path): in order, then in
+    // random orders with duplicates, which put two messages of one saga in one transaction.
+    const batched = await summaries(undefined, 3, 8);
+    for (const s of scenarios) for (const summary of batched.get(s) ?? []) expect(summary, `batched, ${s}`).toEqual(clean.get(s)?.[0]);
+    for (const seed of [5, 6]) {
+      const chaotic = await summaries({ random: seeded(seed), duplicate: 0.5, engineSeesDuplicates: seed % 2 === 0 }, 3, 8);
+      for (const s of scenarios) {
+        for (const summary of chaotic.get(s) ?? []) expect(summary, `batched, seed ${seed}, ${s}`).toEqual(clean.get(s)?.[0]);
+      }
+    }
+  }, 120_000);
 
   it('acknowledges and ignores, with the reason: finished sagas, unknown and uncorrelated events, repeated starts, answers to earlier commands', async () => {
     const w = await world();
@@ -475,6 +486,46 @@ describe('crashes and concurrency', () => {
     expect((await commandsBySaga(w.pool)).get(id)).toEqual([rows(T.reserveStock), rows(T.capturePayment)]);
   });
 
+  it('batched over a transaction: one read and one write for all its sagas; a saga moved meanwhile is read and decided again, the others written once', async () => {
+    const w = await world({ timings: { stepTimeoutMs: 1000 } });
+    const [raced, other, fresh] = [randomUUID(), randomUUID(), randomUUID()];
+    await placeOrder(w.repos, raced, 'silent-stock');
+    await placeOrder(w.repos, other, 'silent-stock');
+    await w.pump.drain();
+    const pending = async (id: string) => (await w.engine.get(w.pool, id))?.book.pending?.commandId ?? '';
+    const answer = async (id: string, type: string, data: unknown): Promise<SagaMessage> => ({ id: randomUUID(), type, data, aggregateId: id, correlationId: id, causationId: await pending(id) });
+    const before = await w.engine.get(w.pool, raced);
+    const [a, b] = [await w.iso.connect(), await w.iso.connect()];
+    await a.query('BEGIN');
+    expect(await w.engine.handle(a, await answer(raced, T.stockReserved, { quantity: 2 }))).toMatchObject({ outcome: 'advanced' });
+    // b: a failure answer to the raced saga, a success to the other, and a start: deferred to b's commit.
+    await b.query('BEGIN');
+    const statements: string[] = [];
+    const counted = { query: (sql: string, params?: unknown[]) => (statements.push(sql), b.query(sql, params)) } as unknown as typeof b;
+    const scope = transactionScope();
+    const context = { tx: counted, groupId: 'g', topic: 't', partition: 0, offset: '0', attempt: 1, writerVersion: 1, transaction: scope };
+    await w.engine.accept(await answer(raced, T.stockReservationFailed, { reason: 'x' }), context);
+    await w.engine.accept(await answer(other, T.stockReserved, { quantity: 2 }), context);
+    const placed = w.pump.log.find((e) => e.type === T.orderPlaced && e.subject === raced);
+    await w.engine.accept({ ...(await answer(fresh, T.orderPlaced, placed?.data)), correlationId: fresh, aggregateId: fresh }, context);
+    expect(statements).toEqual([]);
+    const racing = scope.commit();
+    await new Promise((r) => setTimeout(r, 100));
+    await a.query('COMMIT');
+    await racing;
+    await b.query('COMMIT');
+    // Read, write (waits for a, finds the raced row moved), read the raced saga again, nothing left to write.
+    expect(statements.map((q) => q.trim().split(/\s+/)[0])).toEqual(['SELECT', 'WITH', 'SELECT']);
+    expect(w.engine.metrics().conflicts).toBe(1);
+    expect(await w.engine.get(w.pool, raced)).toMatchObject({ status: 'running', step: 'capturePayment', version: (before?.version ?? 0) + 1 });
+    expect(await w.engine.get(w.pool, other)).toMatchObject({ status: 'running', step: 'capturePayment' });
+    expect(await w.engine.get(w.pool, fresh)).toMatchObject({ status: 'running', step: 'reserveStock', version: 1 });
+    const sent = await commandsBySaga(w.pool);
+    expect(sent.get(raced)).toEqual([rows(T.reserveStock), rows(T.capturePayment)]);
+    expect(sent.get(other)).toEqual([rows(T.reserveStock), rows(T.capturePayment)]);
+    expect(sent.get(fresh)).toEqual([rows(T.reserveStock)]);
+  });
+
   it('commandHandler: a command that lost a race is decided again on the new state; correlation and causation carried; a redelivery is skipped by the processed mark', async () => {
     const w = await world();
     const agg = randomUUID();
@@ -521,6 +572,48 @@ describe('crashes and concurrency', () => {
     expect(await deliver()).toBe(true);
     expect(await deliver()).toBe(false);
     expect((await w.repos.inventory.load(agg)).version).toBe(3);
+  });
+
+  it('commandHandler in a consumer transaction: an aggregate loaded once, each later command decided on the state the earlier left; an append by another transaction meanwhile is caught and reloaded', async () => {
+    const w = await world();
+    const agg = randomUUID();
+    const cmd = (type: string, data: unknown): CloudEvent<string, unknown> => makeEnvelope({ type, dataversion: 1, source: SOURCE, subject: agg, data });
+    const handlers = commandHandlers(w.repos);
+    const run = async (commands: ReadonlyArray<CloudEvent<string, unknown>>, between?: () => Promise<void>): Promise<string[]> => {
+      const client = await w.iso.connect();
+      const statements: string[] = [];
+      const tx = {
+        query: (sql: string | { readonly text: string }, params?: unknown[]) => {
+          statements.push((typeof sql === 'string' ? sql : sql.text).trim().split(/\s+/).slice(0, 4).join(' '));
+          return client.query(sql as string, params);
+        },
+      } as unknown as typeof client;
+      await client.query('BEGIN');
+      const scope = transactionScope();
+      for (const [k, c] of commands.entries()) {
+        if (k === 1) await between?.();
+        await handlers[c.type]?.(c, { tx, groupId: 'inventory', topic: 't', partition: 0, offset: String(k), attempt: 1, writerVersion: 1, transaction: scope });
+      }
+      await scope.commit();
+      await client.query('COMMIT');
+      return statements;
+    };
+    const reserve = (quantity: number) => cmd(T.reserveStock, { sku: 's', quantity, scenario: 'ok' });
+    const statements = await run([reserve(1), reserve(2), cmd(T.releaseStock, { scenario: 'ok' }), reserve(4)]);
+    // One read of the stream, then the four appends.
+    expect(statements.filter((q) => !q.startsWith('WITH')).length).toBe(1);
+    expect(statements.length).toBe(5);
+    const events = await w.pool.query(`SELECT event_type FROM eventsmith_events WHERE stream_id = $1 ORDER BY stream_version`, [agg]);
+    expect(events.rows.map((r) => (r as { event_type: string }).event_type)).toEqual([T.stockReserved, T.stockReserved, T.stockReleased, T.stockReserved]);
+    // The release was decided on reserved = 3, what a load in between would have read.
+    expect((await w.repos.inventory.load(agg)).state).toEqual({ reserved: 4, reservations: 3, releases: 1, failedReleases: 0 });
+    // A command that appends nothing keeps the state it read; another writer appends after it: the
+    // next command's append finds the stream moved, and the stream is read again.
+    const silent = cmd(T.reserveStock, { sku: 's', quantity: 1, scenario: 'silent-stock' });
+    const again = await run([silent, reserve(2)], async () => void (await w.repos.inventory.append(agg, [{ type: T.stockReserved, data: { quantity: 10 } }], 4)));
+    // Read, the append that finds the stream moved (and its look at the head), read again, append.
+    expect(again.map((q) => q.split(' ')[0])).toEqual(['SELECT', 'WITH', 'SELECT', 'SELECT', 'WITH']);
+    expect((await w.repos.inventory.load(agg))).toMatchObject({ version: 6, state: { reserved: 16, reservations: 5 } });
   });
 });
 

@@ -13,6 +13,7 @@ import {
   markProcessed,
   outboxRecordToMessage,
   pollOutbox,
+  transactionScope,
 } from '../../generator/runtime/index.js';
 import { inTransaction } from '../../generator/runtime/postgres/db.js';
 import { decoding } from './domain.js';
@@ -62,6 +63,13 @@ export class Pump {
     public handlers: { readonly orchestrator: Readonly<Record<string, Handler>>; readonly services: Readonly<Record<string, Handler>> },
     private readonly chaos?: Chaos,
     private readonly relay = 'pump',
+    /**
+     * Messages of one group per transaction (default 1). Above 1 they are delivered like the
+     * consumer runner does: in one transaction, handlers given a TransactionScope whose deferred
+     * work runs before COMMIT (the saga engine's batched path; the command handlers' aggregates
+     * loaded once per transaction).
+     */
+    private readonly batch = 1,
   ) {}
 
   /** Moves new outbox rows into the queue; returns how many. */
@@ -97,18 +105,43 @@ export class Pump {
     const index = chaos ? Math.floor(chaos.random() * this.queue.length) : 0;
     const [item] = this.queue.splice(index, 1);
     if (item === undefined) return false;
-    if (chaos && item.copies < 2 && chaos.random() < chaos.duplicate) {
-      item.copies++;
-      this.queue.push({ ...item });
+    const items = [item];
+    // More of the same group, from where the first was taken (random ones in chaos mode).
+    while (items.length < this.batch) {
+      const at = this.queue.findIndex((d, i) => d.group === item.group && i >= (chaos ? Math.floor(chaos.random() * this.queue.length) : 0));
+      if (at < 0) break;
+      items.push(...this.queue.splice(at, 1));
+    }
+    for (const it of items) {
+      if (chaos && it.copies < 2 && chaos.random() < chaos.duplicate) {
+        it.copies++;
+        this.queue.push({ ...it });
+      }
     }
     try {
-      await this.apply(item);
+      await (items.length === 1 && this.batch === 1 ? this.apply(item) : this.applyBatch(items));
     } catch (err) {
       // Not acknowledged: like an uncommitted Kafka offset, delivered again next time.
-      this.queue.unshift(item);
+      this.queue.unshift(...items);
       throw err;
     }
     return true;
+  }
+
+  private async applyBatch(items: readonly Delivery[]): Promise<void> {
+    const dedupe = !(items[0]?.group === 'orchestrator' && this.chaos?.engineSeesDuplicates === true);
+    await inTransaction(this.pool, async (tx) => {
+      const scope = transactionScope();
+      for (const item of items) {
+        const handler = this.handlers[item.group][item.event.type];
+        if (handler === undefined) continue;
+        if (dedupe && !(await markProcessed(tx, item.group, item.event.id))) continue;
+        const context: HandlerContext = { tx, groupId: item.group, topic: item.record.topic, partition: 0, offset: String(this.delivered), attempt: 1, writerVersion: 1, transaction: scope };
+        await handler(item.event, context);
+      }
+      await scope.commit();
+    });
+    this.delivered += items.length;
   }
 
   private async apply(item: Delivery): Promise<void> {

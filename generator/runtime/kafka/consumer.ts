@@ -7,8 +7,10 @@
  * 2. Up to `maxBatchSize` messages run in ONE PostgreSQL transaction: a single statement claims
  *    all their ids in eventsmith_processed_events (INSERT … ON CONFLICT DO NOTHING RETURNING:
  *    the ids it returns are new, the others were applied before), then each new event's handler
- *    runs on that transaction, in offset order. The claim and the handlers' writes commit
- *    together, so an event is applied exactly when its id is recorded.
+ *    runs on that transaction, in offset order, then the work handlers deferred to the end of
+ *    the transaction (TransactionScope: the saga engine decides and writes all its sagas there).
+ *    The claim and the handlers' writes commit together, so an event is applied exactly when
+ *    its id is recorded.
  * 3. Only after COMMIT are the offsets resolved and committed to Kafka. A crash in between
  *    redelivers the messages; their ids are found claimed and they are skipped.
  * A handler that throws rolls the transaction back; the events before it are applied again in
@@ -56,6 +58,71 @@ export interface HandlerContext {
   readonly attempt: number;
   /** The version the event was written in (its data has been upcast to the latest); also `event.writerVersion`. */
   readonly writerVersion: number;
+  /**
+   * What the handlers of this transaction share (absent when a handler is called outside the
+   * runner): a handler that batches its reads and writes over the transaction keeps them here.
+   */
+  readonly transaction?: TransactionScope;
+}
+
+/**
+ * One consumer transaction, as its handlers see it. A handler may defer its work to the end of
+ * the transaction (the saga engine reads every saga of the transaction in one statement and
+ * writes their transitions in another, instead of two round trips per event): it keeps its
+ * state with `state` and registers the work with `beforeCommit`.
+ */
+export interface TransactionScope {
+  /** The state `owner` keeps for this transaction, made by `create` on first use. */
+  state<T>(owner: object, create: () => T): T;
+  /**
+   * Runs `work` after the last handler, before COMMIT, in the transaction (in the order
+   * registered). A throw fails the transaction like a handler's: a DeferredEventError names the
+   * event it belongs to (what the runner then retries alone); any other error is charged to the
+   * first new event.
+   */
+  beforeCommit(work: () => Promise<void>): void;
+}
+
+/** A failure of deferred work (TransactionScope.beforeCommit), charged to one event of the transaction. */
+export class DeferredEventError extends Error {
+  constructor(
+    readonly eventId: string,
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'DeferredEventError';
+  }
+}
+
+class Scope implements TransactionScope {
+  private readonly states = new Map<object, unknown>();
+  readonly deferred: Array<() => Promise<void>> = [];
+
+  state<T>(owner: object, create: () => T): T {
+    if (this.states.has(owner)) return this.states.get(owner) as T;
+    const made = create();
+    this.states.set(owner, made);
+    return made;
+  }
+
+  beforeCommit(work: () => Promise<void>): void {
+    this.deferred.push(work);
+  }
+}
+
+/**
+ * A scope for calling handlers outside the runner (tests, tools) as the runner does: call the
+ * handlers with it in `transaction`, then `commit()` runs the deferred work (then COMMIT yourself).
+ */
+export function transactionScope(): TransactionScope & { commit(): Promise<void> } {
+  const scope = new Scope();
+  return {
+    state: (owner, create) => scope.state(owner, create),
+    beforeCommit: (work) => scope.beforeCommit(work),
+    commit: async () => {
+      for (const work of scope.deferred.splice(0)) await work();
+    },
+  };
 }
 
 /**
@@ -634,12 +701,30 @@ export class KafkaConsumerRunner<M extends EventMap> {
       // The events new to this group, in offset order (a repeated id counts once).
       const fresh = events.filter((e) => claimed.delete(e.event.id));
       processing = this.startProcessing(topic, partition, fresh, attempt);
+      const scope = new Scope();
       for (let k = 0; k < fresh.length; k++) {
         const { index, item, event, writerVersion } = fresh[k] as (typeof fresh)[number];
         try {
-          const context: HandlerContext = { tx, groupId, topic, partition, offset: item.message.offset, attempt, writerVersion };
+          const context: HandlerContext = { tx, groupId, topic, partition, offset: item.message.offset, attempt, writerVersion, transaction: scope };
           await withContext(processing.handlerContext(k), () => (this.handlers[event.type] as AnyHandler)(event, context));
         } catch (error) {
+          const { span } = processing;
+          if (span?.isRecording() && attempt < this.attempts) {
+            span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(item.message.offset) });
+          }
+          this.endProcessing(processing, topic, error instanceof Error ? error.name : 'error', error);
+          await rollback();
+          return { ok: false, kind: 'handler', failedAt: index, error };
+        }
+      }
+      for (const work of scope.deferred) {
+        try {
+          await work();
+        } catch (caught) {
+          // Charged to the event it names (retried alone, like a handler's failure), else to the first.
+          const named = caught instanceof DeferredEventError ? fresh.find((e) => e.event.id === caught.eventId) : undefined;
+          const error = caught instanceof DeferredEventError ? caught.cause : caught;
+          const { index, item, event } = named ?? (fresh[0] as (typeof fresh)[number]);
           const { span } = processing;
           if (span?.isRecording() && attempt < this.attempts) {
             span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(item.message.offset) });

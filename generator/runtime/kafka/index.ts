@@ -37,12 +37,15 @@ export {
   type RegistryDecodeOptions,
 } from './consumer-decode.js';
 export {
+  DeferredEventError,
   KafkaConsumerRunner,
+  transactionScope,
   type ConsumerMetrics,
   type EventHandler,
   type EventHandlers,
   type HandlerContext,
   type KafkaConsumerOptions,
+  type TransactionScope,
 } from './consumer.js';
 export { consumerLag, ensureTopics, type ConsumerLag, type PartitionLag, type TopicSpec } from './admin.js';
 export {

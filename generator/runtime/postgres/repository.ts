@@ -145,6 +145,12 @@ export interface Repository<Id extends AggregateId, S, I> {
    * moved on; nothing is written then, and a caller's transaction stays usable.
    */
   append(id: Id, events: readonly I[], expectedVersion: number, options?: RepositoryAppendOptions): Promise<AppendedEvents>;
+  /**
+   * The state after `events` (as given to `append`) are applied to `state`: each event encoded as
+   * an append stores it and decoded as a load reads it back, so the result is what a load after
+   * the append gives (the command handler keeps it for the next command of its transaction).
+   */
+  stateAfter?(state: S, events: readonly I[]): S;
   /** Loads the aggregate through the pool and stores its snapshot now; false without snapshots or events. */
   snapshot(id: Id): Promise<boolean>;
   /** Resolves when every background snapshot started so far has finished (for shutdown and tests). */
@@ -410,6 +416,17 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
         inBackground(streamId, () => snapshotNow(streamId));
       }
       return { version: result.streamVersion, eventIds: newEvents.map((e) => e.eventId) };
+    },
+
+    stateAfter(state, events) {
+      let current = state;
+      for (const event of events) {
+        const version = isEnvelope(event) ? event.dataversion : (versionsOf(def.codecs, event.type).at(-1) ?? 0);
+        const stored = { eventType: event.type, schemaVersion: version, data: encode(event.type, version, event.data), contentType } as RecordedEvent;
+        // A member of StoredEventOf<G>: the codec of this type and version wrote the bytes.
+        current = def.evolve(current, def.upcast({ type: event.type, dataVersion: version, data: decodeData(def.codecs, stored) } as StoredEventOf<G>));
+      }
+      return current;
     },
 
     snapshot(id) {

@@ -2,6 +2,10 @@
  * The receiving side of commands: load the target aggregate, decide, append the decided events
  * with the version the decision was made on, all in the consumer's transaction.
  *
+ * In the consumer runner an aggregate is loaded once per transaction (TransactionScope): the next
+ * command of the same aggregate in that transaction is decided on the state the previous one
+ * left, which is what a load would read (stateAfter decodes the events as stored).
+ *
  * Exactly once in effect comes from the consumer runner: it records the command's id in
  * eventsmith_processed_events in the same transaction as this append, so a redelivered or
  * resent command (a saga resends with the same id after a timeout) finds its id taken and is
@@ -53,6 +57,9 @@ export interface ExecuteCommandOptions {
   readonly maxConflicts?: number;
 }
 
+/** Aggregates as this transaction left them, by id: the state the next command of the transaction starts from. */
+export type AggregateCache<S> = Map<string, { readonly state: S; readonly version: number }>;
+
 export interface ExecutedCommand {
   /** The aggregate's version after the command (unchanged if nothing was decided). */
   readonly version: number;
@@ -72,11 +79,15 @@ export async function executeCommand<Id extends AggregateId, S, I, D>(
   command: CloudEvent<string, D>,
   decide: Decide<S, D, I, Id>,
   options: ExecuteCommandOptions = {},
+  cache?: AggregateCache<S>,
 ): Promise<ExecutedCommand> {
   const maxConflicts = options.maxConflicts ?? 10;
   const correlationId = command.correlationid ?? command.id;
+  const key = String(id);
   for (let conflicts = 0; ; conflicts++) {
-    const loaded = await repository.load(id, { client: tx });
+    // Another transaction's append since the state was kept fails the append below with a
+    // version mismatch, and the aggregate is loaded again.
+    const loaded = cache?.get(key) ?? (await repository.load(id, { client: tx }));
     const meta: CommandMeta<Id> = {
       commandId: command.id,
       commandType: command.type,
@@ -88,11 +99,19 @@ export async function executeCommand<Id extends AggregateId, S, I, D>(
       now: new Date(),
     };
     const events = decide(loaded.state, command.data, meta);
-    if (events.length === 0) return { version: loaded.version, eventIds: [], conflicts };
+    if (events.length === 0) {
+      cache?.set(key, loaded);
+      return { version: loaded.version, eventIds: [], conflicts };
+    }
     try {
       const appended = await repository.append(id, events, loaded.version, { client: tx, correlationId, causationId: command.id });
+      if (cache !== undefined) {
+        if (repository.stateAfter === undefined) cache.delete(key);
+        else cache.set(key, { state: repository.stateAfter(loaded.state, events), version: appended.version });
+      }
       return { version: appended.version, eventIds: appended.eventIds, conflicts };
     } catch (err) {
+      cache?.delete(key);
       if (!(err instanceof ConcurrencyError) || err.conflict !== 'version-mismatch' || conflicts + 1 >= maxConflicts) throw err;
     }
   }
@@ -126,7 +145,11 @@ export function commandHandler<Id extends AggregateId, S, I, D>(
   // Without aggregateId the first overload applies, where Id is string.
   const idOf = options.aggregateId ?? ((command: CloudEvent<string, D>) => command.subject as Id);
   return async (command, context) => {
-    const result = await executeCommand(context.tx, repository, idOf(command), command, decide, options);
+    // In the consumer runner: an aggregate is loaded once per transaction, its later commands
+    // decided on the state the earlier ones left (commands of one key share a partition, so a
+    // transaction often holds several for one aggregate).
+    const cache = context.transaction?.state(repository, (): AggregateCache<S> => new Map());
+    const result = await executeCommand(context.tx, repository, idOf(command), command, decide, options, cache);
     await options.onExecuted?.(result, command, context);
   };
 }

@@ -1,6 +1,10 @@
 /**
  * The saga engine: runs one SagaDefinition against eventsmith_saga_state and the outbox.
  *
+ * - `accept(message, context)`, the consumer runner's handler (`handler()`): the messages of one
+ *   consumer transaction are decided together before its COMMIT, with one read of their sagas
+ *   and one write of all their transitions and commands (two statements instead of two per
+ *   message); each as `handle` would decide it, in order.
  * - `handle(tx, message)` in a consumer handler: starts a saga on its start event, otherwise finds
  *   the saga by the message's correlationid, asks the machine (machine.ts) what follows, and
  *   writes the transition (row + outbox rows of the commands it sends) in the caller's
@@ -20,14 +24,14 @@
  * commit order, one written by a transaction with a larger id.
  */
 import type { CloudEvent } from '../cloudevents.js';
-import type { HandlerContext } from '../kafka/consumer.js';
+import { DeferredEventError, type HandlerContext } from '../kafka/consumer.js';
 import { type Logger, componentLogger } from '../logger.js';
 import { type ConnectionPool, type Queryable, inTransaction } from '../postgres/db.js';
 import { SagaConflictError, SagaStateError } from './errors.js';
-import { type Span, contextFromHeaders, failSpan, startSpan, traceHeadersOf, withSpan } from '../telemetry/otel.js';
+import { type Context, type Span, contextFromHeaders, failSpan, otel, startSpan, traceHeadersOf, withSpan } from '../telemetry/otel.js';
 import { type Counter, Instruments } from '../telemetry/metrics.js';
 import { type NextState, type Outgoing, SagaMachine, type Transition } from './machine.js';
-import { type CommandEnvelope, type StoredSaga, insertSaga, loadSaga, updateSaga } from './store.js';
+import { type CommandEnvelope, type SagaWrite, type StoredSaga, insertSaga, loadSaga, loadSagas, updateSaga, writeSagas } from './store.js';
 import type {
   ParkedSaga,
   SagaDefinition,
@@ -98,6 +102,8 @@ export interface SagaRuntime {
   readonly eventTypes: ReadonlySet<string>;
   handles(type: string): boolean;
   handle(tx: Queryable, message: SagaMessage): Promise<SagaHandleResult>;
+  /** Takes one message in a consumer's handler: batched over its transaction when the runner gives a scope (SagaEngine.accept). */
+  accept(message: SagaMessage, context: HandlerContext): Promise<void>;
   /** Fires the stored deadline of a row this transaction has locked. */
   onDue(tx: Queryable, row: StoredSaga, now: Date): Promise<SagaTransition | undefined>;
   resume(pool: ConnectionPool, sagaId: string, options?: ResumeOptions): Promise<SagaTransition | undefined>;
@@ -127,6 +133,40 @@ export function sagaMessageOf(event: CloudEvent<string, unknown>): SagaMessage {
 export type SagaEventHandler = (event: CloudEvent<string, unknown>, context: HandlerContext) => Promise<void>;
 
 type Counters = { -readonly [K in Exclude<keyof SagaMetrics, 'ignoredByReason'>]: number };
+
+/** A message queued in a consumer transaction (SagaEngine.accept). */
+interface Queued {
+  readonly message: SagaMessage;
+  /** Its place among the transaction's messages for this engine. */
+  readonly ord: number;
+  /** The context its handler ran in: the parent of its transition's span. */
+  readonly parent: Context | undefined;
+}
+
+/** One consumer transaction's queued messages, by saga id in the order first seen. */
+interface SagaBatch {
+  readonly sagas: Map<string, Queued[]>;
+  count: number;
+}
+
+/** A transition decided in a batch, written or not yet. */
+interface Planned<C> {
+  readonly ord: number;
+  readonly messageId: string;
+  readonly transition: SagaTransition;
+  readonly next: NextState<C> & { readonly contextJson: unknown };
+  readonly from: { readonly status: SagaStatus | null; readonly step: string | null };
+  readonly span: Span | undefined;
+}
+
+/** One saga's queued messages decided: its transitions, what it ignored, and the row to write. */
+interface Plan<C> {
+  readonly sagaId: string;
+  readonly queued: Queued[];
+  readonly steps: Planned<C>[];
+  readonly ignored: Array<{ readonly reason: SagaIgnoreReason; readonly sagaId: string }>;
+  readonly write: SagaWrite | undefined;
+}
 
 export class SagaEngine<C> implements SagaRuntime {
   private readonly machine: SagaMachine<C>;
@@ -223,11 +263,182 @@ export class SagaEngine<C> implements SagaRuntime {
     }
   }
 
-  /** A handler for the consumer runner: every event type of `eventTypes` can be routed to it. */
+  /**
+   * A handler for the consumer runner: every event type of `eventTypes` can be routed to it. In
+   * the runner (HandlerContext.transaction) the transaction's events are decided together before
+   * its COMMIT: one statement reads their sagas, one writes every transition and command (see
+   * `accept`); called without a transaction scope, each event is handled at once.
+   */
   handler(): SagaEventHandler {
     return async (event, context) => {
-      await this.handle(context.tx, sagaMessageOf(event));
+      await this.accept(sagaMessageOf(event), context);
     };
+  }
+
+  /**
+   * Takes one message of a consumer transaction. With a transaction scope it is queued, and the
+   * scope's beforeCommit decides the queued messages saga by saga, in the order they came: the
+   * sagas not started in the transaction are read in one statement, the transitions are decided
+   * in memory (a saga's second message on the state its first one left), and one statement
+   * writes each saga's last state and all its commands from the version read. A saga that moved
+   * meanwhile (the poller) writes nothing and is read and decided again, as `handle` does. What
+   * differs from `handle` per message: hooks (onTransition, onParked) run after that statement,
+   * and a handler later in the same transaction reads the saga rows as they were before it.
+   */
+  async accept(message: SagaMessage, context: HandlerContext): Promise<void> {
+    const scope = context.transaction;
+    if (scope === undefined) {
+      await this.handle(context.tx, message);
+      return;
+    }
+    const batch = scope.state(this, (): SagaBatch => {
+      const made: SagaBatch = { sagas: new Map(), count: 0 };
+      scope.beforeCommit(() => this.flush(context.tx, made));
+      return made;
+    });
+    if (!this.handles(message.type)) {
+      this.ignored('not-a-saga-event');
+      return;
+    }
+    const sagaId = message.type === this.definition.startedBy ? this.machine.sagaIdOf(message) : message.correlationId;
+    if (sagaId === undefined || sagaId === '') {
+      this.ignored('uncorrelated');
+      return;
+    }
+    const queued: Queued = { message, ord: batch.count++, parent: otel?.context.active() };
+    const list = batch.sagas.get(sagaId);
+    if (list === undefined) batch.sagas.set(sagaId, [queued]);
+    else list.push(queued);
+  }
+
+  /** Decides and writes the queued messages of one transaction (see accept). */
+  private async flush(tx: Queryable, batch: SagaBatch): Promise<void> {
+    let todo = [...batch.sagas.entries()];
+    // A saga started in this transaction has no row to read (a duplicate start finds it at the write).
+    let rows = await loadSagas(
+      tx,
+      this.sagaType,
+      todo.filter(([, queued]) => queued[0]?.message.type !== this.definition.startedBy).map(([sagaId]) => sagaId),
+    );
+    const written: Planned<C>[] = [];
+    const ignored: Array<{ readonly reason: SagaIgnoreReason; readonly sagaId: string }> = [];
+    for (let conflicts = 0; todo.length > 0; conflicts++) {
+      const plans = todo.map(([sagaId, queued]) => this.plan(sagaId, queued, rows.get(sagaId)));
+      const writes = plans.filter((p) => p.steps.length > 0);
+      const done = await writeSagas(tx, this.sagaType, writes.map((p) => p.write as SagaWrite));
+      const again: Array<[string, Queued[]]> = [];
+      for (const p of plans) {
+        if (p.steps.length === 0 || done.has(p.sagaId)) {
+          written.push(...p.steps);
+          ignored.push(...p.ignored);
+          continue;
+        }
+        for (const step of p.steps) {
+          step.span?.setAttribute('eventsmith.saga.conflict', true);
+          step.span?.end();
+        }
+        // A start that found the saga there is no conflict: read again, it is a duplicate start.
+        if (p.write?.expectedVersion !== undefined) this.conflict(p.sagaId, conflicts);
+        again.push([p.sagaId, p.queued]);
+      }
+      todo = again;
+      if (todo.length > 0) rows = await loadSagas(tx, this.sagaType, todo.map(([sagaId]) => sagaId));
+    }
+    for (const i of ignored) this.ignored(i.reason, i.sagaId);
+    written.sort((a, b) => a.ord - b.ord);
+    for (let k = 0; k < written.length; k++) {
+      const step = written[k] as Planned<C>;
+      try {
+        await this.after(tx, step.transition, step.next, step.from.status ?? undefined);
+        this.endSpan(step.span, step.transition);
+      } catch (err) {
+        failSpan(step.span, err);
+        for (const rest of written.slice(k + 1)) rest.span?.end();
+        throw new DeferredEventError(step.messageId, err);
+      }
+    }
+  }
+
+  /**
+   * One saga's queued messages decided in order from `stored` (undefined: no row), each on the
+   * state the one before left; what `handle` would decide for each, written as one row.
+   */
+  private plan(sagaId: string, queued: Queued[], stored: StoredSaga | undefined): Plan<C> {
+    const steps: Planned<C>[] = [];
+    const ignored: Plan<C>['ignored'] = [];
+    const sends: Array<SagaWrite['sends'][number]> = [];
+    let instance: SagaInstance<C> | undefined;
+    try {
+      instance = stored === undefined ? undefined : this.decode(stored);
+    } catch (err) {
+      throw new DeferredEventError((queued[0] as Queued).message.id, err);
+    }
+    let last: (NextState<C> & { readonly contextJson: unknown }) | undefined;
+    let inserted = false;
+    for (const q of queued) {
+      const { message } = q;
+      const now = this.now();
+      let span: Span | undefined;
+      try {
+        let decided: { readonly what: string; readonly next: NextState<C>; readonly commands: readonly Outgoing[] };
+        let trigger: SagaTrigger;
+        if (message.type === this.definition.startedBy) {
+          if (instance !== undefined) {
+            ignored.push({ reason: 'duplicate-start', sagaId });
+            continue;
+          }
+          trigger = 'start';
+          span = this.span(sagaId, 'start', q.parent);
+          const { decision } = this.machine.start(message, now);
+          const trace = traceHeadersOf(span);
+          // The trace the saga started in, kept for timeouts fired later (in any process).
+          decided = trace === undefined ? decision : { ...decision, next: { ...decision.next, book: { ...decision.next.book, start: { ...decision.next.book.start, trace } } } };
+          inserted = true;
+        } else {
+          if (instance === undefined) {
+            ignored.push({ reason: 'unknown-saga', sagaId });
+            continue;
+          }
+          const decision = this.machine.onMessage(instance, message, now);
+          if (decision.kind === 'ignore') {
+            ignored.push({ reason: decision.reason, sagaId });
+            continue;
+          }
+          trigger = 'event';
+          span = this.span(sagaId, 'event', q.parent);
+          decided = decision;
+        }
+        const next = this.withJson(decided.next);
+        const from = { status: instance?.status ?? null, step: instance?.step ?? null };
+        const version = (instance?.version ?? 0) + 1;
+        const transition = this.transition(sagaId, trigger, message.id, decided.what, from, next, version, decided.commands);
+        sends.push({ ord: q.ord, commands: decided.commands, env: this.envelope(sagaId, now, traceHeadersOf(span)) });
+        steps.push({ ord: q.ord, messageId: message.id, transition, next, from, span });
+        instance = {
+          sagaType: this.sagaType,
+          sagaId,
+          status: next.status,
+          step: next.step,
+          version,
+          attempt: next.attempt,
+          timeoutAt: next.timeoutAt,
+          context: next.context,
+          book: next.book,
+          createdAt: instance?.createdAt ?? now,
+          updatedAt: now,
+        };
+        last = next;
+      } catch (err) {
+        for (const step of steps) step.span?.end();
+        failSpan(span, err);
+        throw new DeferredEventError(message.id, err);
+      }
+    }
+    const write: SagaWrite | undefined =
+      last === undefined || instance === undefined
+        ? undefined
+        : { sagaId, expectedVersion: inserted ? undefined : stored?.version, version: instance.version, next: last, sends };
+    return { sagaId, queued, steps, ignored, write };
   }
 
   /**
@@ -324,9 +535,9 @@ export class SagaEngine<C> implements SagaRuntime {
     return { 'eventsmith.saga.type': this.sagaType, 'eventsmith.saga.id': sagaId, 'eventsmith.saga.trigger': trigger };
   }
 
-  /** A transition's span: `saga <type> <trigger>`, under the active context. */
-  private span(sagaId: string, trigger: string): Span | undefined {
-    return startSpan(`saga ${this.sagaType} ${trigger}`, { attributes: this.sagaAttributes(sagaId, trigger) });
+  /** A transition's span: `saga <type> <trigger>`, under `parent` (default: the active context). */
+  private span(sagaId: string, trigger: string, parent?: Context): Span | undefined {
+    return startSpan(`saga ${this.sagaType} ${trigger}`, { attributes: this.sagaAttributes(sagaId, trigger), ...(parent ? { parent } : {}) });
   }
 
   /** Span attributes and events of a written transition, and the transitions counter. */
@@ -508,7 +719,7 @@ export function sagaHandlers(engines: readonly SagaRuntime[]): Record<string, Sa
     const readers = engines.filter((e) => e.handles(type));
     handlers[type] = async (event, context) => {
       const message = sagaMessageOf(event);
-      for (const e of readers) await e.handle(context.tx, message);
+      for (const e of readers) await e.accept(message, context);
     };
   }
   return handlers;

@@ -16,6 +16,7 @@ export { countSagas, listParkedSagas, type ListParkedOptions, type SagaCounts, t
 export {
   commandHandler,
   executeCommand,
+  type AggregateCache,
   type CommandHandler,
   type CommandHandlerOptions,
   type CommandMeta,

@@ -210,10 +210,16 @@ export class SagaMachine<C> {
 
   // ---- triggers -------------------------------------------------------------------------
 
-  /** The first transition of a saga started by `message`. */
-  start(message: SagaMessage, now: Date): { readonly sagaId: string; readonly decision: Transition<C> } {
+  /** The id of the saga a start event starts. */
+  sagaIdOf(message: SagaMessage): string {
     const sagaId = this.def.correlate(message);
     if (typeof sagaId !== 'string' || sagaId === '') throw new TypeError(`eventsmith: saga ${this.def.name}: correlate() gave no saga id for ${message.type} ${message.id}`);
+    return sagaId;
+  }
+
+  /** The first transition of a saga started by `message`. */
+  start(message: SagaMessage, now: Date): { readonly sagaId: string; readonly decision: Transition<C> } {
+    const sagaId = this.sagaIdOf(message);
     const book: SagaBook = {
       start: { id: message.id, type: message.type },
       completed: [],

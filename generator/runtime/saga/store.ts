@@ -14,7 +14,7 @@
 import { type CloudEventAttributes, attributesOf } from '../kafka/binding.js';
 import { dataschemaFor } from '../cloudevents.js';
 import { type Queryable, type Row, asDate, asInt, asJson, asNullableDate, asNullableString, asString, firstRow, rowsOf } from '../postgres/db.js';
-import { type OutboxMessage, emptyOutboxColumns, outboxInsertSql, outboxParams, pushOutboxRow } from '../postgres/outbox.js';
+import { type OutboxColumns, type OutboxMessage, emptyOutboxColumns, outboxInsertSql, outboxParams, pushOutboxRow } from '../postgres/outbox.js';
 import { SagaStateError } from './errors.js';
 import type { TraceHeaders } from '../telemetry/trace-context.js';
 import type { NextState, Outgoing } from './machine.js';
@@ -78,6 +78,18 @@ export async function loadSaga(db: Queryable, sagaType: string, sagaId: string, 
     await db.query(`SELECT ${COLUMNS} FROM eventsmith_saga_state WHERE saga_type = $1 AND saga_id = $2${forUpdate ? ' FOR UPDATE' : ''}`, [sagaType, sagaId]),
   );
   return row === undefined ? undefined : toStoredSaga(row);
+}
+
+/** The rows of these sagas of one type that exist, by saga id: one statement for a consumer transaction's sagas. */
+export async function loadSagas(db: Queryable, sagaType: string, sagaIds: readonly string[]): Promise<Map<string, StoredSaga>> {
+  const found = new Map<string, StoredSaga>();
+  if (sagaIds.length === 0) return found;
+  const result = await db.query(`SELECT ${COLUMNS} FROM eventsmith_saga_state WHERE saga_type = $1 AND saga_id = ANY($2::text[])`, [sagaType, sagaIds]);
+  for (const row of rowsOf(result)) {
+    const saga = toStoredSaga(row);
+    found.set(saga.sagaId, saga);
+  }
+  return found;
 }
 
 /**
@@ -161,14 +173,19 @@ export function commandOutboxMessage(
   };
 }
 
-/** The outbox columns of a transition's commands. */
-function outboxColumns(commands: readonly Outgoing[], env: CommandEnvelope): ReturnType<typeof emptyOutboxColumns> {
-  const cols = emptyOutboxColumns();
+/** Adds the outbox rows of a transition's commands to `cols`. */
+function pushCommands(cols: OutboxColumns, commands: readonly Outgoing[], env: CommandEnvelope): void {
   const time = env.now.toISOString();
   for (const c of commands) {
     const m = commandOutboxMessage(c.command, { id: c.id, outboxId: c.outboxId, correlationId: env.sagaId, causationId: c.causationId }, env.source(c), time, env.trace);
     pushOutboxRow(cols, { ...m, headers: m.headers, contentType: m.contentType ?? null });
   }
+}
+
+/** The outbox columns of a transition's commands. */
+function outboxColumns(commands: readonly Outgoing[], env: CommandEnvelope): OutboxColumns {
+  const cols = emptyOutboxColumns();
+  pushCommands(cols, commands, env);
   return cols;
 }
 
@@ -245,6 +262,86 @@ export async function updateSaga(
   const row = firstRow(await db.query(UPDATE_SAGA, [sagaType, sagaId, expectedVersion, ...transitionParams(next, commands, env)]));
   return writtenVersion(row);
 }
+
+/**
+ * What one saga's transitions in a transaction leave behind: its row at the last one, and the
+ * commands of all of them in order. `expectedVersion` undefined: the saga starts here (inserted).
+ */
+export interface SagaWrite {
+  readonly sagaId: string;
+  readonly expectedVersion: number | undefined;
+  /** The row's version after the last transition. */
+  readonly version: number;
+  readonly next: NextState<unknown> & { readonly contextJson: unknown };
+  /** Each transition's commands with its envelope; `ord` orders the outbox rows across sagas. */
+  readonly sends: ReadonlyArray<{ readonly ord: number; readonly commands: readonly Outgoing[]; readonly env: CommandEnvelope }>;
+}
+
+/**
+ * Several sagas' transitions in ONE statement, each like insertSaga/updateSaga: a saga's row is
+ * inserted (if absent) or updated from its expected version, and its outbox rows are inserted
+ * only if that row was written, in the order given. Returns the ids of the sagas written; the
+ * others found their row there already or at another version (nothing of theirs written).
+ */
+export async function writeSagas(db: Queryable, sagaType: string, writes: readonly SagaWrite[]): Promise<Set<string>> {
+  if (writes.length === 0) return new Set();
+  const ids: string[] = [];
+  const expected: Array<number | null> = [];
+  const versions: number[] = [];
+  const statuses: string[] = [];
+  const steps: Array<string | null> = [];
+  const states: string[] = [];
+  const attempts: number[] = [];
+  const timeouts: Array<string | null> = [];
+  const cols = emptyOutboxColumns();
+  const owners: string[] = [];
+  for (const w of writes) {
+    ids.push(w.sagaId);
+    expected.push(w.expectedVersion ?? null);
+    versions.push(w.version);
+    statuses.push(w.next.status);
+    steps.push(w.next.step);
+    states.push(stateJson(w.next.contextJson, w.next.book));
+    attempts.push(w.next.attempt);
+    timeouts.push(w.next.timeoutAt?.toISOString() ?? null);
+  }
+  // In the order of the messages that caused them, across sagas: what one transaction per message wrote.
+  const sends = writes.flatMap((w) => w.sends.map((send) => ({ send, sagaId: w.sagaId }))).sort((a, b) => a.send.ord - b.send.ord);
+  for (const { send, sagaId } of sends) {
+    pushCommands(cols, send.commands, send.env);
+    while (owners.length < cols.id.length) owners.push(sagaId);
+  }
+  const result = await db.query(WRITE_SAGAS, [sagaType, ids, expected, versions, statuses, steps, states, attempts, timeouts, ...outboxParams(cols), owners]);
+  return new Set(rowsOf(result).map((r) => asString(r.saga_id, 'saga_id')));
+}
+
+// Rows in saga id order (the order the updates lock them in), outbox rows in the order given;
+// $18 names the saga of each outbox row.
+const WRITE_SAGAS = `WITH s AS (
+  SELECT * FROM unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::jsonb[], $8::int[], $9::timestamptz[])
+      AS s(saga_id, expected, version, status, step, state, attempt, timeout_at)
+   ORDER BY saga_id
+), ins AS (
+  INSERT INTO eventsmith_saga_state (saga_type, saga_id, status, step, state, version, attempt, timeout_at)
+  SELECT $1, s.saga_id, s.status, s.step, s.state, s.version, s.attempt, s.timeout_at FROM s WHERE s.expected IS NULL ORDER BY s.saga_id
+  ON CONFLICT (saga_type, saga_id) DO NOTHING
+  RETURNING saga_id
+), upd AS (
+  UPDATE eventsmith_saga_state t
+     SET status = s.status, step = s.step, state = s.state, attempt = s.attempt, timeout_at = s.timeout_at,
+         version = s.version, updated_at = now()
+    FROM s
+   WHERE s.expected IS NOT NULL AND t.saga_type = $1 AND t.saga_id = s.saga_id AND t.version = s.expected
+  RETURNING t.saga_id
+), w AS (
+  SELECT saga_id FROM ins UNION ALL SELECT saga_id FROM upd
+), ob AS (
+  ${outboxInsertSql(10)}
+   WHERE ($18::text[])[o.ord::int] IN (SELECT saga_id FROM w)
+   ORDER BY o.ord
+  RETURNING 1
+)
+SELECT saga_id FROM w`;
 
 // ---- queries for operators ------------------------------------------------------------------
 
