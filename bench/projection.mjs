@@ -1,10 +1,12 @@
 // The example's generated OrderSummary projection against a throwaway local PostgreSQL
 // (generator/dev/postgres.mjs; durable by default: fsync and synchronous_commit on):
 //   1. runner throughput: startProjectionRunner (gap-free read, the generated rules, checkpoint in
-//      the same transaction, the next batch read ahead) until it has applied N stored events,
+//      the same transaction, the next batch read ahead, commits not waiting for their WAL flush)
+//      until it has applied N stored events,
 //      against a raw batched INSERT of N rows of the same table shape (unnest arrays, one
-//      statement and transaction per batch), and the projectBatch loop (no read ahead), same run:
-//      alternated raw, runner, loop, raw, runner, loop, each side's faster pass;
+//      statement and transaction per batch), the projectBatch loop (no read ahead) and the runner
+//      with synchronousCommit, same run: alternated raw, runner, loop, synchronous runner, raw, …,
+//      each side's faster pass;
 //   2. a zero-downtime rebuild (shadow table, catch-up, swap) of 100,000 events;
 //   3. the runner's lag (events and seconds) while 4 writers append orders as fast as they can.
 // The generated code is transpiled (types erased) and imports the built runtime (dist/).
@@ -98,7 +100,7 @@ try {
   };
   // The runner users run (startProjectionRunner: its batches read ahead on a second connection),
   // timed until it has applied every stored event.
-  const runnerPass = async (readAhead = true) => {
+  const runnerPass = async (readAhead = true, synchronousCommit = false) => {
     await reset();
     let read = 0;
     let done;
@@ -108,6 +110,7 @@ try {
       batchSize: batch,
       idleMillis: 5,
       readAhead,
+      synchronousCommit,
       logger: runtime.silentLogger,
       onBatch: (b) => {
         read += b.read;
@@ -133,16 +136,18 @@ try {
     return performance.now() - start;
   };
   await runtime.ensureProjection(pool, def);
-  const passes = { raw: [], runner: [], batches: [] };
+  const passes = { raw: [], runner: [], batches: [], synchronous: [] };
   for (let i = 0; i < rounds; i++) {
     await pool.query('CHECKPOINT');
     passes.raw.push(await rawPass());
     passes.runner.push(await runnerPass());
     passes.batches.push(await batchPass());
+    passes.synchronous.push(await runnerPass(true, true));
   }
   const rawMs = Math.min(...passes.raw);
   const runnerMs = Math.min(...passes.runner);
   const batchesMs = Math.min(...passes.batches);
+  const synchronousMs = Math.min(...passes.synchronous);
   let t0;
 
   let rebuilt = { read: 0 };
@@ -185,6 +190,7 @@ try {
     runner: { events: stored, applied: runnerApplied, ms: Math.round(runnerMs), eventsPerSecond: rate(stored, runnerMs), passes: passes.runner.map(Math.round) },
     rawInsert: { rows: stored, ms: Math.round(rawMs), rowsPerSecond: rate(stored, rawMs), passes: passes.raw.map(Math.round) },
     ratio: Number((rawMs / runnerMs).toFixed(2)),
+    synchronousCommit: { ms: Math.round(synchronousMs), eventsPerSecond: rate(stored, synchronousMs), passes: passes.synchronous.map(Math.round), ratio: Number((rawMs / synchronousMs).toFixed(2)) },
     projectBatch: { ms: Math.round(batchesMs), eventsPerSecond: rate(stored, batchesMs), passes: passes.batches.map(Math.round), ratio: Number((rawMs / batchesMs).toFixed(2)) },
     rebuild: { events: rebuilt.read, ms: Math.round(rebuildMs), eventsPerSecond: rate(rebuilt.read, rebuildMs) },
     lag: {
@@ -197,6 +203,9 @@ try {
   console.log(`runner:     ${fmt(out.runner.eventsPerSecond)} events/s (${fmt(out.runner.ms)} ms, batches of ${batch}; passes ${out.runner.passes.map(fmt).join(', ')} ms)`);
   console.log(
     `raw INSERT: ${fmt(out.rawInsert.rowsPerSecond)} rows/s (${fmt(out.rawInsert.ms)} ms; passes ${out.rawInsert.passes.map(fmt).join(', ')} ms); runner = ${Math.round(out.ratio * 100)}% of raw (faster pass each)`,
+  );
+  console.log(
+    `runner with synchronousCommit (each batch's commit waits for its WAL flush, as the raw INSERT's): ${fmt(out.synchronousCommit.eventsPerSecond)} events/s (${fmt(out.synchronousCommit.ms)} ms; passes ${out.synchronousCommit.passes.map(fmt).join(', ')} ms) = ${Math.round(out.synchronousCommit.ratio * 100)}% of raw`,
   );
   console.log(
     `projectBatch loop (no read ahead): ${fmt(out.projectBatch.eventsPerSecond)} events/s (${fmt(out.projectBatch.ms)} ms; passes ${out.projectBatch.passes.map(fmt).join(', ')} ms) = ${Math.round(out.projectBatch.ratio * 100)}% of raw`,

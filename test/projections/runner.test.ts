@@ -155,10 +155,10 @@ describe('the runner', () => {
             const text = typeof a === 'string' ? a : typeof a === 'object' && a !== null && 'text' in a ? String(a.text) : '';
             if (text.startsWith('WITH e AS MATERIALIZED')) aheadReads++;
             const result = c.query(...args);
-            if (!text.startsWith('BEGIN; SELECT')) return result;
+            if (!text.startsWith('BEGIN;') || !text.includes('FOR UPDATE')) return result;
             // The checkpoint locked for events read ahead, after the runner's last batch: moved since?
             return result.then((r) => {
-              const row = (r as { rows: { txid: string; position: string }[] }[])[1]?.rows[0];
+              const row = (r as { rows: { txid?: string; position: string }[] }[]).find((x) => x.rows[0]?.txid !== undefined)?.rows[0] as { txid: string; position: string } | undefined;
               if (row !== undefined && (BigInt(row.txid) !== last?.txid || BigInt(row.position) !== last.position)) stale++;
               return r;
             });
@@ -200,6 +200,38 @@ describe('the runner', () => {
     await until('the runner to read every event', () => read === total, 20_000);
     await runner.stop();
     await expectTableEqualsFold(iso.pool);
+  });
+
+  it('commits its batches without waiting for the WAL flush unless synchronousCommit, whether read ahead or not', async () => {
+    for (const synchronousCommit of [undefined, true]) {
+      const { pool, orders } = await fresh();
+      await appendHistories(orders, 71, 30);
+      // What the server's synchronous_commit is in each batch transaction, asked on its connection just before COMMIT.
+      const settings: string[] = [];
+      const watching = {
+        query: pool.query.bind(pool),
+        connect: async () => {
+          const c = (await pool.connect()) as unknown as { query: (...args: unknown[]) => Promise<unknown>; release: (e?: unknown) => void; on: (...args: unknown[]) => unknown };
+          // The test cluster runs with synchronous_commit off: each session starts from on here.
+          await c.query('SET synchronous_commit TO on');
+          return {
+            query: async (...args: unknown[]): Promise<unknown> => {
+              if (args[0] === 'COMMIT') settings.push(((await c.query('SHOW synchronous_commit')) as { rows: { synchronous_commit: string }[] }).rows[0]?.synchronous_commit ?? '?');
+              return c.query(...args);
+            },
+            release: (e?: unknown) => c.release(e),
+            on: (...args: unknown[]) => c.on(...args),
+          };
+        },
+      } as unknown as ConnectionPool;
+      const runner = startProjectionRunner(watching, p.definition, { batchSize: 10, idleMillis: 5, logger: silentLogger, ...(synchronousCommit ? { synchronousCommit } : {}) });
+      await until('the runner to catch up', async () => (await projectionLag(pool, p.definition)).events === 0);
+      await runner.stop();
+      await expectTableEqualsFold(pool);
+      // Batches begun by BEGIN alone and by a read ahead's BEGIN + lock both (30 histories, batches of 10).
+      expect(settings.length).toBeGreaterThan(2);
+      expect(new Set(settings)).toEqual(new Set([synchronousCommit ? 'on' : 'off']));
+    }
   });
 
   function child(schema: string, hangAfter: number, batch = 10): { proc: ChildProcess; lines: string[] } {

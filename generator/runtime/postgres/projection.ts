@@ -452,8 +452,8 @@ function sqlLiteral(text: string): string {
  * the projection table is opened only once the checkpoint is locked, in the order that keeps a
  * rebuild's swap (which holds the checkpoint, then drops the table) from deadlocking with it.
  */
-function beginLockLoad(name: string, folder: BatchFolder<unknown> | undefined, keys: readonly string[] | undefined): string {
-  const lock = `BEGIN; SELECT ${CHECKPOINT_COLUMNS} FROM eventsmith_projections WHERE name = ${sqlLiteral(name)} FOR UPDATE`;
+function beginLockLoad(name: string, folder: BatchFolder<unknown> | undefined, keys: readonly string[] | undefined, begin: readonly string[]): string {
+  const lock = `${begin.join('; ')}; SELECT ${CHECKPOINT_COLUMNS} FROM eventsmith_projections WHERE name = ${sqlLiteral(name)} FOR UPDATE`;
   return folder !== undefined && keys !== undefined && keys.length > 0 ? `${lock}; ${folder.keysSql(sqlLiteral(arrayLiteral(keys)))}` : lock;
 }
 
@@ -469,10 +469,12 @@ function resultsOf(result: QueryResultLike | readonly QueryResultLike[]): readon
  * where it stands. Either way each event is applied once. Only the checkpoint's row is locked
  * before the table is read, as in applyProjectionBatch (a rebuild's swap holds it, then drops the table).
  */
-async function applyReadAhead<E>(tx: Queryable, definition: ProjectionDefinition<E>, ahead: AheadBatch<E>, limit: number): Promise<BatchResult> {
+async function applyReadAhead<E>(tx: Queryable, definition: ProjectionDefinition<E>, ahead: AheadBatch<E>, limit: number, begin: readonly string[]): Promise<BatchResult> {
   const plan = planOf(definition, definition.table);
-  const results = resultsOf(await tx.query(beginLockLoad(definition.name, plan.folder as BatchFolder<unknown> | undefined, ahead.keys)));
-  const lockResult = results[1];
+  const results = resultsOf(await tx.query(beginLockLoad(definition.name, plan.folder as BatchFolder<unknown> | undefined, ahead.keys, begin)));
+  // The begin's statements' results, then the lock's, then the rows'.
+  const lockAt = begin.length;
+  const lockResult = results[lockAt];
   const row = lockResult === undefined ? undefined : firstRow(lockResult);
   if (row === undefined) throw new Error(`eventsmith: projection ${definition.name} has no checkpoint; call ensureProjection first`);
   const checkpoint = toCheckpoint(row);
@@ -480,7 +482,7 @@ async function applyReadAhead<E>(tx: Queryable, definition: ProjectionDefinition
   if (checkpoint.txid !== ahead.after.txid || checkpoint.position !== ahead.after.position) {
     return applyProjectionBatch(tx, definition, { limit });
   }
-  const loaded = results[2];
+  const loaded = results[lockAt + 1];
   const preloaded = loaded !== undefined && ahead.keys !== undefined ? { rows: jsonArray(firstRow(loaded)?.rows, 'rows') as readonly LoadedRow[], keys: ahead.keys } : undefined;
   return applyEvents(tx, definition, plan, definition.name, ahead, preloaded);
 }
@@ -574,6 +576,15 @@ export interface ProjectionRunnerOptions {
    * Off with a pool of one connection.
    */
   readonly readAhead?: boolean;
+  /**
+   * Wait for each batch's commit to be flushed to disk (default false: PostgreSQL's
+   * `synchronous_commit` off for the runner's transactions). A commit lost in a database crash
+   * loses the batch's rows and its checkpoint together (one transaction, atomic in the WAL), and
+   * the runner applies the batch again from the event store: nothing missing, nothing applied
+   * twice. Reads may then briefly see the table as it was a batch earlier. True keeps the
+   * server's setting.
+   */
+  readonly synchronousCommit?: boolean;
 }
 
 export interface ProjectionRunnerStatus {
@@ -631,6 +642,8 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
   // (pg's Pool exposes its `max`), it would wait for the runner's forever.
   const poolMax = (pool as { readonly options?: { readonly max?: unknown } }).options?.max;
   const readAheadOn = (options.readAhead ?? true) && !(typeof poolMax === 'number' && poolMax < 2);
+  // Sent as one simple query: BEGIN and the setting in one round trip.
+  const begin = options.synchronousCommit === true ? ['BEGIN'] : ['BEGIN', 'SET LOCAL synchronous_commit TO off'];
   // The read ahead's connection, taken while behind and released when caught up.
   let reader: PooledConnection | undefined;
   let ahead: Promise<AheadBatch<E>> | undefined;
@@ -688,13 +701,13 @@ export function startProjectionRunner<E>(pool: ConnectionPool, definition: Proje
     const next = pending !== undefined ? await pending : undefined;
     const fromAhead = next !== undefined && next.read > 0;
     // A batch read ahead begins its transaction in its first statement (applyReadAhead).
-    if (!fromAhead) await client.query('BEGIN');
+    if (!fromAhead) await client.query(begin.join('; '));
     try {
       let result: BatchResult;
       if (fromAhead) {
         // The batch after this one is read while this one is applied and committed.
         if (next.read === batchSize) startReadAhead(next.cursor);
-        result = await applyReadAhead(client, definition, next, batchSize);
+        result = await applyReadAhead(client, definition, next, batchSize, begin);
       } else {
         result = await applyProjectionBatch(client, definition, { limit: batchSize });
         if (readAheadOn && result.read === batchSize) startReadAhead(result.cursor);
