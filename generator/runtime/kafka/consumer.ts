@@ -701,20 +701,26 @@ export class KafkaConsumerRunner<M extends EventMap> {
       // The events new to this group, in offset order (a repeated id counts once).
       const fresh = events.filter((e) => claimed.delete(e.event.id));
       processing = this.startProcessing(topic, partition, fresh, attempt);
+      const started = processing;
+      // The transaction fails at `failed` (a handler threw, or deferred work charged to it).
+      const fail = async (failed: (typeof fresh)[number], error: unknown): Promise<ChunkResult> => {
+        const { span } = started;
+        if (span?.isRecording() && attempt < this.attempts) {
+          span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts, 'messaging.message.id': failed.event.id, 'messaging.kafka.offset': Number(failed.item.message.offset) });
+        }
+        this.endProcessing(started, topic, error instanceof Error ? error.name : 'error', error);
+        await rollback();
+        return { ok: false, kind: 'handler', failedAt: failed.index, error };
+      };
       const scope = new Scope();
       for (let k = 0; k < fresh.length; k++) {
-        const { index, item, event, writerVersion } = fresh[k] as (typeof fresh)[number];
+        const current = fresh[k] as (typeof fresh)[number];
+        const { item, event, writerVersion } = current;
         try {
           const context: HandlerContext = { tx, groupId, topic, partition, offset: item.message.offset, attempt, writerVersion, transaction: scope };
           await withContext(processing.handlerContext(k), () => (this.handlers[event.type] as AnyHandler)(event, context));
         } catch (error) {
-          const { span } = processing;
-          if (span?.isRecording() && attempt < this.attempts) {
-            span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(item.message.offset) });
-          }
-          this.endProcessing(processing, topic, error instanceof Error ? error.name : 'error', error);
-          await rollback();
-          return { ok: false, kind: 'handler', failedAt: index, error };
+          return fail(current, error);
         }
       }
       for (const work of scope.deferred) {
@@ -723,15 +729,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
         } catch (caught) {
           // Charged to the event it names (retried alone, like a handler's failure), else to the first.
           const named = caught instanceof DeferredEventError ? fresh.find((e) => e.event.id === caught.eventId) : undefined;
-          const error = caught instanceof DeferredEventError ? caught.cause : caught;
-          const { index, item, event } = named ?? (fresh[0] as (typeof fresh)[number]);
-          const { span } = processing;
-          if (span?.isRecording() && attempt < this.attempts) {
-            span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts, 'messaging.message.id': event.id, 'messaging.kafka.offset': Number(item.message.offset) });
-          }
-          this.endProcessing(processing, topic, error instanceof Error ? error.name : 'error', error);
-          await rollback();
-          return { ok: false, kind: 'handler', failedAt: index, error };
+          return fail(named ?? (fresh[0] as (typeof fresh)[number]), caught instanceof DeferredEventError ? caught.cause : caught);
         }
       }
       const committed = await tx.query('COMMIT');
