@@ -6,8 +6,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DEAD_LETTER_HEADERS,
+  type Decide,
   DeferredEventError,
+  KafkaConsumerRunner,
   KafkaPublisher,
+  commandHandler,
   OutboxRelay,
   decodeCloudEvent,
   decodeMessage,
@@ -19,6 +22,18 @@ import {
   silentLogger,
 } from '../../generator/runtime/index.js';
 import { startKafka, type KafkaBroker } from '../support/kafka.mjs';
+import {
+  type InventoryEvent,
+  type InventoryState,
+  type ReserveStock,
+  SOURCE as SHOP,
+  T,
+  codecs as shopCodecs,
+  decoding as shopDecoding,
+  shopDeciders,
+  shopRepositories,
+  shopTopics,
+} from '../saga/domain.js';
 import { type Isolated, useTestDatabase } from '../postgres/db.js';
 import {
   appendCounters,
@@ -306,6 +321,59 @@ describe('poison messages', () => {
       expect(attemptsSeen).toEqual([1, 2, 3]);
       expect(await projectionProblem(iso.pool, 1, 20)).toBeUndefined();
       await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 30_000);
+      expect(consumer.metrics()).toMatchObject({ applied: 20, deadLettered: 1, handlerFailures: 3 });
+    } finally {
+      await consumer.stop();
+    }
+  }, 120_000);
+
+  it('a command whose decider throws, in a batched command transaction: the other commands are applied once, it alone is retried, then dead-lettered', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic(1);
+    const repos = shopRepositories(iso.pool, shopTopics(topic));
+    const tries: number[] = [];
+    const decide: Decide<InventoryState, ReserveStock, InventoryEvent> = (state, command, meta) => {
+      if (command.scenario === 'boom') {
+        tries.push(meta.version);
+        throw new Error('decider bug');
+      }
+      return shopDeciders().reserveStock(state, command, meta);
+    };
+    const aggregates = [randomUUID(), randomUUID(), randomUUID()];
+    const command = (agg: string, scenario = 'ok') =>
+      makeEnvelope({ type: T.reserveStock, dataversion: 1, source: SHOP, subject: agg, data: { sku: 's', quantity: 1, scenario } });
+    // 21 commands for 3 aggregates, in one partition (the runner's transactions hold several of each); the 11th throws.
+    const good = Array.from({ length: 20 }, (_, i) => command(aggregates[i % 3] as string));
+    const bad = command(aggregates[1] as string, 'boom');
+    const sent = [...good.slice(0, 10), bad, ...good.slice(10)];
+    await publisher.send(sent.map((c) => ({ topic, ...encodeBinary(c, shopCodecs[T.reserveStock].toBinary(c.data)) })));
+    const consumer = new KafkaConsumerRunner<Record<string, unknown>>({
+      kafka,
+      pool: iso.pool,
+      groupId: `commands-${topic}`,
+      topics: [topic],
+      handlers: { [T.reserveStock]: commandHandler(repos.inventory, decide) as never },
+      decoding: shopDecoding,
+      attempts: 3,
+      retry: { initialMs: 50, maxMs: 200 },
+      logger: silentLogger,
+    });
+    await consumer.start();
+    try {
+      const dlq = await readTopic(kafka, `${topic}.dlq`, 1);
+      expect(dlq[0]?.headers?.[DEAD_LETTER_HEADERS.offset]?.toString()).toBe('10');
+      expect(dlq[0]?.headers?.[DEAD_LETTER_HEADERS.error]?.toString()).toContain('decider bug');
+      await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 30_000);
+      const events = await iso.pool.query(`SELECT stream_id, stream_version, metadata->>'causationid' AS cause FROM eventsmith_events ORDER BY stream_id, stream_version`);
+      // Each good command once, in order per aggregate; nothing of the bad one.
+      expect(events.rows.map((r) => (r as { cause: string }).cause).sort()).toEqual(good.map((c) => c.id).sort());
+      for (const agg of aggregates) {
+        const causes = events.rows.filter((r) => (r as { stream_id: string }).stream_id === agg).map((r) => (r as { cause: string }).cause);
+        expect(causes).toEqual(good.filter((c) => c.subject === agg).map((c) => c.id));
+      }
+      // Tried with the batch, then alone: 3 attempts in all (each decided on the 3 commands before it).
+      expect(tries.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(tries)).toEqual(new Set([3]));
       expect(consumer.metrics()).toMatchObject({ applied: 20, deadLettered: 1, handlerFailures: 3 });
     } finally {
       await consumer.stop();

@@ -259,6 +259,202 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
   return { streamVersion: asInt(row.version, 'version'), globalPositions: positions };
 }
 
+// Several streams' appends in one statement: each stream's head is created (expected 0) or
+// advanced from its expected version exactly as in the single-stream statements (the same row
+// lock, re-check and transaction-order rule), and only the events and outbox rows of the
+// streams whose head moved are inserted, in the order given. $1-$4: per stream; $5-$13: per
+// event, with the index of its stream; then the outbox rows and, last, each row's stream index.
+const APPEND_STREAMS = {
+  name: 'eventsmith_append_streams',
+  text: `WITH s AS (
+  SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::integer[]) WITH ORDINALITY AS s(stream_type, stream_id, expected, version, ord)
+), created AS (
+  INSERT INTO eventsmith_streams (stream_type, stream_id, version)
+  SELECT s.stream_type, s.stream_id, s.version FROM s WHERE s.expected = 0 ORDER BY s.stream_type, s.stream_id
+  ON CONFLICT (stream_type, stream_id) DO NOTHING
+  RETURNING stream_type, stream_id
+), advanced AS (
+  UPDATE eventsmith_streams h
+     SET version = s.version, last_txid = pg_current_xact_id(), updated_at = now()
+    FROM s
+   WHERE s.expected > 0 AND h.stream_type = s.stream_type AND h.stream_id = s.stream_id AND h.version = s.expected
+     AND h.last_txid <= pg_current_xact_id()
+  RETURNING h.stream_type, h.stream_id
+), head AS (
+  SELECT s.ord::integer AS ord, s.stream_type, s.stream_id FROM s JOIN (SELECT * FROM created UNION ALL SELECT * FROM advanced) w USING (stream_type, stream_id)
+), ins AS (
+  INSERT INTO eventsmith_events
+         (stream_type, stream_id, stream_version, event_id, event_type, schema_version, content_type, data, metadata, occurred_at)
+  SELECT ($1::text[])[e.sord], ($2::text[])[e.sord], e.stream_version, e.event_id, e.event_type, e.schema_version, e.content_type, e.data, e.metadata, e.occurred_at
+    FROM ROWS FROM (unnest($5::integer[]), unnest($6::integer[]), unnest($7::uuid[]), unnest($8::text[]), unnest($9::integer[]), unnest($10::text[]),
+                    unnest($11::bytea[]), jsonb_array_elements($12::jsonb), unnest($13::timestamptz[]))
+         WITH ORDINALITY AS e(sord, stream_version, event_id, event_type, schema_version, content_type, data, metadata, occurred_at, ord)
+   WHERE e.sord IN (SELECT ord FROM head)
+   ORDER BY e.ord
+  RETURNING global_position, stream_type, stream_id, stream_version
+), ob AS (
+  ${outboxInsertSql(14)}
+   WHERE ($22::integer[])[o.ord::int] IN (SELECT ord FROM head)
+   ORDER BY o.ord
+  RETURNING 1
+)
+SELECT h.ord, (SELECT array_agg(i.global_position::text ORDER BY i.stream_version) FROM ins i WHERE i.stream_type = h.stream_type AND i.stream_id = h.stream_id) AS positions
+  FROM head h`,
+};
+
+/**
+ * appendToStream for several appends in one statement. Appends to one stream chain: each
+ * after the one before (its expectedVersion is the version the one before leaves), and they
+ * are written or refused together, on the first one's expected version. Each stream is
+ * decided on its own: a stream that moved on is refused (its ConcurrencyError, saying what
+ * was expected and found, stands in the result of each of its appends, and nothing of it is
+ * written) while the others are written, and the caller's transaction stays usable. Events
+ * and outbox rows are written in the order of the appends. Every append needs events (use
+ * appendToStream to check a version alone). Throws DuplicateEventError, or ConcurrencyError
+ * 'duplicate-version', as appendToStream does (the statement then fails as a whole).
+ */
+export async function appendToStreams(db: Queryable, appends: readonly AppendToStream[]): Promise<Array<AppendResult | ConcurrencyError>> {
+  const streams: Array<{ streamType: string; streamId: string; expectedVersion: number; version: number }> = [];
+  const byKey = new Map<string, number>();
+  const streamOf: number[] = [];
+  for (const a of appends) {
+    checkStream(a.streamType, a.streamId);
+    checkVersion(a.expectedVersion, 'expectedVersion');
+    checkVersion(a.expectedVersion + a.events.length, 'the new stream version');
+    if (a.events.length === 0) throw new RangeError(`eventsmith: an append to ${a.streamType} ${JSON.stringify(a.streamId)} in appendToStreams has no events`);
+    const key = JSON.stringify([a.streamType, a.streamId]);
+    const k = byKey.get(key);
+    if (k === undefined) {
+      byKey.set(key, streams.length);
+      streamOf.push(streams.length);
+      streams.push({ streamType: a.streamType, streamId: a.streamId, expectedVersion: a.expectedVersion, version: a.expectedVersion + a.events.length });
+    } else {
+      const stream = streams[k] as (typeof streams)[number];
+      if (a.expectedVersion !== stream.version) {
+        throw new RangeError(`eventsmith: appends to ${a.streamType} ${JSON.stringify(a.streamId)} must follow each other: expected version ${a.expectedVersion} after ${stream.version}`);
+      }
+      stream.version += a.events.length;
+      streamOf.push(k);
+    }
+  }
+  if (appends.length === 0) return [];
+
+  const now = new Date();
+  const sords: number[] = [];
+  const versions: number[] = [];
+  const eventIds: string[] = [];
+  const eventTypes: string[] = [];
+  const schemaVersions: number[] = [];
+  const contentTypes: string[] = [];
+  const datas: Buffer[] = [];
+  const metadatas: EventMetadata[] = [];
+  const occurredAts: string[] = [];
+  const outbox = emptyOutboxColumns();
+  const outboxStreams: number[] = [];
+  appends.forEach((a, j) => {
+    const k = streamOf[j] as number;
+    let version = a.expectedVersion;
+    for (const e of a.events) {
+      version++;
+      if (!Number.isSafeInteger(e.schemaVersion) || e.schemaVersion < 1) {
+        throw new RangeError(`eventsmith: schemaVersion of ${e.eventType} must be a positive integer, got ${e.schemaVersion}`);
+      }
+      sords.push(k + 1);
+      versions.push(version);
+      eventIds.push(e.eventId);
+      eventTypes.push(e.eventType);
+      schemaVersions.push(e.schemaVersion);
+      contentTypes.push(e.contentType);
+      datas.push(toBuffer(e.data));
+      metadatas.push(e.metadata ?? {});
+      occurredAts.push((e.occurredAt ?? now).toISOString());
+      if (e.outbox !== undefined) {
+        pushOutboxRow(outbox, {
+          id: e.outbox.id ?? e.eventId,
+          aggregateType: a.streamType,
+          aggregateId: e.outbox.key ?? a.streamId,
+          type: e.outbox.type ?? e.eventType,
+          payload: e.outbox.payload,
+          topic: e.outbox.topic,
+          headers: withStreamVersion(e.outbox.headers, version),
+          contentType: e.outbox.contentType === undefined ? e.contentType : e.outbox.contentType,
+        });
+        outboxStreams.push(k + 1);
+      }
+    }
+  });
+
+  let written: Row[];
+  try {
+    written = rowsOf(
+      await db.query({
+        ...APPEND_STREAMS,
+        values: [
+          streams.map((s) => s.streamType),
+          streams.map((s) => s.streamId),
+          streams.map((s) => s.expectedVersion),
+          streams.map((s) => s.version),
+          sords,
+          versions,
+          eventIds,
+          eventTypes,
+          schemaVersions,
+          contentTypes,
+          datas,
+          JSON.stringify(metadatas),
+          occurredAts,
+          ...outboxParams(outbox),
+          outboxStreams,
+        ],
+      }),
+    );
+  } catch (err) {
+    const { code, constraint } = pgErrorInfo(err);
+    if (code === UNIQUE_VIOLATION) {
+      // The key PostgreSQL names, when it is one of these streams'.
+      const detail = typeof err === 'object' && err !== null && 'detail' in err && typeof err.detail === 'string' ? err.detail : '';
+      const named = streams.find((s) => detail.includes(`(${s.streamType}, ${s.streamId}, `)) ?? (streams[0] as (typeof streams)[number]);
+      if (constraint === 'eventsmith_events_stream_version_key') {
+        throw new ConcurrencyError(named.streamType, named.streamId, named.expectedVersion, undefined, 'duplicate-version');
+      }
+      if (constraint === 'eventsmith_events_event_id_key' || constraint === 'eventsmith_outbox_pkey') {
+        throw new DuplicateEventError(named.streamType, named.streamId, eventIds);
+      }
+    }
+    throw err;
+  }
+
+  const positions = new Map<number, bigint[]>();
+  for (const r of written) positions.set(asInt(r.ord, 'ord') - 1, asArray(r.positions, 'positions').map((p) => asBigInt(p, 'global_position')));
+  // Refused streams: their current versions, read committed (the winners have committed: we waited for their row locks).
+  const refused = streams.flatMap((s, k) => (positions.has(k) ? [] : [k]));
+  const conflicts = new Map<number, ConcurrencyError>();
+  if (refused.length > 0) {
+    const found = await db.query({
+      name: 'eventsmith_stream_versions',
+      text: `SELECT i.ord::integer AS ord, h.version FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS i(stream_type, stream_id, ord)
+               JOIN eventsmith_streams h USING (stream_type, stream_id)`,
+      values: [refused.map((k) => streams[k]?.streamType), refused.map((k) => streams[k]?.streamId)],
+    });
+    const actual = new Map(rowsOf(found).map((r) => [refused[asInt(r.ord, 'ord') - 1] as number, asInt(r.version, 'version')]));
+    for (const k of refused) {
+      const s = streams[k] as (typeof streams)[number];
+      const v = actual.get(k) ?? 0;
+      conflicts.set(k, new ConcurrencyError(s.streamType, s.streamId, s.expectedVersion, v, v === s.expectedVersion ? 'transaction-order' : 'version-mismatch'));
+    }
+  }
+  // Each append's share of its stream's positions, in order.
+  const taken = new Map<number, number>();
+  return appends.map((a, j) => {
+    const k = streamOf[j] as number;
+    const conflict = conflicts.get(k);
+    if (conflict !== undefined) return conflict;
+    const from = taken.get(k) ?? 0;
+    taken.set(k, from + a.events.length);
+    return { streamVersion: a.expectedVersion + a.events.length, globalPositions: (positions.get(k) ?? []).slice(from, from + a.events.length) };
+  });
+}
+
 function asArray(v: unknown, column: string): unknown[] {
   if (Array.isArray(v)) return v as unknown[];
   throw new TypeError(`eventsmith: column ${column}: expected an array`);
@@ -467,35 +663,54 @@ export async function loadAggregate<S, E>(
 ): Promise<LoadedAggregate<S>> {
   const { streamType } = definition;
   checkStream(streamType, streamId);
-  const pageSize = options.pageSize ?? 1000;
-  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`eventsmith: pageSize must be a positive integer, got ${pageSize}`);
-
-  let state: S | undefined;
-  let version = 0;
-  let snapshotIgnored: LoadedAggregate<S>['snapshotIgnored'];
+  const pageSize = checkPageSize(options.pageSize);
   const codec = definition.snapshot;
-  if (codec !== undefined && options.useSnapshot !== false) {
-    const snapshot = await loadSnapshot(db, streamType, streamId);
-    if (snapshot !== undefined) {
-      if (snapshot.schemaFingerprint !== codec.fingerprint) {
-        snapshotIgnored = 'schema-mismatch';
-      } else {
-        try {
-          state = codec.decode(snapshot.state);
-          version = snapshot.streamVersion;
-        } catch {
-          snapshotIgnored = 'undecodable';
-        }
-      }
-    }
-  }
-  const snapshotVersion = version;
-  let current = state === undefined ? definition.initialState() : state;
+  const snapshot = codec !== undefined && options.useSnapshot !== false ? await loadSnapshot(db, streamType, streamId) : undefined;
+  const start = startOf(definition, snapshot === undefined ? undefined : { version: snapshot.streamVersion, fingerprint: snapshot.schemaFingerprint, state: snapshot.state });
+  return replay(db, definition, streamId, start, pageSize);
+}
 
+function checkPageSize(pageSize: number | undefined): number {
+  const size = pageSize ?? 1000;
+  if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`eventsmith: pageSize must be a positive integer, got ${size}`);
+  return size;
+}
+
+/** Where a load starts: a stored snapshot's state and version, or the initial state. */
+interface LoadStart<S> {
+  readonly state: S;
+  readonly version: number;
+  readonly snapshotIgnored?: LoadedAggregate<S>['snapshotIgnored'];
+}
+
+/** The start a stored snapshot gives (a cache: one of another schema, or undecodable, is ignored). */
+function startOf<S, E>(definition: AggregateDefinition<S, E>, snapshot: { readonly version: number; readonly fingerprint: string; readonly state: Uint8Array } | undefined): LoadStart<S> {
+  const codec = definition.snapshot;
+  if (codec === undefined || snapshot === undefined) return { state: definition.initialState(), version: 0 };
+  if (snapshot.fingerprint !== codec.fingerprint) return { state: definition.initialState(), version: 0, snapshotIgnored: 'schema-mismatch' };
+  try {
+    return { state: codec.decode(snapshot.state), version: snapshot.version };
+  } catch {
+    return { state: definition.initialState(), version: 0, snapshotIgnored: 'undecodable' };
+  }
+}
+
+/** The events after `start`, page by page (the first page given when already read), decoded and applied. */
+async function replay<S, E>(
+  db: Queryable,
+  definition: AggregateDefinition<S, E>,
+  streamId: string,
+  start: LoadStart<S>,
+  pageSize: number,
+  firstPage?: readonly RecordedEvent[],
+): Promise<LoadedAggregate<S>> {
+  const { streamType } = definition;
+  let current = start.state;
+  let version = start.version;
   // Pages by version: appends of one stream commit in version order, so consecutive pages
   // (even from different snapshots) always form a prefix of the stream.
+  let page = firstPage ?? (await readStream(db, streamType, streamId, { fromVersion: version + 1, limit: pageSize }));
   for (;;) {
-    const page = await readStream(db, streamType, streamId, { fromVersion: version + 1, limit: pageSize });
     for (const event of page) {
       if (event.streamVersion !== version + 1) {
         throw new Error(`eventsmith: ${streamType} ${JSON.stringify(streamId)}: version ${version + 1} is missing (found ${event.streamVersion})`);
@@ -504,9 +719,68 @@ export async function loadAggregate<S, E>(
       version = event.streamVersion;
     }
     if (page.length < pageSize) break;
+    page = await readStream(db, streamType, streamId, { fromVersion: version + 1, limit: pageSize });
   }
-  const loaded: LoadedAggregate<S> = { state: current, version, snapshotVersion, eventsApplied: version - snapshotVersion };
-  return snapshotIgnored === undefined ? loaded : { ...loaded, snapshotIgnored };
+  const loaded: LoadedAggregate<S> = { state: current, version, snapshotVersion: start.version, eventsApplied: version - start.version };
+  return start.snapshotIgnored === undefined ? loaded : { ...loaded, snapshotIgnored: start.snapshotIgnored };
+}
+
+// Several streams of one type in one statement: each stream's snapshot (when of the loader's
+// schema, $3) and the first page of its events after it. The snapshot's state comes on the
+// stream's first row only; a stream without events still has its one row (no event columns).
+const LOAD_AGGREGATES = {
+  name: 'eventsmith_load_aggregates',
+  text: `SELECT i.ord::integer AS ord, sn.stream_version AS snapshot_version, sn.schema_fingerprint AS snapshot_fingerprint,
+       CASE WHEN row_number() OVER (PARTITION BY i.ord ORDER BY e.stream_version) = 1 THEN sn.state END AS snapshot_state, e.*
+  FROM unnest($2::text[]) WITH ORDINALITY AS i(stream_id, ord)
+  LEFT JOIN eventsmith_snapshots sn ON $3::text IS NOT NULL AND sn.stream_type = $1 AND sn.stream_id = i.stream_id
+  LEFT JOIN LATERAL (
+    SELECT ${STREAM_EVENT_COLUMNS}
+      FROM eventsmith_events ev
+     WHERE ev.stream_type = $1 AND ev.stream_id = i.stream_id
+       AND ev.stream_version > CASE WHEN sn.schema_fingerprint = $3 THEN sn.stream_version ELSE 0 END
+     ORDER BY ev.stream_version
+     LIMIT $4
+  ) e ON true
+ ORDER BY i.ord, e.stream_version`,
+};
+
+/**
+ * loadAggregate for several streams of one aggregate type, with one statement for all of them
+ * (snapshots and the first page of each stream's events after its snapshot); a stream longer
+ * than a page, or whose snapshot does not decode, reads the rest as loadAggregate would. Each
+ * stream's outcome is its own, in the order of `streamIds` (a stream that cannot be decoded
+ * does not fail the others).
+ */
+export async function loadAggregates<S, E>(
+  db: Queryable,
+  definition: AggregateDefinition<S, E>,
+  streamIds: readonly string[],
+  options: LoadOptions = {},
+): Promise<Array<PromiseSettledResult<LoadedAggregate<S>>>> {
+  const { streamType } = definition;
+  for (const streamId of streamIds) checkStream(streamType, streamId);
+  const pageSize = checkPageSize(options.pageSize);
+  if (streamIds.length === 0) return [];
+  const fingerprint = definition.snapshot !== undefined && options.useSnapshot !== false ? definition.snapshot.fingerprint : null;
+  const result = await db.query({ ...LOAD_AGGREGATES, values: [streamType, streamIds, fingerprint, pageSize] });
+  const snapshots: Array<{ version: number; fingerprint: string; state: Uint8Array } | undefined> = streamIds.map(() => undefined);
+  const pages: RecordedEvent[][] = streamIds.map(() => []);
+  for (const r of rowsOf(result)) {
+    const k = asInt(r.ord, 'ord') - 1;
+    const streamId = streamIds[k] as string;
+    if (r.snapshot_state !== null && r.snapshot_state !== undefined) {
+      snapshots[k] = { version: asInt(r.snapshot_version, 'snapshot_version'), fingerprint: asString(r.snapshot_fingerprint, 'snapshot_fingerprint'), state: asBytes(r.snapshot_state, 'snapshot_state') };
+    }
+    if (r.stream_version !== null && r.stream_version !== undefined) pages[k]?.push(toRecordedEvent(r, { streamType, streamId }));
+  }
+  return Promise.allSettled(
+    streamIds.map(async (streamId, k) => {
+      const start = startOf(definition, snapshots[k]);
+      // The statement read after the snapshot it could use; one that does not decode replays from the start.
+      return replay(db, definition, streamId, start, pageSize, start.snapshotIgnored === 'undecodable' ? undefined : pages[k]);
+    }),
+  );
 }
 
 /**

@@ -14,8 +14,10 @@ export {
 } from './migrations.js';
 export {
   appendToStream,
+  appendToStreams,
   decodeRecordedEvent,
   loadAggregate,
+  loadAggregates,
   loadSnapshot,
   readAll,
   readStream,
@@ -59,6 +61,7 @@ export {
   type EventCodecTable,
   type EventInput,
   type Repository,
+  type RepositoryAppend,
   type RepositoryAppendOptions,
   type RepositoryDefinition,
   type RepositoryLoadOptions,

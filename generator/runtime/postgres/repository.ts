@@ -20,13 +20,16 @@ import {
   type NewEvent,
   type RecordedEvent,
   appendToStream,
+  appendToStreams,
   loadAggregate,
+  loadAggregates,
   saveAggregateSnapshot,
 } from './event-store.js';
 import type { OutboxHeaders } from './outbox.js';
 import { frameConfluent } from '../kafka/binding.js';
 import type { PublishRegistry } from '../kafka/typed.js';
-import { failSpan, startSpan, traceHeadersOf, type TraceHeaders } from '../telemetry/otel.js';
+import { type Context, type Span, failSpan, startSpan, traceHeadersOf, type TraceHeaders } from '../telemetry/otel.js';
+import { ConcurrencyError } from './errors.js';
 import { messagingAttributes } from '../telemetry/conventions.js';
 
 /** How event data is stored and published: Avro binary, or Avro's JSON encoding. */
@@ -125,6 +128,15 @@ export interface RepositoryAppendOptions {
   readonly causationId?: string;
 }
 
+/** One append of `appendMany`: what `append` takes. */
+export interface RepositoryAppend<Id, I> extends Omit<RepositoryAppendOptions, 'client'> {
+  readonly id: Id;
+  readonly events: readonly I[];
+  readonly expectedVersion: number;
+  /** The context the append's `create` span starts under (default: the active one). */
+  readonly parent?: Context;
+}
+
 export interface AppendedEvents {
   /** The stream's version after the append: the next append's expectedVersion. */
   readonly version: number;
@@ -145,6 +157,18 @@ export interface Repository<Id extends AggregateId, S, I> {
    * moved on; nothing is written then, and a caller's transaction stays usable.
    */
   append(id: Id, events: readonly I[], expectedVersion: number, options?: RepositoryAppendOptions): Promise<AppendedEvents>;
+  /**
+   * `load` of several aggregates in one statement, in the caller's transaction: each outcome in
+   * the order of `ids` (an aggregate whose events cannot be decoded does not fail the others).
+   */
+  loadMany?(ids: readonly Id[], options: { readonly client: Queryable }): Promise<Array<PromiseSettledResult<LoadedAggregate<S>>>>;
+  /**
+   * `append` of several appends in one statement, in the caller's transaction (appendToStreams):
+   * appends to one aggregate follow each other and are written or refused together; an
+   * aggregate that moved on gets its ConcurrencyError in the result of each of its appends
+   * while the others are written.
+   */
+  appendMany?(appends: readonly RepositoryAppend<Id, I>[], options: { readonly client: Queryable }): Promise<Array<AppendedEvents | ConcurrencyError>>;
   /**
    * The state after `events` (as given to `append`) are applied to `state`: each event encoded as
    * an append stores it and decoded as a load reads it back, so the result is what a load after
@@ -375,6 +399,33 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     };
   };
 
+  /**
+   * One append's `create` span (its context is the creation context of every event written)
+   * and its events as stored; the span is failed here if they cannot be made.
+   */
+  const start = (
+    streamId: string,
+    events: readonly EventInput<E>[],
+    expectedVersion: number,
+    appendOptions: RepositoryAppendOptions,
+    parent: Context | undefined,
+  ): { readonly span: Span | undefined; readonly newEvents: Promise<NewEvent[]> } => {
+    const now = new Date();
+    const span = startSpan(`create ${def.topic}`, {
+      kind: 'producer',
+      attributes: messagingAttributes('create', def.topic, { key: streamId, count: events.length, aggregate: def.streamType }),
+      ...(parent !== undefined ? { parent } : {}),
+    });
+    const make = async (): Promise<NewEvent[]> => {
+      const trace = traceHeadersOf(span);
+      let newEvents = events.map((e, i) => toNewEvent(e, streamId, expectedVersion + i + 1, now, appendOptions, trace));
+      if (options.registry !== undefined && encoding === 'avro') newEvents = await frameOutbox(newEvents, options.registry);
+      if (newEvents.length === 1 && span?.isRecording()) span.setAttributes(eventAttributes(newEvents[0] as NewEvent));
+      return newEvents;
+    };
+    return { span, newEvents: make() };
+  };
+
   return {
     async load(id, loadOptions = {}) {
       const streamId = def.streamId(id);
@@ -392,19 +443,11 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
 
     async append(id, events, expectedVersion, appendOptions = {}) {
       const streamId = def.streamId(id);
-      const now = new Date();
-      // One `create` span per append: its context is the creation context of every event written.
-      const span = startSpan(`create ${def.topic}`, {
-        kind: 'producer',
-        attributes: messagingAttributes('create', def.topic, { key: streamId, count: events.length, aggregate: def.streamType }),
-      });
+      const { span, newEvents: prepared } = start(streamId, events, expectedVersion, appendOptions, undefined);
       let result: Awaited<ReturnType<typeof appendToStream>>;
       let newEvents: NewEvent[];
       try {
-        const trace = traceHeadersOf(span);
-        newEvents = events.map((e, i) => toNewEvent(e, streamId, expectedVersion + i + 1, now, appendOptions, trace));
-        if (options.registry !== undefined && encoding === 'avro') newEvents = await frameOutbox(newEvents, options.registry);
-        if (newEvents.length === 1 && span?.isRecording()) span.setAttributes(eventAttributes(newEvents[0] as NewEvent));
+        newEvents = await prepared;
         result = await appendToStream(appendOptions.client ?? pool, { streamType: def.streamType, streamId, expectedVersion, events: newEvents });
       } catch (err) {
         failSpan(span, err);
@@ -416,6 +459,39 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
         inBackground(streamId, () => snapshotNow(streamId));
       }
       return { version: result.streamVersion, eventIds: newEvents.map((e) => e.eventId) };
+    },
+
+    async loadMany(ids, loadOptions) {
+      // In the caller's transaction: never a snapshot (what it reads may not be committed yet).
+      return loadAggregates(loadOptions.client, aggregate, ids.map((id) => def.streamId(id)));
+    },
+
+    async appendMany(appends, appendOptions) {
+      const started = appends.map((a) => {
+        const streamId = def.streamId(a.id);
+        return { a, streamId, ...start(streamId, a.events, a.expectedVersion, a, a.parent) };
+      });
+      let results: Array<Awaited<ReturnType<typeof appendToStream>> | ConcurrencyError>;
+      let prepared: NewEvent[][];
+      try {
+        prepared = await Promise.all(started.map((p) => p.newEvents));
+        results = await appendToStreams(
+          appendOptions.client,
+          started.map((p, j) => ({ streamType: def.streamType, streamId: p.streamId, expectedVersion: p.a.expectedVersion, events: prepared[j] as NewEvent[] })),
+        );
+      } catch (err) {
+        for (const p of started) failSpan(p.span, err);
+        throw err;
+      }
+      return results.map((r, j) => {
+        const { span } = started[j] as (typeof started)[number];
+        if (r instanceof ConcurrencyError) {
+          failSpan(span, r);
+          return r;
+        }
+        span?.end();
+        return { version: r.streamVersion, eventIds: (prepared[j] as NewEvent[]).map((e) => e.eventId) };
+      });
     },
 
     stateAfter(state, events) {
