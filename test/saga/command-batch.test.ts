@@ -352,6 +352,16 @@ describe('commands batched over a consumer transaction', () => {
     expect((await snapshots(batched.pool)).map((r) => (r as { stream_version: number }).stream_version)).toEqual([10, 10, 10]);
   });
 
+  it('a repository without batch loads and appends (written by hand): each aggregate still loaded once per transaction, then an append per command', async () => {
+    const iso = await sagaSchema(db);
+    const { loadMany: _loadMany, appendMany: _appendMany, ...plain } = shopRepositories(iso.pool, topics).inventory;
+    const handlers: Handlers = { [T.reserveStock]: commandHandler(plain, shopDeciders().reserveStock) as Handlers[string] };
+    const [a, b] = [randomUUID(), randomUUID()];
+    const statements = await inOneTransaction(iso, handlers, [reserve(a, 1), reserve(b, 2), reserve(a, 3)]);
+    expect(statements.map((s) => s.what)).toEqual(['eventsmith_read_stream', 'eventsmith_append_new_stream', 'eventsmith_read_stream', 'eventsmith_append_new_stream', 'eventsmith_append_existing_stream']);
+    expect((await plain.load(a)).state).toMatchObject({ reserved: 4, reservations: 2 });
+  });
+
   it('executeCommand keeps working on its own, and a handler called without a scope executes at once', async () => {
     const iso = await sagaSchema(db);
     const repos = shopRepositories(iso.pool, topics);
