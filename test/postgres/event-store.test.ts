@@ -8,7 +8,9 @@ import {
   EventDecodeError,
   type NewEvent,
   appendToStream,
+  appendToStreams,
   loadAggregate,
+  loadAggregates,
   loadSnapshot,
   migrate,
   readAll,
@@ -336,6 +338,111 @@ describe('optimistic concurrency', () => {
     expect(await versionsOf(pool, id)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
     const loaded = await loadAggregate(pool, counter(), id);
     expect(new Set(loaded.state.items).size).toBe(100);
+  });
+});
+
+describe('several streams in one statement (appendToStreams, loadAggregates)', () => {
+  it('appends to several streams, chained appends to one: positions, versions and ce_streamversion as one append each; a stream that moved is refused alone', async () => {
+    const { pool } = shared;
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    await appendToStream(pool, { streamType: 'Counter', streamId: b, expectedVersion: 0, events: [toNewEvent({ type: 'Cleared' })] });
+    await appendToStream(pool, { streamType: 'Counter', streamId: c, expectedVersion: 0, events: [toNewEvent({ type: 'Cleared' }), toNewEvent({ type: 'Cleared' })] });
+    const spec = (e: CounterEvent): NewEvent => {
+      const n = toNewEvent(e);
+      return { ...n, outbox: { topic: 'counters', payload: n.data, headers: { ce_specversion: '1.0', ce_type: e.type } } };
+    };
+    const results = await appendToStreams(pool, [
+      { streamType: 'Counter', streamId: a, expectedVersion: 0, events: [spec({ type: 'Incremented', by: 1 }), spec({ type: 'Added', item: 'x' })] },
+      { streamType: 'Counter', streamId: b, expectedVersion: 1, events: [spec({ type: 'Incremented', by: 2 })] },
+      { streamType: 'Counter', streamId: c, expectedVersion: 1, events: [spec({ type: 'Incremented', by: 9 })] },
+      { streamType: 'Counter', streamId: a, expectedVersion: 2, events: [spec({ type: 'Incremented', by: 3 })] },
+    ]);
+    expect(results.map((r) => (r instanceof ConcurrencyError ? [r.conflict, r.expected, r.actual] : r.streamVersion))).toEqual([2, 2, ['version-mismatch', 1, 2], 3]);
+    const positions = results.flatMap((r) => (r instanceof ConcurrencyError ? [] : r.globalPositions));
+    expect(positions).toHaveLength(4);
+    expect([...positions].sort((x, y) => (x < y ? -1 : 1))).toEqual(positions);
+    expect(await versionsOf(pool, a)).toEqual([1, 2, 3]);
+    expect(await versionsOf(pool, c)).toEqual([1, 2]);
+    expect((await loadAggregate(pool, counter(), a)).state).toEqual({ count: 4, items: ['x'] });
+    const outbox = await pool.query<{ aggregateid: string; v: string }>(
+      `SELECT aggregateid, headers->>'ce_streamversion' AS v FROM eventsmith_outbox WHERE aggregateid = ANY($1::text[]) ORDER BY position`,
+      [[a, b, c]],
+    );
+    // In the order of the appends; c's rows are its earlier appends' (no streamversion header asked for there).
+    expect(outbox.rows.filter((r) => r.aggregateid !== c || r.v !== null).map((r) => [r.aggregateid, r.v])).toEqual([
+      [b, null],
+      [a, '1'],
+      [a, '2'],
+      [b, '2'],
+      [a, '3'],
+    ]);
+    // Appends to one stream must follow each other; every append needs events.
+    await expect(appendToStreams(pool, [
+      { streamType: 'Counter', streamId: a, expectedVersion: 3, events: [spec({ type: 'Cleared' })] },
+      { streamType: 'Counter', streamId: a, expectedVersion: 3, events: [spec({ type: 'Cleared' })] },
+    ])).rejects.toThrow(/must follow each other/);
+    await expect(appendToStreams(pool, [{ streamType: 'Counter', streamId: a, expectedVersion: 3, events: [] }])).rejects.toThrow(/no events/);
+  });
+
+  it('a transaction older than a stream\'s last append is refused on that stream (transaction-order), the others written; a duplicate event id writes nothing', async () => {
+    const { pool } = shared;
+    const [a, b] = [randomUUID(), randomUUID()];
+    const older = await shared.connect();
+    const newer = await shared.connect();
+    await older.query('BEGIN');
+    await older.query('SELECT pg_current_xact_id()');
+    await newer.query('BEGIN');
+    await appendToStream(newer, { streamType: 'Counter', streamId: a, expectedVersion: 0, events: [toNewEvent({ type: 'Cleared' })] });
+    await newer.query('COMMIT');
+    const results = await appendToStreams(older, [
+      { streamType: 'Counter', streamId: a, expectedVersion: 1, events: [toNewEvent({ type: 'Cleared' })] },
+      { streamType: 'Counter', streamId: b, expectedVersion: 0, events: [toNewEvent({ type: 'Cleared' })] },
+    ]);
+    expect(results[0]).toMatchObject({ expected: 1, actual: 1, conflict: 'transaction-order' });
+    expect(results[1]).toMatchObject({ streamVersion: 1 });
+    await older.query('COMMIT');
+    expect(await versionsOf(pool, a)).toEqual([1]);
+    expect(await versionsOf(pool, b)).toEqual([1]);
+
+    const dup = toNewEvent({ type: 'Cleared' });
+    const err = await appendToStreams(pool, [
+      { streamType: 'Counter', streamId: a, expectedVersion: 1, events: [dup] },
+      { streamType: 'Counter', streamId: b, expectedVersion: 1, events: [{ ...toNewEvent({ type: 'Cleared' }), eventId: dup.eventId }] },
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DuplicateEventError);
+    expect(await versionsOf(pool, a)).toEqual([1]);
+    expect(await versionsOf(pool, b)).toEqual([1]);
+  });
+
+  it('loadAggregates equals loadAggregate per stream: snapshots used or ignored, streams longer than a page, empty streams, undecodable ones failing alone', async () => {
+    const { pool } = shared;
+    const def = counter();
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    const [withSnapshot, otherSchema, long, empty, bad] = ids as [string, string, string, string, string];
+    for (const id of [withSnapshot, otherSchema, long]) {
+      const events = Array.from({ length: id === long ? 23 : 6 }, (_, i) => toNewEvent(i % 2 === 0 ? { type: 'Incremented', by: i } : { type: 'Added', item: `i${i}` }));
+      await appendToStream(pool, { streamType: 'Counter', streamId: id, expectedVersion: 0, events });
+    }
+    await saveAggregateSnapshot(pool, def, withSnapshot, await loadAggregate(pool, def, withSnapshot, { useSnapshot: false }).then((l) => ({ ...l, version: 4, state: { count: 100, items: ['snap'] } })));
+    await saveAggregateSnapshot(pool, counter('counter-v0'), otherSchema, { version: 3, state: { count: 100, items: [] } });
+    await appendToStream(pool, { streamType: 'Counter', streamId: bad, expectedVersion: 0, events: [{ ...toNewEvent({ type: 'Incremented', by: 1 }), data: json({ by: 'x' }) }] });
+    for (const pageSize of [4, 1000]) {
+      const many = await loadAggregates(pool, def, ids, { pageSize });
+      for (const [k, id] of ids.entries()) {
+        const one = await loadAggregate(pool, def, id, { pageSize }).then(
+          (value) => ({ status: 'fulfilled', value }),
+          (reason: unknown) => ({ status: 'rejected', reason }),
+        );
+        expect(many[k], `${k} ${pageSize}`).toEqual(one);
+      }
+      expect(many.map((r) => (r.status === 'fulfilled' ? [r.value.version, r.value.snapshotVersion, r.value.snapshotIgnored] : r.reason instanceof EventDecodeError))).toEqual([
+        [6, 4, undefined],
+        [6, 0, 'schema-mismatch'],
+        [23, 0, undefined],
+        [0, 0, undefined],
+        true,
+      ]);
+    }
   });
 });
 
