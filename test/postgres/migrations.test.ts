@@ -29,6 +29,7 @@ describe('migration list', () => {
       [5, 'projections', '8f95097307cebb378da00441f1e7b798d7c9b4e7702f93c5fe4798fda3194aaf'],
       [6, 'outbox wake up', '7a98285281f8a19ea3b440559a0544056500d32057a3411c5b5996eeb538cab1'],
       [7, 'projection parking', 'bf2247178b69a35876540809e92b904117b220d30296f9ece805646ebba181f8'],
+      [8, 'outbox published ahead', 'a77e5fd31d60efde33c7cd58dc62ac19e478d568db60d8449366216542d53172'],
     ]);
   });
 
@@ -80,7 +81,7 @@ describe('migrate', () => {
   it('emits .sql files that psql applies (twice), which migrate() then recognises', async () => {
     const { pool, schema } = await db.isolated();
     const files = migrationFiles();
-    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql', '0004_outbox_notify.sql', '0005_projections.sql', '0006_outbox_wake_up.sql', '0007_projection_parking.sql']);
+    expect(files.map((f) => f.fileName)).toEqual(['0001_event_store.sql', '0002_outbox.sql', '0003_consumers_and_sagas.sql', '0004_outbox_notify.sql', '0005_projections.sql', '0006_outbox_wake_up.sql', '0007_projection_parking.sql', '0008_outbox_published_ahead.sql']);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-sql-'));
     try {
       for (const f of files) writeFileSync(path.join(dir, f.fileName), f.content);

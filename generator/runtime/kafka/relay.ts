@@ -1,21 +1,23 @@
 /**
  * The outbox relay: PostgreSQL outbox → Kafka, at least once, in order per aggregate.
  *
- * Each step is one transaction: take the relay's lock, read the next batch after its cursor
- * with the gap-free reader (readOutbox), send it through the shared idempotent producer while
- * moving the cursor, setting published_at and reading the next batch ahead in the same
- * transaction, and commit only when the broker acknowledged every message (else roll back); the
- * commit does not wait for its WAL flush (see step). A crash anywhere before the commit publishes the batch again (consumers deduplicate);
- * nothing is skipped. One batch is one ordered send: rows of one aggregate go out in
+ * Each step is one transaction: take the relay's lock, read the next batch of committed rows
+ * after its progress (readCommittedOutbox: a cursor, and the transactions above it already
+ * published because they committed while an older one still ran), send it through the shared
+ * idempotent producer while moving the progress, setting published_at and reading the next
+ * batch ahead in the same transaction, and commit only when the broker acknowledged every
+ * message (else roll back); the commit does not wait for its WAL flush (see step). A crash
+ * anywhere before the commit publishes the batch again (consumers deduplicate); nothing is
+ * skipped. One batch is one ordered send: rows of one aggregate go out in
  * (txid, position) order, the order appendToStream gives them, to one partition (same key).
  *
  * Several relays at once: the lock is `pg_try_advisory_xact_lock` on (schema, relay name).
  * - not `SELECT … FOR UPDATE` on the cursor row: locking a row gives the transaction an xid for
- *   the whole publish, and a running xid holds pg_snapshot_xmin back, so every other reader of
- *   the outbox (other relays, lag queries) would wait for our Kafka round trip; an advisory
+ *   the whole publish, and a running xid holds pg_snapshot_xmin back, so every gap-free reader
+ *   (projection runners, relays' cursors) would wait for our Kafka round trip; an advisory
  *   lock takes no xid. (The step's own writes do take one for the send's duration, in exchange
- *   for doing the database's work while the broker does its: other gap-free readers see rows
- *   younger than the step's xid one step later. Between steps the relay holds nothing.)
+ *   for doing the database's work while the broker does its; it writes no outbox rows, so
+ *   readCommittedOutbox does not wait for it. Between steps the relay holds nothing.)
  * - not `SKIP LOCKED` on outbox rows: relays would publish neighbouring rows of one aggregate
  *   in parallel, out of order, and a cursor could not describe what was done;
  * - not a session-level lock (leader election): it outlives a transaction on a pooled
@@ -26,13 +28,24 @@
  *
  * LISTEN/NOTIFY (migrations 4 and 6) only wakes the relay; it also polls every `idlePollMs`.
  * Writers notify only while a relay waits: before sleeping, a listening relay sets wake_until on
- * its cursor row and looks once more; it clears it when it finds work. When a step finds
- * committed rows that the gap-free reader may not return yet (an older transaction still runs),
- * or transactions that ran when wake_until was set (they may have missed it) have not all
- * ended, it polls again soon, since the end of such a transaction notifies nobody.
+ * its cursor row and looks once more; it clears it when it finds work. A writer's commit is
+ * then its wake-up: its rows are readable once committed, whatever older transactions still
+ * run. Until the transactions that ran when wake_until was set (they may have inserted without
+ * seeing it) have all ended, an idle relay polls again soon, since their commits notify nobody;
+ * likewise while the list of transactions published ahead is full (MAX_PUBLISHED_AHEAD), when
+ * committed rows above an older running transaction wait for it as with the gap-free rule.
  */
-import { type ConnectionPool, type Queryable, firstRow, inTransaction, asBigInt } from '../postgres/db.js';
-import { type OutboxBatch, type OutboxCursor, type OutboxRecord, OUTBOX_START, markOutboxRangePublished, readOutbox } from '../postgres/outbox-reader.js';
+import { type ConnectionPool, type Queryable, firstRow, inTransaction } from '../postgres/db.js';
+import {
+  type CommittedOutboxBatch,
+  type OutboxProgress,
+  type OutboxRecord,
+  loadOutboxProgress,
+  markOutboxBatchPublished,
+  readCommittedOutbox,
+  sameOutboxProgress,
+  saveOutboxProgress,
+} from '../postgres/outbox-reader.js';
 import { type Logger, componentLogger } from '../logger.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
 import { outboxRecordToMessage } from './outbox-message.js';
@@ -91,7 +104,7 @@ export interface RelayMetrics {
 }
 
 export interface OutboxLag {
-  /** Outbox rows after the relay's cursor (committed or not yet readable). */
+  /** Committed outbox rows the relay has not published. */
   readonly rows: number;
   /** Age of the oldest of them in seconds; 0 when there is none. */
   readonly seconds: number;
@@ -102,9 +115,12 @@ export async function outboxLag(db: Queryable, name = 'default'): Promise<Outbox
   const row = firstRow(
     await db.query(
       `SELECT count(*)::text AS rows, COALESCE(EXTRACT(EPOCH FROM (now() - min(o.created_at))), 0)::float8 AS seconds
-         FROM eventsmith_outbox o
-        WHERE (o.txid, o.position) > (SELECT COALESCE(max(c.txid), '0'::xid8), COALESCE(max(c.position), 0)
-                                        FROM eventsmith_outbox_cursors c WHERE c.relay = $1)`,
+         FROM eventsmith_outbox o,
+              (SELECT txid, position, ahead_txids, ahead_positions, 0 AS pref FROM eventsmith_outbox_cursors WHERE relay = $1
+                UNION ALL SELECT '0'::xid8, 0, '{}'::xid8[], '{}'::bigint[], 1
+                ORDER BY pref LIMIT 1) c
+        WHERE (o.txid, o.position) > (c.txid, c.position)
+          AND o.position > COALESCE(c.ahead_positions[array_position(c.ahead_txids, o.txid)], 0)`,
       [name],
     ),
   );
@@ -140,8 +156,8 @@ export class OutboxRelay {
   private wake: (() => void) | undefined;
   private woken = false;
   /** The batch after the last step's, read while the broker worked (see step). */
-  private readAhead: { readonly after: OutboxCursor; readonly batch: OutboxBatch } | undefined;
-  /** The last empty step saw rows it may not read yet. */
+  private readAhead: { readonly after: OutboxProgress; readonly batch: CommittedOutboxBatch } | undefined;
+  /** The last empty step may have left committed rows unread (the list of transactions published ahead was full). */
   private heldBack = false;
   /** The transaction-id bounds of the last empty step's snapshot. */
   private snapshot: { xmin: bigint; xmax: bigint } | undefined;
@@ -216,26 +232,23 @@ export class OutboxRelay {
         await tx.query(`SELECT set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock(1163088212, hashtext($1)) AS locked`, [`${this.schema}.${this.name}`]),
       );
       if (locked?.locked !== true) return 'busy';
-      const row = firstRow(await tx.query('SELECT txid::text AS txid, position::text AS position FROM eventsmith_outbox_cursors WHERE relay = $1', [this.name]));
-      const cursor: OutboxCursor = row === undefined ? OUTBOX_START : { txid: asBigInt(row.txid, 'txid'), position: asBigInt(row.position, 'position') };
-      // The batch the previous step read ahead is still the next one if the cursor is where that
-      // step left it (no other relay of this name moved it since): the rows below that step's
-      // pg_snapshot_xmin were all committed then, and sort before any row committed later.
+      const progress = await loadOutboxProgress(tx, this.name);
+      // The batch the previous step read ahead is still the next one if the progress is what that
+      // step left (no other relay of this name moved it since): its snapshot's committed rows
+      // after that progress, and the progress it gives is sound whenever it is applied. Rows
+      // committed since, even of older transactions, are read by the next steps: a stream's later
+      // writer commits after its earlier one (see readCommittedOutbox), so none of them goes
+      // before a row of its stream in this batch.
       const ahead = this.readAhead;
       this.readAhead = undefined;
-      const batch = ahead !== undefined && ahead.after.txid === cursor.txid && ahead.after.position === cursor.position ? ahead.batch : await readOutbox(tx, cursor, this.batchSize);
+      const batch =
+        ahead !== undefined && ahead.batch.records.length > 0 && sameOutboxProgress(ahead.after, progress)
+          ? ahead.batch
+          : await readCommittedOutbox(tx, progress, this.batchSize);
       if (batch.records.length === 0) {
-        // Committed rows the gap-free reader may not return yet (an older transaction still runs)?
-        // And which transactions were running: one of them may have inserted rows without seeing wake_until.
-        const pending = firstRow(
-          await tx.query(
-            `SELECT EXISTS (SELECT 1 FROM eventsmith_outbox o WHERE (o.txid, o.position) > ($1::xid8, $2::bigint)) AS pending,
-                    pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, pg_snapshot_xmax(pg_current_snapshot())::text AS xmax`,
-            [cursor.txid.toString(), cursor.position.toString()],
-          ),
-        );
-        this.heldBack = pending?.pending === true;
-        this.snapshot = { xmin: asBigInt(pending?.xmin, 'xmin'), xmax: asBigInt(pending?.xmax, 'xmax') };
+        // Which transactions were running: one of them may have inserted rows without seeing wake_until.
+        this.heldBack = batch.capped;
+        this.snapshot = { xmin: batch.xmin, xmax: batch.xmax };
         return 0;
       }
       // One `send` span for the batch, linked to the creation context of each row (the appends,
@@ -254,13 +267,9 @@ export class OutboxRelay {
         // next batch, read ahead.
         const sent = publisher.send(batch.records.map(outboxRecordToMessage));
         const written = (async () => {
-          await tx.query({
-            name: 'eventsmith_relay_move_cursor',
-            text: 'UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, updated_at = now() WHERE relay = $1',
-            values: [this.name, batch.cursor.txid.toString(), batch.cursor.position.toString()],
-          });
-          if (this.options.markPublished !== false) await markOutboxRangePublished(tx, cursor, batch.cursor);
-          if (batch.records.length >= this.batchSize) return { after: batch.cursor, batch: await readOutbox(tx, batch.cursor, this.batchSize) };
+          await saveOutboxProgress(tx, this.name, batch.progress);
+          if (this.options.markPublished !== false) await markOutboxBatchPublished(tx, progress, batch);
+          if (batch.records.length >= this.batchSize) return { after: batch.progress, batch: await readCommittedOutbox(tx, batch.progress, this.batchSize) };
           return undefined;
         })();
         const [send, write] = await Promise.allSettled([sent, written]);
@@ -324,8 +333,8 @@ export class OutboxRelay {
 
   private async loop(): Promise<void> {
     const signal = this.abort.signal;
-    // Rows held back by an older running transaction produce no notification when that
-    // transaction ends: poll for them soon, then less often (10 ms doubling to 500 ms).
+    // Rows that may have been committed without a notification (see the header): poll for them
+    // soon, then less often (10 ms doubling to 500 ms).
     let chase = 0;
     while (!signal.aborted) {
       await this.ensureListening();

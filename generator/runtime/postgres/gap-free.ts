@@ -1,5 +1,7 @@
 /**
- * The one gap-free reading rule, shared by the outbox relay and the projection runner.
+ * The one gap-free reading rule, shared by the projection runner and the outbox's readOutbox and
+ * pollOutbox. (The relay reads with readCommittedOutbox instead: also the rows of transactions that
+ * committed above the horizon, remembering which; see outbox-reader.ts.)
  *
  * Why not "WHERE position > last_position": positions (an identity sequence) are taken when a
  * row is inserted, but the row becomes visible when its transaction commits, and transactions

@@ -42,12 +42,21 @@ export {
 export { insertOutbox, type OutboxHeaders, type OutboxMessage } from './outbox.js';
 export { OutboxPruner, type OutboxPruneOptions } from './outbox-prune.js';
 export {
+  MAX_PUBLISHED_AHEAD,
+  OUTBOX_PROGRESS_START,
   OUTBOX_START,
   loadOutboxCursor,
+  loadOutboxProgress,
+  markOutboxBatchPublished,
   markOutboxPublished,
   pollOutbox,
+  readCommittedOutbox,
   readOutbox,
   saveOutboxCursor,
+  saveOutboxProgress,
+  sameOutboxProgress,
+  type CommittedOutboxBatch,
+  type OutboxProgress,
   type OutboxBatch,
   type OutboxCursor,
   type OutboxRecord,

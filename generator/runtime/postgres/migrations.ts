@@ -208,6 +208,16 @@ CREATE TABLE IF NOT EXISTS eventsmith_projection_parked (
   PRIMARY KEY (projection, global_position)
 );`;
 
+const OUTBOX_PUBLISHED_AHEAD_SQL = `-- The relay also publishes rows of transactions that committed while an older one still
+-- runs, instead of waiting for every older transaction to end. What it published above its
+-- cursor (txid, position) is kept here, per transaction: the txids (ascending) and, at the
+-- same index, the position of the last row published of each. Only transactions that
+-- committed while an older one ran are listed, and they leave the list when the cursor passes
+-- them, so it stays short.
+ALTER TABLE eventsmith_outbox_cursors
+  ADD COLUMN IF NOT EXISTS ahead_txids     xid8[]   NOT NULL DEFAULT '{}',
+  ADD COLUMN IF NOT EXISTS ahead_positions bigint[] NOT NULL DEFAULT '{}';`;
+
 /** Every migration of this runtime, oldest first. Never edit a released entry. */
 export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 1, name: 'event store', sql: EVENT_STORE_SQL }),
@@ -217,6 +227,7 @@ export const migrations: readonly Migration[] = Object.freeze([
   Object.freeze({ version: 5, name: 'projections', sql: PROJECTIONS_SQL }),
   Object.freeze({ version: 6, name: 'outbox wake up', sql: OUTBOX_WAKE_UP_SQL }),
   Object.freeze({ version: 7, name: 'projection parking', sql: PROJECTION_PARKING_SQL }),
+  Object.freeze({ version: 8, name: 'outbox published ahead', sql: OUTBOX_PUBLISHED_AHEAD_SQL }),
 ]);
 
 export function migrationChecksum(migration: Migration): string {

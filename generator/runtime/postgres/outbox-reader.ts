@@ -1,8 +1,12 @@
 /**
- * Gap-free polling of the outbox: reads in (txid, position) order below the oldest running
- * transaction (gap-free.ts says why that never skips a row under concurrent commits).
- * Delivery order is transaction-id order; appendToStream keeps that equal to commit and version
- * order for each stream (see ConcurrencyConflict).
+ * Reading the outbox without skipping a row under concurrent commits, two ways:
+ * - readOutbox and pollOutbox, gap-free (gap-free.ts): in (txid, position) order below the oldest
+ *   running transaction, with a (txid, position) cursor; a long transaction holds back the rows
+ *   of every transaction that started after it.
+ * - readCommittedOutbox (the relay's): also the rows of transactions that committed above that
+ *   horizon, with the cursor and the list of those transactions already published.
+ * Delivery order is transaction-id order per read; appendToStream keeps that equal to commit and
+ * version order for each stream (see ConcurrencyConflict).
  *
  * LISTEN/NOTIFY, if used, only wakes a relay early; this query decides what it may read.
  */
@@ -109,6 +113,197 @@ export async function readOutbox(db: Queryable, after: OutboxCursor, limit: numb
   const records = rowsOf(result).map(toRecord);
   const last = records[records.length - 1];
   return { records, cursor: last === undefined ? after : { txid: last.txid, position: last.position } };
+}
+
+/**
+ * What a relay has published: every row up to `cursor` in (txid, position) order, and above it,
+ * for each transaction in `ahead` (ascending txid), its rows up to `position`.
+ */
+export interface OutboxProgress {
+  readonly cursor: OutboxCursor;
+  readonly ahead: readonly OutboxCursor[];
+}
+
+export const OUTBOX_PROGRESS_START: OutboxProgress = Object.freeze({ cursor: OUTBOX_START, ahead: Object.freeze([]) });
+
+/**
+ * How many transactions `ahead` may list before readCommittedOutbox falls back to the gap-free
+ * rule (nothing above the oldest running transaction): a transaction left open for hours would
+ * otherwise grow the list with every commit after it.
+ */
+export const MAX_PUBLISHED_AHEAD = 1000;
+
+export interface CommittedOutboxBatch {
+  readonly records: readonly OutboxRecord[];
+  /** The progress once these records are published (the same object if there are none). */
+  readonly progress: OutboxProgress;
+  /** The read's snapshot: pg_snapshot_xmin and pg_snapshot_xmax. */
+  readonly xmin: bigint;
+  readonly xmax: bigint;
+  /** The oldest transaction running at the read, but the reader's own: every one below it had ended. */
+  readonly horizon: bigint;
+  /** Rows above the oldest running transaction were left out because `ahead` is full. */
+  readonly capped: boolean;
+}
+
+const READ_COMMITTED_OUTBOX = `WITH snap AS MATERIALIZED (
+         SELECT pg_snapshot_xmin(s) AS xmin, pg_snapshot_xmax(s) AS xmax,
+                -- Every transaction below this one has ended. Our own (the relay's step once it has
+                -- written) writes no outbox rows, so it does not count.
+                COALESCE((SELECT x FROM pg_snapshot_xip(s) x WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned() ORDER BY x LIMIT 1),
+                         pg_snapshot_xmax(s)) AS horizon
+           FROM pg_current_snapshot() s)
+     SELECT snap.xmin::text AS snap_xmin, snap.xmax::text AS snap_xmax, snap.horizon::text AS horizon, r.*
+       FROM snap LEFT JOIN LATERAL (
+            SELECT o.txid AS sort_txid, o.position AS sort_position,
+                   o.position::text AS position, o.txid::text AS txid, o.id::text AS id, o.aggregatetype, o.aggregateid, o.type, o.topic,
+                   o.payload, o.headers, o.content_type,
+                   floor(extract(epoch FROM o.created_at) * 1000)::float8 AS created_ms, floor(extract(epoch FROM o.published_at) * 1000)::float8 AS published_ms
+              FROM eventsmith_outbox o
+             WHERE (o.txid, o.position) > ($1::xid8, $2::bigint)
+               AND o.position > COALESCE(($4::bigint[])[array_position($3::xid8[], o.txid)], 0)
+               AND ($6::boolean OR o.txid < snap.horizon)
+             ORDER BY o.txid, o.position
+             LIMIT $5) r ON true
+      ORDER BY r.sort_txid, r.sort_position`;
+
+function compareCursors(a: OutboxCursor, b: OutboxCursor): number {
+  if (a.txid !== b.txid) return a.txid < b.txid ? -1 : 1;
+  return a.position === b.position ? 0 : a.position < b.position ? -1 : 1;
+}
+
+/** Whether two progresses are the same (a read ahead is still the next batch). */
+export function sameOutboxProgress(a: OutboxProgress, b: OutboxProgress): boolean {
+  return (
+    compareCursors(a.cursor, b.cursor) === 0 && a.ahead.length === b.ahead.length && a.ahead.every((x, i) => {
+      const y = b.ahead[i];
+      return y !== undefined && compareCursors(x, y) === 0;
+    })
+  );
+}
+
+/**
+ * The next committed rows the relay has not published, in (txid, position) order, at most
+ * `limit`: unlike readOutbox, also the rows of transactions that committed while an older one
+ * still runs.
+ *
+ * Why it skips nothing: the statement's snapshot shows every committed transaction's rows, all
+ * of them (a transaction's rows become visible together), and none of a running one's. Below
+ * `horizon` (the oldest transaction still running, in the same snapshot) every transaction has
+ * ended, so no row can appear there later: the cursor may move up to it, but not past the last
+ * row read when `limit` cut the read short. Above the cursor, what was published is listed per
+ * transaction (its last position: a transaction larger than `limit` is read in parts), and the
+ * running transactions' rows, read when they commit, sort among them by txid. The list keeps
+ * only transactions above the cursor: the ones that committed while an older one ran.
+ *
+ * Order per aggregate is kept: appendToStream makes the writers of one stream take its row lock
+ * in turn, and refuses a writer whose txid is below the stream's last (ConcurrencyConflict
+ * 'transaction-order'), so a stream's later transaction both has the higher txid and commits
+ * after the earlier one is visible, and its rows are read later or in the same batch after it.
+ * Rows of one key written by transactions that no lock orders go out in commit order rather
+ * than txid order.
+ */
+export async function readCommittedOutbox(db: Queryable, after: OutboxProgress, limit: number, maxAhead = MAX_PUBLISHED_AHEAD): Promise<CommittedOutboxBatch> {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`eventsmith: limit must be a positive integer, got ${limit}`);
+  const capped = after.ahead.length >= maxAhead;
+  const result = await db.query({
+    name: 'eventsmith_read_committed_outbox',
+    text: READ_COMMITTED_OUTBOX,
+    values: [
+      ...cursorParams(after.cursor),
+      after.ahead.map((a) => a.txid.toString()),
+      after.ahead.map((a) => a.position.toString()),
+      limit,
+      !capped,
+    ],
+  });
+  const rows = rowsOf(result);
+  const first = rows[0];
+  const xmin = asBigInt(first?.snap_xmin, 'xmin');
+  const xmax = asBigInt(first?.snap_xmax, 'xmax');
+  const horizon = asBigInt(first?.horizon, 'horizon');
+  const records = first?.position === null || first?.position === undefined ? [] : rows.map(toRecord);
+  if (records.length === 0) return { records, progress: after, xmin, xmax, horizon, capped };
+  // Everything below the horizon was read, unless the limit cut the read before it.
+  const last = records[records.length - 1]!;
+  const bound: OutboxCursor = { txid: horizon, position: 0n };
+  const reached = records.length >= limit && compareCursors(last, bound) < 0 ? { txid: last.txid, position: last.position } : bound;
+  const cursor = compareCursors(reached, after.cursor) > 0 ? reached : after.cursor;
+  const published = new Map<bigint, bigint>();
+  for (const a of after.ahead) published.set(a.txid, a.position);
+  for (const r of records) published.set(r.txid, r.position); // ascending within a transaction
+  const ahead = [...published]
+    .map(([txid, position]) => ({ txid, position }))
+    .filter((a) => compareCursors(a, cursor) > 0)
+    .sort(compareCursors);
+  return { records, progress: { cursor, ahead }, xmin, xmax, horizon, capped };
+}
+
+/** The persisted progress of a relay (OUTBOX_PROGRESS_START if it never ran). */
+export async function loadOutboxProgress(db: Queryable, relay: string): Promise<OutboxProgress> {
+  const row = firstRow(
+    await db.query(
+      'SELECT txid::text AS txid, position::text AS position, ahead_txids::text[] AS ahead_txids, ahead_positions::text[] AS ahead_positions FROM eventsmith_outbox_cursors WHERE relay = $1',
+      [relay],
+    ),
+  );
+  if (row === undefined) return OUTBOX_PROGRESS_START;
+  const txids = Array.isArray(row.ahead_txids) ? (row.ahead_txids as unknown[]) : [];
+  const positions = Array.isArray(row.ahead_positions) ? (row.ahead_positions as unknown[]) : [];
+  return {
+    cursor: { txid: asBigInt(row.txid, 'txid'), position: asBigInt(row.position, 'position') },
+    ahead: txids.map((t, i) => ({ txid: asBigInt(t, 'ahead_txids'), position: asBigInt(positions[i], 'ahead_positions') })),
+  };
+}
+
+/** Persists a relay's progress (the caller holds the relay's lock). */
+export async function saveOutboxProgress(db: Queryable, relay: string, progress: OutboxProgress): Promise<void> {
+  await db.query({
+    name: 'eventsmith_save_outbox_progress',
+    text: `UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, ahead_txids = $4::xid8[], ahead_positions = $5::bigint[], updated_at = now()
+            WHERE relay = $1`,
+    values: [
+      relay,
+      ...cursorParams(progress.cursor),
+      progress.ahead.map((a) => a.txid.toString()),
+      progress.ahead.map((a) => a.position.toString()),
+    ],
+  });
+}
+
+/**
+ * Sets published_at on the rows of `batch`, read by readCommittedOutbox after `after`. When the
+ * batch ends below its read's horizon, every row between `after`'s cursor and its last row
+ * belonged to a transaction that had ended at the read: they are the batch's rows and rows
+ * published before (marked already), and one range scan of the (txid, position) index finds
+ * them (markOutboxRangePublished). Otherwise that range may also hold rows of transactions that
+ * were running at the read and have committed since, so the rows are marked per transaction,
+ * over the range of positions read of each (a committed transaction's rows between two of them
+ * are all in the batch).
+ */
+export async function markOutboxBatchPublished(db: Queryable, after: OutboxProgress, batch: CommittedOutboxBatch): Promise<void> {
+  const last = batch.records[batch.records.length - 1];
+  if (last === undefined) return;
+  if (last.txid < batch.horizon) return markOutboxRangePublished(db, after.cursor, last);
+  const txids: string[] = [];
+  const from: string[] = [];
+  const to: string[] = [];
+  let current: bigint | undefined;
+  for (const r of batch.records) {
+    if (r.txid !== current) {
+      current = r.txid;
+      txids.push(r.txid.toString());
+      from.push(r.position.toString());
+      to.push(r.position.toString());
+    } else to[to.length - 1] = r.position.toString();
+  }
+  await db.query({
+    name: 'eventsmith_mark_batch_published',
+    text: `UPDATE eventsmith_outbox o SET published_at = now()
+             FROM unnest($1::xid8[], $2::bigint[], $3::bigint[]) AS b(txid, first_position, last_position)
+            WHERE o.txid = b.txid AND o.position BETWEEN b.first_position AND b.last_position AND o.published_at IS NULL`,
+    values: [txids, from, to],
+  });
 }
 
 /** The persisted cursor of a relay (OUTBOX_START if it never ran). */

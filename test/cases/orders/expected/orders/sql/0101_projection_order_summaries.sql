@@ -1,5 +1,5 @@
 -- eventsmith projection OrderSummary: table order_summaries, rules fingerprint b872d08252171208.
--- Generated from the spec. Apply after the runtime migrations (0001-0007); idempotent.
+-- Generated from the spec. Apply after the runtime migrations (0001-0008); idempotent.
 -- A change to the projection changes its fingerprint: the runner then refuses to apply until
 -- rebuildProjection() has replayed the events into a new table and swapped it in (no ALTER).
 BEGIN;

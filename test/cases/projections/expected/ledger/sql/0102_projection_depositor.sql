@@ -1,5 +1,5 @@
 -- eventsmith projection Depositor: table depositor, rules fingerprint 0bd077b183d3aa48.
--- Generated from the spec. Apply after the runtime migrations (0001-0007); idempotent.
+-- Generated from the spec. Apply after the runtime migrations (0001-0008); idempotent.
 -- A change to the projection changes its fingerprint: the runner then refuses to apply until
 -- rebuildProjection() has replayed the events into a new table and swapped it in (no ALTER).
 BEGIN;
