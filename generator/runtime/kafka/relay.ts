@@ -357,6 +357,9 @@ export class OutboxRelay {
       }
       if (result === 'busy') this.counts.standby++;
       else if (result > 0) {
+        // The chase backs off while nothing comes; work found starts it over (else, under steady
+        // traffic, a commit that missed wake_until would wait the longest interval every time).
+        chase = 0;
         this.counts.published += result;
         this.counts.batches++;
         this.recent.push({ at: Date.now(), rows: result });
