@@ -13,6 +13,12 @@
  *    its id is recorded.
  * 3. Only after COMMIT are the offsets resolved and committed to Kafka. A crash in between
  *    redelivers the messages; their ids are found claimed and they are skipped.
+ * Partition batches KafkaJS hands over together (the workers of `partitionsConsumedConcurrently`
+ * start on one fetch's batches in the same tick) are coalesced (`coalescePartitions`): ONE
+ * transaction for all of them as above (one claim, one TransactionScope, one COMMIT), then each
+ * partition's offsets resolved unless it went stale (a seek), and one offset commit.
+ * A handler or database failure in it rolls it back and each batch is processed on its own as
+ * below (the failing event's first try counts).
  * A handler that throws rolls the transaction back; the events before it are applied again in
  * a new transaction, then the failing one alone is retried with exponential backoff and jitter
  * (heartbeating meanwhile); after `attempts` tries it goes to the dead-letter topic with headers
@@ -159,6 +165,13 @@ export interface KafkaConsumerOptions<M extends EventMap> {
   readonly maxBatchSize?: number;
   /** Partitions processed at once (default 4): a retrying partition does not hold the others up. */
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * Apply the partition batches KafkaJS hands over together (up to `partitionsConsumedConcurrently`
+   * of one fetch, `maxBatchSize` messages in all) in ONE transaction and commit their offsets in
+   * one request (default true). A handler or database failure sends them back to a transaction
+   * per partition batch, where the failing event alone is retried.
+   */
+  readonly coalescePartitions?: boolean;
   /** Read a new group's partitions from the start (default true). */
   readonly fromBeginning?: boolean;
   /** Dead-letter topic of a topic (default `<topic>.dlq`). */
@@ -191,6 +204,8 @@ export interface ConsumerMetrics {
   readonly handlerFailures: number;
   readonly databaseFailures: number;
   readonly transactions: number;
+  /** OffsetCommit requests sent (one per transaction, coalesced or not, when offsets moved). */
+  readonly offsetCommits: number;
   /** consumer.events.CRASH seen, and consumers started anew after KafkaJS gave one up. */
   readonly crashes: number;
   readonly restarts: number;
@@ -221,6 +236,33 @@ type ChunkResult =
   | { readonly ok: false; readonly kind: 'handler'; readonly failedAt: number; readonly error: unknown }
   | { readonly ok: false; readonly kind: 'database'; readonly error: unknown };
 
+/** One partition batch's share of a transaction. */
+interface Part {
+  readonly p: EachBatchPayload;
+  readonly chunk: readonly Item[];
+}
+
+/** A transaction over parts: applied per part, or where it failed (`part`, index `failedAt` in its chunk). */
+type PartsResult =
+  | { readonly ok: true; readonly applied: readonly number[] }
+  | { readonly ok: false; readonly kind: 'handler'; readonly part: number; readonly failedAt: number; readonly error: unknown }
+  | { readonly ok: false; readonly kind: 'database'; readonly error: unknown };
+
+/**
+ * What became of a partition batch that joined a coalesced transaction: applied and its offsets
+ * committed (`done`), not to be processed further (`stopped`: the runner stopped or the
+ * partition is no longer this consumer's), or to be processed on its own, from its first message
+ * (`alone`) or with the handler failure the coalesced transaction met in it (`failed`).
+ */
+type Coalesced =
+  | { readonly kind: 'done' | 'stopped' | 'alone' }
+  | { readonly kind: 'failed'; readonly failedAt: number; readonly error: unknown };
+
+interface Joined extends Part {
+  readonly settle: (outcome: Coalesced) => void;
+  readonly fail: (error: unknown) => void;
+}
+
 const CLAIM_SQL = `INSERT INTO eventsmith_processed_events (consumer_group, event_id)
 SELECT $1, u.id FROM (SELECT DISTINCT id FROM unnest($2::text[]) AS t(id)) u ORDER BY u.id
 ON CONFLICT (consumer_group, event_id) DO NOTHING
@@ -237,7 +279,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
   private admin: Admin | undefined;
   private relaunching: Promise<void> | undefined;
   private crashesSinceCommit = 0;
-  private counts = { received: 0, applied: 0, duplicates: 0, ignored: 0, deadLettered: 0, handlerFailures: 0, databaseFailures: 0, transactions: 0, crashes: 0, restarts: 0 };
+  private counts = { received: 0, applied: 0, duplicates: 0, ignored: 0, deadLettered: 0, handlerFailures: 0, databaseFailures: 0, transactions: 0, offsetCommits: 0, crashes: 0, restarts: 0 };
   private readonly log: Logger;
   private readonly instruments = new Instruments();
   private readonly meters: { consumed: Counter; processed: Counter; retried: Counter; deadLettered: Counter; duration: Histogram };
@@ -245,6 +287,9 @@ export class KafkaConsumerRunner<M extends EventMap> {
   private readonly positions = new Map<string, { readonly topic: string; readonly partition: number; highWatermark: bigint; next: bigint }>();
   private unobserve: (() => void) | undefined;
   private readonly processAttributes = new Map<string, Attributes>();
+  private readonly coalesce: boolean;
+  /** The coalesced transaction being assembled (closed at the next setImmediate). */
+  private forming: { readonly parts: Joined[]; size: number } | undefined;
 
   constructor(private readonly options: KafkaConsumerOptions<M>) {
     // Checked here, not per message: without it every message would be dead-lettered (plain JS callers).
@@ -261,6 +306,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
     // Each handler takes its own event type; the runner calls it only with events of that type.
     this.handlers = options.handlers as unknown as Readonly<Record<string, AnyHandler | undefined>>;
     this.maxBatchSize = options.maxBatchSize ?? 500;
+    this.coalesce = options.coalescePartitions ?? true;
     this.attempts = Math.max(1, options.attempts ?? 5);
     this.retry = { initialMs: 200, maxMs: 5_000, ...options.retry };
   }
@@ -319,6 +365,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
     const { kafka, groupId } = this.options;
     const consumer = kafka.consumer({ maxWaitTimeInMs: 100, allowAutoTopicCreation: false, ...this.options.consumer, groupId });
     consumer.on(consumer.events.CRASH, (e) => this.onCrash(consumer, e.payload.error, e.payload.restart));
+    consumer.on(consumer.events.COMMIT_OFFSETS, () => void this.counts.offsetCommits++);
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning ?? true });
@@ -386,8 +433,30 @@ export class KafkaConsumerRunner<M extends EventMap> {
     }
     this.counts.received += items.length;
     this.meters.consumed.add(items.length, this.where0(p.batch.topic, p.batch.partition));
+    let failure: { readonly failedAt: number; readonly error: unknown } | undefined;
+    if (this.coalesce && items.length <= this.maxBatchSize) {
+      const dead = items.filter((it) => it.outcome.kind === 'dead');
+      if (dead.length > 0 && !(await this.deadLetter(p, dead, 0))) return;
+      if (!this.active(p)) return;
+      const outcome = await this.join(p, items);
+      if (outcome.kind === 'done' || outcome.kind === 'stopped') return;
+      if (outcome.kind === 'failed') failure = outcome;
+    }
+    await this.processAlone(p, items, failure);
+  }
+
+  /**
+   * A partition batch in transactions of its own, up to `maxBatchSize` messages each; `failure`:
+   * the handler failure a coalesced transaction met in it (the events before it are applied
+   * first, then it alone is retried).
+   */
+  private async processAlone(p: EachBatchPayload, items: readonly Item[], failure?: { readonly failedAt: number; readonly error: unknown }): Promise<void> {
     let i = 0;
     let cap = this.maxBatchSize;
+    if (failure !== undefined) {
+      (items[failure.failedAt] as Item).firstFailure = { error: failure.error };
+      cap = Math.max(1, failure.failedAt);
+    }
     let databaseFailures = 0;
     while (i < items.length) {
       if (!this.active(p)) return;
@@ -424,6 +493,79 @@ export class KafkaConsumerRunner<M extends EventMap> {
     }
   }
 
+  /**
+   * Joins the transaction being assembled from the partition batches KafkaJS hands over together
+   * (its workers start on one fetch's batches in the same tick; the group closes at setImmediate,
+   * so no timer adds latency). Batches that arrive while that transaction runs form the next one.
+   */
+  private join(p: EachBatchPayload, items: readonly Item[]): Promise<Coalesced> {
+    return new Promise<Coalesced>((settle, fail) => {
+      const joined: Joined = { p, chunk: items, settle, fail };
+      const forming = this.forming;
+      if (forming !== undefined && forming.size + items.length <= this.maxBatchSize) {
+        forming.parts.push(joined);
+        forming.size += items.length;
+        return;
+      }
+      const group = { parts: [joined], size: items.length };
+      this.forming = group;
+      setImmediate(() => {
+        if (this.forming === group) this.forming = undefined;
+        void this.runCoalesced(group.parts);
+      });
+    });
+  }
+
+  /**
+   * One transaction for the joined partition batches, then their offsets in one commit. On a
+   * handler or database failure nothing is applied, and each batch goes back to being processed
+   * on its own (today's retry, backoff and dead-letter logic, per partition).
+   */
+  private async runCoalesced(group: readonly Joined[]): Promise<void> {
+    const parts = group.filter((joined) => {
+      if (this.active(joined.p)) return true;
+      joined.settle({ kind: 'stopped' });
+      return false;
+    });
+    if (parts.length === 0) return;
+    let result: PartsResult;
+    try {
+      result = await this.applyParts(parts, 1);
+    } catch (err) {
+      for (const joined of parts) joined.fail(err);
+      return;
+    }
+    if (!result.ok) {
+      if (result.kind === 'database') {
+        this.counts.databaseFailures++;
+        this.options.onError?.(result.error, 'database failure; retrying');
+        this.log.warn({ err: result.error }, 'database failure in a coalesced transaction; retrying per partition');
+      }
+      parts.forEach((joined, part) =>
+        joined.settle(result.ok === false && result.kind === 'handler' && result.part === part ? { kind: 'failed', failedAt: result.failedAt, error: result.error } : { kind: 'alone' }),
+      );
+      return;
+    }
+    const applied = result.applied;
+    try {
+      // Committed to PostgreSQL: each partition's offsets are resolved if it is still this
+      // consumer's (one lost meanwhile is redelivered to its new owner, who finds the ids claimed).
+      const kept: Joined[] = [];
+      for (let part = 0; part < parts.length; part++) {
+        const joined = parts[part] as Joined;
+        if (await this.record(joined.p, joined.chunk, applied[part] ?? 0)) kept.push(joined);
+      }
+      const first = kept[0];
+      if (first !== undefined) {
+        await first.p.commitOffsetsIfNecessary(first.p.uncommittedOffsets());
+        await first.p.heartbeat();
+      }
+      for (const joined of parts) joined.settle({ kind: kept.includes(joined) ? 'done' : 'stopped' });
+    } catch (err) {
+      for (const joined of parts) joined.fail(err);
+    }
+  }
+
   /** Decodes a batch by registry ids; a registry that cannot be reached is waited for. Undefined if stopped. */
   private async decodeByRegistry(p: EachBatchPayload, resolver: SchemaIdResolver, handles: (type: string) => boolean): Promise<Item[] | undefined> {
     for (let failures = 1; ; failures++) {
@@ -441,15 +583,28 @@ export class KafkaConsumerRunner<M extends EventMap> {
 
   /** Counts, runs the afterCommit hook, then resolves and commits the offsets through the chunk. */
   private async settle(p: EachBatchPayload, chunk: readonly Item[], applied: number): Promise<void> {
+    await this.record(p, chunk, applied);
+    // With explicit offsets: without them KafkaJS commits only when autoCommit's thresholds say so.
+    await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
+    await p.heartbeat();
+  }
+
+  /**
+   * After COMMIT: counts, runs the afterCommit hook, then resolves the offset through the chunk
+   * unless the partition went stale meanwhile (a seek; a coalesced transaction's other partitions
+   * may have taken that long). False if it was not resolved. A partition lost in a rebalance needs
+   * no check here: the coordinator refuses the commit of an old generation, the batch's eachBatch
+   * fails, and the new owner, redelivered the messages, finds their ids claimed.
+   */
+  private async record(p: EachBatchPayload, chunk: readonly Item[], applied: number): Promise<boolean> {
     const last = chunk[chunk.length - 1] as Item;
     this.counts.ignored += chunk.filter((it) => it.outcome.kind === 'ignore').length;
     if (applied > 0) await this.options.afterCommit?.({ topic: p.batch.topic, partition: p.batch.partition, lastOffset: last.message.offset, applied });
     if (applied > 0) this.meters.processed.add(applied, this.where0(p.batch.topic, p.batch.partition));
+    if (p.isStale()) return false;
     this.track(p, last.message.offset);
     p.resolveOffset(last.message.offset);
-    // With explicit offsets: without them KafkaJS commits only when autoCommit's thresholds say so.
-    await p.commitOffsetsIfNecessary(p.uncommittedOffsets());
-    await p.heartbeat();
+    return true;
   }
 
   /** Attributes of this group's metrics for one partition. */
@@ -671,13 +826,27 @@ export class KafkaConsumerRunner<M extends EventMap> {
     return where;
   }
 
-  /** One transaction: claim the chunk's event ids, run the handlers of the new ones, commit. */
+  /** One transaction over one partition's chunk. */
   private async applyChunk(p: EachBatchPayload, chunk: readonly Item[], attempt: number): Promise<ChunkResult> {
-    const events: Array<{ index: number; item: Item; event: DeliveredEvent; writerVersion: number }> = [];
-    chunk.forEach((item, index) => {
-      if (item.outcome.kind === 'event') events.push({ index, item, event: item.outcome.event, writerVersion: item.outcome.writerVersion });
-    });
-    if (events.length === 0) return { ok: true, applied: 0 };
+    const result = await this.applyParts([{ p, chunk }], attempt);
+    if (result.ok) return { ok: true, applied: result.applied[0] ?? 0 };
+    return result.kind === 'handler' ? { ok: false, kind: 'handler', failedAt: result.failedAt, error: result.error } : result;
+  }
+
+  /**
+   * One transaction over one or more partitions' chunks (several when partition batches were
+   * coalesced): claim all their event ids in one statement, run the handlers of the new ones
+   * (part by part, each in offset order), the deferred work, commit.
+   */
+  private async applyParts(parts: readonly Part[], attempt: number): Promise<PartsResult> {
+    const events: Array<{ part: number; index: number; item: Item; event: DeliveredEvent; writerVersion: number }> = [];
+    parts.forEach(({ chunk }, part) =>
+      chunk.forEach((item, index) => {
+        if (item.outcome.kind === 'event') events.push({ part, index, item, event: item.outcome.event, writerVersion: item.outcome.writerVersion });
+      }),
+    );
+    const none = parts.map(() => 0);
+    if (events.length === 0) return { ok: true, applied: none };
     let tx: PooledConnection;
     try {
       tx = await this.options.pool.connect();
@@ -693,34 +862,43 @@ export class KafkaConsumerRunner<M extends EventMap> {
       }
     };
     const { groupId } = this.options;
-    const { topic, partition } = p.batch;
-    let processing: Processing | undefined;
+    const processings: Processing[] = [];
+    const endAll = (errorType?: string, error?: unknown): void => {
+      processings.forEach((processing, part) => {
+        if (!processing.ended) this.endProcessing(processing, (parts[part] as Part).p.batch.topic, errorType, error);
+      });
+    };
     try {
       await tx.query('BEGIN');
       const claimed = new Set((await tx.query(CLAIM_SQL, [groupId, events.map((e) => e.event.id)])).rows.map((r) => (r as { event_id: string }).event_id));
-      // The events new to this group, in offset order (a repeated id counts once).
+      // The events new to this group, in order (a repeated id counts once).
       const fresh = events.filter((e) => claimed.delete(e.event.id));
-      processing = this.startProcessing(topic, partition, fresh, attempt);
-      const started = processing;
+      const freshOf = parts.map((_, part) => fresh.filter((e) => e.part === part));
+      parts.forEach(({ p }, part) => processings.push(this.startProcessing(p.batch.topic, p.batch.partition, freshOf[part] as typeof fresh, attempt)));
       // The transaction fails at `failed` (a handler threw, or deferred work charged to it).
-      const fail = async (failed: (typeof fresh)[number], error: unknown): Promise<ChunkResult> => {
-        const { span } = started;
+      const fail = async (failed: (typeof fresh)[number], error: unknown): Promise<PartsResult> => {
+        const { span } = processings[failed.part] as Processing;
         if (span?.isRecording() && attempt < this.attempts) {
           span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts, 'messaging.message.id': failed.event.id, 'messaging.kafka.offset': Number(failed.item.message.offset) });
         }
-        this.endProcessing(started, topic, error instanceof Error ? error.name : 'error', error);
+        endAll(error instanceof Error ? error.name : 'error', error);
         await rollback();
-        return { ok: false, kind: 'handler', failedAt: failed.index, error };
+        return { ok: false, kind: 'handler', part: failed.part, failedAt: failed.index, error };
       };
       const scope = new Scope();
-      for (let k = 0; k < fresh.length; k++) {
-        const current = fresh[k] as (typeof fresh)[number];
-        const { item, event, writerVersion } = current;
-        try {
-          const context: HandlerContext = { tx, groupId, topic, partition, offset: item.message.offset, attempt, writerVersion, transaction: scope };
-          await withContext(processing.handlerContext(k), () => (this.handlers[event.type] as AnyHandler)(event, context));
-        } catch (error) {
-          return fail(current, error);
+      for (let part = 0; part < parts.length; part++) {
+        const { topic, partition } = (parts[part] as Part).p.batch;
+        const own = freshOf[part] as typeof fresh;
+        const processing = processings[part] as Processing;
+        for (let k = 0; k < own.length; k++) {
+          const current = own[k] as (typeof fresh)[number];
+          const { item, event, writerVersion } = current;
+          try {
+            const context: HandlerContext = { tx, groupId, topic, partition, offset: item.message.offset, attempt, writerVersion, transaction: scope };
+            await withContext(processing.handlerContext(k), () => (this.handlers[event.type] as AnyHandler)(event, context));
+          } catch (error) {
+            return fail(current, error);
+          }
         }
       }
       for (const work of scope.deferred) {
@@ -736,17 +914,18 @@ export class KafkaConsumerRunner<M extends EventMap> {
       // pg answers COMMIT of an aborted transaction (a handler swallowed a database error) with ROLLBACK.
       if ('command' in committed && committed.command === 'ROLLBACK') {
         const error = new Error('the transaction was aborted by an error a handler caught');
-        this.endProcessing(processing, topic, 'Error', error);
-        return { ok: false, kind: 'handler', failedAt: events[0]?.index ?? 0, error };
+        endAll('Error', error);
+        const first = events[0] as (typeof events)[number];
+        return { ok: false, kind: 'handler', part: first.part, failedAt: first.index, error };
       }
-      this.endProcessing(processing, topic);
+      endAll();
       this.counts.transactions++;
       this.crashesSinceCommit = 0;
       this.counts.applied += fresh.length;
       this.counts.duplicates += events.length - fresh.length;
-      return { ok: true, applied: fresh.length };
+      return { ok: true, applied: freshOf.map((own) => own.length) };
     } catch (error) {
-      if (processing !== undefined && !processing.ended) this.endProcessing(processing, topic, 'database', error);
+      endAll('database', error);
       await rollback();
       return { ok: false, kind: 'database', error };
     } finally {
