@@ -378,6 +378,63 @@ describe('poison messages', () => {
     }
   }, 120_000);
 
+  it('a deadlock met in a handler is the database\'s failure, not the event\'s: the transaction is retried without counting a try, nothing is dead-lettered, every event applied once', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic(1);
+    const a = randomUUID();
+    const good = (from: number) => Array.from({ length: 10 }, (_, i) => incremented(a, from + i));
+    const victim = poisoned(a, 0);
+    await publisher.send([...good(1), victim, ...good(11)].map((e) => ({ topic, ...encodeBinary(e.event, e.data) })));
+    // Two advisory locks of this test only (the database is shared with other tests' schemas).
+    const [first, second] = [Math.floor(Math.random() * 1e9), Math.floor(Math.random() * 1e9) + 1e9];
+    let calls = 0;
+    const consumer = projectionConsumer(kafka, iso.pool, topic, {
+      // One try: a failure counted against the event dead-letters it at once.
+      attempts: 1,
+      retry: { initialMs: 50, maxMs: 200 },
+      logger: silentLogger,
+      handlers: {
+        ...projectionHandlers,
+        [POISONED]: async (_event, { tx }) => {
+          if (++calls > 1) return;
+          // A real deadlock: this transaction holds `first` and waits for `second`, which another
+          // transaction holds while it waits for `first`. With the shorter deadlock_timeout, this
+          // side's backend runs the check and is the one aborted (40P01).
+          const other = await iso.pool.connect();
+          try {
+            await other.query('BEGIN');
+            await other.query('SELECT pg_advisory_xact_lock($1)', [second]);
+            await tx.query(`SET LOCAL deadlock_timeout = '20ms'`);
+            await tx.query('SELECT pg_advisory_xact_lock($1)', [first]);
+            const waiting = other.query('SELECT pg_advisory_xact_lock($1)', [first]).then(() => other.query('COMMIT'));
+            await waitFor('the other transaction waits', async () => {
+              const r = await iso.pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = $1`, [first]);
+              return (r.rows[0] as { n: number }).n === 1;
+            }, 10_000);
+            try {
+              await tx.query('SELECT pg_advisory_xact_lock($1)', [second]);
+            } finally {
+              await waiting.catch(() => undefined);
+            }
+          } finally {
+            other.release();
+          }
+        },
+      } satisfies typeof projectionHandlers & { [POISONED]: unknown },
+    });
+    await consumer.start();
+    try {
+      await waitFor('20 good events applied', async () => (await appliedCount(iso.pool)) >= 20, 60_000);
+      await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 30_000);
+      expect(calls).toBe(2);
+      expect(await projectionProblem(iso.pool, 1, 20)).toBeUndefined();
+      expect(consumer.metrics()).toMatchObject({ applied: 21, deadLettered: 0, handlerFailures: 0 });
+      expect(consumer.metrics().databaseFailures).toBeGreaterThanOrEqual(1);
+    } finally {
+      await consumer.stop();
+    }
+  }, 120_000);
+
   it('a handler that always throws: dead-lettered after the configured attempts, with headers saying why; later messages keep flowing', async () => {
     const iso = await freshSchema();
     const topic = await newTopic(1);

@@ -23,13 +23,14 @@
  * a new transaction, then the failing one alone is retried with exponential backoff and jitter
  * (heartbeating meanwhile); after `attempts` tries it goes to the dead-letter topic with headers
  * saying why, and the partition carries on. Database failures outside handlers are retried
- * without limit (they are not the message's fault). If KafkaJS gives the consumer up after a
- * crash (consumer.events.CRASH with restart false), the runner starts a new one.
+ * without limit (they are not the message's fault), and so are the deadlocks and serialization
+ * failures a handler meets. If KafkaJS gives the consumer up after a crash
+ * (consumer.events.CRASH with restart false), the runner starts a new one.
  */
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { DeliveredEvent } from '../cloudevents.js';
 import { type Logger, componentLogger } from '../logger.js';
-import type { ConnectionPool, PooledConnection, Queryable } from '../postgres/db.js';
+import { type ConnectionPool, type PooledConnection, type Queryable, isTransientConflict } from '../postgres/db.js';
 import { type ConsumerLag, consumerLag, ensureTopics } from './admin.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
 import { type DeadLetterReason, type DecodeOutcome, type EventDecoding, type EventMap, deadLetterMessage, decodeMessage, decodeMessageByRegistry } from './consumer-decode.js';
@@ -877,6 +878,14 @@ export class KafkaConsumerRunner<M extends EventMap> {
       parts.forEach(({ p }, part) => processings.push(this.startProcessing(p.batch.topic, p.batch.partition, freshOf[part] as typeof fresh, attempt)));
       // The transaction fails at `failed` (a handler threw, or deferred work charged to it).
       const fail = async (failed: (typeof fresh)[number], error: unknown): Promise<PartsResult> => {
+        if (isTransientConflict(error)) {
+          // A deadlock or serialization failure met in a handler is not the event's fault: the
+          // transaction is retried like after any database failure, and no try is counted
+          // against the event (with few attempts, a deadlock would otherwise dead-letter it).
+          endAll('database', error);
+          await rollback();
+          return { ok: false, kind: 'database', error };
+        }
         const { span } = processings[failed.part] as Processing;
         if (span?.isRecording() && attempt < this.attempts) {
           span.addEvent('eventsmith.retry', { 'eventsmith.attempt': attempt, 'eventsmith.attempts': this.attempts, 'messaging.message.id': failed.event.id, 'messaging.kafka.offset': Number(failed.item.message.offset) });

@@ -124,6 +124,20 @@ export function pgErrorInfo(err: unknown): { code: string | undefined; constrain
 
 export const UNIQUE_VIOLATION = '23505';
 
+/**
+ * Whether `err`, or an error it was caused by, is a deadlock or a serialization failure
+ * (SQLSTATE 40P01, 40001): the database chose this transaction to abort because of what ran
+ * beside it, not because of what it does, so running it again is the remedy.
+ */
+export function isTransientConflict(err: unknown): boolean {
+  for (let e = err, depth = 0; typeof e === 'object' && e !== null && depth < 8; depth++) {
+    const { code } = pgErrorInfo(e);
+    if (code === '40P01' || code === '40001') return true;
+    e = 'cause' in e ? e.cause : undefined;
+  }
+  return false;
+}
+
 /** Runs `work` in a transaction on a connection of its own. */
 export async function inTransaction<T>(pool: ConnectionPool, work: (tx: PooledConnection) => Promise<T>): Promise<T> {
   const tx = await pool.connect();
