@@ -198,7 +198,7 @@ function claimMessage(a: Aggregate, m: DomainEvent | Command, claim: ClaimFn): v
  */
 const projectionImports: readonly string[] = [
   'ProjectionDefinition', 'ProjectionEvent', 'ProjectionApplied', 'BatchInput', 'Queryable', 'Row', 'firstRow', 'rowsOf', 'sqlValue',
-  'columnArray', 'columnBigInt', 'columnBoolean', 'columnBytes', 'columnDate', 'columnEnum', 'columnNullable', 'columnNumber', 'columnText', 'kafkaProjectionEvent',
+  'columnArray', 'columnBigInt', 'columnBoolean', 'columnBytes', 'columnDate', 'columnEnum', 'columnNullable', 'columnNumber', 'columnText', 'kafkaProjectionApplier', 'kafkaProjectionEvent',
   'DomainHandlers', 'eventDecoding', 'custom', 'projections',
 ];
 

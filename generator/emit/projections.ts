@@ -419,7 +419,7 @@ function projectionCode(p: Projection, imports: Imports, rt: string): string {
   const handlers = [...byAggregate].map(
     ([aggregate, evs]) =>
       `    ${aggregate}: {
-${evs.map((e) => `      ${e.name}: (e, { tx }) => ${n.apply(p)}(tx, table, ${kafkaEvent}(e, { type: e.type, data: e.data }, ${String(needsVersion)})),`).join('\n')}
+${evs.map((e) => `      ${e.name}: (e, context) => apply(context, e.type, ${kafkaEvent}(e, { type: e.type, data: e.data }, ${String(needsVersion)})),`).join('\n')}
     },`,
   );
   const versionDoc = needsVersion
@@ -428,10 +428,11 @@ ${evs.map((e) => `      ${e.name}: (e, { tx }) => ${n.apply(p)}(tx, table, ${kaf
   out.push(
     [
       tsDoc([
-        `Consumer handlers (createEventConsumer of kafka.ts) that keep ${p.name} from Kafka instead of the event store, for a read model in another service: the same rules${hasCustom ? ' (custom ones included)' : ''}, applied in the consumer's transaction, which also marks each event processed (once per consumer group). \`table\` defaults to the live table; create it with \`${n.definition(p)}.ddl(table)\`.`,
+        `Consumer handlers (createEventConsumer of kafka.ts) that keep ${p.name} from Kafka instead of the event store, for a read model in another service: the same rules${hasCustom ? ' (custom ones included)' : ''}, applied in the consumer's transaction, which also marks each event processed (once per consumer group); the events of one transaction are applied together before its COMMIT, set-based as the runner applies them. \`table\` defaults to the live table; create it with \`${n.definition(p)}.ddl(table)\`.`,
         versionDoc,
       ]),
       `export function ${n.kafkaHandlers(p)}(table = ${tsString(p.table)}): ${imports.type('./kafka.js', 'DomainHandlers')} {`,
+      `  const apply = ${imports.value(rt, 'kafkaProjectionApplier')}(${n.definition(p)}, table);`,
       `  return {\n${handlers.join('\n')}\n  };`,
       `}`,
     ].join('\n'),

@@ -13,8 +13,10 @@ import {
   type Repository,
   ensureProjection,
   migrate,
+  decodeStoredEvent,
   projectBatch,
   projectionLag,
+  readAll,
   rebuildProjection,
   silentLogger,
   startProjectionRunner,
@@ -101,6 +103,69 @@ describe('projection rules', () => {
     expect(row?.orderId).toBe(id);
     expect((await p.list(pool, { status: row?.status ?? '' })).map((r) => r.orderId)).toContain(id);
     expect(await p.get(pool, randomUUID())).toBeUndefined();
+  });
+});
+
+describe('Kafka mode handlers (the generated orderSummaryKafkaHandlers)', () => {
+  /** The runner's TransactionScope, as a consumer transaction gives it to its handlers. */
+  class Scope {
+    private readonly states = new Map<object, unknown>();
+    readonly deferred: Array<() => Promise<void>> = [];
+    state<T>(owner: object, create: () => T): T {
+      if (!this.states.has(owner)) this.states.set(owner, create());
+      return this.states.get(owner) as T;
+    }
+    beforeCommit(work: () => Promise<void>): void {
+      this.deferred.push(work);
+    }
+  }
+
+  it('apply the events of a consumer transaction together before its commit: two statements per transaction, whatever its size, and the table equals the reference fold', async () => {
+    const { pool, orders } = await fresh();
+    await appendHistories(orders, 7, 60);
+    const m = (await import(pathToFileURL(path.join(code.dir, 'orders/projections.js')).href)) as Record<string, unknown>;
+    type Handler = (e: Record<string, unknown>, context: Record<string, unknown>) => Promise<void>;
+    const handlers = (m['orderSummaryKafkaHandlers'] as () => { Order: Record<string, Handler> })().Order;
+    const names: Record<string, string> = { placed: 'OrderPlaced', confirmed: 'OrderConfirmed', cancelled: 'OrderCancelled' };
+    // The events as the consumer delivers them: decoded and upcast, with the stream version extension.
+    const delivered = (await readAll(pool, 0n, 100_000)).map((r) => {
+      const { type, data } = decodeStoredEvent(p.decoding, r);
+      return { id: r.eventId, type, subject: r.streamId, time: r.occurredAt.toISOString(), streamversion: r.streamVersion, data };
+    });
+    expect(delivered.length).toBeGreaterThan(100);
+    const client = await pool.connect();
+    const perTransaction: number[] = [];
+    try {
+      for (const size of [1, 9, 40, 1000]) {
+        await client.query(`TRUNCATE ${p.definition.table}`);
+        for (let i = 0; i < delivered.length; i += size) {
+          let statements = 0;
+          const tx = { query: (...args: Parameters<typeof client.query>) => (statements++, client.query(...args)) };
+          const scope = new Scope();
+          await client.query('BEGIN');
+          for (const e of delivered.slice(i, i + size)) {
+            const handler = handlers[names[e.type.split('.').pop() ?? ''] ?? ''];
+            if (handler === undefined) throw new Error(`no handler for ${e.type}`);
+            await handler(e, { tx, transaction: scope, attempt: 1 });
+          }
+          expect(statements).toBe(0); // nothing until the transaction's end
+          for (const work of scope.deferred) await work();
+          await client.query('COMMIT');
+          perTransaction.push(statements);
+        }
+        await expectTableEqualsFold(pool);
+      }
+    } finally {
+      client.release();
+    }
+    expect(Math.max(...perTransaction)).toBeLessThanOrEqual(2);
+    // Outside the runner (no scope), each event is applied at once.
+    await pool.query(`TRUNCATE ${p.definition.table}`);
+    let statements = 0;
+    const tx = { query: (...args: Parameters<typeof pool.query>) => (statements++, pool.query(...args)) };
+    for (const e of delivered) await handlers[names[e.type.split('.').pop() ?? ''] ?? '']?.(e, { tx, attempt: 1 });
+    expect(statements).toBe(delivered.length);
+    await expectTableEqualsFold(pool);
   });
 });
 

@@ -47,6 +47,7 @@ export {
   type KafkaConsumerOptions,
   type TransactionScope,
 } from './consumer.js';
+export { kafkaProjectionApplier, type KafkaProjectionApplier, type ProjectionHandlerContext } from './projection-applier.js';
 export { consumerLag, ensureTopics, type ConsumerLag, type PartitionLag, type TopicSpec } from './admin.js';
 export {
   aggregateDecoding,

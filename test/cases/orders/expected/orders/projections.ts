@@ -12,6 +12,7 @@ import {
   columnNumber,
   columnText,
   firstRow,
+  kafkaProjectionApplier,
   kafkaProjectionEvent,
   rowsOf,
   sqlValue,
@@ -263,18 +264,20 @@ export const orderSummaryProjection: ProjectionDefinition<OrderSummaryEvent> = {
 /**
  * Consumer handlers (createEventConsumer of kafka.ts) that keep OrderSummary from Kafka instead of
  * the event store, for a read model in another service: the same rules, applied in the consumer's
- * transaction, which also marks each event processed (once per consumer group). `table` defaults to
- * the live table; create it with `orderSummaryProjection.ddl(table)`.
+ * transaction, which also marks each event processed (once per consumer group); the events of one
+ * transaction are applied together before its COMMIT, set-based as the runner applies them. `table`
+ * defaults to the live table; create it with `orderSummaryProjection.ddl(table)`.
  *
  * Its rules read no `$version`: the version handed to them is the `streamversion` extension when
  * the event has one, else 0.
  */
 export function orderSummaryKafkaHandlers(table = 'order_summaries'): DomainHandlers {
+  const apply = kafkaProjectionApplier(orderSummaryProjection, table);
   return {
     Order: {
-      OrderPlaced: (e, { tx }) => applyOrderSummary(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
-      OrderConfirmed: (e, { tx }) => applyOrderSummary(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
-      OrderCancelled: (e, { tx }) => applyOrderSummary(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
+      OrderPlaced: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
+      OrderConfirmed: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
+      OrderCancelled: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
     },
   };
 }

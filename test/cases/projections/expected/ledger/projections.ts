@@ -17,6 +17,7 @@ import {
   columnNumber,
   columnText,
   firstRow,
+  kafkaProjectionApplier,
   kafkaProjectionEvent,
   rowsOf,
   sqlValue,
@@ -309,20 +310,23 @@ export const accountBalanceProjection: ProjectionDefinition<AccountBalanceEvent>
  * Consumer handlers (createEventConsumer of kafka.ts) that keep AccountBalance from Kafka instead
  * of the event store, for a read model in another service: the same rules (custom ones included),
  * applied in the consumer's transaction, which also marks each event processed (once per consumer
- * group). `table` defaults to the live table; create it with `accountBalanceProjection.ddl(table)`.
+ * group); the events of one transaction are applied together before its COMMIT, set-based as the
+ * runner applies them. `table` defaults to the live table; create it with
+ * `accountBalanceProjection.ddl(table)`.
  *
  * Its rules read `$version`: the stream version comes from each event's `streamversion` extension,
  * which the repository sets on every event it appends; an event without one fails its handler
  * (retried, then dead-lettered).
  */
 export function accountBalanceKafkaHandlers(table = 'account_balances'): DomainHandlers {
+  const apply = kafkaProjectionApplier(accountBalanceProjection, table);
   return {
     Account: {
-      AccountOpened: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
-      Deposited: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
-      Flagged: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
-      AccountClosed: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
-      Audited: (e, { tx }) => applyAccountBalance(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+      AccountOpened: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+      Deposited: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+      Flagged: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+      AccountClosed: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
+      Audited: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, true)),
     },
   };
 }
@@ -512,17 +516,19 @@ export const depositorProjection: ProjectionDefinition<DepositorEvent> = {
 /**
  * Consumer handlers (createEventConsumer of kafka.ts) that keep Depositor from Kafka instead of the
  * event store, for a read model in another service: the same rules, applied in the consumer's
- * transaction, which also marks each event processed (once per consumer group). `table` defaults to
- * the live table; create it with `depositorProjection.ddl(table)`.
+ * transaction, which also marks each event processed (once per consumer group); the events of one
+ * transaction are applied together before its COMMIT, set-based as the runner applies them. `table`
+ * defaults to the live table; create it with `depositorProjection.ddl(table)`.
  *
  * Its rules read no `$version`: the version handed to them is the `streamversion` extension when
  * the event has one, else 0.
  */
 export function depositorKafkaHandlers(table = 'depositor'): DomainHandlers {
+  const apply = kafkaProjectionApplier(depositorProjection, table);
   return {
     Account: {
-      Deposited: (e, { tx }) => applyDepositor(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
-      AccountClosed: (e, { tx }) => applyDepositor(tx, table, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
+      Deposited: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
+      AccountClosed: (e, context) => apply(context, e.type, kafkaProjectionEvent(e, { type: e.type, data: e.data }, false)),
     },
   };
 }
