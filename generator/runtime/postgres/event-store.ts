@@ -21,7 +21,7 @@ import {
   toBuffer,
 } from './db.js';
 import { ConcurrencyError, DuplicateEventError, EventDecodeError } from './errors.js';
-import { type OutboxHeaders, emptyOutboxColumns, outboxInsertSql, outboxParams, pushOutboxRow } from './outbox.js';
+import { type OutboxColumns, type OutboxHeaders, emptyOutboxColumns, outboxInsertSql, outboxParams, pushOutboxRow } from './outbox.js';
 import { STREAM_VERSION_EXTENSION } from '../cloudevents.js';
 
 /** JSON as stored in the metadata column (correlation and causation ids, actor, ...). */
@@ -173,6 +173,54 @@ function withStreamVersion(headers: OutboxHeaders | undefined, version: number):
   return { ...headers, [STREAM_VERSION_HEADER]: String(version) };
 }
 
+/** The events of an append as the statements' column arrays. */
+interface EventColumns {
+  readonly eventIds: string[];
+  readonly eventTypes: string[];
+  readonly schemaVersions: number[];
+  readonly contentTypes: string[];
+  readonly datas: Buffer[];
+  /** Sent as one JSON array, as the outbox headers (see outboxParams). */
+  readonly metadatas: EventMetadata[];
+  readonly occurredAts: string[];
+  readonly outbox: OutboxColumns;
+}
+
+function emptyEventColumns(): EventColumns {
+  return { eventIds: [], eventTypes: [], schemaVersions: [], contentTypes: [], datas: [], metadatas: [], occurredAts: [], outbox: emptyOutboxColumns() };
+}
+
+/** Adds `e`, the event at `version` of the stream, and its outbox row if it has one (then true). */
+function pushEvent(c: EventColumns, e: NewEvent, version: number, streamType: string, streamId: string, now: Date): boolean {
+  if (!Number.isSafeInteger(e.schemaVersion) || e.schemaVersion < 1) {
+    throw new RangeError(`eventsmith: schemaVersion of ${e.eventType} must be a positive integer, got ${e.schemaVersion}`);
+  }
+  c.eventIds.push(e.eventId);
+  c.eventTypes.push(e.eventType);
+  c.schemaVersions.push(e.schemaVersion);
+  c.contentTypes.push(e.contentType);
+  c.datas.push(toBuffer(e.data));
+  c.metadatas.push(e.metadata ?? {});
+  c.occurredAts.push((e.occurredAt ?? now).toISOString());
+  if (e.outbox === undefined) return false;
+  pushOutboxRow(c.outbox, {
+    id: e.outbox.id ?? e.eventId,
+    aggregateType: streamType,
+    aggregateId: e.outbox.key ?? streamId,
+    type: e.outbox.type ?? e.eventType,
+    payload: e.outbox.payload,
+    topic: e.outbox.topic,
+    headers: withStreamVersion(e.outbox.headers, version),
+    contentType: e.outbox.contentType === undefined ? e.contentType : e.outbox.contentType,
+  });
+  return true;
+}
+
+/** The event columns' parameters, in the order both append statements take them. */
+function eventParams(c: EventColumns): unknown[] {
+  return [c.eventIds, c.eventTypes, c.schemaVersions, c.contentTypes, c.datas, JSON.stringify(c.metadatas), c.occurredAts];
+}
+
 /**
  * Appends events at expectedVersion + 1, ... and their outbox rows, atomically: one statement,
  * which joins the caller's transaction when `db` is a client inside one. Throws
@@ -193,48 +241,16 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
   }
 
   const now = new Date();
-  const eventIds: string[] = [];
-  const eventTypes: string[] = [];
-  const schemaVersions: number[] = [];
-  const contentTypes: string[] = [];
-  const datas: Buffer[] = [];
-  // One JSON array, as the outbox headers (see outboxParams).
-  const metadatas: EventMetadata[] = [];
-  const occurredAts: string[] = [];
-  const outbox = emptyOutboxColumns();
+  const columns = emptyEventColumns();
   let streamVersion = expectedVersion;
-  for (const e of events) {
-    streamVersion++;
-    if (!Number.isSafeInteger(e.schemaVersion) || e.schemaVersion < 1) {
-      throw new RangeError(`eventsmith: schemaVersion of ${e.eventType} must be a positive integer, got ${e.schemaVersion}`);
-    }
-    eventIds.push(e.eventId);
-    eventTypes.push(e.eventType);
-    schemaVersions.push(e.schemaVersion);
-    contentTypes.push(e.contentType);
-    datas.push(toBuffer(e.data));
-    metadatas.push(e.metadata ?? {});
-    occurredAts.push((e.occurredAt ?? now).toISOString());
-    if (e.outbox !== undefined) {
-      pushOutboxRow(outbox, {
-        id: e.outbox.id ?? e.eventId,
-        aggregateType: streamType,
-        aggregateId: e.outbox.key ?? streamId,
-        type: e.outbox.type ?? e.eventType,
-        payload: e.outbox.payload,
-        topic: e.outbox.topic,
-        headers: withStreamVersion(e.outbox.headers, streamVersion),
-        contentType: e.outbox.contentType === undefined ? e.contentType : e.outbox.contentType,
-      });
-    }
-  }
+  for (const e of events) pushEvent(columns, e, ++streamVersion, streamType, streamId, now);
 
   let row: Row | undefined;
   try {
     row = firstRow(
       await db.query({
         ...(expectedVersion === 0 ? APPEND_NEW_STREAM : APPEND_EXISTING_STREAM),
-        values: [streamType, streamId, expectedVersion, newVersion, eventIds, eventTypes, schemaVersions, contentTypes, datas, JSON.stringify(metadatas), occurredAts, ...outboxParams(outbox)],
+        values: [streamType, streamId, expectedVersion, newVersion, ...eventParams(columns), ...outboxParams(columns.outbox)],
       }),
     );
   } catch (err) {
@@ -244,7 +260,7 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
         throw new ConcurrencyError(streamType, streamId, expectedVersion, undefined, 'duplicate-version');
       }
       if (constraint === 'eventsmith_events_event_id_key' || constraint === 'eventsmith_outbox_pkey') {
-        throw new DuplicateEventError(streamType, streamId, eventIds);
+        throw new DuplicateEventError(streamType, streamId, columns.eventIds);
       }
     }
     throw err;
@@ -342,45 +358,16 @@ export async function appendToStreams(db: Queryable, appends: readonly AppendToS
   const now = new Date();
   const sords: number[] = [];
   const versions: number[] = [];
-  const eventIds: string[] = [];
-  const eventTypes: string[] = [];
-  const schemaVersions: number[] = [];
-  const contentTypes: string[] = [];
-  const datas: Buffer[] = [];
-  const metadatas: EventMetadata[] = [];
-  const occurredAts: string[] = [];
-  const outbox = emptyOutboxColumns();
+  const columns = emptyEventColumns();
   const outboxStreams: number[] = [];
   appends.forEach((a, j) => {
     const k = streamOf[j] as number;
     let version = a.expectedVersion;
     for (const e of a.events) {
       version++;
-      if (!Number.isSafeInteger(e.schemaVersion) || e.schemaVersion < 1) {
-        throw new RangeError(`eventsmith: schemaVersion of ${e.eventType} must be a positive integer, got ${e.schemaVersion}`);
-      }
       sords.push(k + 1);
       versions.push(version);
-      eventIds.push(e.eventId);
-      eventTypes.push(e.eventType);
-      schemaVersions.push(e.schemaVersion);
-      contentTypes.push(e.contentType);
-      datas.push(toBuffer(e.data));
-      metadatas.push(e.metadata ?? {});
-      occurredAts.push((e.occurredAt ?? now).toISOString());
-      if (e.outbox !== undefined) {
-        pushOutboxRow(outbox, {
-          id: e.outbox.id ?? e.eventId,
-          aggregateType: a.streamType,
-          aggregateId: e.outbox.key ?? a.streamId,
-          type: e.outbox.type ?? e.eventType,
-          payload: e.outbox.payload,
-          topic: e.outbox.topic,
-          headers: withStreamVersion(e.outbox.headers, version),
-          contentType: e.outbox.contentType === undefined ? e.contentType : e.outbox.contentType,
-        });
-        outboxStreams.push(k + 1);
-      }
+      if (pushEvent(columns, e, version, a.streamType, a.streamId, now)) outboxStreams.push(k + 1);
     }
   });
 
@@ -396,14 +383,8 @@ export async function appendToStreams(db: Queryable, appends: readonly AppendToS
           streams.map((s) => s.version),
           sords,
           versions,
-          eventIds,
-          eventTypes,
-          schemaVersions,
-          contentTypes,
-          datas,
-          JSON.stringify(metadatas),
-          occurredAts,
-          ...outboxParams(outbox),
+          ...eventParams(columns),
+          ...outboxParams(columns.outbox),
           outboxStreams,
         ],
       }),
@@ -418,7 +399,7 @@ export async function appendToStreams(db: Queryable, appends: readonly AppendToS
         throw new ConcurrencyError(named.streamType, named.streamId, named.expectedVersion, undefined, 'duplicate-version');
       }
       if (constraint === 'eventsmith_events_event_id_key' || constraint === 'eventsmith_outbox_pkey') {
-        throw new DuplicateEventError(named.streamType, named.streamId, eventIds);
+        throw new DuplicateEventError(named.streamType, named.streamId, columns.eventIds);
       }
     }
     throw err;
