@@ -26,6 +26,7 @@ import {
   T,
   codecs,
   commandHandlers,
+  evolveInventory,
   shopDeciders,
   shopRepositories,
   shopTopics,
@@ -125,18 +126,6 @@ async function stored(db: Queryable): Promise<{ events: readonly unknown[]; outb
 /** Inventory with snapshots every 3 events (the shop's has none). */
 function snapshottedInventory(pool: Parameters<typeof createRepository>[0], stateFields = ['reserved', 'reservations', 'releases', 'failedReleases']): Repository<string, InventoryState, InventoryEvent> {
   const stateCodec = createCodec<InventoryState>({ type: 'record', name: 'InventoryState', namespace: 'com.example.shop', fields: stateFields.map((name) => ({ name, type: 'int' })) });
-  const evolve = (s: InventoryState, e: InventoryEvent): InventoryState => {
-    switch (e.type) {
-      case T.stockReserved:
-        return { ...s, reserved: s.reserved + e.data.quantity, reservations: s.reservations + 1 };
-      case T.stockReleased:
-        return { ...s, reserved: s.reserved - e.data.quantity, releases: s.releases + 1 };
-      case T.stockReleaseFailed:
-        return { ...s, failedReleases: s.failedReleases + 1 };
-      default:
-        return s;
-    }
-  };
   return createRepository(pool, {
     streamType: 'Inventory',
     topic: topics.inventory,
@@ -151,7 +140,7 @@ function snapshottedInventory(pool: Parameters<typeof createRepository>[0], stat
     },
     upcast: (e) => e as InventoryEvent,
     initialState: { reserved: 0, reservations: 0, releases: 0, failedReleases: 0 },
-    evolve,
+    evolve: evolveInventory,
     snapshotEvery: 3,
     stateCodec,
   });

@@ -169,7 +169,7 @@ function evolveOrder(s: OrderState, e: OrderEvent): OrderState {
   }
 }
 
-function evolveInventory(s: InventoryState, e: InventoryEvent): InventoryState {
+export function evolveInventory(s: InventoryState, e: InventoryEvent): InventoryState {
   switch (e.type) {
     case T.stockReserved:
       return { ...s, reserved: s.reserved + e.data.quantity, reservations: s.reservations + 1 };
