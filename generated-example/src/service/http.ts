@@ -25,7 +25,7 @@ import { eventTopics } from '../generated/orders/kafka.js';
 import type { InventoryRepository, OrderRepository, PaymentRepository } from '../generated/orders/repository.js';
 import type { Address, OrderItem, OrderPlacedV1 } from '../generated/orders/types.js';
 import { MAX_CENTS, formatCents, parseCents } from './money.js';
-import { loadSummary } from './read-model.js';
+import { loadSummary, readModelStatuses } from './read-model.js';
 import { decideRestock, orderTotal } from './rules.js';
 import type { SagaWiring } from './saga-wiring.js';
 import type { ServiceMetrics } from './service.js';
@@ -238,6 +238,8 @@ export async function handleRequest(ctx: RouteContext, req: IncomingMessage, res
       if (!PRODUCT_ID.test(productId)) throw new HttpError(404, 'no such product');
       return await getProduct(ctx, res, productId);
     }
+    // Orders by status in the read model, one GROUP BY: what a poller asks while it waits.
+    if (method === 'GET' && url.pathname === '/orders') return send(res, 200, await readModelStatuses(ctx.pool));
     if (method === 'GET' && url.pathname === '/sagas') return send(res, 200, { PlaceOrder: (await ctx.saga.report()).byStatus });
     if (method === 'GET' && url.pathname === '/health') {
       const checks = await ctx.health();

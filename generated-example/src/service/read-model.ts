@@ -156,13 +156,19 @@ function isStatus(s: string): s is OrderStatus {
   return STATUSES.some((x) => x === s);
 }
 
-export async function readModelStats(db: Queryable): Promise<ReadModelStats> {
+/** The read model's orders by status, and all its rows (a status outside the known ones included). */
+export async function readModelStatuses(db: Queryable): Promise<{ readonly orders: number; readonly byStatus: Readonly<Record<OrderStatus, number>> }> {
   const byStatus: Record<OrderStatus, number> = { placed: 0, confirmed: 0, cancelled: 0 };
   let orders = 0;
   for (const r of (await db.query(`SELECT status, count(*)::int AS n FROM "${LIVE_TABLE}" GROUP BY status`)).rows as Array<{ status: string; n: number }>) {
     if (isStatus(r.status)) byStatus[r.status] = r.n;
     orders += r.n;
   }
+  return { orders, byStatus };
+}
+
+export async function readModelStats(db: Queryable): Promise<ReadModelStats> {
+  const { orders, byStatus } = await readModelStatuses(db);
   const applied = (
     await db.query(
       `SELECT coalesce(sum(l.events_applied), 0)::int AS total,
