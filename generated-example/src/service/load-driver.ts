@@ -2,6 +2,7 @@
 // until every one reached a final state, and collects what the service says about each. It knows
 // nothing of the service's insides; how an order fails is in the order itself (see rules.ts).
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { PAYMENT_LIMIT } from './rules.js';
 import { cents, formatCents } from './money.js';
 import type { ServiceMetrics } from './service.js';
@@ -123,19 +124,44 @@ export function planOrders(options: Required<Omit<DriverOptions, 'log' | 'baseUr
   });
 }
 
+// node:http with kept-alive connections rather than fetch: the driver shares the machine with
+// the service, the broker and the database, and fetch (undici) spent 0.5–1 ms more CPU per request
+// (a local server, 16 in flight). Idle connections do not keep the process alive.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
 async function request(url: string, init: { method?: string; body?: unknown } = {}): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(url, {
-    method: init.method ?? 'GET',
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } } : {}),
-  });
-  const text = await res.text();
-  let body: unknown = text;
   try {
-    body = JSON.parse(text) as unknown;
-  } catch {
-    // Not JSON (Prometheus text, for one): keep the text.
+    return await requestOnce(url, init);
+  } catch (err) {
+    // A kept-alive connection the server closed as we reused it: a GET can simply go again (a
+    // POST is retried by its caller, which knows what a second try means).
+    if ((init.method ?? 'GET') !== 'GET' || (err as { code?: unknown }).code !== 'ECONNRESET') throw err;
+    return requestOnce(url, init);
   }
-  return { status: res.status, body };
+}
+
+function requestOnce(url: string, init: { method?: string; body?: unknown }): Promise<{ status: number; body: unknown }> {
+  const payload = init.body !== undefined ? JSON.stringify(init.body) : undefined;
+  const headers: Record<string, string | number> = payload !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {};
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: init.method ?? 'GET', agent, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text) as unknown;
+        } catch {
+          // Not JSON (Prometheus text, for one): keep the text.
+        }
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
 }
 
 /** Runs `work` over `items` with at most `limit` at a time. */
