@@ -13,12 +13,14 @@
 // Plain JavaScript: Node 20 runs it as it is, on a fresh clone after `npm install`.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { startKafka } from '../../generator/dev/kafka.mjs';
 import { startPostgres } from '../../generator/dev/postgres.mjs';
+import { postmasterPid, startCpuMeasurement } from '../../generator/dev/process-cpu.mjs';
 import { createProgress } from '../../generator/dev/progress.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -124,7 +126,7 @@ function startServiceProcess(env) {
       clearTimeout(timer);
     }
   };
-  return { listening, stop, exited };
+  return { listening, stop, exited, pid: child.pid };
 }
 
 /** The spans of one compensated order (payment declined if there is one: it shows a compensation). */
@@ -172,6 +174,15 @@ async function measureHops(databaseUrl, since, groupPrefix) {
   } finally {
     await client.end();
   }
+}
+
+/** `cpu per order  service 8.1 ms, broker 4.4 ms, …; 1.25 of 2 cores busy`, or nothing without readings. */
+function formatCpu(cpu, orders) {
+  const entries = Object.entries(cpu?.seconds ?? {});
+  if (cpu === undefined || entries.length === 0 || cpu.wallSeconds <= 0) return '';
+  const per = entries.map(([name, s]) => `${name} ${((s * 1000) / orders).toFixed(1)} ms`).join(', ');
+  const busy = entries.reduce((n, [, s]) => n + s, 0) / cpu.wallSeconds;
+  return `cpu per order ${per} (placing → all final, ${cpu.wallSeconds.toFixed(1)} s: ${busy.toFixed(2)} of ${os.availableParallelism()} cores busy)\n`;
 }
 
 function formatHops(hops) {
@@ -246,8 +257,21 @@ async function main(argv) {
         await client.end();
       }
     })();
+    // Where the CPU went between the first order and the last one final, per process (Linux).
+    let cpuMeasurement;
+    let cpu;
+    const cpuProcesses = {
+      service: { pid: service.pid },
+      broker: { pid: broker.pid },
+      database: { pid: pgCluster.baseDir ? postmasterPid(path.join(pgCluster.baseDir, 'data')) : undefined, children: true },
+      driver: { self: true },
+    };
     const load = await timed('load', () =>
       runLoad({
+        onPhase: (phase) => {
+          if (phase === 'placing') cpuMeasurement = startCpuMeasurement(cpuProcesses);
+          else cpu = cpuMeasurement?.stop();
+        },
         baseUrl: url,
         orders: options.orders,
         failureRate: options.failureRate,
@@ -282,7 +306,7 @@ async function main(argv) {
     const phaseText = Object.entries(phases)
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
       .join(', ');
-    process.stdout.write(`\neventsmith example: ${options.orders} orders, failure rate ${options.failureRate}\n${formatSummary(summary)}${formatHops(hops)}phases: ${phaseText}\n`);
+    process.stdout.write(`\neventsmith example: ${options.orders} orders, failure rate ${options.failureRate}\n${formatSummary(summary)}${formatHops(hops)}${formatCpu(cpu, options.orders)}phases: ${phaseText}\n`);
     if (traced !== undefined) {
       const { formatWaterfall } = await import(pathToFileURL(path.join(distDir, 'waterfall.js')).href);
       const title = `\nthe trace of order ${traced.orderId} (${traced.design}, saga ${traced.sagaStatus})`;
@@ -290,7 +314,7 @@ async function main(argv) {
     }
     if (options.json) {
       mkdirSync(path.dirname(path.resolve(options.json)), { recursive: true });
-      writeFileSync(options.json, `${JSON.stringify({ summary, phases, hops, outcomes: load.outcomes, trace: traced ?? null, prometheusFamilies }, null, 2)}\n`);
+      writeFileSync(options.json, `${JSON.stringify({ summary, phases, hops, cpu: cpu ?? null, outcomes: load.outcomes, trace: traced ?? null, prometheusFamilies }, null, 2)}\n`);
     }
     return summary.ok ? 0 : 1;
   } finally {

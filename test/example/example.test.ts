@@ -155,6 +155,16 @@ it(`places ${ORDERS} orders, a quarter designed to fail, and ends consistent`, a
   expect(Object.fromEntries(hops.filter((h) => h.hop === 'delivery').map((h) => [h.consumer, h.messages]))).toEqual(summary.events.consumed);
   expect(hops.every((h) => Number.isFinite(h.p50) && h.p95 >= h.p50)).toBe(true);
   expect(run.stdout).toMatch(/hops p50 +outbox row → relay \d+ ms \(p95 \d+\); relay → consumer: commands \d+ ms/);
+  // CPU per order over the load, per process, from /proc: the service and the driver here (the
+  // database and the broker are the test's, given through DATABASE_URL and KAFKA_BROKERS).
+  const { cpu } = JSON.parse(readFileSync(jsonFile, 'utf8')) as { cpu: { seconds: Record<string, number>; wallSeconds: number } | null };
+  if (process.platform === 'linux') {
+    expect(Object.keys(cpu?.seconds ?? {}).sort()).toEqual(['driver', 'service']);
+    expect(cpu?.seconds.service).toBeGreaterThan(0);
+    expect(cpu?.seconds.driver).toBeGreaterThan(0);
+    expect(cpu?.wallSeconds).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/cpu per order service \d+\.\d ms, driver \d+\.\d ms \(placing → all final, [\d.]+ s: [\d.]+ of \d+ cores busy\)/);
+  }
 
   // OpenTelemetry: the waterfall of one compensated order follows the summary; its spans (all in
   // one trace from the HTTP request to the last saga step, the relay's batches linked into it).

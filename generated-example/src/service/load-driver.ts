@@ -23,6 +23,8 @@ export interface DriverOptions {
   /** Deadline for every order to reach a final state, from the first request. */
   readonly timeoutMs?: number;
   readonly log?: (line: string) => void;
+  /** Called when the placing starts and when the time of "all final" is taken (to measure between). */
+  readonly onPhase?: (phase: 'placing' | 'settled') => void;
 }
 
 export interface PlannedOrder {
@@ -49,7 +51,7 @@ export interface OrderOutcome {
 }
 
 export interface LoadReport {
-  readonly options: Required<Omit<DriverOptions, 'log'>>;
+  readonly options: Required<Omit<DriverOptions, 'log' | 'onPhase'>>;
   readonly planned: readonly PlannedOrder[];
   readonly outcomes: readonly OrderOutcome[];
   /** Orders not final when the deadline passed. */
@@ -89,7 +91,7 @@ const POLL_MS = 50;
 export const IN_STOCK_PRODUCTS: readonly string[] = Array.from({ length: 12 }, (_, i) => `sku-${100 + i}`);
 
 /** The orders of a run: designs spread at random, exact counts. */
-export function planOrders(options: Required<Omit<DriverOptions, 'log' | 'baseUrl' | 'concurrency' | 'timeoutMs'>>, runId: string): PlannedOrder[] {
+export function planOrders(options: Required<Omit<DriverOptions, 'log' | 'onPhase' | 'baseUrl' | 'concurrency' | 'timeoutMs'>>, runId: string): PlannedOrder[] {
   const random = prng(options.seed);
   const n = options.orders;
   const failing = Math.round(n * options.failureRate);
@@ -238,6 +240,7 @@ export async function runLoad(driver: DriverOptions): Promise<LoadReport> {
   const finishedBefore = (await finishedSagas()).finished;
   const finalBefore = await finalOrders();
 
+  driver.onPhase?.('placing');
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const placed = new Map<string, number>();
@@ -272,6 +275,7 @@ export async function runLoad(driver: DriverOptions): Promise<LoadReport> {
     const sagas = await finishedSagas();
     if (sagas.finished - finishedBefore >= placed.size && sagas.open === 0 && (await finalOrders()) - finalBefore >= placed.size) {
       settleMillis = Date.now() - started;
+      driver.onPhase?.('settled');
       break;
     }
     if (Date.now() >= deadline) break;
@@ -304,7 +308,10 @@ export async function runLoad(driver: DriverOptions): Promise<LoadReport> {
       await sleep(POLL_MS);
     }
   }
-  if (settleMillis === undefined || rounds > 1 || pending.length > 0) settleMillis = Date.now() - started;
+  if (settleMillis === undefined || rounds > 1 || pending.length > 0) {
+    settleMillis = Date.now() - started;
+    driver.onPhase?.('settled');
+  }
   log(`${planned.length - pending.length} of ${planned.length} orders final after ${(settleMillis / 1000).toFixed(1)} s`);
 
   // Let the relay and every consumer catch up (the last events of the last orders).

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { postmasterPid, processCpuSeconds, startCpuMeasurement } from '../../generator/dev/process-cpu.mjs';
+
+const burn = (ms: number): void => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) Math.sqrt(Math.random());
+};
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+// /proc is Linux's; elsewhere every reading is undefined.
+describe.runIf(process.platform === 'linux')('process CPU from /proc', () => {
+  it('counts this process’s CPU as it is spent', () => {
+    const before = processCpuSeconds(process.pid);
+    burn(300);
+    const after = processCpuSeconds(process.pid);
+    expect(before).toBeGreaterThan(0);
+    // 300 ms of a busy loop is at least ~0.2 s of CPU even on a shared machine, at 10 ms ticks.
+    expect((after ?? 0) - (before ?? 0)).toBeGreaterThanOrEqual(0.2);
+  });
+
+  it('adds the CPU of live and reaped children when asked', async () => {
+    const script = 'const e = Date.now() + 400; while (Date.now() < e) Math.sqrt(Math.random());';
+    const withChildren = () => processCpuSeconds(process.pid, { children: true }) ?? 0;
+    const alone = () => processCpuSeconds(process.pid) ?? 0;
+    const gap0 = withChildren() - alone();
+    // A live child: its own stat, found through its parent field.
+    const live = spawn(process.execPath, ['-e', `${script} setTimeout(() => {}, 10_000);`], { stdio: 'ignore' });
+    try {
+      let gapLive = 0;
+      for (let i = 0; i < 50 && gapLive - gap0 < 0.2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        gapLive = withChildren() - alone();
+        expect(processCpuSeconds(live.pid as number)).toBeDefined();
+      }
+      expect(gapLive - gap0).toBeGreaterThanOrEqual(0.2);
+    } finally {
+      live.kill('SIGKILL');
+      await new Promise((r) => live.once('exit', r));
+    }
+    // A reaped child: in the parent's cutime + cstime.
+    const measured = startCpuMeasurement({ all: { pid: process.pid, children: true } });
+    const done = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    await new Promise((r) => done.once('exit', r));
+    expect(measured.stop().seconds.all).toBeGreaterThanOrEqual(0.2);
+  });
+
+  it('measures named processes over an interval and leaves out those it cannot read', () => {
+    const m = startCpuMeasurement({ self: { self: true }, me: { pid: process.pid }, gone: { pid: 2 ** 30 }, unknown: { pid: undefined } });
+    burn(200);
+    const { seconds, wallSeconds } = m.stop();
+    expect(Object.keys(seconds).sort()).toEqual(['me', 'self']);
+    expect(seconds.self).toBeGreaterThanOrEqual(0.1);
+    expect(seconds.me).toBeGreaterThanOrEqual(0.1);
+    expect(wallSeconds).toBeGreaterThanOrEqual(0.2);
+  });
+});
+
+describe('the postmaster pid', () => {
+  it('is the first line of postmaster.pid, or undefined', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-cpu-'));
+    dirs.push(dir);
+    expect(postmasterPid(dir)).toBeUndefined();
+    writeFileSync(path.join(dir, 'postmaster.pid'), '4242\n/var/lib/postgresql/data\n1700000000\n5432\n');
+    expect(postmasterPid(dir)).toBe(4242);
+    writeFileSync(path.join(dir, 'postmaster.pid'), 'garbage\n');
+    expect(postmasterPid(dir)).toBeUndefined();
+  });
+
+  it('reads as undefined where there is no such process', () => {
+    expect(processCpuSeconds(2 ** 30)).toBeUndefined();
+    expect(processCpuSeconds(-1)).toBeUndefined();
+  });
+});
