@@ -25,7 +25,7 @@ import pg from 'pg';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startPostgres } from '../generator/dev/postgres.mjs';
 import { incremented } from './counter-event.mjs';
-import { runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
 
 const { Kafka, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -46,7 +46,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const loadAtStart = load();
-const [db, broker] = await Promise.all([startPostgres(), startKafka()]);
+const [db, broker] = await Promise.all([startPostgres(), startKafka(BENCH_BROKER)]);
 const schema = `bench_group_${randomUUID().slice(0, 8)}`;
 const pool = new pg.Pool({ connectionString: db.url, options: `-c search_path=${schema}`, max: 4 });
 const kafka = new Kafka({ clientId: 'bench-group', brokers: broker.brokers, logLevel: logLevel.NOTHING });

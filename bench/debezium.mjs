@@ -21,7 +21,7 @@ import pg from 'pg';
 import { startConnect } from '../generator/dev/debezium.mjs';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startPostgres } from '../generator/dev/postgres.mjs';
-import { runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
 
 const { Kafka, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,7 +39,7 @@ const PARTITIONS = 6;
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const tag = randomUUID().slice(0, 8);
-const [cluster, broker] = await Promise.all([startPostgres({ logical: true, durable, ignoreDatabaseUrl: true }), startKafka({ ignoreKafkaBrokers: true })]);
+const [cluster, broker] = await Promise.all([startPostgres({ logical: true, durable, ignoreDatabaseUrl: true }), startKafka({ ...BENCH_BROKER, ignoreKafkaBrokers: true })]);
 const kafka = new Kafka({ clientId: 'bench-debezium', brokers: broker.brokers, logLevel: logLevel.NOTHING });
 const sides = {};
 for (const name of ['relay', 'cdc']) {

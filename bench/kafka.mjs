@@ -39,7 +39,7 @@ import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startPostgres } from '../generator/dev/postgres.mjs';
-import { runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
 import { TYPE, decoding, incremented } from './counter-event.mjs';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -533,7 +533,7 @@ function printConsumer(c) {
 
 const started = now();
 const loadBefore = load();
-const [broker, cluster] = await Promise.all([startKafka(), startPostgres({ durable, tmpDir: os.tmpdir() })]);
+const [broker, cluster] = await Promise.all([startKafka(BENCH_BROKER), startPostgres({ durable, tmpDir: os.tmpdir() })]);
 const kafka = new Kafka({ clientId: 'eventsmith-bench', brokers: broker.brokers, logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const pool = new pg.Pool({ connectionString: cluster.url, max: POOL_SIZE });

@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import kafkajs from 'kafkajs';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startRegistry } from '../generator/dev/registry.mjs';
-import { runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
 
 const { Kafka, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,7 +37,7 @@ const codecV2 = createCodec(v2);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
-const [broker, registry] = await Promise.all([startKafka(), startRegistry()]);
+const [broker, registry] = await Promise.all([startKafka(BENCH_BROKER), startRegistry()]);
 try {
   const kafka = new Kafka({ clientId: 'bench-registry', brokers: broker.brokers, logLevel: logLevel.NOTHING });
   const publisher = new KafkaPublisher({ kafka });

@@ -42,6 +42,7 @@ import pg from 'pg';
 import ts from 'typescript';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startPostgres } from '../generator/dev/postgres.mjs';
+import { BENCH_BROKER } from './timing.mjs';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -623,7 +624,7 @@ async function rawChains(kafka, topic) {
 
 const started = now();
 const loadBefore = load();
-const [broker, cluster] = await Promise.all([startKafka(), startPostgres({ durable, tmpDir: os.tmpdir() })]);
+const [broker, cluster] = await Promise.all([startKafka(BENCH_BROKER), startPostgres({ durable, tmpDir: os.tmpdir() })]);
 const kafka = new Kafka({ clientId: 'eventsmith-bench-saga', brokers: broker.brokers, logLevel: logLevel.NOTHING });
 const pool = new pg.Pool({ connectionString: cluster.url, max: 30 });
 let pipeline;

@@ -42,7 +42,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
 
 v8.setFlagsFromString('--expose-gc');
 /** A full collection before each timed phase: the garbage of the untimed appends (or of the pass before) is not charged to it. */
@@ -73,7 +73,7 @@ async function parent() {
   const events = Number(argValue('--events', '10000'));
   const { startKafka } = await import('../generator/dev/kafka.mjs');
   const { startPostgres } = await import('../generator/dev/postgres.mjs');
-  const [pgCluster, broker] = await Promise.all([startPostgres(), startKafka()]);
+  const [pgCluster, broker] = await Promise.all([startPostgres(), startKafka(BENCH_BROKER)]);
   const results = Object.fromEntries(MODES.map((m) => [m, []]));
   try {
     for (let round = 0; round < runs; round++) {

@@ -18,3 +18,11 @@ export function time(args, cwd, runs) {
   samples.sort((a, b) => a - b);
   return { median: samples[Math.floor(samples.length / 2)], min: samples[0], max: samples[samples.length - 1] };
 }
+
+/**
+ * Broker options of the throughput benchmarks: the dev broker runs the client compiler only (C1,
+ * cheaper for the seconds a test or the example lives); a benchmark that pushes tens of thousands
+ * of messages through it wants the optimising compiler too, as a real broker has, and figures
+ * comparable with the earlier ones in BENCHMARKS.md.
+ */
+export const BENCH_BROKER = { jvmArgs: ['-XX:TieredStopAtLevel=4'] };

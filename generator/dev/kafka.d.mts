@@ -38,7 +38,7 @@ export interface StartKafkaOptions {
   readonly java?: string;
   /** Max heap of the broker JVM (default `512m`). */
   readonly heap?: string;
-  /** Extra JVM flags, after ours. */
+  /** Extra JVM flags, after ours (which include `-XX:TieredStopAtLevel=1`: a later flag of the same name wins). */
   readonly jvmArgs?: readonly string[];
   /** Extra or overriding server.properties entries. */
   readonly properties?: Readonly<Record<string, string | number | boolean>>;
