@@ -59,6 +59,8 @@ export interface LoadReport {
   readonly placingMillis: number;
   /** From the first request until every order was final (or the deadline). */
   readonly settleMillis: number;
+  /** When the pass that checks each order ended ("all final" as drivers before 2026-12-07 took it). */
+  readonly checkedMillis: number;
   /** Once relay and consumers were idle (or the deadline passed). */
   readonly metrics: ServiceMetrics;
   readonly quiescent: boolean;
@@ -312,7 +314,8 @@ export async function runLoad(driver: DriverOptions): Promise<LoadReport> {
     settleMillis = Date.now() - started;
     driver.onPhase?.('settled');
   }
-  log(`${planned.length - pending.length} of ${planned.length} orders final after ${(settleMillis / 1000).toFixed(1)} s`);
+  const checkedMillis = Date.now() - started;
+  log(`${planned.length - pending.length} of ${planned.length} orders final after ${(settleMillis / 1000).toFixed(1)} s (each one checked after ${(checkedMillis / 1000).toFixed(1)} s)`);
 
   // Let the relay and every consumer catch up (the last events of the last orders).
   let metrics = await fetchMetrics(base);
@@ -340,5 +343,5 @@ export async function runLoad(driver: DriverOptions): Promise<LoadReport> {
       latencyMs: latency,
     };
   });
-  return { options, planned, outcomes, unfinished: pending, placingMillis, settleMillis, metrics, quiescent: isQuiescent(metrics) };
+  return { options, planned, outcomes, unfinished: pending, placingMillis, settleMillis, checkedMillis, metrics, quiescent: isQuiescent(metrics) };
 }

@@ -43,6 +43,7 @@ export interface RunSummary {
   readonly timing: {
     readonly placingMillis: number;
     readonly settleMillis: number;
+    readonly checkedMillis: number;
     readonly ordersPerSecond: number;
     /** Placement → confirmation/cancellation, from the events' own timestamps. */
     readonly latencyMs: { readonly p50: number; readonly p95: number; readonly max: number };
@@ -136,6 +137,7 @@ export function summarize(load: LoadReport, rebuilt: { readonly rebuild: Rebuild
     timing: {
       placingMillis: load.placingMillis,
       settleMillis: load.settleMillis,
+      checkedMillis: load.checkedMillis,
       ordersPerSecond: Math.round((n * 1000) / Math.max(1, load.settleMillis)),
       latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies.at(-1) ?? 0 },
     },
