@@ -16,6 +16,7 @@ import { parseJson, JsonSyntaxError, type JsonValue } from './json-text.js';
 import { parseSchema, type AvroSchemaJson } from './schema.js';
 import { checkReaderWriter } from '../compat/resolve.js';
 import { compileBinary, GIVE_UP } from './compiled.js';
+import { type CompiledJson, compileJson } from './compiled-json.js';
 
 export interface AvroCodec<T> {
   /** The schema this codec was created from, as given. */
@@ -227,7 +228,7 @@ export function createCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
   return buildCodec<T>(schema, true);
 }
 
-/** The codec without the compiled fast path: what test/runtime/compiled.test.ts compares it with. */
+/** The codec without the compiled fast paths: what test/runtime/compiled.test.ts and compiled-json.test.ts compare it with. */
 export function createGenericCodec<T>(schema: AvroSchemaJson): AvroCodec<T> {
   return buildCodec<T>(schema, false);
 }
@@ -241,6 +242,9 @@ function buildCodec<T>(schema: AvroSchemaJson, fast: boolean): AvroCodec<T> {
   const encode = (value: unknown): unknown => toDatum(root, value, []);
   // The fast path for valid values and well-formed bytes; the generic one decides the rest.
   const compiled = fast ? compileBinary(root) : { encode: () => undefined, decode: () => GIVE_UP };
+  // Compiled on first use: most codecs of a service only ever see binary.
+  let compiledJson: CompiledJson | undefined;
+  const jsonPath = (): CompiledJson => (compiledJson ??= fast ? compileJson(root) : { encode: () => undefined, decode: () => GIVE_UP });
 
   const codec: AvroCodec<T> = {
     schema,
@@ -259,10 +263,12 @@ function buildCodec<T>(schema: AvroSchemaJson, fast: boolean): AvroCodec<T> {
       return fromDatum(root, decodeDatum(type, bytes), []) as T;
     },
     toJson(value: T): string {
-      return datumToJson(root, encode(value));
+      return jsonPath().encode(value) ?? datumToJson(root, encode(value));
     },
     fromJson(text: string): T {
       if (typeof text !== 'string') throw new AvroDecodeError([], `expected JSON text, got ${describeValue(text)}`);
+      const value = jsonPath().decode(text);
+      if (value !== GIVE_UP) return value as T;
       let json: JsonValue;
       try {
         json = parseJson(text);

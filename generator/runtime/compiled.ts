@@ -26,6 +26,65 @@ const LONG_MIN = -(2n ** 63n);
 const LONG_MAX = 2n ** 63n - 1n;
 const TWO_64 = 2n ** 64n;
 
+/**
+ * Conversions of logical values the binary and the JSON code share (compiled-json.ts); they
+ * throw `B` (the code's give-up marker) for what the generic path must decide.
+ */
+export const LOGICAL = `
+const DECIMAL = /^(-?)(\\d+)(?:\\.(\\d+))?$/;
+/** Two's-complement big-endian bytes of a decimal's unscaled value; size is fixed's, or undefined (minimal). */
+function decimalBytes(s, precision, scale, size) {
+  if (typeof s !== 'string') throw B;
+  const m = s.length <= 15 ? DECIMAL.exec(s) : null;
+  if (m === null || m[2].length + scale > 15) {
+    const big = h.parseDecimal(s, precision, scale);
+    if (typeof big !== 'bigint') throw B;
+    return h.toTwosComplement(big, size);
+  }
+  const fraction = m[3] ?? '';
+  if (fraction.length > scale) throw B;
+  const magnitude = Number(m[2] + fraction.padEnd(scale, '0'));
+  if (!(magnitude < 10 ** precision)) throw B;
+  const negative = m[1] === '-' && magnitude !== 0;
+  // Non-negative x whose bytes, inverted for a negative value, are the two's complement.
+  let x = negative ? magnitude - 1 : magnitude;
+  let length = size ?? 1;
+  if (size === undefined) while (x >= 2 ** (8 * length - 1)) length++;
+  const out = new Uint8Array(length);
+  for (let i = length - 1; i >= 0; i--) {
+    const b = x % 256;
+    out[i] = negative ? 255 - b : b;
+    x = Math.floor(x / 256);
+  }
+  return out;
+}
+/** Days since the epoch of a YYYY-MM-DD date with a four-digit year; other forms go to parseDate. */
+function dateDays(s) {
+  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return h.parseDate(s);
+  let year = 0;
+  for (let i = 0; i < 4; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return h.parseDate(s);
+    year = year * 10 + c;
+  }
+  const m1 = s.charCodeAt(5) - 48, m2 = s.charCodeAt(6) - 48, d1 = s.charCodeAt(8) - 48, d2 = s.charCodeAt(9) - 48;
+  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return h.parseDate(s);
+  const month = m1 * 10 + m2;
+  const day = d1 * 10 + d2;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const length = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  if (month < 1 || month > 12 || day < 1 || day > length) throw B;
+  return h.daysFromCivil(year, month, day);
+}
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
+/** formatDate for years 0000–9999 (days −719528 … 2932896), the rest by formatDate. */
+function dateText(days) {
+  if (days < -719528 || days > 2932896) return h.formatDate(days);
+  const { year, month, day } = h.civilFromDays(days);
+  return TWO_DIGITS[Math.floor(year / 100)] + TWO_DIGITS[year % 100] + '-' + TWO_DIGITS[month] + '-' + TWO_DIGITS[day];
+}
+`;
+
 /** Shared helpers the generated source calls; kept out of the source so it stays small. */
 const RUNTIME = `
 const B = h.GIVE_UP;
@@ -130,59 +189,7 @@ function wDouble(v) {
   buf.writeDoubleLE(v, pos);
   pos += 8;
 }
-const DECIMAL = /^(-?)(\\d+)(?:\\.(\\d+))?$/;
-/** Two's-complement big-endian bytes of a decimal's unscaled value; size is fixed's, or undefined (minimal). */
-function decimalBytes(s, precision, scale, size) {
-  if (typeof s !== 'string') throw B;
-  const m = s.length <= 15 ? DECIMAL.exec(s) : null;
-  if (m === null || m[2].length + scale > 15) {
-    const big = h.parseDecimal(s, precision, scale);
-    if (typeof big !== 'bigint') throw B;
-    return h.toTwosComplement(big, size);
-  }
-  const fraction = m[3] ?? '';
-  if (fraction.length > scale) throw B;
-  const magnitude = Number(m[2] + fraction.padEnd(scale, '0'));
-  if (!(magnitude < 10 ** precision)) throw B;
-  const negative = m[1] === '-' && magnitude !== 0;
-  // Non-negative x whose bytes, inverted for a negative value, are the two's complement.
-  let x = negative ? magnitude - 1 : magnitude;
-  let length = size ?? 1;
-  if (size === undefined) while (x >= 2 ** (8 * length - 1)) length++;
-  const out = new Uint8Array(length);
-  for (let i = length - 1; i >= 0; i--) {
-    const b = x % 256;
-    out[i] = negative ? 255 - b : b;
-    x = Math.floor(x / 256);
-  }
-  return out;
-}
-/** Days since the epoch of a YYYY-MM-DD date with a four-digit year; other forms go to parseDate. */
-function dateDays(s) {
-  if (s.length !== 10 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return h.parseDate(s);
-  let year = 0;
-  for (let i = 0; i < 4; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return h.parseDate(s);
-    year = year * 10 + c;
-  }
-  const m1 = s.charCodeAt(5) - 48, m2 = s.charCodeAt(6) - 48, d1 = s.charCodeAt(8) - 48, d2 = s.charCodeAt(9) - 48;
-  if (m1 < 0 || m1 > 9 || m2 < 0 || m2 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return h.parseDate(s);
-  const month = m1 * 10 + m2;
-  const day = d1 * 10 + d2;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const length = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  if (month < 1 || month > 12 || day < 1 || day > length) throw B;
-  return h.daysFromCivil(year, month, day);
-}
-const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => (i < 10 ? '0' : '') + i);
-/** formatDate for years 0000–9999 (days −719528 … 2932896), the rest by formatDate. */
-function dateText(days) {
-  if (days < -719528 || days > 2932896) return h.formatDate(days);
-  const { year, month, day } = h.civilFromDays(days);
-  return TWO_DIGITS[Math.floor(year / 100)] + TWO_DIGITS[year % 100] + '-' + TWO_DIGITS[month] + '-' + TWO_DIGITS[day];
-}
-function rNum() {
+${LOGICAL}function rNum() {
   let b = rb[pos++];
   let z = b & 0x7f;
   let m = 128;
@@ -540,7 +547,7 @@ function read(v: string, key: string): string {
 }
 
 /** The outer shape test datum.ts's `looksLike` uses to pick a branch of an unwrapped union. */
-function looksLike(node: SchemaNode, v: string): string {
+export function looksLike(node: SchemaNode, v: string): string {
   switch (node.kind) {
     case 'null': return `${v} === null`;
     case 'boolean': return `typeof ${v} === 'boolean'`;
@@ -559,7 +566,7 @@ function looksLike(node: SchemaNode, v: string): string {
   }
 }
 
-const helpers = {
+export const helpers = {
   GIVE_UP,
   LONG_MIN,
   LONG_MAX,

@@ -16,7 +16,7 @@ export type LeafKind = (typeof LEAF_KINDS)[number];
 
 const DAY_MS = 86_400_000;
 
-function randomString(rng: Rng, maxLength = 8): string {
+export function randomString(rng: Rng, maxLength = 8): string {
   let out = '';
   const length = rng.int(0, maxLength);
   for (let i = 0; i < length; i++) {
@@ -39,7 +39,7 @@ function randomDigits(rng: Rng, count: number, leadingNonZero: boolean): string 
 }
 
 /** Canonical decimal text with at most precision digits and exactly scale fraction digits, built without the runtime. */
-function randomDecimal(rng: Rng, precision: number, scale: number): string {
+export function randomDecimal(rng: Rng, precision: number, scale: number): string {
   const intDigits = rng.bool(0.2) ? precision - scale : rng.int(0, precision - scale);
   const intPart = intDigits === 0 ? '0' : randomDigits(rng, intDigits, true);
   const fraction = rng.bool(0.1) ? '0'.repeat(scale) : randomDigits(rng, scale, false);
@@ -52,7 +52,7 @@ function maxFixedPrecision(size: number): number {
   return ((1n << BigInt(8 * size - 1)) - 1n).toString().length - 1;
 }
 
-function randomDouble(rng: Rng): number {
+export function randomDouble(rng: Rng): number {
   switch (rng.int(0, 5)) {
     case 0: return rng.pick([0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE]);
     case 1: return rng.int(-1e9, 1e9) / 1000;
@@ -61,7 +61,7 @@ function randomDouble(rng: Rng): number {
   }
 }
 
-function randomLong(rng: Rng): bigint {
+export function randomLong(rng: Rng): bigint {
   return rng.bool(0.2) ? rng.pick([0n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n, -(2n ** 53n) - 1n]) : rng.int64() >> BigInt(rng.int(0, 63));
 }
 
