@@ -31,6 +31,7 @@ import {
   T,
   codecs as shopCodecs,
   decoding as shopDecoding,
+  inventoryStateCodec,
   shopDeciders,
   shopRepositories,
   shopTopics,
@@ -375,6 +376,73 @@ describe('poison messages', () => {
       expect(consumer.metrics()).toMatchObject({ applied: 20, deadLettered: 1, handlerFailures: 3 });
     } finally {
       await consumer.stop();
+    }
+  }, 120_000);
+
+  it('after-commit work of a command transaction (snapshots): run once each committed transaction, never for one rolled back; the snapshots equal a replay', async () => {
+    const iso = await freshSchema();
+    const topic = await newTopic(1);
+    const every = 3;
+    const repos = shopRepositories(iso.pool, shopTopics(topic), { inventorySnapshotEvery: every });
+    const decide: Decide<InventoryState, ReserveStock, InventoryEvent> = (state, command, meta) => {
+      if (command.scenario === 'boom') throw new Error('decider bug');
+      return shopDeciders().reserveStock(state, command, meta);
+    };
+    const inner = commandHandler(repos.inventory, decide);
+    // Each command's own after-commit work, beside the handler's snapshots: what committed, and when.
+    const ran: string[] = [];
+    const seen: Array<Promise<boolean>> = [];
+    const handler: typeof inner = async (command, context) => {
+      context.transaction?.afterCommit?.(() => {
+        ran.push(command.id);
+        // Visible to another connection: the work runs after COMMIT.
+        seen.push(iso.pool.query(`SELECT 1 FROM eventsmith_processed_events WHERE event_id = $1`, [command.id]).then((r) => r.rows.length === 1));
+      });
+      await inner(command, context);
+    };
+    const aggregates = [randomUUID(), randomUUID(), randomUUID()];
+    const command = (agg: string, scenario = 'ok') =>
+      makeEnvelope({ type: T.reserveStock, dataversion: 1, source: SHOP, subject: agg, data: { sku: 's', quantity: 1, scenario } });
+    // 30 commands for 3 aggregates in one partition; the 16th throws, failing the transaction it is in.
+    const good = Array.from({ length: 30 }, (_, i) => command(aggregates[i % 3] as string));
+    const bad = command(aggregates[1] as string, 'boom');
+    const sent = [...good.slice(0, 15), bad, ...good.slice(15)];
+    await publisher.send(sent.map((c) => ({ topic, ...encodeBinary(c, shopCodecs[T.reserveStock].toBinary(c.data)) })));
+    const consumer = new KafkaConsumerRunner<Record<string, unknown>>({
+      kafka,
+      pool: iso.pool,
+      groupId: `commands-${topic}`,
+      topics: [topic],
+      handlers: { [T.reserveStock]: handler as never },
+      decoding: shopDecoding,
+      attempts: 2,
+      retry: { initialMs: 50, maxMs: 200 },
+      logger: silentLogger,
+    });
+    await consumer.start();
+    try {
+      await readTopic(kafka, `${topic}.dlq`, 1);
+      await waitFor('consumer lag 0', async () => (await consumer.lag()).total === 0, 30_000);
+    } finally {
+      await consumer.stop();
+    }
+    await repos.inventory.settled();
+    // Once per command of a committed transaction: the rolled-back tries of the batch holding the bad one ran none.
+    expect([...ran].sort()).toEqual(good.map((c) => c.id).sort());
+    expect(await Promise.all(seen)).toEqual(good.map(() => true));
+    const codec = inventoryStateCodec();
+    for (const agg of aggregates) {
+      const head = await repos.inventory.load(agg, { client: iso.pool, useSnapshot: false });
+      expect(head.version).toBe(10);
+      const r = await iso.pool.query(`SELECT stream_version, state FROM eventsmith_snapshots WHERE stream_id = $1`, [agg]);
+      const row = r.rows[0] as { stream_version: number; state: Buffer } | undefined;
+      // A transaction that leaves `every` or more events past its snapshot writes one: at most every-1 are left over.
+      expect(row).toBeDefined();
+      expect(head.version - (row?.stream_version ?? 0)).toBeLessThan(every);
+      // The state at that version, as a replay gives it (each command reserved 1).
+      const v = row?.stream_version ?? 0;
+      expect(codec.fromBinary(new Uint8Array(row?.state ?? []))).toEqual({ reserved: v, reservations: v, releases: 0, failedReleases: 0 });
+      expect((await repos.inventory.load(agg, { client: iso.pool })).snapshotVersion).toBe(v);
     }
   }, 120_000);
 

@@ -27,6 +27,7 @@ import {
   codecs,
   commandHandlers,
   evolveInventory,
+  inventoryStateCodec,
   shopDeciders,
   shopRepositories,
   shopTopics,
@@ -86,6 +87,7 @@ async function inOneTransaction(
     await client.query('ROLLBACK');
     throw err;
   }
+  scope.committed();
   return statements;
 }
 
@@ -123,14 +125,13 @@ async function stored(db: Queryable): Promise<{ events: readonly unknown[]; outb
   };
 }
 
-/** Inventory with snapshots every 3 events (the shop's has none). */
-function snapshottedInventory(pool: Parameters<typeof createRepository>[0], stateFields = ['reserved', 'reservations', 'releases', 'failedReleases']): Repository<string, InventoryState, InventoryEvent> {
-  const stateCodec = createCodec<InventoryState>({ type: 'record', name: 'InventoryState', namespace: 'com.example.shop', fields: stateFields.map((name) => ({ name, type: 'int' })) });
-  return createRepository(pool, {
+/** Inventory with snapshots every 3 events (the shop's has none), its definition. */
+function snapshottedDefinition(stateFields = ['reserved', 'reservations', 'releases', 'failedReleases']) {
+  return {
     streamType: 'Inventory',
     topic: topics.inventory,
     source: SOURCE,
-    encoding: 'avro',
+    encoding: 'avro' as const,
     streamId: (id: string) => id,
     codecs: {
       [T.stockReserved]: { 1: codecs[T.stockReserved] },
@@ -138,12 +139,31 @@ function snapshottedInventory(pool: Parameters<typeof createRepository>[0], stat
       [T.stockReleased]: { 1: codecs[T.stockReleased] },
       [T.stockReleaseFailed]: { 1: codecs[T.stockReleaseFailed] },
     },
-    upcast: (e) => e as InventoryEvent,
+    upcast: (e: unknown) => e as InventoryEvent,
     initialState: { reserved: 0, reservations: 0, releases: 0, failedReleases: 0 },
     evolve: evolveInventory,
     snapshotEvery: 3,
-    stateCodec,
-  });
+    stateCodec: inventoryStateCodec(stateFields),
+  };
+}
+
+/** Inventory with snapshots every 3 events (the shop's has none). */
+function snapshottedInventory(pool: Parameters<typeof createRepository>[0], stateFields?: string[]): Repository<string, InventoryState, InventoryEvent> {
+  return createRepository(pool, snapshottedDefinition(stateFields));
+}
+
+type SnapshotRow = { stream_id: string; stream_version: number; state: string };
+
+/** The stored snapshots, by version then stream. */
+async function snapshotRows(pool: Queryable): Promise<SnapshotRow[]> {
+  const r = await pool.query(`SELECT stream_id, stream_version, encode(state, 'hex') AS state FROM eventsmith_snapshots ORDER BY stream_version, stream_id`);
+  return r.rows as SnapshotRow[];
+}
+
+/** The snapshot row a whole replay of the stream gives (read without writing one: through `client`). */
+async function replayed(pool: Queryable, repo: Repository<string, InventoryState, InventoryEvent>, id: string): Promise<SnapshotRow> {
+  const loaded = await repo.load(id, { client: pool, useSnapshot: false });
+  return { stream_id: id, stream_version: loaded.version, state: Buffer.from(inventoryStateCodec().toBinary(loaded.state)).toString('hex') };
 }
 
 describe('commands batched over a consumer transaction', () => {
@@ -339,6 +359,82 @@ describe('commands batched over a consumer transaction', () => {
       (await pool.query(`SELECT stream_id, stream_version, schema_fingerprint, encode(state, 'hex') AS state FROM eventsmith_snapshots ORDER BY stream_id`)).rows;
     expect(await snapshots(batched.pool)).toEqual(await snapshots(single.pool));
     expect((await snapshots(batched.pool)).map((r) => (r as { stream_version: number }).stream_version)).toEqual([10, 10, 10]);
+  });
+
+  it('snapshots on the command path: once the transaction commits, each aggregate whose load applied snapshotEvery or more events past its snapshot (its appends counted) gets one equal to a replay, and loads start from it', async () => {
+    const iso = await sagaSchema(db);
+    const repo = snapshottedInventory(iso.pool);
+    const d = shopDeciders();
+    const handlers: Handlers = { [T.reserveStock]: commandHandler(repo, d.reserveStock) as Handlers[string], [T.releaseStock]: commandHandler(repo, d.releaseStock) as Handlers[string] };
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    const run = async (commands: readonly Command[]) => {
+      await inOneTransaction(iso, handlers, commands);
+      await repo.settled();
+    };
+    // 2 events each: fewer than snapshotEvery (3).
+    await run([reserve(a, 1), reserve(b, 2), reserve(a, 3), reserve(b, 4)]);
+    expect(await snapshotRows(iso.pool)).toEqual([]);
+    // a: 2 more, its last command appending (4 past no snapshot); b: one more, then a command that
+    // decides nothing (3 past none); c: 1. The releases read the state the commands before them left.
+    await run([reserve(a, 5), release(b), reserve(b, 1, 'silent-stock'), release(a), reserve(c, 1)]);
+    expect(await snapshotRows(iso.pool)).toEqual([await replayed(iso.pool, repo, b), await replayed(iso.pool, repo, a)]);
+    expect((await snapshotRows(iso.pool)).map((r) => [r.stream_id, r.stream_version])).toEqual([[b, 3], [a, 4]]);
+
+    // The next transaction's batched load starts from them.
+    const client = await iso.connect();
+    const loaded = (await repo.loadMany?.([a, b, c], { client })) ?? [];
+    expect(loaded.map((r) => (r.status === 'fulfilled' ? [r.value.snapshotVersion, r.value.eventsApplied] : r.reason))).toEqual([[4, 0], [3, 0], [0, 1]]);
+    // Counted from the snapshot the load started from: a at 5 (1 past 4) gets none, at 7 (3 past 4) one.
+    await run([reserve(a, 1)]);
+    expect((await snapshotRows(iso.pool)).find((r) => r.stream_id === a)?.stream_version).toBe(4);
+    await run([reserve(a, 1), release(a)]);
+    expect((await snapshotRows(iso.pool)).find((r) => r.stream_id === a)).toEqual(await replayed(iso.pool, repo, a));
+    expect((await repo.load(a, { client: iso.pool })).snapshotVersion).toBe(7);
+  });
+
+  it('snapshots on the command path: a transaction that rolls back writes none; a snapshot that fails is reported and the commands stand', async () => {
+    const iso = await sagaSchema(db);
+    const failures: Array<{ streamId: string; message: string }> = [];
+    const repo = snapshottedInventory(iso.pool);
+    const d = shopDeciders();
+    let failAfter: string | undefined;
+    const handlers: Handlers = {
+      [T.reserveStock]: commandHandler(repo, d.reserveStock, {
+        // Runs after the appends, in the transaction: a throw rolls it back with them.
+        onExecuted: (_result, command) => {
+          if (command.id === failAfter) throw new Error('after the append');
+        },
+      }) as Handlers[string],
+    };
+    const a = randomUUID();
+    const commands = [reserve(a, 1), reserve(a, 2), reserve(a, 3)];
+    failAfter = commands[2]?.id;
+    await expect(inOneTransaction(iso, handlers, commands)).rejects.toBeInstanceOf(DeferredEventError);
+    await repo.settled();
+    expect(await snapshotRows(iso.pool)).toEqual([]);
+    expect((await repo.load(a, { client: iso.pool })).version).toBe(0);
+    failAfter = undefined;
+    await inOneTransaction(iso, handlers, commands);
+    await repo.settled();
+    expect(await snapshotRows(iso.pool)).toEqual([await replayed(iso.pool, repo, a)]);
+
+    // A state codec that cannot encode: the background snapshot fails, onSnapshotError hears of it.
+    const base = inventoryStateCodec();
+    const broken: typeof base = {
+      ...base,
+      toBinary: () => {
+        throw new Error('cannot encode today');
+      },
+    };
+    const failing = createRepository(iso.pool, {
+      ...snapshottedDefinition(),
+      stateCodec: broken,
+    }, { onSnapshotError: (err, streamId) => void failures.push({ streamId, message: (err as Error).message }) });
+    const b = randomUUID();
+    await inOneTransaction(iso, { [T.reserveStock]: commandHandler(failing, d.reserveStock) as Handlers[string] }, [reserve(b, 1), reserve(b, 2), reserve(b, 3)]);
+    await failing.settled();
+    expect(failures).toEqual([{ streamId: b, message: 'cannot encode today' }]);
+    expect((await failing.load(b, { client: iso.pool })).state).toMatchObject({ reserved: 6, reservations: 3 });
   });
 
   it('a repository without batch loads and appends (written by hand): each aggregate still loaded once per transaction, then an append per command', async () => {

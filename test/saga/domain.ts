@@ -214,8 +214,14 @@ export interface ShopRepositories {
   readonly shipping: Repository<string, ShippingState, ShippingEvent>;
 }
 
-export function shopRepositories(pool: ConnectionPool, topics: ShopTopics): ShopRepositories {
+/** Avro schema of InventoryState, for snapshots (the record's fields in order, all ints). */
+export const inventoryStateCodec = (fields: readonly string[] = ['reserved', 'reservations', 'releases', 'failedReleases']): AvroCodec<InventoryState> =>
+  record<InventoryState>('InventoryState', fields.map(int));
+
+/** `inventorySnapshotEvery`: Inventory snapshots every this many events (by default none, like the other aggregates). */
+export function shopRepositories(pool: ConnectionPool, topics: ShopTopics, options: { readonly inventorySnapshotEvery?: number } = {}): ShopRepositories {
   const common = { source: SOURCE, encoding: 'avro' as const, streamId: (id: string) => id };
+  const every = options.inventorySnapshotEvery;
   return {
     order: createRepository(pool, {
       ...common,
@@ -234,6 +240,7 @@ export function shopRepositories(pool: ConnectionPool, topics: ShopTopics): Shop
       upcast: (e) => e as InventoryEvent,
       initialState: { reserved: 0, reservations: 0, releases: 0, failedReleases: 0 },
       evolve: evolveInventory,
+      ...(every !== undefined ? { snapshotEvery: every, stateCodec: inventoryStateCodec() } : {}),
     }),
     payment: createRepository(pool, {
       ...common,

@@ -130,8 +130,8 @@ export class Pump {
 
   private async applyBatch(items: readonly Delivery[]): Promise<void> {
     const dedupe = !(items[0]?.group === 'orchestrator' && this.chaos?.engineSeesDuplicates === true);
+    const scope = transactionScope();
     await inTransaction(this.pool, async (tx) => {
-      const scope = transactionScope();
       for (const item of items) {
         const handler = this.handlers[item.group][item.event.type];
         if (handler === undefined) continue;
@@ -141,6 +141,7 @@ export class Pump {
       }
       await scope.commit();
     });
+    scope.committed();
     this.delivered += items.length;
   }
 

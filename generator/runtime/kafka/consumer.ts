@@ -88,6 +88,14 @@ export interface TransactionScope {
    * first new event.
    */
   beforeCommit(work: () => Promise<void>): void;
+  /**
+   * Runs `work` once the transaction has committed (never after a rollback), before its offsets
+   * are committed, for work that may only see committed state: a snapshot of an aggregate the
+   * transaction loaded. `work` must not wait or throw: it starts background work and returns (a
+   * throw is logged and ignored; the events are applied). Absent on a scope whose maker does not
+   * report commits; such work is then skipped.
+   */
+  afterCommit?(work: () => void): void;
 }
 
 /** A failure of deferred work (TransactionScope.beforeCommit), charged to one event of the transaction. */
@@ -104,6 +112,7 @@ export class DeferredEventError extends Error {
 class Scope implements TransactionScope {
   private readonly states = new Map<object, unknown>();
   readonly deferred: Array<() => Promise<void>> = [];
+  private readonly committedWork: Array<() => void> = [];
 
   state<T>(owner: object, create: () => T): T {
     if (this.states.has(owner)) return this.states.get(owner) as T;
@@ -115,20 +124,41 @@ class Scope implements TransactionScope {
   beforeCommit(work: () => Promise<void>): void {
     this.deferred.push(work);
   }
+
+  afterCommit(work: () => void): void {
+    this.committedWork.push(work);
+  }
+
+  /** Runs the after-commit work (call only after COMMIT succeeded); a throw goes to `onError`. */
+  committed(onError: (err: unknown) => void): void {
+    for (const work of this.committedWork.splice(0)) {
+      try {
+        work();
+      } catch (err) {
+        onError(err);
+      }
+    }
+  }
 }
 
 /**
  * A scope for calling handlers outside the runner (tests, tools) as the runner does: call the
- * handlers with it in `transaction`, then `commit()` runs the deferred work (then COMMIT yourself).
+ * handlers with it in `transaction`, then `commit()` runs the deferred work; COMMIT yourself, then
+ * call `committed()` (the after-commit work: background snapshots). After a ROLLBACK, drop the scope.
  */
-export function transactionScope(): TransactionScope & { commit(): Promise<void> } {
+export function transactionScope(): TransactionScope & { commit(): Promise<void>; committed(): void } {
   const scope = new Scope();
   return {
     state: (owner, create) => scope.state(owner, create),
     beforeCommit: (work) => scope.beforeCommit(work),
+    afterCommit: (work) => scope.afterCommit(work),
     commit: async () => {
       for (const work of scope.deferred.splice(0)) await work();
     },
+    committed: () =>
+      scope.committed((err) => {
+        throw err;
+      }),
   };
 }
 
@@ -928,6 +958,7 @@ export class KafkaConsumerRunner<M extends EventMap> {
         return { ok: false, kind: 'handler', part: first.part, failedAt: first.index, error };
       }
       endAll();
+      scope.committed((err) => this.log.warn({ err }, 'after-commit work failed; the transaction stands'));
       this.counts.transactions++;
       this.crashesSinceCommit = 0;
       this.counts.applied += fresh.length;

@@ -67,6 +67,7 @@ export {
   createRepository,
   type AggregateId,
   type AppendedEvents,
+  type CommittedAggregate,
   type EventCodecTable,
   type EventInput,
   type Repository,

@@ -144,6 +144,16 @@ export interface AppendedEvents {
   readonly eventIds: readonly string[];
 }
 
+/** An aggregate as a committed transaction left it (see Repository.snapshotCommitted). */
+export interface CommittedAggregate<S> {
+  /** The version of the snapshot the transaction's load started from (0: none). */
+  readonly snapshotVersion: number;
+  /** The stream version the transaction left. */
+  readonly version: number;
+  /** The state at `version`. */
+  readonly state: () => S;
+}
+
 /** The typed repository of one aggregate. */
 export interface Repository<Id extends AggregateId, S, I> {
   /**
@@ -175,6 +185,14 @@ export interface Repository<Id extends AggregateId, S, I> {
    * the append gives (the command handler keeps it for the next command of its transaction).
    */
   stateAfter?(state: S, events: readonly I[]): S;
+  /**
+   * Call after the caller's transaction that loaded the aggregate (loadMany) and appended to it
+   * COMMITTED: snapshots the state it left, in the background through the pool, when it is due as
+   * for a load through the pool (`snapshotEvery` or more events past the snapshot that load
+   * started from, the transaction's appends included). `state` (the state at `version`) is
+   * computed only then, in the background; a failure goes to onSnapshotError. Returns at once.
+   */
+  snapshotCommitted?(id: Id, committed: CommittedAggregate<S>): void;
   /** Loads the aggregate through the pool and stores its snapshot now; false without snapshots or events. */
   snapshot(id: Id): Promise<boolean>;
   /** Resolves when every background snapshot started so far has finished (for shutdown and tests). */
@@ -462,7 +480,8 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     },
 
     async loadMany(ids, loadOptions) {
-      // In the caller's transaction: never a snapshot (what it reads may not be committed yet).
+      // In the caller's transaction: no snapshot here (what it reads may not be committed yet);
+      // the caller hands what its transaction left to snapshotCommitted after COMMIT.
       return loadAggregates(loadOptions.client, aggregate, ids.map((id) => def.streamId(id)));
     },
 
@@ -503,6 +522,13 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
         current = def.evolve(current, def.upcast({ type: event.type, dataVersion: version, data: decodeData(def.codecs, stored) } as StoredEventOf<G>));
       }
       return current;
+    },
+
+    snapshotCommitted(id, committed) {
+      if (every === undefined || committed.version - committed.snapshotVersion < every) return;
+      const streamId = def.streamId(id);
+      // Async, so that a throw of `state` goes to onSnapshotError, not to the caller (after its COMMIT).
+      inBackground(streamId, async () => saveAggregateSnapshot(pool, aggregate, streamId, { state: committed.state(), version: committed.version }));
     },
 
     snapshot(id) {

@@ -26,7 +26,7 @@ import { DeferredEventError, type HandlerContext } from '../kafka/consumer.js';
 import type { Queryable } from '../postgres/db.js';
 import { ConcurrencyError } from '../postgres/errors.js';
 import type { LoadedAggregate } from '../postgres/event-store.js';
-import type { AggregateId, AppendedEvents, Repository, RepositoryAppend } from '../postgres/repository.js';
+import type { AggregateId, AppendedEvents, CommittedAggregate, Repository, RepositoryAppend } from '../postgres/repository.js';
 import { type Context, otel } from '../telemetry/otel.js';
 
 /** What a decider knows besides the state and the command's data. */
@@ -158,7 +158,16 @@ export function commandHandler<Id extends AggregateId, S, I, D>(
       // Every handler of this repository shares the transaction's batch.
       const batch = scope.state(repository, (): CommandBatch<Id, S, I> => {
         const made: CommandBatch<Id, S, I> = { aggregates: new Map(), count: 0 };
-        scope.beforeCommit(() => flushCommands(context.tx, repository, made));
+        scope.beforeCommit(async () => {
+          const left = await flushCommands(context.tx, repository, made);
+          // What the transaction read and wrote is committed state only after its COMMIT.
+          const { snapshotCommitted } = repository;
+          if (snapshotCommitted !== undefined && scope.afterCommit !== undefined) {
+            scope.afterCommit(() => {
+              for (const { id, committed } of left) snapshotCommitted.call(repository, id, committed);
+            });
+          }
+        });
         return made;
       });
       const id = idOf(command);
@@ -217,18 +226,26 @@ interface CommandPlan<Id, S, I> {
   readonly appends: Array<{ readonly q: QueuedCommand<Id, S, I>; readonly append: RepositoryAppend<Id, I> }>;
   /** Results of the commands that decided nothing (they hold whatever the appends do). */
   readonly unchanged: Array<{ readonly q: QueuedCommand<Id, S, I>; readonly version: number }>;
+  /** The aggregate as the plan leaves it once its appends are written. */
+  readonly left: CommittedAggregate<S>;
 }
 
 /**
  * Decides and writes the commands queued in one transaction (see commandHandler): one load of
  * their aggregates, one append of all their events; an aggregate refused on its version is
- * loaded and decided again alone, as executeCommand does.
+ * loaded and decided again alone, as executeCommand does. Returns each aggregate as the
+ * transaction leaves it (for its snapshot once committed).
  */
-async function flushCommands<Id extends AggregateId, S, I>(tx: Queryable, repository: Repository<Id, S, I>, batch: CommandBatch<Id, S, I>): Promise<void> {
+async function flushCommands<Id extends AggregateId, S, I>(
+  tx: Queryable,
+  repository: Repository<Id, S, I>,
+  batch: CommandBatch<Id, S, I>,
+): Promise<Array<{ readonly id: Id; readonly committed: CommittedAggregate<S> }>> {
   const loadMany = repository.loadMany as NonNullable<Repository<Id, S, I>['loadMany']>;
   const appendMany = repository.appendMany as NonNullable<Repository<Id, S, I>['appendMany']>;
   const results = new Map<QueuedCommand<Id, S, I>, ExecutedCommand>();
   const conflicts = new Map<string, number>();
+  const left: Array<{ readonly id: Id; readonly committed: CommittedAggregate<S> }> = [];
   let todo = [...batch.aggregates.entries()];
   while (todo.length > 0) {
     const loaded = await loadMany(
@@ -253,6 +270,7 @@ async function flushCommands<Id extends AggregateId, S, I>(tx: Queryable, reposi
         again.push(todo[k] as (typeof todo)[number]);
         continue;
       }
+      left.push({ id: (p.queued[0] as QueuedCommand<Id, S, I>).id, committed: p.left });
       for (const { q, version } of p.unchanged) results.set(q, { version, eventIds: [], conflicts: n });
       for (const { q } of p.appends) {
         const appended = outcome.get(q) as AppendedEvents;
@@ -270,6 +288,7 @@ async function flushCommands<Id extends AggregateId, S, I>(tx: Queryable, reposi
       throw new DeferredEventError(q.commandId, err);
     }
   }
+  return left;
 }
 
 /** One aggregate's commands decided in order, each on the state the one before left. */
@@ -283,7 +302,10 @@ function planCommands<Id extends AggregateId, S, I>(
   if (loaded.status === 'rejected') throw new DeferredEventError(first.commandId, loaded.reason);
   const stateAfter = repository.stateAfter as NonNullable<Repository<Id, S, I>['stateAfter']>;
   let { state, version } = loaded.value;
-  const plan: CommandPlan<Id, S, I> = { queued, appends: [], unchanged: [] };
+  const appends: CommandPlan<Id, S, I>['appends'] = [];
+  const unchanged: CommandPlan<Id, S, I>['unchanged'] = [];
+  // The state after the last command when it appended: computed only if a snapshot is due.
+  let final: (() => S) | undefined;
   for (const [k, q] of queued.entries()) {
     try {
       const meta: CommandMeta<Id> = {
@@ -298,19 +320,24 @@ function planCommands<Id extends AggregateId, S, I>(
       };
       const events = q.decide(state, meta);
       if (events.length === 0) {
-        plan.unchanged.push({ q, version });
+        unchanged.push({ q, version });
         continue;
       }
-      plan.appends.push({
+      appends.push({
         q,
         append: { id: q.id, events, expectedVersion: version, correlationId: q.correlationId, causationId: q.commandId, ...(q.parent !== undefined ? { parent: q.parent } : {}) },
       });
-      // Not for the last command: the state after it is not needed (stateAfter encodes and decodes each event).
+      // Not for the last command: the state after it is needed only for a snapshot (stateAfter encodes and decodes each event).
       if (k < queued.length - 1) state = stateAfter(state, events);
+      else {
+        const before = state;
+        final = () => stateAfter(before, events);
+      }
       version += events.length;
     } catch (err) {
       throw new DeferredEventError(q.commandId, err);
     }
   }
-  return plan;
+  const last = state;
+  return { queued, appends, unchanged, left: { snapshotVersion: loaded.value.snapshotVersion, version, state: final ?? (() => last) } };
 }
