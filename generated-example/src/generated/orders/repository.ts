@@ -194,11 +194,30 @@ export type InventoryEventInput = EventInput<InventoryEvent>;
 export type InventoryRepository = Repository<InventoryId, InventoryState, InventoryEventInput>;
 
 /**
+ * Avro schema of Inventory's state, the encoding of its snapshots. Its fingerprint identifies the
+ * snapshots' schema: after a change of the state, snapshots of the old shape are ignored (the
+ * stream is replayed) and replaced.
+ */
+export const inventoryStateSchema = {
+  type: 'record',
+  name: 'InventoryState',
+  namespace: 'com.example.orders',
+  fields: [
+    { name: 'available', type: 'long', default: 0 },
+    { name: 'reservations', type: { type: 'map', values: 'int' }, default: {} }
+  ]
+} as const;
+
+/** Avro binary encoding of Inventory's state, for snapshots. */
+export const inventoryStateCodec = createCodec<InventoryState>(inventoryStateSchema);
+
+/**
  * The Inventory repository over `pool`. Stream type `Inventory`; outbox rows go to topic
  * `inventory` keyed by the Inventory id, with the CloudEvents attributes as `ce_*` headers. Event
  * data is stored and published as Avro binary (`application/avro`).
  *
- * No snapshots (`snapshotEvery` is not set): every load replays the stream.
+ * A snapshot is stored every 20 events (`snapshotEvery`), after the append commits and off the
+ * writer's path.
  */
 export function inventoryRepository(
   pool: ConnectionPool,
@@ -221,6 +240,8 @@ export function inventoryRepository(
       upcast: upcastInventoryEvent,
       initialState: initialInventoryState,
       evolve: evolveInventory,
+      snapshotEvery: 20,
+      stateCodec: inventoryStateCodec,
     },
     options,
   );
