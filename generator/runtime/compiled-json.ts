@@ -14,7 +14,7 @@
  * goes to the generic path, and for canonical text the generic path reads back exactly the
  * value encoded. test/runtime/compiled-json.test.ts compares the two paths.
  */
-import { GIVE_UP, helpers, LOGICAL, looksLike } from './compiled.js';
+import { CodecSource, fieldKey, GIVE_UP, helpers, LOGICAL, looksLike, OBJECTS, read } from './compiled.js';
 import type { SchemaNode, UnionNode } from './schema.js';
 
 export interface CompiledJson {
@@ -27,16 +27,7 @@ export interface CompiledJson {
 const RUNTIME = `
 const B = h.GIVE_UP;
 ${LOGICAL}
-function isDict(v) {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
-}
-function own(v, k) {
-  return k === '__proto__' ? Object.getOwnPropertyDescriptor(v, k)?.value : v[k];
-}
-function setOwn(o, k, x) {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
-  else o[k] = x;
-}
+${OBJECTS}
 const q = JSON.stringify;
 function eNull(v) { if (v !== null) throw B; return 'null'; }
 function eBool(v) { if (v === true) return 'true'; if (v === false) return 'false'; throw B; }
@@ -118,12 +109,7 @@ function dDecimal(p, precision, scale) {
 `;
 
 /** Generates the source of the encoder and decoder for one schema. */
-class Generator {
-  private readonly functions: string[] = [];
-  private readonly constants: string[] = [];
-  private readonly recordIds = new Map<SchemaNode, number>();
-  private temp = 0;
-
+class Generator extends CodecSource {
   source(root: SchemaNode): string {
     const encodeRoot = this.encode(root, 'value');
     const decodeRoot = this.decode(root, 'p');
@@ -149,29 +135,14 @@ class Generator {
     ].join('\n');
   }
 
-  private name(prefix: string): string {
-    return `${prefix}${this.temp++}`;
-  }
-
-  private constant(prefix: string, expression: string): string {
-    const name = this.name(prefix);
-    this.constants.push(`const ${name} = ${expression};`);
-    return name;
-  }
-
-  private recordId(node: SchemaNode & { kind: 'record' }): number {
-    let id = this.recordIds.get(node);
-    if (id === undefined) {
-      id = this.recordIds.size;
-      this.recordIds.set(node, id);
-      // Registered before the bodies are generated, so recursive records call themselves.
+  private record(node: SchemaNode & { kind: 'record' }): number {
+    return this.recordId(node, (id) => {
       const parts = node.fields.map((f, i) => `${JSON.stringify(`${i === 0 ? '{' : ','}${JSON.stringify(f.name)}:`)} + ${this.encode(f.type, read('v', f.name))}`);
       const body = parts.length === 0 ? `'{}'` : `${parts.join(' + ')} + '}'`;
       this.functions.push(`function e${id}(v) { if (!isDict(v)) throw B; return ${body}; }`);
-      const values = node.fields.map((f) => `${JSON.stringify(f.name) === '"__proto__"' ? '["__proto__"]' : JSON.stringify(f.name)}: ${this.decode(f.type, read('p', f.name))}`);
+      const values = node.fields.map((f) => `${fieldKey(f.name)}: ${this.decode(f.type, read('p', f.name))}`);
       this.functions.push(`function d${id}(p) { if (!isDict(p)) throw B; return { ${values.join(', ')} }; }`);
-    }
-    return id;
+    });
   }
 
   /** An expression: the text of `v` (an expression without side effects) as `node`, throwing B for anything not plainly valid. */
@@ -225,7 +196,7 @@ class Generator {
         return `${f}(${v})`;
       }
       case 'record':
-        return `e${this.recordId(node)}(${v})`;
+        return `e${this.record(node)}(${v})`;
       case 'union':
         return node.wrapped ? this.encodeWrapped(node, v) : this.encodeBare(node, v);
     }
@@ -295,7 +266,7 @@ class Generator {
         return `${f}(${p})`;
       }
       case 'record':
-        return `d${this.recordId(node)}(${p})`;
+        return `d${this.record(node)}(${p})`;
       case 'union': {
         const f = this.name('du');
         const cases = node.branches.map((branch, i) => {
@@ -318,9 +289,6 @@ class Generator {
   }
 }
 
-function read(v: string, key: string): string {
-  return key === '__proto__' ? `own(${v}, "__proto__")` : `${v}[${JSON.stringify(key)}]`;
-}
 
 /** Compiles the JSON encoder and decoder for a parsed schema. */
 export function compileJson(root: SchemaNode): CompiledJson {

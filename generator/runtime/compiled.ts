@@ -30,6 +30,18 @@ const TWO_64 = 2n ** 64n;
  * Conversions of logical values the binary and the JSON code share (compiled-json.ts); they
  * throw `B` (the code's give-up marker) for what the generic path must decide.
  */
+/** Source of the generated codecs' object helpers: a record or map value, and own fields named `__proto__`. */
+export const OBJECTS = `function isDict(v) {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
+}
+function own(v, k) {
+  return k === '__proto__' ? Object.getOwnPropertyDescriptor(v, k)?.value : v[k];
+}
+function setOwn(o, k, x) {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
+  else o[k] = x;
+}`;
+
 export const LOGICAL = `
 const DECIMAL = /^(-?)(\\d+)(?:\\.(\\d+))?$/;
 /** Two's-complement big-endian bytes of a decimal's unscaled value; size is fixed's, or undefined (minimal). */
@@ -101,16 +113,7 @@ function grow(n) {
   buf.copy(next, 0, 0, pos);
   buf = next;
 }
-function isDict(v) {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Date);
-}
-function own(v, k) {
-  return k === '__proto__' ? Object.getOwnPropertyDescriptor(v, k)?.value : v[k];
-}
-function setOwn(o, k, x) {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: x, enumerable: true, writable: true, configurable: true });
-  else o[k] = x;
-}
+${OBJECTS}
 function wInt(n) {
   if (pos + 5 > buf.length) grow(5);
   let z = ((n << 1) ^ (n >> 31)) >>> 0;
@@ -341,13 +344,50 @@ function rCount() {
 }
 `;
 
-/** Generates the source of the encoder and decoder for one schema. */
-class Generator {
-  private readonly functions: string[] = [];
-  private readonly constants: string[] = [];
+/**
+ * What the binary and the JSON code generators share: the constants and functions of the source
+ * they build, fresh local names, and one pair of functions (`e<id>`, `d<id>`) per record.
+ */
+export abstract class CodecSource {
+  protected readonly functions: string[] = [];
+  protected readonly constants: string[] = [];
   private readonly recordIds = new Map<SchemaNode, number>();
   private temp = 0;
 
+  protected name(prefix: string): string {
+    return `${prefix}${this.temp++}`;
+  }
+
+  protected constant(prefix: string, expression: string): string {
+    const name = this.name(prefix);
+    this.constants.push(`const ${name} = ${expression};`);
+    return name;
+  }
+
+  /** The id of a record's functions; `define` writes them the first time, after the id is taken, so recursive records call themselves. */
+  protected recordId(node: SchemaNode & { kind: 'record' }, define: (id: number) => void): number {
+    let id = this.recordIds.get(node);
+    if (id === undefined) {
+      id = this.recordIds.size;
+      this.recordIds.set(node, id);
+      define(id);
+    }
+    return id;
+  }
+}
+
+/** A record field's name as an object-literal key (`__proto__` computed, so it stays an own field). */
+export function fieldKey(name: string): string {
+  return name === '__proto__' ? '["__proto__"]' : JSON.stringify(name);
+}
+
+/** The expression reading field `key` of object `v` (an own `__proto__` through `own`). */
+export function read(v: string, key: string): string {
+  return key === '__proto__' ? `own(${v}, "__proto__")` : `${v}[${JSON.stringify(key)}]`;
+}
+
+/** Generates the source of the encoder and decoder for one schema. */
+class Generator extends CodecSource {
   source(root: SchemaNode): string {
     const encodeRoot = this.encode(root, 'value');
     const decodeRoot = this.decode(root);
@@ -380,32 +420,17 @@ class Generator {
     ].join('\n');
   }
 
-  private name(prefix: string): string {
-    return `${prefix}${this.temp++}`;
-  }
-
-  private constant(prefix: string, expression: string): string {
-    const name = this.name(prefix);
-    this.constants.push(`const ${name} = ${expression};`);
-    return name;
-  }
-
-  private recordId(node: SchemaNode & { kind: 'record' }): number {
-    let id = this.recordIds.get(node);
-    if (id === undefined) {
-      id = this.recordIds.size;
-      this.recordIds.set(node, id);
-      // Registered before the bodies are generated, so recursive records call themselves.
+  private record(node: SchemaNode & { kind: 'record' }): number {
+    return this.recordId(node, (id) => {
       const v = 'v';
       const fields = node.fields.map((f) => {
         const x = this.name('x');
         return `const ${x} = ${read(v, f.name)}; ${this.encode(f.type, x)}`;
       });
       this.functions.push(`function e${id}(${v}) { if (!isDict(${v})) throw B; ${fields.join(' ')} }`);
-      const values = node.fields.map((f) => `${JSON.stringify(f.name) === '"__proto__"' ? '["__proto__"]' : JSON.stringify(f.name)}: ${this.decode(f.type)}`);
+      const values = node.fields.map((f) => `${fieldKey(f.name)}: ${this.decode(f.type)}`);
       this.functions.push(`function d${id}() { return { ${values.join(', ')} }; }`);
-    }
-    return id;
+    });
   }
 
   /** Statements writing `v` (a variable name) as `node`, throwing B for anything not plainly valid. */
@@ -453,7 +478,7 @@ class Generator {
         return `if (!isDict(${v})) throw B; const ${keys} = Object.keys(${v}); if (${keys}.length > 0) { wNum(${keys}.length); for (const ${key} of ${keys}) { wStr(${key}); const ${x} = own(${v}, ${key}); ${this.encode(node.values, x)} } } wInt(0);`;
       }
       case 'record':
-        return `e${this.recordId(node)}(${v});`;
+        return `e${this.record(node)}(${v});`;
       case 'union':
         return node.wrapped ? this.encodeWrapped(node, v) : this.encodeBare(node, v);
     }
@@ -526,7 +551,7 @@ class Generator {
         return `${f}()`;
       }
       case 'record':
-        return `d${this.recordId(node)}()`;
+        return `d${this.record(node)}()`;
       case 'union': {
         const f = this.name('u');
         const cases = node.branches.map((branch, i) => {
@@ -540,10 +565,6 @@ class Generator {
       }
     }
   }
-}
-
-function read(v: string, key: string): string {
-  return key === '__proto__' ? `own(${v}, "__proto__")` : `${v}[${JSON.stringify(key)}]`;
 }
 
 /** The outer shape test datum.ts's `looksLike` uses to pick a branch of an unwrapped union. */

@@ -271,3 +271,28 @@ export function randomDocument(rng: Rng): Arbitrary {
   const fields = kinds.map((k) => gen.wrapped(k, 3));
   return gen.record(fields, gen.namespace);
 }
+
+/** A copy of `value` with one randomly chosen leaf (or the whole value) replaced by `odd(rng)`. */
+export function mutateValue(rng: Rng, value: unknown, odd: (rng: Rng) => unknown): unknown {
+  if (rng.bool(0.2) || value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date) {
+    return odd(rng);
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 0) return [odd(rng)];
+    const copy = [...value];
+    const i = rng.int(0, copy.length - 1);
+    copy[i] = mutateValue(rng, copy[i], odd);
+    return copy;
+  }
+  const copy: { [key: string]: unknown } = { ...(value as { [key: string]: unknown }) };
+  const keys = Object.keys(copy);
+  if (keys.length === 0 || rng.bool(0.05)) {
+    // An own "__proto__" property, as JSON.parse makes it, not a prototype.
+    Object.defineProperty(copy, rng.pick(['extra', 'string', '__proto__']), { value: odd(rng), enumerable: true, writable: true, configurable: true });
+    return copy;
+  }
+  const key = rng.pick(keys);
+  if (rng.bool(0.05)) delete copy[key];
+  else copy[key] = mutateValue(rng, copy[key], odd);
+  return copy;
+}

@@ -15,7 +15,7 @@ import { generate } from '../../generator/pipeline.js';
 import { createTemplateSet } from '../../generator/core/templates.js';
 import { builtInTemplates } from '../../generator/cli/project.js';
 import { codecs as domainCodecs } from '../saga/domain.js';
-import { randomDecimal, randomDocument, randomDouble, randomLong, randomString } from './arbitrary.js';
+import { mutateValue, randomDecimal, randomDocument, randomDouble, randomLong, randomString } from './arbitrary.js';
 import { exactDiff, Rng } from './helpers.js';
 
 const BASE_SEED = Number(process.env['AVRO_COMPILED_SEED'] ?? 0x150d);
@@ -61,27 +61,6 @@ const ODD_VALUES: readonly unknown[] = [
 ];
 
 const odd = (rng: Rng): unknown => ODD_VALUES[rng.int(0, ODD_VALUES.length - 1)];
-
-function mutateValue(rng: Rng, value: unknown): unknown {
-  if (rng.bool(0.2) || value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date) return odd(rng);
-  if (Array.isArray(value)) {
-    if (value.length === 0) return [odd(rng)];
-    const copy = [...value];
-    const i = rng.int(0, copy.length - 1);
-    copy[i] = mutateValue(rng, copy[i]);
-    return copy;
-  }
-  const copy: { [key: string]: unknown } = { ...(value as { [key: string]: unknown }) };
-  const keys = Object.keys(copy);
-  if (keys.length === 0 || rng.bool(0.05)) {
-    Object.defineProperty(copy, rng.pick(['extra', 'string', '__proto__']), { value: odd(rng), enumerable: true, writable: true, configurable: true });
-    return copy;
-  }
-  const key = rng.pick(keys);
-  if (rng.bool(0.05)) delete copy[key];
-  else copy[key] = mutateValue(rng, copy[key]);
-  return copy;
-}
 
 /** Reorders the keys of the objects in a parsed JSON value. */
 function shuffleKeys(rng: Rng, v: unknown): unknown {
@@ -154,7 +133,7 @@ function compareOn(rng: Rng, fast: AvroCodec<unknown>, slow: AvroCodec<unknown>,
   if (encoded !== undefined) fail(encoded);
   const decoded = sameOutcome(attempt(() => fast.fromJson(text)), attempt(() => slow.fromJson(text)), sameValue);
   if (decoded !== undefined) fail(`decode ${text}: ${decoded}`);
-  const oddValue = mutateValue(rng, value);
+  const oddValue = mutateValue(rng, value, odd);
   const oddEncoded = sameOutcome(attempt(() => fast.toJson(oddValue)), attempt(() => slow.toJson(oddValue)), sameText);
   if (oddEncoded !== undefined) fail(`mutated value: ${oddEncoded}`);
   for (let k = 0; k < 3; k++) {

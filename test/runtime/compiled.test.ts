@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCodec, createGenericCodec } from '../../generator/runtime/avro.js';
 import type { AvroSchemaJson } from '../../generator/runtime/index.js';
-import { randomDocument } from './arbitrary.js';
+import { mutateValue, randomDocument } from './arbitrary.js';
 import { exactDiff, hex, Rng } from './helpers.js';
 
 const BASE_SEED = Number(process.env['AVRO_COMPILED_SEED'] ?? 0xc0de);
@@ -29,31 +29,6 @@ const ODD_VALUES: readonly unknown[] = [
 ];
 
 const odd = (rng: Rng): unknown => ODD_VALUES[rng.int(0, ODD_VALUES.length - 1)];
-
-/** A copy of `value` with one randomly chosen leaf (or the whole value) replaced by an odd value. */
-function mutateValue(rng: Rng, value: unknown): unknown {
-  if (rng.bool(0.2) || value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date) {
-    return odd(rng);
-  }
-  if (Array.isArray(value)) {
-    if (value.length === 0) return [odd(rng)];
-    const copy = [...value];
-    const i = rng.int(0, copy.length - 1);
-    copy[i] = mutateValue(rng, copy[i]);
-    return copy;
-  }
-  const copy: { [key: string]: unknown } = { ...(value as { [key: string]: unknown }) };
-  const keys = Object.keys(copy);
-  if (keys.length === 0 || rng.bool(0.05)) {
-    // An own "__proto__" property, as JSON.parse makes it, not a prototype.
-    Object.defineProperty(copy, rng.pick(['extra', 'string', '__proto__']), { value: odd(rng), enumerable: true, writable: true, configurable: true });
-    return copy;
-  }
-  const key = rng.pick(keys);
-  if (rng.bool(0.05)) delete copy[key];
-  else copy[key] = mutateValue(rng, copy[key]);
-  return copy;
-}
 
 function mutateBytes(rng: Rng, bytes: Uint8Array): Uint8Array {
   const out = [...bytes];
@@ -92,7 +67,7 @@ function check(seed: number): void {
     const decoded = sameOutcome(attempt(() => fast.fromBinary(bytes)), attempt(() => slow.fromBinary(bytes)), exactDiff);
     if (decoded !== undefined) fail(`value #${i}: decode ${decoded}`);
 
-    const oddValue = mutateValue(rng, value);
+    const oddValue = mutateValue(rng, value, odd);
     const oddEncoded = sameOutcome(attempt(() => fast.toBinary(oddValue)), attempt(() => slow.toBinary(oddValue)), sameBytes);
     if (oddEncoded !== undefined) fail(`mutated value #${i}: ${oddEncoded}`);
     if (sameOutcome(attempt(() => fast.isValid(oddValue)), attempt(() => slow.isValid(oddValue)), (a, b) => (a === b ? undefined : 'isValid differs')) !== undefined) fail(`mutated value #${i}: isValid differs`);
