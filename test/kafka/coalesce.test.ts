@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEAD_LETTER_HEADERS, encodeBinary, ensureTopics, migrate, silentLogger } from '../../generator/runtime/index.js';
+import { DEAD_LETTER_HEADERS, encodeBinary, silentLogger } from '../../generator/runtime/index.js';
 import { startKafka, type KafkaBroker } from '../support/kafka.mjs';
 import { type Isolated, useTestDatabase } from '../postgres/db.js';
-import { appliedCount, childEnv, createProjection, kafkaClient, projectionConsumer, projectionHandlers, projectionProblem, readTopic, startChild } from './helpers.js';
+import { appliedCount, childEnv, createTopic, freshProjectionSchema, kafkaClient, projectionConsumer, projectionHandlers, projectionProblem, readTopic, startChild } from './helpers.js';
 import { type Encoded, INCREMENTED, POISONED, incremented, poisoned, waitFor } from './support.js';
 
 const db = useTestDatabase();
@@ -28,18 +28,8 @@ afterAll(async () => {
   await broker?.stop();
 }, 60_000);
 
-async function freshSchema(): Promise<Isolated> {
-  const iso = await db.isolated({ max: 20 });
-  await migrate(iso.pool);
-  await createProjection(iso.pool);
-  return iso;
-}
-
-async function newTopic(partitions: number): Promise<string> {
-  const topic = `t-${randomUUID()}`;
-  await ensureTopics(kafka, [{ topic, numPartitions: partitions }]);
-  return topic;
-}
+const freshSchema = (): Promise<Isolated> => freshProjectionSchema(db);
+const newTopic = (partitions: number): Promise<string> => createTopic(kafka, partitions);
 
 /** Aggregate i's events seq 1..n, all on partition i (sent there explicitly, so every partition has some). */
 function perPartition(partitions: number, n: number): Array<{ readonly id: string; readonly events: Encoded[] }> {

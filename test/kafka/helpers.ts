@@ -11,13 +11,30 @@ import {
   type KafkaConsumerOptions,
   type Queryable,
   appendToStream,
+  ensureTopics,
+  migrate,
   newEventFor,
 } from '../../generator/runtime/index.js';
-import type { Isolated } from '../postgres/db.js';
+import type { Isolated, TestDatabase } from '../postgres/db.js';
 import { type CounterEvents, INCREMENTED, counterDecoding, incremented } from './support.js';
 
 export function kafkaClient(brokers: readonly string[], clientId = 'eventsmith-kafka-test'): Kafka {
   return new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
+}
+
+/** A topic of its own, `<prefix>-<uuid>`, with `partitions` partitions. */
+export async function createTopic(kafka: Kafka, partitions: number, prefix = 't'): Promise<string> {
+  const topic = `${prefix}-${randomUUID()}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: partitions }]);
+  return topic;
+}
+
+/** A fresh schema (pool of 20), migrated, with the `applied` projection table. */
+export async function freshProjectionSchema(db: TestDatabase): Promise<Isolated> {
+  const iso = await db.isolated({ max: 20 });
+  await migrate(iso.pool);
+  await createProjection(iso.pool);
+  return iso;
 }
 
 export async function createProjection(db: Queryable): Promise<void> {

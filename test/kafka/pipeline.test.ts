@@ -14,8 +14,6 @@ import {
   OutboxRelay,
   decodeCloudEvent,
   decodeMessage,
-  ensureTopics,
-  migrate,
   encodeBinary,
   insertOutbox,
   makeEnvelope,
@@ -41,7 +39,8 @@ import {
   appendCounters,
   appliedCount,
   childEnv,
-  createProjection,
+  createTopic,
+  freshProjectionSchema,
   kafkaClient,
   projectionConsumer,
   projectionHandlers,
@@ -68,18 +67,8 @@ afterAll(async () => {
   await broker?.stop();
 }, 60_000);
 
-async function freshSchema(): Promise<Isolated> {
-  const iso = await db.isolated({ max: 20 });
-  await migrate(iso.pool);
-  await createProjection(iso.pool);
-  return iso;
-}
-
-async function newTopic(partitions = 3): Promise<string> {
-  const topic = `t-${randomUUID()}`;
-  await ensureTopics(kafka, [{ topic, numPartitions: partitions }]);
-  return topic;
-}
+const freshSchema = (): Promise<Isolated> => freshProjectionSchema(db);
+const newTopic = (partitions = 3): Promise<string> => createTopic(kafka, partitions);
 
 /** A LISTEN connection factory for a relay, on the test schema. */
 function listenOn(iso: Isolated): () => Promise<pg.Client> {

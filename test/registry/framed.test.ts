@@ -2,7 +2,6 @@
 // real PostgreSQL: the publisher frames with the id the registry gives, the consumer decodes by
 // the writer's id and resolves it to the version it knows, then upcasts; an unknown id is a dead
 // letter with its reason; a registry restart mid-stream delays but loses nothing.
-import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -12,7 +11,6 @@ import {
   createRegistryClient,
   createRepository,
   createSchemaIdResolver,
-  ensureTopics,
   frameConfluent,
   migrate,
   publishEnvelope,
@@ -28,7 +26,7 @@ import {
 import { startKafka, type KafkaBroker } from '../support/kafka.mjs';
 import { startRegistry, type SchemaRegistryServer } from '../support/registry.mjs';
 import { useTestDatabase } from '../postgres/db.js';
-import { createProjection, kafkaClient, projectionConsumer, readTopic } from '../kafka/helpers.js';
+import { createProjection, createTopic, kafkaClient, projectionConsumer, readTopic } from '../kafka/helpers.js';
 import { INCREMENTED, counterDecoding, incremented, incrementedV1, incrementedV2, type CounterEvents, type IncrementedV2, waitFor } from '../kafka/support.js';
 
 const db = useTestDatabase();
@@ -49,11 +47,7 @@ afterAll(async () => {
   await broker?.stop();
 }, 60_000);
 
-async function newTopic(): Promise<string> {
-  const topic = `framed-${randomUUID()}`;
-  await ensureTopics(kafka, [{ topic, numPartitions: 2 }]);
-  return topic;
-}
+const newTopic = (): Promise<string> => createTopic(kafka, 2, 'framed');
 
 function registryFor(registryUrl: string, topic: string, retryForMs?: number): PublishRegistry {
   return {
