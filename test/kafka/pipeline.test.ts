@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   DEAD_LETTER_HEADERS,
+  type CommandHandler,
   type Decide,
   DeferredEventError,
   KafkaConsumerRunner,
@@ -69,6 +70,30 @@ afterAll(async () => {
 
 const freshSchema = (): Promise<Isolated> => freshProjectionSchema(db);
 const newTopic = (partitions = 3): Promise<string> => createTopic(kafka, partitions);
+
+/** A ReserveStock of 1 for aggregate `agg`; the scenario 'boom' makes the tests' deciders throw. */
+function reserveOne(agg: string, scenario = 'ok') {
+  return makeEnvelope({ type: T.reserveStock, dataversion: 1, source: SHOP, subject: agg, data: { sku: 's', quantity: 1, scenario } });
+}
+
+async function sendCommands(topic: string, commands: ReadonlyArray<ReturnType<typeof reserveOne>>): Promise<void> {
+  await publisher.send(commands.map((c) => ({ topic, ...encodeBinary(c, shopCodecs[T.reserveStock].toBinary(c.data)) })));
+}
+
+/** The shop's command consumer of `topic`: ReserveStock through `handler`, `attempts` tries before the dead letter. */
+function commandConsumer(iso: Isolated, topic: string, handler: CommandHandler<ReserveStock>, attempts: number): KafkaConsumerRunner<Record<string, unknown>> {
+  return new KafkaConsumerRunner<Record<string, unknown>>({
+    kafka,
+    pool: iso.pool,
+    groupId: `commands-${topic}`,
+    topics: [topic],
+    handlers: { [T.reserveStock]: handler as never },
+    decoding: shopDecoding,
+    attempts,
+    retry: { initialMs: 50, maxMs: 200 },
+    logger: silentLogger,
+  });
+}
 
 /** A LISTEN connection factory for a relay, on the test schema. */
 function listenOn(iso: Isolated): () => Promise<pg.Client> {
@@ -328,24 +353,12 @@ describe('poison messages', () => {
       return shopDeciders().reserveStock(state, command, meta);
     };
     const aggregates = [randomUUID(), randomUUID(), randomUUID()];
-    const command = (agg: string, scenario = 'ok') =>
-      makeEnvelope({ type: T.reserveStock, dataversion: 1, source: SHOP, subject: agg, data: { sku: 's', quantity: 1, scenario } });
     // 21 commands for 3 aggregates, in one partition (the runner's transactions hold several of each); the 11th throws.
-    const good = Array.from({ length: 20 }, (_, i) => command(aggregates[i % 3] as string));
-    const bad = command(aggregates[1] as string, 'boom');
+    const good = Array.from({ length: 20 }, (_, i) => reserveOne(aggregates[i % 3] as string));
+    const bad = reserveOne(aggregates[1] as string, 'boom');
     const sent = [...good.slice(0, 10), bad, ...good.slice(10)];
-    await publisher.send(sent.map((c) => ({ topic, ...encodeBinary(c, shopCodecs[T.reserveStock].toBinary(c.data)) })));
-    const consumer = new KafkaConsumerRunner<Record<string, unknown>>({
-      kafka,
-      pool: iso.pool,
-      groupId: `commands-${topic}`,
-      topics: [topic],
-      handlers: { [T.reserveStock]: commandHandler(repos.inventory, decide) as never },
-      decoding: shopDecoding,
-      attempts: 3,
-      retry: { initialMs: 50, maxMs: 200 },
-      logger: silentLogger,
-    });
+    await sendCommands(topic, sent);
+    const consumer = commandConsumer(iso, topic, commandHandler(repos.inventory, decide), 3);
     await consumer.start();
     try {
       const dlq = await readTopic(kafka, `${topic}.dlq`, 1);
@@ -390,24 +403,12 @@ describe('poison messages', () => {
       await inner(command, context);
     };
     const aggregates = [randomUUID(), randomUUID(), randomUUID()];
-    const command = (agg: string, scenario = 'ok') =>
-      makeEnvelope({ type: T.reserveStock, dataversion: 1, source: SHOP, subject: agg, data: { sku: 's', quantity: 1, scenario } });
     // 30 commands for 3 aggregates in one partition; the 16th throws, failing the transaction it is in.
-    const good = Array.from({ length: 30 }, (_, i) => command(aggregates[i % 3] as string));
-    const bad = command(aggregates[1] as string, 'boom');
+    const good = Array.from({ length: 30 }, (_, i) => reserveOne(aggregates[i % 3] as string));
+    const bad = reserveOne(aggregates[1] as string, 'boom');
     const sent = [...good.slice(0, 15), bad, ...good.slice(15)];
-    await publisher.send(sent.map((c) => ({ topic, ...encodeBinary(c, shopCodecs[T.reserveStock].toBinary(c.data)) })));
-    const consumer = new KafkaConsumerRunner<Record<string, unknown>>({
-      kafka,
-      pool: iso.pool,
-      groupId: `commands-${topic}`,
-      topics: [topic],
-      handlers: { [T.reserveStock]: handler as never },
-      decoding: shopDecoding,
-      attempts: 2,
-      retry: { initialMs: 50, maxMs: 200 },
-      logger: silentLogger,
-    });
+    await sendCommands(topic, sent);
+    const consumer = commandConsumer(iso, topic, handler, 2);
     await consumer.start();
     try {
       await readTopic(kafka, `${topic}.dlq`, 1);
