@@ -3,7 +3,6 @@ import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ConcurrencyError,
-  type NewEvent,
   OUTBOX_START,
   type OutboxCursor,
   type OutboxRecord,
@@ -18,17 +17,9 @@ import {
   saveOutboxCursor,
 } from '../../generator/runtime/postgres/index.js';
 import { type Isolated, useTestDatabase } from './db.js';
+import { event, labelOf } from './labelled.js';
 
 const db = useTestDatabase();
-
-function event(label: string): NewEvent {
-  const data = new TextEncoder().encode(JSON.stringify({ label }));
-  return { eventId: randomUUID(), eventType: 'Labelled', schemaVersion: 1, data, contentType: 'application/json', outbox: { topic: 'labels', payload: data, headers: { ce_subject: label } } };
-}
-
-function labelOf(r: OutboxRecord): string {
-  return r.headers.ce_subject ?? '?';
-}
 
 /** The poller that DESIGN.md warns about: by sequence number alone. */
 async function naivePoll(q: Queryable, afterPosition: bigint): Promise<{ labels: string[]; cursor: bigint }> {

@@ -7,10 +7,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ConcurrencyError,
   type KafkaPublisher,
-  type NewEvent,
   OUTBOX_PROGRESS_START,
   type OutboxProgress,
-  type OutboxRecord,
   OutboxRelay,
   appendToStream,
   loadOutboxProgress,
@@ -23,15 +21,10 @@ import {
 } from '../../generator/runtime/index.js';
 import { inTransaction } from '../../generator/runtime/postgres/db.js';
 import { type Isolated, useTestDatabase } from './db.js';
+import { event, labelOf } from './labelled.js';
 
 const db = useTestDatabase();
 
-function event(label: string): NewEvent {
-  const data = new TextEncoder().encode(JSON.stringify({ label }));
-  return { eventId: randomUUID(), eventType: 'Labelled', schemaVersion: 1, data, contentType: 'application/json', outbox: { topic: 'labels', payload: data, headers: { ce_subject: label } } };
-}
-
-const labelOf = (r: OutboxRecord): string => r.headers.ce_subject ?? '?';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
