@@ -393,9 +393,9 @@ export async function startKafka(options = {}) {
         '-XX:+ExplicitGCInvokesConcurrent',
         '-XX:+ExitOnOutOfMemoryError',
         // The client compiler only (C1): a dev broker lives for a test run or the example, seconds
-        // to minutes, where C2's compiles cost more CPU than its faster code saves back. The
-        // example's 300 orders on a fresh broker: its CPU over the run 0.55× (2.3 s against 4.2 s),
-        // on a second run 0.42× (BENCHMARKS.md). A long benchmark can pass
+        // to minutes, where C2's compiles cost more CPU than its faster code saves back. Over the
+        // example's 300 orders the broker's CPU is 0.63× (bench/broker-jit.mjs, BENCHMARKS.md);
+        // the example's throughput does not change. A long benchmark can pass
         // '-XX:TieredStopAtLevel=4' in jvmArgs (the last flag wins).
         '-XX:TieredStopAtLevel=1',
         ...commonJvm,
