@@ -10,6 +10,7 @@ import type * as PostgresScript from '../dev/postgres.mjs';
 import type * as ProgressScript from '../dev/progress.mjs';
 import type * as RegistryScript from '../dev/registry.mjs';
 import type { Progress } from '../dev/progress.mjs';
+import { importModule } from '../core/import-module.js';
 import { packageRoot } from './package-root.js';
 
 export interface StartedService {
@@ -37,7 +38,7 @@ export interface DevScripts {
 
 /** The dev/ scripts of the installed package (found from dist/ or from source alike). */
 export async function loadDevScripts(): Promise<DevScripts> {
-  const load = (file: string): Promise<unknown> => import(pathToFileURL(path.join(packageRoot(), 'generator', 'dev', file)).href);
+  const load = (file: string): Promise<unknown> => importModule(pathToFileURL(path.join(packageRoot(), 'generator', 'dev', file)).href);
   const [postgres, kafka, progress, registry] = await Promise.all([load('postgres.mjs'), load('kafka.mjs'), load('progress.mjs'), load('registry.mjs')]);
   return {
     postgres: postgres as typeof PostgresScript,

@@ -8,9 +8,9 @@ export function topicHandlersTypeName(aggregate: string): string {
 
 /** Types declared once per `kafka.ts`. */
 export const kafkaTypeNames = {
-  /** CloudEvents type → latest data type of every event of the domain. */
+  /** Maps each CloudEvents type to the latest data type of that event. */
   events: 'DomainEvents',
-  /** Aggregate name → its topic's handlers. */
+  /** Maps each aggregate name to its topic's handlers. */
   handlers: 'DomainHandlers',
   /** The typed publish functions. */
   publisher: 'EventPublisher',

@@ -10,6 +10,7 @@ import { lstat, mkdir, readFile, readdir, realpath, rename, rm, writeFile } from
 import path from 'node:path';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { hasGeneratedHeader, type GeneratedFile } from '../core/generated-file.js';
+import { importModule } from '../core/import-module.js';
 import { checkRelativePath, OutputPathError } from './index.js';
 import { mergeStubs, type TsMorphModule } from './merge-stubs.js';
 
@@ -70,7 +71,7 @@ export async function planUserFiles(ctx: UserFilesContext, files: readonly Gener
       continue;
     }
     // ts-morph (with its TypeScript) takes a while to load: only a run that has user files to read pays for it.
-    tsMorph ??= await import('ts-morph');
+    tsMorph ??= await importModule<TsMorphModule>('ts-morph');
     const checkedIn = ctx.shown(path.join(ctx.outDir, f.path));
     const merged = mergeStubs(tsMorph, { user: current, fresh: f.content, file: ctx.shown(target), checkedIn });
     diagnostics.push(...merged.diagnostics);
