@@ -10,16 +10,18 @@ import {
   OUTBOX_PROGRESS_START,
   type OutboxProgress,
   OutboxRelay,
+  advanceOutbox,
   appendToStream,
   loadOutboxProgress,
   markOutboxBatchPublished,
   migrate,
   outboxLag,
   readCommittedOutbox,
+  sameOutboxProgress,
   saveOutboxProgress,
   silentLogger,
 } from '../../generator/runtime/index.js';
-import { inTransaction } from '../../generator/runtime/postgres/db.js';
+import { type ConnectionPool, type PooledConnection, inTransaction } from '../../generator/runtime/postgres/db.js';
 import { type Isolated, useTestDatabase } from './db.js';
 import { event, labelOf } from './labelled.js';
 
@@ -111,6 +113,46 @@ describe('readCommittedOutbox', () => {
     expect(next.records.map(labelOf)).toEqual(['O']);
   });
 
+  it('advanceOutbox does the three writes and the read ahead in one statement: the progress saved, only the rows read marked, the next batch as readCommittedOutbox reads it', async () => {
+    await iso.pool.query('TRUNCATE eventsmith_outbox');
+    const relay = `r-${randomUUID()}`;
+    await iso.pool.query(`INSERT INTO eventsmith_outbox_cursors (relay, txid, position) VALUES ($1, '0'::xid8, 0)`, [relay]);
+    await append(iso.pool, randomUUID(), ['Y1']);
+    const older = await iso.connect(); // a txid between Y1's and Y2's: the batch ends above the horizon
+    await older.query('BEGIN');
+    await append(older, randomUUID(), ['O']);
+    await append(iso.pool, randomUUID(), ['Y2', 'Y3', 'Y4']);
+    const batch = await readCommittedOutbox(iso.pool, OUTBOX_PROGRESS_START, 3);
+    expect(batch.records.map(labelOf)).toEqual(['Y1', 'Y2', 'Y3']);
+    await older.query('COMMIT'); // O lies between the batch's rows in (txid, position) order
+    const next = await inTransaction(iso.pool, (tx) => advanceOutbox(tx, relay, OUTBOX_PROGRESS_START, batch, { mark: true, readNext: 3 }));
+    expect(await unpublished()).toEqual(['O', 'Y4']); // marked per transaction, not over the range
+    expect(sameOutboxProgress(await loadOutboxProgress(iso.pool, relay), batch.progress)).toBe(true);
+    expect(next?.records.map(labelOf)).toEqual(['O', 'Y4']);
+    expect((await readCommittedOutbox(iso.pool, batch.progress, 3)).records.map(labelOf)).toEqual(['O', 'Y4']);
+
+    // The batch ends below the horizon: one range; without readNext nothing is read; undone by a rollback.
+    const last = next!;
+    const failed = inTransaction(iso.pool, async (tx) => {
+      expect(await advanceOutbox(tx, relay, batch.progress, last, { mark: true })).toBeUndefined();
+      throw new Error('the send failed');
+    });
+    await expect(failed).rejects.toThrow('the send failed');
+    expect(await unpublished()).toEqual(['O', 'Y4']);
+    expect(sameOutboxProgress(await loadOutboxProgress(iso.pool, relay), batch.progress)).toBe(true);
+    await inTransaction(iso.pool, (tx) => advanceOutbox(tx, relay, batch.progress, last, { mark: true }));
+    expect(await unpublished()).toEqual([]);
+    expect(sameOutboxProgress(await loadOutboxProgress(iso.pool, relay), last.progress)).toBe(true);
+
+    // markPublished off: the progress moves, the rows stay unmarked.
+    await append(iso.pool, randomUUID(), ['Z']);
+    const z = await readCommittedOutbox(iso.pool, last.progress, 3);
+    const after = await inTransaction(iso.pool, (tx) => advanceOutbox(tx, relay, last.progress, z, { mark: false, readNext: 3 }));
+    expect(after?.records).toEqual([]);
+    expect(await unpublished()).toEqual(['Z']);
+    expect(sameOutboxProgress(await loadOutboxProgress(iso.pool, relay), z.progress)).toBe(true);
+  });
+
   it('reads a large committed transaction above the horizon in parts, also when an older one commits between the parts', async () => {
     await iso.pool.query('TRUNCATE eventsmith_outbox');
     const relay = `r-${randomUUID()}`;
@@ -169,6 +211,72 @@ describe('readCommittedOutbox', () => {
       expect(r.records.map(labelOf)[0]).toBe('O');
       return true;
     });
+  });
+});
+
+describe('OutboxRelay when a send fails', () => {
+  it('after the step wrote its progress and mark and read ahead: none of it is committed, the batch goes out again before the rest, in order', async () => {
+    await iso.pool.query('TRUNCATE eventsmith_outbox');
+    const name = `r-${randomUUID()}`;
+    const streams = [randomUUID(), randomUUID()];
+    for (let v = 0; v < 12; v += 3) for (const [i, s] of streams.entries()) await append(iso.pool, s, [1, 2, 3].map((k) => `${i}:${v + k}`), v);
+    // The statements the relay's steps ran to their end, by name: the failing send waits until its
+    // step's writes are done, so that only the rollback can undo them.
+    const done: string[] = [];
+    const waiters: Array<() => void> = [];
+    const pool: ConnectionPool = {
+      query: ((...args: Parameters<pg.Pool['query']>) => iso.pool.query(...args)) as ConnectionPool['query'],
+      connect: async () => {
+        const client = await iso.pool.connect();
+        return {
+          release: (err?: Error | boolean) => client.release(err),
+          query: (async (q: string | { name?: string }, values?: unknown[]) => {
+            const result = await client.query(q as string, values);
+            if (typeof q === 'object' && q.name !== undefined) done.push(q.name);
+            for (const w of waiters.splice(0)) w();
+            return result;
+          }) as PooledConnection['query'],
+        };
+      },
+    };
+    const advances = (): number => done.filter((n) => n.startsWith('eventsmith_advance_outbox')).length;
+    const sent: string[][] = [];
+    let sends = 0;
+    let failed: string[] = [];
+    let whenRetried: { unmarked: string[]; progress: OutboxProgress } | undefined;
+    let afterFirst: OutboxProgress | undefined;
+    const publisher = {
+      async send(messages: readonly { readonly headers?: Record<string, unknown> }[]): Promise<void> {
+        const labels = messages.map((m) => String(m.headers?.ce_subject ?? '?'));
+        sends++;
+        if (sends === 2) {
+          afterFirst = await loadOutboxProgress(iso.pool, name); // committed by the first step
+          while (advances() < 2) await new Promise<void>((resolve) => waiters.push(resolve));
+          failed = labels;
+          throw new Error('broker down');
+        }
+        if (sends === 3) whenRetried = { unmarked: await unpublished(), progress: await loadOutboxProgress(iso.pool, name) };
+        sent.push(labels);
+      },
+    } as unknown as KafkaPublisher;
+    const relay = new OutboxRelay({ pool, publisher, name, batchSize: 5, logger: silentLogger, retry: { initialMs: 1, maxMs: 5 } });
+    relay.start();
+    try {
+      await waitFor('every row published', async () => (await outboxLag(iso.pool, name)).rows === 0 && sent.flat().length === 24);
+    } finally {
+      await relay.stop();
+    }
+    expect(relay.metrics().failures).toBe(1);
+    expect(failed).toHaveLength(5);
+    // The failed batch is the first one sent again, and nothing of its step was committed.
+    expect(sent[1]).toEqual(failed);
+    expect(whenRetried?.unmarked.slice(0, 5)).toEqual(failed);
+    expect(whenRetried?.unmarked).toHaveLength(19);
+    expect(afterFirst !== undefined && whenRetried !== undefined && sameOutboxProgress(whenRetried.progress, afterFirst)).toBe(true);
+    const all = sent.flat();
+    expect(new Set(all).size).toBe(24);
+    for (const [i] of streams.entries()) expect(all.filter((l) => l.startsWith(`${i}:`))).toEqual(Array.from({ length: 12 }, (_, k) => `${i}:${k + 1}`));
+    expect(await unpublished()).toEqual([]);
   });
 });
 

@@ -40,11 +40,10 @@ import {
   type CommittedOutboxBatch,
   type OutboxProgress,
   type OutboxRecord,
+  advanceOutbox,
   loadOutboxProgress,
-  markOutboxBatchPublished,
   readCommittedOutbox,
   sameOutboxProgress,
-  saveOutboxProgress,
 } from '../postgres/outbox-reader.js';
 import { type Logger, componentLogger } from '../logger.js';
 import { type BackoffOptions, backoffDelay, errorMessage, sleep } from './backoff.js';
@@ -262,16 +261,16 @@ export class OutboxRelay {
         },
       });
       try {
-        // The database's part runs while the broker works: the cursor move and the published mark
-        // (undone unless the broker acknowledges: the commit comes only after that), then the
-        // next batch, read ahead.
+        // The database's part runs while this process encodes the send and the broker works: the
+        // cursor move and the published mark (undone unless the broker acknowledges: the commit
+        // comes only after that), and the next batch, read ahead. One statement, on the wire
+        // before the send's encoding takes the thread: a chain of statements would stall behind it.
+        const full = batch.records.length >= this.batchSize;
+        const written = advanceOutbox(tx, this.name, progress, batch, {
+          mark: this.options.markPublished !== false,
+          ...(full ? { readNext: this.batchSize } : {}),
+        }).then((next) => (next === undefined ? undefined : { after: batch.progress, batch: next }));
         const sent = publisher.send(batch.records.map(outboxRecordToMessage));
-        const written = (async () => {
-          await saveOutboxProgress(tx, this.name, batch.progress);
-          if (this.options.markPublished !== false) await markOutboxBatchPublished(tx, progress, batch);
-          if (batch.records.length >= this.batchSize) return { after: batch.progress, batch: await readCommittedOutbox(tx, batch.progress, this.batchSize) };
-          return undefined;
-        })();
         const [send, write] = await Promise.allSettled([sent, written]);
         if (send.status === 'rejected') throw send.reason;
         if (write.status === 'rejected') throw write.reason;

@@ -146,26 +146,42 @@ export interface CommittedOutboxBatch {
   readonly capped: boolean;
 }
 
-const READ_COMMITTED_OUTBOX = `WITH snap AS MATERIALIZED (
+/**
+ * The read of readCommittedOutbox after the progress in $1 (cursor txid), $2 (cursor position),
+ * $3 and $4 (the transactions published ahead and their last positions), at most `limit` rows
+ * (a placeholder), above the horizon unless `capped` (a boolean placeholder) is false: the body
+ * of a WITH, after the common table expressions of a statement that begins it (`ctes`).
+ */
+function readCommittedSql(ctes: string, limit: string, uncapped: string): string {
+  return `WITH ${ctes}snap AS MATERIALIZED (
          SELECT pg_snapshot_xmin(s) AS xmin, pg_snapshot_xmax(s) AS xmax,
                 -- Every transaction below this one has ended. Our own (the relay's step once it has
                 -- written) writes no outbox rows, so it does not count.
                 COALESCE((SELECT x FROM pg_snapshot_xip(s) x WHERE x IS DISTINCT FROM pg_current_xact_id_if_assigned() ORDER BY x LIMIT 1),
                          pg_snapshot_xmax(s)) AS horizon
            FROM pg_current_snapshot() s)
-     SELECT snap.xmin::text AS snap_xmin, snap.xmax::text AS snap_xmax, snap.horizon::text AS horizon, r.*
+     SELECT snap.xmin::text AS snap_xmin, snap.xmax::text AS snap_xmax, snap.horizon::text AS horizon,
+            r.position::text AS position, r.txid::text AS txid, r.id, r.aggregatetype, r.aggregateid, r.type, r.topic,
+            r.payload, r.headers, r.content_type, r.created_ms, r.published_ms
        FROM snap LEFT JOIN LATERAL (
-            SELECT o.txid AS sort_txid, o.position AS sort_position,
-                   o.position::text AS position, o.txid::text AS txid, o.id::text AS id, o.aggregatetype, o.aggregateid, o.type, o.topic,
+            SELECT o.txid, o.position, o.id::text AS id, o.aggregatetype, o.aggregateid, o.type, o.topic,
                    o.payload, o.headers, o.content_type,
                    floor(extract(epoch FROM o.created_at) * 1000)::float8 AS created_ms, floor(extract(epoch FROM o.published_at) * 1000)::float8 AS published_ms
               FROM eventsmith_outbox o
              WHERE (o.txid, o.position) > ($1::xid8, $2::bigint)
                AND o.position > COALESCE(($4::bigint[])[array_position($3::xid8[], o.txid)], 0)
-               AND ($6::boolean OR o.txid < snap.horizon)
+               AND (${uncapped}::boolean OR o.txid < snap.horizon)
              ORDER BY o.txid, o.position
-             LIMIT $5) r ON true
-      ORDER BY r.sort_txid, r.sort_position`;
+             LIMIT ${limit}) r ON true
+      ORDER BY r.txid, r.position -- qualified: the bare names would sort the ::text outputs`;
+}
+
+const READ_COMMITTED_OUTBOX = readCommittedSql('', '$5', '$6');
+
+/** The parameters $1–$4 of readCommittedSql: the progress to read after. */
+function progressParams(progress: OutboxProgress): [string, string, string[], string[]] {
+  return [...cursorParams(progress.cursor), progress.ahead.map((a) => a.txid.toString()), progress.ahead.map((a) => a.position.toString())];
+}
 
 function compareCursors(a: OutboxCursor, b: OutboxCursor): number {
   if (a.txid !== b.txid) return a.txid < b.txid ? -1 : 1;
@@ -206,18 +222,12 @@ export function sameOutboxProgress(a: OutboxProgress, b: OutboxProgress): boolea
 export async function readCommittedOutbox(db: Queryable, after: OutboxProgress, limit: number, maxAhead = MAX_PUBLISHED_AHEAD): Promise<CommittedOutboxBatch> {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`eventsmith: limit must be a positive integer, got ${limit}`);
   const capped = after.ahead.length >= maxAhead;
-  const result = await db.query({
-    name: 'eventsmith_read_committed_outbox',
-    text: READ_COMMITTED_OUTBOX,
-    values: [
-      ...cursorParams(after.cursor),
-      after.ahead.map((a) => a.txid.toString()),
-      after.ahead.map((a) => a.position.toString()),
-      limit,
-      !capped,
-    ],
-  });
-  const rows = rowsOf(result);
+  const result = await db.query({ name: 'eventsmith_read_committed_outbox', text: READ_COMMITTED_OUTBOX, values: [...progressParams(after), limit, !capped] });
+  return committedBatchOf(rowsOf(result), after, limit, capped);
+}
+
+/** The batch readCommittedSql's rows make, read after `after` with `limit`. */
+function committedBatchOf(rows: readonly Row[], after: OutboxProgress, limit: number, capped: boolean): CommittedOutboxBatch {
   const first = rows[0];
   const xmin = asBigInt(first?.snap_xmin, 'xmin');
   const xmax = asBigInt(first?.snap_xmax, 'xmax');
@@ -256,19 +266,31 @@ export async function loadOutboxProgress(db: Queryable, relay: string): Promise<
   };
 }
 
+/** The UPDATE that persists a relay's progress: $1–$4 as progressParams gives them, the relay's name in `relay`. */
+function saveProgressSql(relay: string): string {
+  return `UPDATE eventsmith_outbox_cursors SET txid = $1::xid8, position = $2::bigint, ahead_txids = $3::xid8[], ahead_positions = $4::bigint[], updated_at = now()
+            WHERE relay = ${relay}`;
+}
+
 /** Persists a relay's progress (the caller holds the relay's lock). */
 export async function saveOutboxProgress(db: Queryable, relay: string, progress: OutboxProgress): Promise<void> {
-  await db.query({
-    name: 'eventsmith_save_outbox_progress',
-    text: `UPDATE eventsmith_outbox_cursors SET txid = $2::xid8, position = $3::bigint, ahead_txids = $4::xid8[], ahead_positions = $5::bigint[], updated_at = now()
-            WHERE relay = $1`,
-    values: [
-      relay,
-      ...cursorParams(progress.cursor),
-      progress.ahead.map((a) => a.txid.toString()),
-      progress.ahead.map((a) => a.position.toString()),
-    ],
-  });
+  await db.query({ name: 'eventsmith_save_outbox_progress', text: saveProgressSql('$5'), values: [...progressParams(progress), relay] });
+}
+
+/** How markOutboxBatchPublished marks a batch: one range of (txid, position), or a range of positions per transaction. */
+type BatchMark =
+  | { readonly kind: 'range'; readonly values: [string, string, string, string] }
+  | { readonly kind: 'transactions'; readonly values: [string[], string[], string[]] };
+
+/** The mark's UPDATE, its parameters numbered from `$<first>`. */
+function markSql(kind: BatchMark['kind'], first: number): string {
+  const [a, b, c, d] = [first, first + 1, first + 2, first + 3].map((n) => `$${n}`);
+  return kind === 'range'
+    ? `UPDATE eventsmith_outbox o SET published_at = now()
+            WHERE (o.txid, o.position) > (${a}::xid8, ${b}::bigint) AND (o.txid, o.position) <= (${c}::xid8, ${d}::bigint) AND o.published_at IS NULL`
+    : `UPDATE eventsmith_outbox o SET published_at = now()
+             FROM unnest(${a}::xid8[], ${b}::bigint[], ${c}::bigint[]) AS b(txid, first_position, last_position)
+            WHERE o.txid = b.txid AND o.position BETWEEN b.first_position AND b.last_position AND o.published_at IS NULL`;
 }
 
 /**
@@ -282,9 +304,15 @@ export async function saveOutboxProgress(db: Queryable, relay: string, progress:
  * are all in the batch).
  */
 export async function markOutboxBatchPublished(db: Queryable, after: OutboxProgress, batch: CommittedOutboxBatch): Promise<void> {
+  const mark = batchMark(after, batch);
+  if (mark === undefined) return;
+  await db.query({ name: `eventsmith_mark_batch_${mark.kind}`, text: markSql(mark.kind, 1), values: mark.values });
+}
+
+function batchMark(after: OutboxProgress, batch: CommittedOutboxBatch): BatchMark | undefined {
   const last = batch.records[batch.records.length - 1];
-  if (last === undefined) return;
-  if (last.txid < batch.horizon) return markOutboxRangePublished(db, after.cursor, last);
+  if (last === undefined) return undefined;
+  if (last.txid < batch.horizon) return { kind: 'range', values: [...cursorParams(after.cursor), ...cursorParams(last)] };
   const txids: string[] = [];
   const from: string[] = [];
   const to: string[] = [];
@@ -297,13 +325,55 @@ export async function markOutboxBatchPublished(db: Queryable, after: OutboxProgr
       to.push(r.position.toString());
     } else to[to.length - 1] = r.position.toString();
   }
-  await db.query({
-    name: 'eventsmith_mark_batch_published',
-    text: `UPDATE eventsmith_outbox o SET published_at = now()
-             FROM unnest($1::xid8[], $2::bigint[], $3::bigint[]) AS b(txid, first_position, last_position)
-            WHERE o.txid = b.txid AND o.position BETWEEN b.first_position AND b.last_position AND o.published_at IS NULL`,
-    values: [txids, from, to],
-  });
+  return { kind: 'transactions', values: [txids, from, to] };
+}
+
+export interface AdvanceOutboxOptions {
+  /** Set published_at on the batch's rows (markOutboxBatchPublished). */
+  readonly mark: boolean;
+  /** Also read the batch after it (readCommittedOutbox after its progress), at most this many rows. */
+  readonly readNext?: number;
+  readonly maxAhead?: number;
+}
+
+/**
+ * A relay step's database work once `batch` (read by readCommittedOutbox after `after`) is in
+ * the broker's hands, in one statement: saveOutboxProgress of the batch's progress,
+ * markOutboxBatchPublished (if `mark`), and readCommittedOutbox after that progress (if
+ * `readNext`), whose batch it returns. One round trip, so that PostgreSQL does all of it while
+ * the caller's thread is busy encoding the send (a statement whose response waits for a busy
+ * thread cannot be followed by the next one). The caller holds the relay's lock and commits only
+ * once the broker has acknowledged the batch.
+ *
+ * The three parts share one snapshot and do not see each other's writes: the read takes the
+ * progress as a parameter, not from the cursor row, and the rows it returns lie after the
+ * batch's, which the mark does not touch. Its snapshot is later than the batch's read, which
+ * is all readCommittedOutbox needs of a read after a progress it gave.
+ */
+export async function advanceOutbox(
+  db: Queryable,
+  relay: string,
+  after: OutboxProgress,
+  batch: CommittedOutboxBatch,
+  options: AdvanceOutboxOptions,
+): Promise<CommittedOutboxBatch | undefined> {
+  const readNext = options.readNext;
+  if (readNext !== undefined && (!Number.isSafeInteger(readNext) || readNext < 1)) throw new RangeError(`eventsmith: readNext must be a positive integer, got ${readNext}`);
+  const mark = options.mark ? batchMark(after, batch) : undefined;
+  const capped = batch.progress.ahead.length >= (options.maxAhead ?? MAX_PUBLISHED_AHEAD);
+  // $1–$4 the new progress (saved, and read after), $5 the relay, then the read's limit and rule
+  // ($6, $7), then the mark's.
+  const values: unknown[] = [...progressParams(batch.progress), relay];
+  if (readNext !== undefined) values.push(readNext, !capped);
+  const ctes = [`saved AS (${saveProgressSql('$5')})`];
+  if (mark !== undefined) {
+    ctes.push(`marked AS (${markSql(mark.kind, values.length + 1)})`);
+    values.push(...mark.values);
+  }
+  const text = readNext === undefined ? `WITH ${ctes.join(', ')} SELECT NULL` : readCommittedSql(`${ctes.join(', ')}, `, '$6', '$7');
+  const name = `eventsmith_advance_outbox_${mark?.kind ?? 'unmarked'}${readNext === undefined ? '' : '_read'}`;
+  const result = await db.query({ name, text, values });
+  return readNext === undefined ? undefined : committedBatchOf(rowsOf(result), batch.progress, readNext, capped);
 }
 
 /** The persisted cursor of a relay (OUTBOX_START if it never ran). */
@@ -330,12 +400,7 @@ export async function saveOutboxCursor(db: Queryable, relay: string, cursor: Out
  * (txid, position) index finds them: no lookup of each id in the primary key.
  */
 export async function markOutboxRangePublished(db: Queryable, after: OutboxCursor, upTo: OutboxCursor): Promise<void> {
-  await db.query({
-    name: 'eventsmith_mark_range_published',
-    text: `UPDATE eventsmith_outbox o SET published_at = now()
-            WHERE (o.txid, o.position) > ($1::xid8, $2::bigint) AND (o.txid, o.position) <= ($3::xid8, $4::bigint) AND o.published_at IS NULL`,
-    values: [...cursorParams(after), ...cursorParams(upTo)],
-  });
+  await db.query({ name: 'eventsmith_mark_batch_range', text: markSql('range', 1), values: [...cursorParams(after), ...cursorParams(upTo)] });
 }
 
 /** Sets published_at (for monitoring and cleanup; the cursor, not this, drives reading). */
