@@ -37,7 +37,8 @@ const USAGE = `usage: npm run example -- [options]
   --timeout S           seconds for every order to become final (default 120)
   --json FILE           also write the summary as JSON
   --no-compile          use generated-example/dist as it is
-DATABASE_URL and KAFKA_BROKERS, when set, are used instead of starting PostgreSQL and Kafka.`;
+DATABASE_URL and KAFKA_BROKERS, when set, are used instead of starting PostgreSQL and Kafka.
+OTEL_SDK_DISABLED=true runs the service without OpenTelemetry (no trace is printed).`;
 
 class UsageError extends Error {}
 
@@ -285,8 +286,10 @@ async function main(argv) {
 
     const hops = await timed('hops', () => measureHops(env.DATABASE_URL, since, env.ORDER_SERVICE_GROUP_PREFIX || 'order-service'));
 
-    // The distributed trace of one compensated order, from the service's in-memory spans.
-    const traced = await timed('trace', () => fetchTrace(url, load.outcomes));
+    // The distributed trace of one compensated order, from the service's in-memory spans (none
+    // when the service runs with OTEL_SDK_DISABLED=true, as when measuring what tracing costs).
+    const tracing = (env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() !== 'true';
+    const traced = tracing ? await timed('trace', () => fetchTrace(url, load.outcomes)) : undefined;
     const prometheusFamilies = await fetchPrometheusFamilies(url);
 
     // The rebuild command, as an operator would run it (it exits 1 when the models differ).
@@ -307,6 +310,7 @@ async function main(argv) {
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
       .join(', ');
     process.stdout.write(`\neventsmith example: ${options.orders} orders, failure rate ${options.failureRate}\n${formatSummary(summary)}${formatHops(hops)}${formatCpu(cpu, options.orders)}phases: ${phaseText}\n`);
+    if (!tracing) process.stdout.write('\nno trace: the service ran with OTEL_SDK_DISABLED=true\n');
     if (traced !== undefined) {
       const { formatWaterfall } = await import(pathToFileURL(path.join(distDir, 'waterfall.js')).href);
       const title = `\nthe trace of order ${traced.orderId} (${traced.design}, saga ${traced.sagaStatus})`;

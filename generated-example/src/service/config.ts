@@ -18,6 +18,12 @@ export interface ServiceConfig {
    * lines a retry absorbs are debug there, so only what needs a look shows).
    */
   readonly kafkaLogLevel: 'nothing' | 'error' | 'warn' | 'info';
+  /**
+   * OpenTelemetry traces and metrics (default on). OTEL_SDK_DISABLED=true, the specification's
+   * switch, turns them off: the runtime's calls then reach the API's no-op tracer and meter, no
+   * AsyncLocalStorage context manager is registered, GET /metrics answers JSON and /traces 404.
+   */
+  readonly telemetry: boolean;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -49,5 +55,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     partitions: overrides.partitions ?? integer(env, 'ORDER_SERVICE_PARTITIONS', 4),
     poolSize: overrides.poolSize ?? integer(env, 'ORDER_SERVICE_POOL_SIZE', 20),
     kafkaLogLevel: overrides.kafkaLogLevel ?? level,
+    // The specification: "true", case-insensitive, disables; any other value leaves the SDK on.
+    telemetry: overrides.telemetry ?? (env.OTEL_SDK_DISABLED ?? '').trim().toLowerCase() !== 'true',
   };
 }

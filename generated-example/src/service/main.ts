@@ -5,7 +5,8 @@
 //        order_summaries_rebuild and compare it with the live order_summaries; exit 1 if they differ
 //
 // Settings come from the environment: DATABASE_URL, KAFKA_BROKERS (serve), PORT (0 = any), HOST,
-// ORDER_SERVICE_GROUP_PREFIX, ORDER_SERVICE_PARTITIONS, ORDER_SERVICE_POOL_SIZE, ORDER_SERVICE_KAFKA_LOG.
+// ORDER_SERVICE_GROUP_PREFIX, ORDER_SERVICE_PARTITIONS, ORDER_SERVICE_POOL_SIZE, ORDER_SERVICE_KAFKA_LOG,
+// OTEL_SDK_DISABLED (true: no OpenTelemetry traces or metrics).
 import pg from 'pg';
 import { configFromEnv } from './config.js';
 import { compareReadModels, rebuildReadModel } from './read-model.js';
@@ -15,9 +16,10 @@ import { startTelemetry } from './telemetry.js';
 const USAGE = `usage: main.js serve | rebuild [--json]`;
 
 async function serve(): Promise<number> {
+  const config = configFromEnv();
   // First: the runtime's components take their meters when they are constructed.
-  const telemetry = startTelemetry('order-service');
-  const service = await startService(configFromEnv(), telemetry);
+  const telemetry = config.telemetry ? startTelemetry('order-service') : undefined;
+  const service = await startService(config, telemetry);
   // One line on stdout, for whoever started us (scripts/run-example.mjs reads it).
   process.stdout.write(`${JSON.stringify({ listening: service.url })}\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -26,7 +28,7 @@ async function serve(): Promise<number> {
   });
   process.stderr.write(`order-service: ${signal}: stopping\n`);
   await service.stop();
-  await telemetry.shutdown();
+  await telemetry?.shutdown();
   return 0;
 }
 
