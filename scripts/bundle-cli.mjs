@@ -67,8 +67,10 @@ await build({
   banner: { js: '"use strict";' },
   charset: 'ascii',
   plugins: [swaps],
-  // Functions and classes keep their names when the bundle renames clashing identifiers.
-  keepNames: true,
+  // No keepNames: it wraps every function the bundle creates in a name-setting call
+  // (Object.defineProperty per closure, ~2% of a 1,000-version run); nothing the CLI prints or
+  // decides depends on a function's or class's name (errors that show one set it themselves).
+  keepNames: false,
   logLevel: 'warning',
 });
 
