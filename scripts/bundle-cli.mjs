@@ -14,7 +14,7 @@
 // Library entry points (eventsmith, eventsmith/runtime, eventsmith/testing) are tsc's modules.
 import { build } from 'esbuild';
 import { isAscii } from 'node:buffer';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -107,4 +107,8 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-writeFileSync(`${cli}.v8-cache`, codeCacheOf(loaded));
+// Written aside and renamed: a CLI run during a rebuild reads the old cache (refused for the new
+// bundle by its hash) or the new one, never half of one.
+const cacheFile = `${cli}.v8-cache`;
+writeFileSync(`${cacheFile}.${process.pid}.tmp`, codeCacheOf(loaded));
+renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
