@@ -6,7 +6,7 @@
 // versions by position, as events do.
 import type { Aggregate, Command, Domain } from '../core/model.js';
 import { checkModeNodes, parseSchema } from '../compat/index.js';
-import { avroSchemaOf } from '../emit/avro-schema.js';
+import { versionSchemaOf } from '../emit/avro-schema.js';
 import { explainIncompatibility, type RawFinding, type Side } from './findings.js';
 import { avroOf, sameSchema } from './published.js';
 import { diffFields } from './signature.js';
@@ -129,7 +129,7 @@ function checkNewCommandVersions(cur: Side, c: Located, command: Command, publis
   const { domain } = c;
   const firstNew = Math.max(1, published);
   if (domain.compatibility === 'NONE' || command.versions.length <= firstNew) return [];
-  const nodes = command.versions.map((v) => parseSchema(avroSchemaOf(v, command, domain), `${command.name} v${v.version}`));
+  const nodes = command.versions.map((v) => parseSchema(versionSchemaOf(v, command, domain), `${command.name} v${v.version}`));
   const findings: RawFinding[] = [];
   for (let i = firstNew; i < command.versions.length; i++) {
     const next = nodes[i];

@@ -6,7 +6,7 @@
 // baseline there, so the whole history must hold, with the spec's `allowBreaking` entries.
 import type { Aggregate, Domain, Message, MessageVersion } from '../core/model.js';
 import { checkModeNodes, parseSchema, type AvroNode } from '../compat/index.js';
-import { avroSchemaOf } from '../emit/avro-schema.js';
+import { versionSchemaOf } from '../emit/avro-schema.js';
 import { explainIncompatibility, type ModeIncompatibility, type RawFinding, type Side, type Where } from './findings.js';
 
 export function checkNewVersions(cur: Side, publishedCounts: ReadonlyMap<string, number>): RawFinding[] {
@@ -40,7 +40,7 @@ export function checkAllVersions(cur: Side): RawFinding[] {
 }
 
 function checkMessage(cur: Side, domain: Domain, aggregate: Aggregate, message: Message, firstNew: number): RawFinding[] {
-  const nodes = message.versions.map((v) => parseSchema(avroSchemaOf(v, message, domain), `${message.name} v${v.version}`));
+  const nodes = message.versions.map((v) => parseSchema(versionSchemaOf(v, message, domain), `${message.name} v${v.version}`));
   const findings: RawFinding[] = [];
   for (let i = firstNew; i < message.versions.length; i++) findings.push(...checkVersion(cur, domain, aggregate, message, i, nodes));
   return findings;

@@ -110,6 +110,50 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+// The small schemas of a field's type are the same objects in every document, frozen: 1,000
+// versions with `id: uuid` printed (and laid out) `{ "type": "string", "logicalType": "uuid" }`
+// 2,000 times, where a shared object's ordered tree and text are kept (see `orderSchema`).
+const logicalSchemas = {
+  uuid: Object.freeze({ type: 'string', logicalType: 'uuid' } as const),
+  date: Object.freeze({ type: 'int', logicalType: 'date' } as const),
+  'time-millis': Object.freeze({ type: 'int', logicalType: 'time-millis' } as const),
+  'timestamp-millis': Object.freeze({ type: 'long', logicalType: 'timestamp-millis' } as const),
+  'timestamp-micros': Object.freeze({ type: 'long', logicalType: 'timestamp-micros' } as const),
+};
+
+/** By `precision,scale`: the schema is a function of the two numbers alone. */
+const decimalSchemas = new Map<string, AvroLogicalSchema>();
+
+const primitiveNames: ReadonlySet<string> = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
+
+/** An array, map or `[null, T]` around a shared schema, by that schema (a primitive's name or a frozen object). */
+interface Wrapped {
+  readonly byName: Map<string, AvroSchemaJson>;
+  readonly byObject: WeakMap<object, AvroSchemaJson>;
+}
+
+const arraySchemas: Wrapped = { byName: new Map(), byObject: new WeakMap() };
+const mapSchemas: Wrapped = { byName: new Map(), byObject: new WeakMap() };
+const optionalSchemas: Wrapped = { byName: new Map(), byObject: new WeakMap() };
+
+/**
+ * `make(inner)`, shared when `inner` is: a primitive's name (a full name of a named type is a
+ * reference whose meaning depends on the document, and spec names would grow the table) or a
+ * frozen schema. An unfrozen inner schema (a definition built for this document) gets its own.
+ */
+function wrapped(cache: Wrapped, inner: AvroSchemaJson, make: (inner: AvroSchemaJson) => AvroSchemaJson): AvroSchemaJson {
+  if (typeof inner === 'string') {
+    if (!primitiveNames.has(inner)) return make(inner);
+    let schema = cache.byName.get(inner);
+    if (schema === undefined) cache.byName.set(inner, (schema = Object.freeze(make(inner))));
+    return schema;
+  }
+  if (!Object.isFrozen(inner)) return make(inner);
+  let schema = cache.byObject.get(inner);
+  if (schema === undefined) cache.byObject.set(inner, (schema = Object.freeze(make(inner))));
+  return schema;
+}
+
 /** Per document: which named types are defined already. Lives for one build only. */
 class SchemaBuilder {
   /** Full name to its owner and the order in which it was claimed. */
@@ -145,25 +189,19 @@ class SchemaBuilder {
       case 'primitive':
         return ref.name;
       case 'logical':
-        switch (ref.name) {
-          case 'uuid':
-            return { type: 'string', logicalType: 'uuid' };
-          case 'date':
-          case 'time-millis':
-            return { type: 'int', logicalType: ref.name };
-          case 'timestamp-millis':
-          case 'timestamp-micros':
-            return { type: 'long', logicalType: ref.name };
-        }
-        break;
-      case 'decimal':
-        return { type: 'bytes', logicalType: 'decimal', precision: ref.precision, scale: ref.scale };
+        return logicalSchemas[ref.name];
+      case 'decimal': {
+        const key = `${ref.precision},${ref.scale}`;
+        let schema = decimalSchemas.get(key);
+        if (schema === undefined) decimalSchemas.set(key, (schema = Object.freeze({ type: 'bytes', logicalType: 'decimal', precision: ref.precision, scale: ref.scale } as const)));
+        return schema;
+      }
       case 'array':
-        return { type: 'array', items: this.type(ref.items, inherited) };
+        return wrapped(arraySchemas, this.type(ref.items, inherited), (items) => ({ type: 'array', items }));
       case 'map':
-        return { type: 'map', values: this.type(ref.values, inherited) };
+        return wrapped(mapSchemas, this.type(ref.values, inherited), (values) => ({ type: 'map', values }));
       case 'optional':
-        return ['null', this.type(ref.type, inherited)];
+        return wrapped(optionalSchemas, this.type(ref.type, inherited), (type) => ['null', type]);
       case 'named':
         return this.named(ref.type, inherited);
     }
@@ -276,11 +314,99 @@ export function avroSchemaOf(version: MessageVersion, event: Message, domain: Do
 }
 
 /**
+ * `avroSchemaOf`, built once per version of a resolved model and deeply frozen: the
+ * compatibility gate of `generate`, the avro emitter and the catalog all read it. Keyed by the
+ * model's frozen version object, with the message and domain it was built for (a hand-built
+ * model may share a version between messages); an object that can still change keys nothing.
+ */
+export function versionSchemaOf(version: MessageVersion, event: Message, domain: Domain): AvroRecordSchema {
+  const hit = schemaOfVersion.get(version);
+  if (hit !== undefined && hit.event === event && hit.domain === domain) return hit.schema;
+  const schema = avroSchemaOf(version, event, domain);
+  if (!(Object.isFrozen(version) && Object.isFrozen(event) && Object.isFrozen(domain))) return schema;
+  schemaOfVersion.set(version, { event, domain, schema: deepFreeze(schema) });
+  return schema;
+}
+
+const schemaOfVersion = new WeakMap<MessageVersion, { readonly event: Message; readonly domain: Domain; readonly schema: AvroRecordSchema }>();
+
+/**
  * A standalone schema document for any type: named types resolve in `namespace` (the domain's
  * name); the outermost definition carries it explicitly.
  */
 export function avroSchemaOfType(ref: TypeRef, namespace: string): AvroSchemaJson {
   return new SchemaBuilder(namespace).type(ref, false);
+}
+
+// ---- Parsing Canonical Form ------------------------------------------------------------
+
+/**
+ * The Parsing Canonical Form of a schema this module built, as the runtime's
+ * `parsingCanonicalForm` writes it (runtime/canonical.ts): full names, logical types as their
+ * underlying type, only `name`, `type`, `fields`, `symbols`, `items`, `values` and `size`, a
+ * named type in full at its first occurrence and by full name after. Written from the schema
+ * objects, so the parts shared between documents (frozen) are written once per enclosing
+ * namespace, where the runtime parses and writes every version's document whole (~4% of a
+ * 1,000-version `generate`). test/emit/avro.test.ts holds it to the runtime's on every schema
+ * of the example, the benchmark specs and the test specs.
+ */
+export function canonicalFormOf(schema: AvroSchemaJson, namespace = ''): string {
+  // A whole document is written once: its text is not kept like a shared part's.
+  return typeof schema === 'string' ? canonicalWrite(schema, namespace, new Set()) : canonicalWriteOnce(schema, namespace, new Set());
+}
+
+/**
+ * A frozen schema's form by enclosing namespace, written as if nothing were defined before it,
+ * with the full names it defines. Where none of those is defined already, writing it in place
+ * gives that text (only a definition looks at what is defined) and defines those names.
+ */
+const canonicalShared = new WeakMap<object, Map<string, { readonly text: string; readonly defines: readonly string[] }>>();
+
+function canonicalWrite(s: AvroSchemaJson, namespace: string, defined: Set<string>): string {
+  if (typeof s === 'string') return JSON.stringify(primitiveNames.has(s) ? s : canonicalFullName(s, namespace));
+  if (!Object.isFrozen(s)) return canonicalWriteOnce(s, namespace, defined);
+  let byNamespace = canonicalShared.get(s);
+  if (byNamespace === undefined) canonicalShared.set(s, (byNamespace = new Map()));
+  let alone = byNamespace.get(namespace);
+  if (alone === undefined) {
+    const own = new Set<string>();
+    alone = { text: canonicalWriteOnce(s, namespace, own), defines: [...own] };
+    byNamespace.set(namespace, alone);
+  }
+  if (alone.defines.some((n) => defined.has(n))) return canonicalWriteOnce(s, namespace, defined);
+  for (const n of alone.defines) defined.add(n);
+  return alone.text;
+}
+
+function canonicalFullName(name: string, namespace: string): string {
+  return name.includes('.') || namespace === '' ? name : `${namespace}.${name}`;
+}
+
+function canonicalWriteOnce(s: Exclude<AvroSchemaJson, string>, namespace: string, defined: Set<string>): string {
+  if (isSchemaList(s)) return `[${s.map((b) => canonicalWrite(b, namespace, defined)).join(',')}]`;
+  switch (s.type) {
+    case 'record':
+    case 'enum':
+    case 'fixed': {
+      const full = canonicalFullName(s.name, s.namespace ?? namespace);
+      const name = JSON.stringify(full);
+      if (defined.has(full)) return name;
+      defined.add(full);
+      if (s.type === 'fixed') return `{"name":${name},"type":"fixed","size":${s.size}}`;
+      if (s.type === 'enum') return `{"name":${name},"type":"enum","symbols":[${s.symbols.map((x) => JSON.stringify(x)).join(',')}]}`;
+      const dot = full.lastIndexOf('.');
+      const inner = dot < 0 ? '' : full.slice(0, dot);
+      const fields = s.fields.map((f) => `{"name":${JSON.stringify(f.name)},"type":${canonicalWrite(f.type, inner, defined)}}`);
+      return `{"name":${name},"type":"record","fields":[${fields.join(',')}]}`;
+    }
+    case 'array':
+      return `{"type":"array","items":${canonicalWrite(s.items, namespace, defined)}}`;
+    case 'map':
+      return `{"type":"map","values":${canonicalWrite(s.values, namespace, defined)}}`;
+    default:
+      // A logical type is written as the type it annotates.
+      return JSON.stringify(s.type);
+  }
 }
 
 // ---- defaults --------------------------------------------------------------------------
@@ -453,10 +579,20 @@ interface Style {
   bigint(n: bigint): string;
 }
 
+/** A key's printed form, kept: a pure function of the key, and most keys are the schema's few attribute names. */
+function keptKeys(print: (k: string) => string): (k: string) => string {
+  const kept = new Map<string, string>();
+  return (k) => {
+    let text = kept.get(k);
+    if (text === undefined) kept.set(k, (text = print(k)));
+    return text;
+  };
+}
+
 const styles: Record<PrintStyle, Style> = {
-  json: { string: (s) => JSON.stringify(s), key: (k) => JSON.stringify(k), bigint: (n) => n.toString() },
+  json: { string: (s) => JSON.stringify(s), key: keptKeys((k) => JSON.stringify(k)), bigint: (n) => n.toString() },
   // Defaults hold a bigint only past 2^53 (see `long`), where only a bigint literal is exact.
-  ts: { string: tsString, key: tsKey, bigint: (n) => `${n}n` },
+  ts: { string: tsString, key: keptKeys(tsKey), bigint: (n) => `${n}n` },
 };
 
 /**
@@ -494,6 +630,12 @@ function renderObject(node: Exclude<Ordered, null | boolean | number | bigint | 
 }
 
 /**
+ * What is known of a shared tree's one-line form per style: its text, or the largest budget it
+ * did not fit in (a form that does not fit in a budget fits in no smaller one).
+ */
+const flatShared = new WeakMap<object, { json?: string | number; ts?: string | number }>();
+
+/**
  * The one-line form if it fits in `budget` characters, else undefined. Giving up as soon as
  * the budget is spent keeps printing linear: each level of a deep schema used to flatten its
  * whole subtree again (1,000 versions spent ~10% of generate here).
@@ -503,6 +645,19 @@ function flatText(node: Ordered, style: Style, budget: number): string | undefin
     const text = render(node, style, '', 0);
     return text.length <= budget ? text : undefined;
   }
+  if (!printedShared.has(node)) return flatTextOnce(node, style, budget);
+  let known = flatShared.get(node);
+  if (known === undefined) flatShared.set(node, (known = {}));
+  const which = style === styles.ts ? 'ts' : 'json';
+  const seen = known[which];
+  if (typeof seen === 'string') return seen.length <= budget ? seen : undefined;
+  if (seen !== undefined && budget <= seen) return undefined;
+  const text = flatTextOnce(node, style, budget);
+  known[which] = text ?? budget;
+  return text;
+}
+
+function flatTextOnce(node: Exclude<Ordered, null | boolean | number | bigint | string>, style: Style, budget: number): string | undefined {
   if ('list' in node) {
     const items: string[] = [];
     let length = 2;
@@ -535,6 +690,8 @@ function flatText(node: Ordered, style: Style, budget: number): string | undefin
  * (with a trailing newline); `ts` is a TypeScript object literal (no trailing newline).
  */
 export function printAvroSchema(schema: AvroSchemaJson, style: PrintStyle = 'json'): string {
-  const text = render(orderSchema(schema), styles[style], '', 0);
+  const ordered = orderSchema(schema);
+  // A whole document is printed once per style: its text is not kept like a shared part's.
+  const text = typeof ordered === 'object' && ordered !== null ? renderObject(ordered, styles[style], '', 0) : render(ordered, styles[style], '', 0);
   return style === 'json' ? `${text}\n` : text;
 }

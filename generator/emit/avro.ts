@@ -4,14 +4,15 @@
 //   <slug>/avro.ts                   the same schemas as `as const` literals (no file reads, so bundlers
 //                                    work), a codec and the recorded fingerprint per version, `codecs`
 //                                    (events) and, when there are commands, `commandCodecs`
-// Fingerprints come from the runtime's own canonical form, so what is recorded here is what
+// Fingerprints are of the canonical form the runtime computes (avro-schema.ts writes it from the
+// schema objects; test/emit/avro.test.ts holds the two equal), so what is recorded here is what
 // `createCodec(schema).fingerprintHex` computes in the user's process.
 import { banner, Imports, stableJson, type GeneratedFile } from '../core/generated-file.js';
 import type { Domain, Message, MessageVersion } from '../core/model.js';
 import { avroSchemaConstName, avscName, codecName, domainSlug, fingerprintConstName } from '../core/names.js';
 import { commandCodecsName } from '../core/names-commands.js';
-import { fingerprint64, fingerprintToHex, parsingCanonicalForm, sha256Hex } from '../runtime/canonical.js';
-import { avroSchemaOf, printAvroSchema, type AvroRecordSchema } from './avro-schema.js';
+import { fingerprint64, fingerprintToHex, sha256Hex } from '../runtime/canonical.js';
+import { canonicalFormOf, printAvroSchema, versionSchemaOf, type AvroRecordSchema } from './avro-schema.js';
 import { bannerFor, type EmitContext, type Emitter } from './context.js';
 import { lineComment, maxLineWidth, tsDoc, tsString } from './ts-print.js';
 
@@ -74,7 +75,7 @@ export function versionAvro(version: MessageVersion, message: Message, domain: D
   const hit = avroOfVersion.get(version);
   // The schema depends on the message and domain too; a hand-built model may share a version.
   if (hit !== undefined && hit.message === message && hit.domain === domain) return hit;
-  const schema = avroSchemaOf(version, message, domain);
+  const schema = versionSchemaOf(version, message, domain);
   const made = { message, domain, schema, fingerprint: fingerprintOf(schema) };
   // Only frozen (resolved) models: an object that can still change cannot key a result.
   if (Object.isFrozen(version) && Object.isFrozen(message) && Object.isFrozen(domain)) avroOfVersion.set(version, made);
@@ -82,7 +83,7 @@ export function versionAvro(version: MessageVersion, message: Message, domain: D
 }
 
 export function fingerprintOf(schema: AvroRecordSchema): FingerprintRecord {
-  const canonical = parsingCanonicalForm(schema);
+  const canonical = canonicalFormOf(schema);
   return { crc64avro: fingerprintToHex(fingerprint64(canonical)), sha256: sha256Hex(canonical) };
 }
 

@@ -15,7 +15,9 @@ import {
   avroRecordSchemaOf,
   avroSchemaOf,
   avroSchemaOfType,
+  canonicalFormOf,
   printAvroSchema,
+  versionSchemaOf,
   type AvroJsonValue,
   type AvroSchemaJson,
 } from '../../generator/emit/avro-schema.js';
@@ -26,6 +28,10 @@ import { resolve } from '../../generator/resolve/index.js';
 import { createCodec, parseJson, parsingCanonicalForm, type JsonValue } from '../../generator/runtime/index.js';
 import { validateSpec } from '../../generator/validate/index.js';
 import { enumType, event, field, fixed, ordersDomain, record, t } from './model-fixtures.js';
+
+// A variable, so that tsc does not look for the benchmark script's types.
+const syntheticModule: string = '../../bench/synthetic.mjs';
+const { syntheticSpec } = (await import(syntheticModule)) as { syntheticSpec: (versions: number, options?: { flows?: boolean }) => string };
 
 const root = path.join(import.meta.dirname, '../..');
 const templates = createTemplateSet(new Map([['avro.ts.hbs', readFileSync(path.join(root, 'templates/avro.ts.hbs'), 'utf8')]]));
@@ -593,3 +599,110 @@ describe('emitAvro: named types shared between documents', () => {
     expect(emit(thawed).map((f) => f.content)).toEqual(files.map((f) => f.content));
   });
 });
+
+describe('canonicalFormOf: the runtime\'s Parsing Canonical Form, written from the schema objects', () => {
+  const specs: [string, string][] = [
+    ...['generated-example/events/orders.yaml', 'test/fixtures/inventory.yaml', 'test/fixtures/payment.yaml']
+      .map((f): [string, string] => [f, readFileSync(path.join(root, f), 'utf8')]),
+    ...['all-types', 'evolution', 'orders', 'projections', 'proto-map-default', 'minimal'].map((c): [string, string] => [`${c}.yaml`, readFileSync(path.join(root, 'test/cases', c, 'input.yaml'), 'utf8')]),
+    ['synthetic.yaml', syntheticSpec(120, { flows: true })],
+  ];
+
+  it.each(specs)('equals parsingCanonicalForm for every event and command version of %s', (file, text) => {
+    const model = modelOf(file, text);
+    let versions = 0;
+    for (const d of model.domains) {
+      for (const a of d.aggregates) {
+        for (const m of [...a.events, ...a.commands]) {
+          for (const v of m.versions) {
+            // Twice: the second reads what the first kept of the shared parts.
+            for (const schema of [versionSchemaOf(v, m, d), avroSchemaOf(v, m, d)]) {
+              expect(canonicalFormOf(schema), `${m.name} v${v.version}`).toBe(parsingCanonicalForm(schema as Parameters<typeof parsingCanonicalForm>[0]));
+            }
+            versions++;
+          }
+        }
+      }
+    }
+    expect(versions).toBeGreaterThan(0);
+  });
+
+  it('writes a shared part by the namespace of where it is, not of where it was first written', () => {
+    // One frozen definition (no namespace of its own) under two enclosing namespaces: a form
+    // kept by the object alone would name it com.a.Money in the second document too.
+    const frozenMoney = deepFrozen(JSON.parse(JSON.stringify({ type: 'record', name: 'Money', fields: [{ name: 'amount', type: 'long' }] })) as AvroSchemaJson);
+    for (const ns of ['com.a', 'com.b', '']) {
+      const doc = { type: 'record', name: 'Paid', ...(ns !== '' ? { namespace: ns } : {}), fields: [{ name: 'total', type: frozenMoney }, { name: 'again', type: ns === '' ? 'Money' : `${ns}.Money` }] } as const;
+      expect(canonicalFormOf(doc)).toBe(parsingCanonicalForm(doc as Parameters<typeof parsingCanonicalForm>[0]));
+    }
+  });
+
+  it('writes a shared part by name where the document defined its type already', () => {
+    const frozenMoney = deepFrozen({ type: 'record', name: 'Money', fields: [{ name: 'amount', type: 'long' }] } as AvroSchemaJson);
+    // Kept first alone, where it is a definition...
+    expect(canonicalFormOf({ type: 'record', name: 'A', namespace: 'com.x', fields: [{ name: 'm', type: frozenMoney }] })).toContain('"name":"com.x.Money","type":"record"');
+    // ...then after a definition of its own name: the kept text would define it twice.
+    const doc: AvroSchemaJson = {
+      type: 'record', name: 'B', namespace: 'com.x',
+      fields: [{ name: 'first', type: { type: 'record', name: 'Money', fields: [{ name: 'amount', type: 'long' }] } }, { name: 'list', type: { type: 'array', items: frozenMoney } }],
+    };
+    expect(canonicalFormOf(doc)).toBe('{"name":"com.x.B","type":"record","fields":[{"name":"first","type":{"name":"com.x.Money","type":"record","fields":[{"name":"amount","type":"long"}]}},{"name":"list","type":{"type":"array","items":"com.x.Money"}}]}');
+  });
+});
+
+describe('versionSchemaOf: one schema per version of a resolved model', () => {
+  it('builds again for a version that can still change, and per message and domain for a shared frozen version', () => {
+    const base = ordersDomain();
+    const agg = base.aggregates[0];
+    const placed = agg?.events[0];
+    const v1 = placed?.versions[0];
+    if (agg === undefined || placed === undefined || v1 === undefined) throw new Error('fixture');
+    const first = versionSchemaOf(v1, placed, base);
+    (v1 as { fields: unknown }).fields = [field('id', t.prim('string')), field('note', t.prim('string'))];
+    expect(versionSchemaOf(v1, placed, base).fields.map((f) => f.name)).toEqual(['id', 'note']);
+    expect(first.fields.map((f) => f.name)).toEqual(['customerId', 'items', 'amount']);
+
+    const frozen = deepFrozen(structuredClone(v1));
+    const a = deepFrozen({ ...placed, name: 'Placed', versions: [frozen] });
+    const b = deepFrozen({ ...placed, name: 'Shipped', versions: [frozen] });
+    const d = deepFrozen({ ...base });
+    expect(versionSchemaOf(frozen, a, d).name).toBe('Placed');
+    expect(versionSchemaOf(frozen, b, d).name).toBe('Shipped');
+    expect(versionSchemaOf(frozen, a, d)).toBe(versionSchemaOf(frozen, a, d));
+    expect(Object.isFrozen(versionSchemaOf(frozen, a, d).fields[0])).toBe(true);
+  });
+});
+
+describe('printAvroSchema: shared small schemas', () => {
+  it('lays out a shared type by where it is each time, as an unshared copy is', () => {
+    // The same frozen `["null", decimal]` fits on one line as a field's type and not as a
+    // map's values (four columns further right), in either order: a one-line form kept from
+    // one place must not decide the other.
+    const direct = field('amount', t.opt(t.decimal(12, 2)));
+    const inMap = field('amounts', t.map(t.opt(t.decimal(12, 2))));
+    for (const order of [[direct, inMap], [inMap, direct]]) {
+      const shared = avroRecordSchemaOf({ name: 'Paid', fields: order }, 'com.x');
+      const copy = JSON.parse(JSON.stringify(shared)) as AvroSchemaJson;
+      expect(Object.isFrozen(shared.fields[0]?.type)).toBe(true);
+      expect(printAvroSchema(copy)).toContain('"values": [\n');
+      for (const style of ['json', 'ts'] as const) expect(printAvroSchema(shared, style)).toBe(printAvroSchema(copy, style));
+    }
+  });
+
+  it('shares a decimal schema only between equal precision and scale', () => {
+    const schema = avroRecordSchemaOf({ name: 'P', fields: [field('a', t.decimal(12, 2)), field('b', t.decimal(12, 3)), field('c', t.decimal(12, 2))] }, 'com.x');
+    expect(schema.fields.map((f) => f.type)).toEqual([
+      { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 },
+      { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 3 },
+      { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 },
+    ]);
+  });
+});
+
+function deepFrozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFrozen(v);
+    Object.freeze(value);
+  }
+  return value;
+}
