@@ -16,6 +16,22 @@ import {
 import { formatPath } from '../../generator/load/path.js';
 
 describe('names', () => {
+  test('case conversions are kept per name: each name gets its own, also once the table starts again', () => {
+    const names = ['OrderPlaced', 'orderPlaced', 'order_placed', 'HTTPRequestV2', 'OrderPlacedV2'];
+    const fresh = names.map((n) => [kebabCase(n), pascalCase(n), camelCase(n)]);
+    expect(fresh).toEqual([
+      ['order-placed', 'OrderPlaced', 'orderPlaced'],
+      ['order-placed', 'OrderPlaced', 'orderPlaced'],
+      ['order-placed', 'OrderPlaced', 'orderPlaced'],
+      ['http-request-v2', 'HTTPRequestV2', 'httpRequestV2'],
+      ['order-placed-v2', 'OrderPlacedV2', 'orderPlacedV2'],
+    ]);
+    // Past the table's size it starts again; what it returns does not change.
+    for (let i = 0; i < 100_001; i++) camelCase(`Name${i}`);
+    expect(camelCase('Name99999')).toBe('name99999');
+    expect(names.map((n) => [kebabCase(n), pascalCase(n), camelCase(n)])).toEqual(fresh);
+  });
+
   test.each([
     ['OrderPlaced', 'order-placed', 'OrderPlaced', 'orderPlaced'],
     ['HTTPRequestV2', 'http-request-v2', 'HTTPRequestV2', 'httpRequestV2'],
