@@ -10,7 +10,7 @@ export function mdCode(text: string): string {
   // In a table, a `|` splits the cell even inside a code span, and a code span cannot hold a
   // line break; `<code>` with character references holds anything and renders the same.
   if (/[|\r\n]/.test(text) || text === '') return `<code>${htmlEscape(text)}</code>`;
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const longest = text.includes('`') ? Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) : 0;
   const fence = '`'.repeat(longest + 1);
   // A span that starts or ends with a backtick needs a space between it and the fence, which
   // the renderer strips again.

@@ -54,7 +54,14 @@ export function tsValue(value: Value): string {
 
 /** Non-empty paragraphs, trimmed, with `\n` line ends. */
 function paragraphsOf(paragraphs: readonly (string | undefined)[]): string[] {
-  return paragraphs.map((p) => (p ?? '').replace(/\r\n?/g, '\n').trim()).filter((p) => p.length > 0);
+  const out: string[] = [];
+  for (const p of paragraphs) {
+    if (p === undefined) continue;
+    // Most docs have no carriage return: a scan, not a regular expression, per paragraph.
+    const text = (p.includes('\r') ? p.replace(/\r\n?/g, '\n') : p).trim();
+    if (text.length > 0) out.push(text);
+  }
+  return out;
 }
 
 /** Lines of `text` with every line longer than `width` broken at spaces; shorter lines stay as written. */
@@ -79,7 +86,7 @@ export function wrap(text: string, width: number): string[] {
  */
 export function tsDoc(paragraphs: readonly (string | undefined)[], indent = ''): string {
   // `*/` inside a doc would end the comment early.
-  const paras = paragraphsOf(paragraphs).map((p) => p.replace(/\*\//g, '*\\/'));
+  const paras = paragraphsOf(paragraphs).map((p) => (p.includes('*/') ? p.replace(/\*\//g, '*\\/') : p));
   const only = paras[0];
   if (only === undefined) return '';
   if (paras.length === 1 && !only.includes('\n') && indent.length + only.length + 7 <= maxLineWidth) return `${indent}/** ${only} */`;
