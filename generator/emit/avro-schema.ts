@@ -254,15 +254,58 @@ class SchemaBuilder {
 
   /** A field inside a definition, so its named types inherit the namespace. */
   field(f: Field): AvroField {
-    return {
+    return sharedField({
       name: f.name,
       ...docKey(f.doc),
       ...aliasesKey(f.aliases),
       type: this.type(f.type, true),
       ...defaultKey(f),
-    };
+    });
   }
 }
+
+/**
+ * A field without doc or aliases whose type is a primitive or a shared schema and whose default,
+ * if any, is a string, finite number (not -0), boolean or null is one frozen object for all
+ * documents, so it is ordered and laid out once per place: the versions of an event repeat most
+ * of their fields (`id: uuid` in each). Keyed by everything it holds; `sharedFieldIds` numbers
+ * the shared type schemas for the key. The table starts again past `keptFields` entries.
+ */
+const sharedFields = new Map<string, AvroField>();
+const sharedFieldSet = new WeakSet<AvroField>();
+const sharedFieldIds = new WeakMap<object, number>();
+const keptFields = 100_000;
+let nextSharedFieldId = 0;
+
+function sharedField(f: AvroField): AvroField {
+  if (f.doc !== undefined || f.aliases !== undefined) return f;
+  let type: string;
+  if (typeof f.type === 'string') {
+    if (!primitiveNames.has(f.type)) return f;
+    type = f.type;
+  } else {
+    if (!Object.isFrozen(f.type)) return f;
+    let id = sharedFieldIds.get(f.type);
+    if (id === undefined) sharedFieldIds.set(f.type, (id = nextSharedFieldId++));
+    type = `#${id}`;
+  }
+  let value: string;
+  if (!('default' in f)) value = '';
+  else if (f.default === null) value = 'null';
+  else if (typeof f.default === 'string') value = `s${f.default}`;
+  else if (typeof f.default === 'boolean') value = `b${f.default}`;
+  else if (typeof f.default === 'number' && Number.isFinite(f.default) && !Object.is(f.default, -0)) value = `n${f.default}`;
+  else return f;
+  const key = `${f.name}\u0000${type}\u0000${value}`;
+  const hit = sharedFields.get(key);
+  if (hit !== undefined) return hit;
+  if (sharedFields.size >= keptFields) sharedFields.clear();
+  const made = Object.freeze(f);
+  sharedFields.set(key, made);
+  sharedFieldSet.add(made);
+  return made;
+}
+
 
 /** `T?` means a null default even where the model leaves it implicit. */
 function defaultKey(f: Field): { default?: AvroJsonValue } {
@@ -539,7 +582,7 @@ function orderSchemaOnce(s: Exclude<AvroSchemaJson, string>): Ordered {
   for (const key of schemaKeys) {
     const v = attrs[key];
     if (v === undefined) continue;
-    if (key === 'fields') entries.push([key, { list: (v as readonly AvroField[]).map(orderField) }]);
+    if (key === 'fields') entries.push([key, { list: (v as readonly AvroField[]).map(orderFieldOf) }]);
     else if (key === 'items' || key === 'values' || key === 'type') entries.push([key, orderSchema(v as AvroSchemaJson)]);
     else entries.push([key, orderValue(v as AvroJsonValue)]);
   }
@@ -549,6 +592,17 @@ function orderSchemaOnce(s: Exclude<AvroSchemaJson, string>): Ordered {
 
 function isSchemaList(s: AvroSchemaJson): s is readonly AvroSchemaJson[] {
   return Array.isArray(s);
+}
+
+/** A shared field's ordered tree is kept, and its text per place, as a shared schema's are. */
+function orderFieldOf(f: AvroField): Ordered {
+  if (!sharedFieldSet.has(f)) return orderField(f);
+  let ordered = orderedShared.get(f);
+  if (ordered === undefined) {
+    orderedShared.set(f, (ordered = orderField(f)));
+    if (typeof ordered === 'object' && ordered !== null) printedShared.set(ordered, new Map());
+  }
+  return ordered;
 }
 
 function orderField(f: AvroField): Ordered {

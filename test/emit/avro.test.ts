@@ -706,3 +706,44 @@ function deepFrozen<T>(value: T): T {
   }
   return value;
 }
+
+describe('avroRecordSchemaOf: fields shared between documents', () => {
+  const fieldsOf = (...fields: ReturnType<typeof field>[]) => avroRecordSchemaOf({ name: 'R', fields }, 'com.x').fields;
+
+  it('shares a field only with one of the same name, type and default', () => {
+    const [a, b, c, d, e, f, g, h] = [
+      ...fieldsOf(field('n', t.prim('long'), { default: 1 }), field('n', t.prim('long'), { default: 2 }), field('n', t.prim('long')), field('m', t.prim('long'), { default: 1 })),
+      ...fieldsOf(field('n', t.prim('long'), { default: 1 }), field('n', t.prim('string'), { default: '1' }), field('n', t.decimal(12, 3)), field('n', t.decimal(12, 2))),
+    ];
+    expect([a, b, c, d, f, g, h].map((x) => JSON.stringify(x))).toEqual([
+      '{"name":"n","type":"long","default":1}',
+      '{"name":"n","type":"long","default":2}',
+      '{"name":"n","type":"long"}',
+      '{"name":"m","type":"long","default":1}',
+      '{"name":"n","type":"string","default":"1"}',
+      '{"name":"n","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":3}}',
+      '{"name":"n","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2}}',
+    ]);
+    expect(e).toBe(a);
+    expect(new Set([a, b, c, d, f, g, h]).size).toBe(7);
+  });
+
+  it('keeps a field of its own where a shared one would lose what it says', () => {
+    const [zero, negative, documented] = fieldsOf(field('z', t.prim('double'), { default: 0 }), field('z', t.prim('double'), { default: -0 }), field('z', t.prim('double'), { default: 0, doc: 'Zero.' }));
+    expect(Object.is(zero?.default, 0)).toBe(true);
+    expect(Object.is(negative?.default, -0)).toBe(true);
+    expect(documented?.doc).toBe('Zero.');
+    expect(zero?.doc).toBeUndefined();
+  });
+
+  it('lays out a shared field by where it is, as an unshared copy is', () => {
+    // The same field at the top level and inside a nested record (two columns further right).
+    const amount = field('amountInTheSmallestUnitOfTheCurrencyOfThisLine', t.opt(t.decimal(12, 2)));
+    const nested = record('Nested', [amount]);
+    for (const fields of [[amount, field('nested', t.named(nested))], [field('nested', t.named(nested)), amount]]) {
+      const shared = avroRecordSchemaOf({ name: 'Paid', fields }, 'com.x');
+      const copy = JSON.parse(JSON.stringify(shared)) as AvroSchemaJson;
+      for (const style of ['json', 'ts'] as const) expect(printAvroSchema(shared, style)).toBe(printAvroSchema(copy, style));
+    }
+  });
+});
