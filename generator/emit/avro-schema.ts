@@ -566,10 +566,14 @@ const orderedShared = new WeakMap<object, Ordered>();
 
 function orderSchema(s: AvroSchemaJson): Ordered {
   if (typeof s === 'string') return s;
-  if (!Object.isFrozen(s)) return orderSchemaOnce(s);
-  let ordered = orderedShared.get(s);
+  return Object.isFrozen(s) ? orderedOnce(s, orderSchemaOnce) : orderSchemaOnce(s);
+}
+
+/** A shared object's ordered tree, built on first use and kept with a table for its text per place. */
+function orderedOnce<T extends object>(shared: T, order: (value: T) => Ordered): Ordered {
+  let ordered = orderedShared.get(shared);
   if (ordered === undefined) {
-    orderedShared.set(s, (ordered = orderSchemaOnce(s)));
+    orderedShared.set(shared, (ordered = order(shared)));
     if (typeof ordered === 'object' && ordered !== null) printedShared.set(ordered, new Map());
   }
   return ordered;
@@ -596,13 +600,7 @@ function isSchemaList(s: AvroSchemaJson): s is readonly AvroSchemaJson[] {
 
 /** A shared field's ordered tree is kept, and its text per place, as a shared schema's are. */
 function orderFieldOf(f: AvroField): Ordered {
-  if (!sharedFieldSet.has(f)) return orderField(f);
-  let ordered = orderedShared.get(f);
-  if (ordered === undefined) {
-    orderedShared.set(f, (ordered = orderField(f)));
-    if (typeof ordered === 'object' && ordered !== null) printedShared.set(ordered, new Map());
-  }
-  return ordered;
+  return sharedFieldSet.has(f) ? orderedOnce(f, orderField) : orderField(f);
 }
 
 function orderField(f: AvroField): Ordered {
