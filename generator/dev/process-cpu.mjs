@@ -48,6 +48,26 @@ export function processCpuSeconds(pid, { children = false } = {}) {
   return ticks / TICKS_PER_SECOND;
 }
 
+/**
+ * Seconds thread `tid` of process `pid` has run on a core, and has waited runnable for one (the
+ * scheduler's run queue), from schedstat: nanoseconds, so short intervals read exactly. A
+ * process's CPU from stat adds up all its threads; for Node, V8's compiler and GC threads run
+ * beside the one that runs JavaScript, so only the main thread's share says whether the
+ * JavaScript is the limit. Undefined when the thread is gone or the kernel keeps no schedstat.
+ */
+export function threadSchedSeconds(pid, tid = pid) {
+  if (!Number.isSafeInteger(pid) || pid <= 0 || !Number.isSafeInteger(tid) || tid <= 0) return undefined;
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const [run, wait] = text.trim().split(' ').map(Number);
+  if (!Number.isFinite(run) || !Number.isFinite(wait)) return undefined;
+  return { run: run / 1e9, wait: wait / 1e9 };
+}
+
 /** The postmaster's pid from its data directory, or undefined. */
 export function postmasterPid(dataDir) {
   try {
@@ -59,14 +79,17 @@ export function postmasterPid(dataDir) {
 }
 
 /**
- * Starts a measurement over named processes: `{ service: { pid }, database: { pid, children: true } }`
- * (and `self: true` for this process). Its `stop()` returns CPU seconds per name over the interval,
- * leaving out any that could not be read at both ends.
+ * Starts a measurement over named processes: `{ service: { pid, mainThread: true }, database: {
+ * pid, children: true } }` (and `self: true` for this process). Its `stop()` returns CPU seconds
+ * per name over the interval and, for those with `mainThread`, the seconds their main thread ran
+ * and waited for a core (`mainThread[name] = { run, wait }`), leaving out any that could not be
+ * read at both ends.
  */
 export function startCpuMeasurement(processes) {
+  const entries = Object.entries(processes);
   const read = () =>
     Object.fromEntries(
-      Object.entries(processes).map(([name, p]) => {
+      entries.map(([name, p]) => {
         if (p.self) {
           const u = process.cpuUsage();
           return [name, (u.user + u.system) / 1e6];
@@ -74,17 +97,26 @@ export function startCpuMeasurement(processes) {
         return [name, processCpuSeconds(p.pid, { children: p.children === true })];
       }),
     );
+  const readMain = () =>
+    Object.fromEntries(entries.filter(([, p]) => p.mainThread === true).map(([name, p]) => [name, threadSchedSeconds(p.self ? process.pid : p.pid)]));
   const before = read();
+  const mainBefore = readMain();
   const startedAt = Date.now();
   return {
     stop() {
       const after = read();
+      const mainAfter = readMain();
       const seconds = {};
       for (const [name, value] of Object.entries(after)) {
         const b = before[name];
         if (value !== undefined && b !== undefined) seconds[name] = value - b;
       }
-      return { seconds, wallSeconds: (Date.now() - startedAt) / 1000 };
+      const mainThread = {};
+      for (const [name, value] of Object.entries(mainAfter)) {
+        const b = mainBefore[name];
+        if (value !== undefined && b !== undefined) mainThread[name] = { run: value.run - b.run, wait: value.wait - b.wait };
+      }
+      return { seconds, mainThread, wallSeconds: (Date.now() - startedAt) / 1000 };
     },
   };
 }

@@ -1,9 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { postmasterPid, processCpuSeconds, startCpuMeasurement } from '../../generator/dev/process-cpu.mjs';
+import { Worker } from 'node:worker_threads';
+import { postmasterPid, processCpuSeconds, startCpuMeasurement, threadSchedSeconds } from '../../generator/dev/process-cpu.mjs';
 
 /**
  * Spends `ms` of this thread's CPU, however long that takes on a shared machine: a wall-clock loop
@@ -72,6 +73,63 @@ describe.runIf(process.platform === 'linux')('process CPU from /proc', () => {
     expect(seconds.me).toBeGreaterThanOrEqual(0.18);
     // Less than the CPU if a GC thread ran beside the loop.
     expect(wallSeconds).toBeGreaterThanOrEqual(0.15);
+  });
+});
+
+/** A `node -e` child pinned to core `cpu` that runs `script` and waits to be killed; `printed` once it prints `line`. */
+const pinned = (cpu: string, script: string, line: string) => {
+  const child = spawn('taskset', ['-c', cpu, process.execPath, '-e', `${script} setTimeout(() => {}, 60_000);`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const printed = new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes(line) && resolve()));
+  return { child, printed };
+};
+
+const hasTaskset = process.platform === 'linux' && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+describe.runIf(process.platform === 'linux')('the main thread, from schedstat', () => {
+  it('counts the time this thread runs', () => {
+    const before = threadSchedSeconds(process.pid);
+    burn(300);
+    const after = threadSchedSeconds(process.pid);
+    expect(before).toBeDefined();
+    // burn() counts the process's CPU, which other threads (GC) may add to.
+    expect((after?.run ?? 0) - (before?.run ?? 0)).toBeGreaterThanOrEqual(0.25);
+  });
+
+  it('leaves out the other threads, which the process’s CPU counts', async () => {
+    const m = startCpuMeasurement({ me: { pid: process.pid, mainThread: true }, self: { self: true, mainThread: true } });
+    // 300 ms on a worker thread (it exits: its time stays in the process's, not in any thread's), 100 on this one.
+    const worker = new Worker(burnScript(300), { eval: true });
+    await new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject));
+    burn(100);
+    const { seconds, mainThread } = m.stop();
+    expect(mainThread.me?.run).toBeGreaterThanOrEqual(0.099);
+    expect(mainThread.self?.run).toBeGreaterThanOrEqual(0.099);
+    // The worker's 300 ms are the process's, not the main thread's (/proc's stat counts 10 ms ticks).
+    expect((seconds.me ?? 0) - (mainThread.me?.run ?? 0)).toBeGreaterThanOrEqual(0.25);
+    expect(mainThread.me?.wait).toBeGreaterThanOrEqual(0);
+  });
+
+  // taskset (util-linux) pins both children to one core; without it the wait cannot be forced.
+  it.runIf(hasTaskset)('counts the time a thread waits for a core another process holds', async () => {
+    const hog = pinned('0', "console.log('hogging'); for (const end = Date.now() + 20_000; Date.now() < end; );", 'hogging');
+    await hog.printed;
+    const measured = pinned('0', `${burnScript(300)} console.log('spent');`, 'spent');
+    try {
+      const pid = measured.child.pid as number;
+      await measured.printed;
+      const t = threadSchedSeconds(pid);
+      expect(t?.run).toBeGreaterThanOrEqual(0.25);
+      // Sharing one core with the hog, it waited for about as long as it ran.
+      expect(t?.wait).toBeGreaterThanOrEqual(0.1);
+    } finally {
+      for (const c of [hog.child, measured.child]) c.kill('SIGKILL');
+    }
+  }, 30_000);
+
+  it('reads as undefined where there is no such thread', () => {
+    expect(threadSchedSeconds(2 ** 30)).toBeUndefined();
+    expect(threadSchedSeconds(process.pid, 2 ** 30)).toBeUndefined();
+    expect(threadSchedSeconds(-1)).toBeUndefined();
   });
 });
 

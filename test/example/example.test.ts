@@ -157,13 +157,21 @@ it(`places ${ORDERS} orders, a quarter designed to fail, and ends consistent`, a
   expect(run.stdout).toMatch(/hops p50 +outbox row → relay \d+ ms \(p95 \d+\); relay → consumer: commands \d+ ms/);
   // CPU per order over the load, per process, from /proc: the service and the driver here (the
   // database and the broker are the test's, given through DATABASE_URL and KAFKA_BROKERS).
-  const { cpu } = JSON.parse(readFileSync(jsonFile, 'utf8')) as { cpu: { seconds: Record<string, number>; wallSeconds: number } | null };
+  // The service's main thread (its JavaScript) apart: the run and run-queue time from schedstat.
+  const { cpu } = JSON.parse(readFileSync(jsonFile, 'utf8')) as {
+    cpu: { seconds: Record<string, number>; mainThread: Record<string, { run: number; wait: number }>; wallSeconds: number } | null;
+  };
   if (process.platform === 'linux') {
     expect(Object.keys(cpu?.seconds ?? {}).sort()).toEqual(['driver', 'service']);
     expect(cpu?.seconds.service).toBeGreaterThan(0);
     expect(cpu?.seconds.driver).toBeGreaterThan(0);
     expect(cpu?.wallSeconds).toBeGreaterThan(0);
-    expect(run.stdout).toMatch(/cpu per order service \d+\.\d ms, driver \d+\.\d ms \(placing → all final, [\d.]+ s: [\d.]+ of \d+ cores busy\)/);
+    expect(Object.keys(cpu?.mainThread ?? {})).toEqual(['service']);
+    expect(cpu?.mainThread.service?.run).toBeGreaterThan(0);
+    expect(cpu?.mainThread.service?.wait).toBeGreaterThanOrEqual(0);
+    expect(run.stdout).toMatch(
+      /cpu per order service \d+\.\d ms \(main thread \d+\.\d ms, \d+\.\d ms waiting for a core\), driver \d+\.\d ms \(placing → all final, [\d.]+ s: [\d.]+ of \d+ cores busy\)/,
+    );
   }
 
   // OpenTelemetry: the waterfall of one compensated order follows the summary; its spans (all in
