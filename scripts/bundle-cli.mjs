@@ -94,7 +94,9 @@ await build({
 });
 
 // Training: the functions compiled while generating and checking the example go into the cache.
-const { loadCommonJs, codeCacheOf } = await import(pathToFileURL(path.join(cliDir, 'code-cache.js')).href);
+const { applyCliV8Flags, loadCommonJs, codeCacheOf } = await import(pathToFileURL(path.join(cliDir, 'code-cache.js')).href);
+// The launcher's V8 flags, before compiling: V8 uses a code cache only under the flags it was made with.
+applyCliV8Flags();
 const loaded = loadCommonJs(cli, undefined, (specifier) => import(specifier));
 const work = mkdtempSync(path.join(os.tmpdir(), 'eventsmith-cache-'));
 try {

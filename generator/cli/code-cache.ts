@@ -13,7 +13,33 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
 import vm from 'node:vm';
+
+/**
+ * V8 flags of the CLI's process, set by the launcher before it compiles the bundle and by the
+ * build before it does (V8 refuses a code cache made under other flags). A run of `generate` is
+ * short: by default V8 sends ~175 functions of a 1,000-version run to its optimising compiler
+ * (TurboFan, on a background thread), ~0.4 s of CPU for a run of ~0.8 s whose result mostly comes
+ * too late to pay, and on a busy machine that thread takes the CPU the run itself waits for. Eight
+ * times V8's budget of bytecode run before a function is considered (67,584 bytes in Node 20's
+ * V8) leaves ~30, the hottest: 0.6x the CPU and 0.77x the wall time at 1,000 versions, 0.91x at
+ * 5,000 (where `--no-opt` took 1.5x), 0.93x at 10 (BENCHMARKS.md, generate).
+ */
+export const cliV8Flags: readonly string[] = ['--interrupt-budget=540672'];
+
+/** Sets `cliV8Flags`, except a flag the process was started with (`node --interrupt-budget=… bin.js`): that one is the user's. */
+export function applyCliV8Flags(execArgv: readonly string[] = process.execArgv): void {
+  for (const flag of cliV8Flags) {
+    const name = flag.slice(0, flag.indexOf('='));
+    // V8 reads `_` and `-` in a flag's name alike.
+    const given = execArgv.some((a) => {
+      const spelled = a.replace(/_/g, '-');
+      return spelled === name || spelled.startsWith(`${name}=`);
+    });
+    if (!given) v8.setFlagsFromString(flag);
+  }
+}
 
 /** How the cache file served the load: used; absent; made from another source; refused by V8 (another Node version or V8 flags). */
 export type CacheUse = 'used' | 'absent' | 'stale' | 'rejected';

@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
-import { codeCacheOf, loadCommonJs } from '../../generator/cli/code-cache.js';
+import v8 from 'node:v8';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { applyCliV8Flags, cliV8Flags, codeCacheOf, loadCommonJs } from '../../generator/cli/code-cache.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -85,10 +86,46 @@ describe('code cache of a CommonJS script', () => {
 });
 
 describe('the built CLI', () => {
-  it('ships a code cache made from the bundle it ships (the build writes both)', () => {
-    const cli = path.join(import.meta.dirname, '../../dist/generator/cli/cli.cjs');
-    const loaded = loadCommonJs<{ main: unknown }>(cli, `${cli}.v8-cache`, noImport);
-    expect(loaded.cache).toBe('used');
-    expect(typeof loaded.exports.main).toBe('function');
+  const cliDir = path.join(import.meta.dirname, '../../dist/generator/cli');
+  /** How a fresh process, with or without the launcher's V8 flags, loads the shipped bundle. */
+  const load = (withFlags: boolean): string => {
+    const loader = pathToFileURL(path.join(cliDir, 'code-cache.js')).href;
+    const cli = path.join(cliDir, 'cli.cjs');
+    const probe = [
+      `const { applyCliV8Flags, loadCommonJs } = await import(${JSON.stringify(loader)});`,
+      withFlags ? 'applyCliV8Flags();' : '',
+      `const r = loadCommonJs(${JSON.stringify(cli)}, ${JSON.stringify(`${cli}.v8-cache`)}, () => {});`,
+      'console.log(r.cache, typeof r.exports.main);',
+    ].join(' ');
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    return run.stdout;
+  };
+
+  it('ships a code cache made from the bundle it ships, under the V8 flags the launcher sets (the build writes both)', () => {
+    expect(load(true)).toBe('used function\n');
+    // Made under the flags: V8 refuses it in a process without them.
+    expect(load(false)).toBe('rejected function\n');
+  });
+
+  it('the launcher sets the flags before it compiles the bundle', () => {
+    const bin = readFileSync(path.join(cliDir, 'bin.js'), 'utf8');
+    const applied = bin.indexOf('applyCliV8Flags();');
+    expect(applied).toBeGreaterThan(-1);
+    // The last call is the launcher's; the first is the bundled function's definition.
+    expect(applied).toBeLessThan(bin.lastIndexOf('loadCommonJs('));
+  });
+
+  it('keeps a flag the process was started with', () => {
+    const set = vi.spyOn(v8, 'setFlagsFromString').mockImplementation(() => undefined);
+    try {
+      applyCliV8Flags(['--interrupt_budget=1000']);
+      applyCliV8Flags(['--interrupt-budget', '1000']);
+      expect(set).not.toHaveBeenCalled();
+      applyCliV8Flags(['--stack-size=2000']);
+      expect(set.mock.calls).toEqual(cliV8Flags.map((f) => [f]));
+    } finally {
+      set.mockRestore();
+    }
   });
 });
