@@ -10,7 +10,11 @@
 // of single events) and the full replay of one 10,000-event stream, with the raw fetch of the
 // same rows (pg, no conversion) as the baseline of the decode + upcast + evolve cost.
 //
-// Usage: npm run bench:emmett [-- --rounds 9]
+// `--baseline DIR` adds a fourth side: eventsmith (with snapshots) on the runtime of another build
+// (DIR is its dist/ folder, e.g. a copy of main's before a change), to compare two runtimes in the
+// same rounds.
+//
+// Usage: npm run bench:emmett [-- --rounds 9] [--baseline /tmp/main/dist]
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -19,13 +23,15 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { startPostgres } from '../generator/dev/postgres.mjs';
-import { batchOf, dist, generateExample, median, now } from './store-example.mjs';
+import { batchOf, dist, generateExample, median, now, writeExample } from './store-example.mjs';
 
 const argValue = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const rounds = argValue('--rounds', 9);
+const baselineAt = process.argv.indexOf('--baseline');
+const baselineDist = baselineAt > 0 ? path.resolve(process.argv[baselineAt + 1] ?? '') : undefined;
 const REPLAY_LENGTH = 10_000;
 const runtime = await import(dist('runtime/index.js'));
 const { STREAM_EVENT_COLUMNS } = await import(dist('runtime/postgres/event-store.js'));
@@ -113,6 +119,13 @@ try {
   await runtime.migrate(pool);
   // [0] eventsmith as the example configures it, [1] Emmett, [2] eventsmith without snapshots.
   const sides = [eventsmithSide(orderRepository(pool)), emmettSide(emmett, evolveOrder, initialOrderState), eventsmithSide(orderRepositoryWithoutSnapshots(pool), 'eventsmith, no snapshots')];
+  if (baselineDist !== undefined) {
+    // [3]: the same generated code on the baseline's runtime.
+    const dir = path.join(work, 'baseline');
+    await writeExample(dir, { runtimeModule: pathToFileURL(path.join(baselineDist, 'generator/runtime/index.js')).href });
+    const { orderRepository: baselineRepository } = await import(pathToFileURL(path.join(dir, 'orders/repository.js')).href);
+    sides.push(eventsmithSide(baselineRepository(pool), 'eventsmith on the baseline runtime'));
+  }
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const loadBefore = load();
 
@@ -158,6 +171,22 @@ try {
       `| ${sc.label} (${sc.writers * sc.appends} appends per side per round) | ${median(es).median.toFixed(0)} | ${median(em).median.toFixed(0)} | ${ratios.median.toFixed(2)}× | ${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)} ` +
         `| ${median(bare).median.toFixed(0)} | ${bareRatios.median.toFixed(2)}× | ${bareRatios.min.toFixed(2)}–${bareRatios.max.toFixed(2)} |`,
     );
+  }
+  if (baselineDist !== undefined) {
+    console.log('');
+    console.log(`Baseline runtime: ${baselineDist}`);
+    console.log('');
+    console.log('| appends/s (median of rounds) | eventsmith | baseline | eventsmith / baseline (median of per-round ratios) | ratio range | baseline / Emmett | ratio range |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    for (const [s, sc] of scenarios.entries()) {
+      const [es, em, , base] = samples.rates[s];
+      const ratios = median(es.map((r, k) => r / base[k]));
+      const baseRatios = median(base.map((r, k) => r / em[k]));
+      console.log(
+        `| ${sc.label} | ${median(es).median.toFixed(0)} | ${median(base).median.toFixed(0)} | ${ratios.median.toFixed(2)}× | ${ratios.min.toFixed(2)}–${ratios.max.toFixed(2)} ` +
+          `| ${baseRatios.median.toFixed(2)}× | ${baseRatios.min.toFixed(2)}–${baseRatios.max.toFixed(2)} |`,
+      );
+    }
   }
   const [esReplay, emReplay] = samples.replay;
   const replayRatio = median(esReplay.map((t, k) => t / emReplay[k]));

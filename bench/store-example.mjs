@@ -14,8 +14,11 @@ export async function generateExample(dir, options = {}) {
   return import(pathToFileURL(path.join(dir, 'orders/repository.js')).href);
 }
 
-/** The example's generated modules and its user-owned ones, transpiled to JavaScript in `dir`. */
-export async function writeExample(dir, { snapshots = true } = {}) {
+/**
+ * The example's generated modules and its user-owned ones, transpiled to JavaScript in `dir`;
+ * `runtimeModule` (a file URL) runs them on another build's runtime (a baseline).
+ */
+export async function writeExample(dir, { snapshots = true, runtimeModule = dist('runtime/index.js') } = {}) {
   const { generate } = await import(dist('pipeline.js'));
   const { createTemplateSet } = await import(dist('core/templates.js'));
   const { builtInTemplates } = await import(dist('cli/project.js'));
@@ -25,7 +28,7 @@ export async function writeExample(dir, { snapshots = true } = {}) {
   if (!snapshots && spec === text) throw new Error('bench: the example spec has no snapshotEvery line to drop');
   // The user-owned files in `<dir>/eventsmith/`, the generated ones in `<dir>/`.
   const customDir = { fromOut: 'eventsmith', toOut: '..' };
-  const result = generate([{ file: 'orders.yaml', text: spec }], createTemplateSet(await builtInTemplates()), { runtimeModule: dist('runtime/index.js'), customDir });
+  const result = generate([{ file: 'orders.yaml', text: spec }], createTemplateSet(await builtInTemplates()), { runtimeModule, customDir });
   if (!result.files) throw new Error(JSON.stringify(result.diagnostics));
   const exampleCustom = path.join(root, 'generated-example/src/eventsmith/orders');
   const custom = new Map(readdirSync(exampleCustom).map((n) => [`orders/${n}`, readFileSync(path.join(exampleCustom, n), 'utf8')]));

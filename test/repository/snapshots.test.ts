@@ -5,11 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderEvent, OrderState } from '../../generated-example/src/generated/orders/types.js';
-import { migrate } from '../../generator/runtime/index.js';
+import { ConcurrencyError, type ConnectionPool, migrate } from '../../generator/runtime/index.js';
+import type { NamedStatement } from '../../generator/runtime/postgres/db.js';
 import { edit } from '../check/helpers.js';
 import { type Isolated, useTestDatabase } from '../postgres/db.js';
 import { recordingLogger } from '../support/logging.js';
-import { type OrderRepository, type OrdersService, confirmed, generateService, orderSpec, placed, randomOrderEvent, rng, within } from './service.js';
+import { type OrderRepository, type OrdersService, cancelled, confirmed, generateService, orderSpec, placed, randomOrderEvent, rng, within } from './service.js';
 
 const db = useTestDatabase();
 const every = 50;
@@ -196,6 +197,118 @@ describe('snapshots', () => {
       await iso.pool.query('ALTER TABLE eventsmith_snapshots_away RENAME TO eventsmith_snapshots');
     }
     expect(errors).toEqual([`${id}: relation "eventsmith_snapshots" does not exist`]);
+  });
+
+  describe('after appends through the pool, from what the repository appended', () => {
+    /** The Order repository over a pool that records the names of the statements it runs. */
+    function recorded(): { readonly orders: OrderRepository; readonly statements: string[] } {
+      const statements: string[] = [];
+      const pool: ConnectionPool = {
+        query: ((q: string | NamedStatement, values?: unknown[]) => {
+          statements.push(typeof q === 'string' ? q : q.name);
+          return typeof q === 'string' ? iso.pool.query(q, values) : iso.pool.query(q);
+        }) as ConnectionPool['query'],
+        connect: () => iso.pool.connect(),
+      };
+      return { orders: service.orderRepository(pool), statements };
+    }
+    const reads = (statements: readonly string[]): string[] => statements.filter((name) => name === 'eventsmith_read_stream' || name === 'eventsmith_load_snapshot');
+
+    async function storedState(id: string): Promise<{ version: number; state: OrderState } | undefined> {
+      const r = await iso.pool.query<{ stream_version: number; state: Buffer }>(`SELECT stream_version, state FROM eventsmith_snapshots WHERE stream_type = 'Order' AND stream_id = $1`, [id]);
+      const row = r.rows[0];
+      return row === undefined ? undefined : { version: row.stream_version, state: service.codec('orderStateCodec').fromBinary(row.state) as OrderState };
+    }
+
+    it('store the state a load gives, without reading the stream back', async () => {
+      const { orders: writer, statements } = recorded();
+      const id = randomUUID();
+      const all: OrderEvent[] = [];
+      const random = rng(7);
+      for (let version = 0; version < 3 * every + 5; ) {
+        const batch = Array.from({ length: 1 + Math.floor(random() * 9) }, () => randomOrderEvent(random));
+        await writer.append(id, batch, version);
+        all.push(...batch);
+        const crossed = Math.floor((version + batch.length) / every) > Math.floor(version / every);
+        version += batch.length;
+        await writer.settled();
+        // Each append that crosses a multiple of N leaves the state at its own version.
+        if (crossed) expect(await storedState(id)).toEqual({ version, state: evolveAll(initial, all) });
+      }
+      expect(reads(statements)).toEqual([]); // the repository created the stream: every snapshot came from its tail
+      expect(statements.filter((name) => name === 'eventsmith_save_snapshot')).toHaveLength(3);
+      expect(await orders.load(id)).toEqual(await orders.load(id, { useSnapshot: false }).then((r) => ({ ...r, snapshotVersion: expect.any(Number), eventsApplied: expect.any(Number) })));
+    });
+
+    it('read the stream when another writer appended since (another process, a committed transaction)', async () => {
+      const { orders: writer, statements } = recorded();
+      const other = service.orderRepository(iso.pool);
+      const id = randomUUID();
+      const all: OrderEvent[] = [placed(), ...Array.from({ length: every - 10 }, () => confirmed())];
+      await writer.append(id, all, 0);
+      const theirs = [cancelled('by another process')];
+      await other.append(id, theirs, every - 9);
+      all.push(...theirs);
+      const mine = Array.from({ length: 10 }, () => confirmed());
+      await writer.append(id, mine, every - 8); // crosses 50 with an event the writer did not append
+      all.push(...mine);
+      await writer.settled();
+      expect(await storedState(id)).toEqual({ version: every + 2, state: evolveAll(initial, all) });
+      expect(reads(statements)).toEqual(['eventsmith_load_snapshot', 'eventsmith_read_stream']);
+
+      // The load started a new tail at its version: the next crossing needs no read.
+      statements.length = 0;
+      const more = Array.from({ length: every }, () => confirmed());
+      await writer.append(id, more, every + 2);
+      all.push(...more);
+      await writer.settled();
+      expect(await storedState(id)).toEqual({ version: 2 * every + 2, state: evolveAll(initial, all) });
+      expect(reads(statements)).toEqual([]);
+
+      // A committed append in a caller's transaction breaks the chain as well.
+      const client = await iso.pool.connect();
+      const inTransaction = [cancelled('in a transaction')];
+      try {
+        await client.query('BEGIN');
+        await writer.append(id, inTransaction, 2 * every + 2, { client });
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+      all.push(...inTransaction);
+      statements.length = 0;
+      const last = Array.from({ length: every }, () => confirmed());
+      await writer.append(id, last, 2 * every + 3);
+      all.push(...last);
+      await writer.settled();
+      expect(await storedState(id)).toEqual({ version: 3 * every + 3, state: evolveAll(initial, all) });
+      expect(reads(statements)).toEqual(['eventsmith_load_snapshot', 'eventsmith_read_stream']);
+    });
+
+    it('leave out appends that were refused or rolled back', async () => {
+      const { orders: writer, statements } = recorded();
+      const id = randomUUID();
+      const all: OrderEvent[] = [placed(), ...Array.from({ length: every - 6 }, () => confirmed())];
+      await writer.append(id, all, 0);
+      // Refused: the stream is not at version 3.
+      await expect(writer.append(id, [cancelled('refused')], 3)).rejects.toBeInstanceOf(ConcurrencyError);
+      // Rolled back: written in a caller's transaction that does not commit.
+      const client = await iso.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await writer.append(id, [cancelled('rolled back')], every - 5, { client });
+        await client.query('ROLLBACK');
+      } finally {
+        client.release();
+      }
+      const mine = Array.from({ length: 10 }, () => confirmed());
+      await writer.append(id, mine, every - 5);
+      all.push(...mine);
+      await writer.settled();
+      expect(await storedState(id)).toEqual({ version: every + 5, state: evolveAll(initial, all) });
+      expect((await orders.load(id, { useSnapshot: false })).state).toEqual(evolveAll(initial, all));
+      expect(reads(statements)).toEqual([]);
+    });
   });
 
   it('without onSnapshotError, a failing background snapshot is a warning of the logger', async () => {
