@@ -23,8 +23,9 @@ import vm from 'node:vm';
  * (TurboFan, on a background thread), ~0.4 s of CPU for a run of ~0.8 s whose result mostly comes
  * too late to pay, and on a busy machine that thread takes the CPU the run itself waits for. Eight
  * times V8's budget of bytecode run before a function is considered (67,584 bytes in Node 20's
- * V8) leaves ~30, the hottest: 0.6x the CPU and 0.77x the wall time at 1,000 versions, 0.91x at
- * 5,000 (where `--no-opt` took 1.5x), 0.93x at 10 (BENCHMARKS.md, generate).
+ * V8) leaves ~30, the hottest: 0.6x the CPU and 0.8x the wall time at 1,000 versions; at 5,000
+ * 0.83-0.77x the CPU and 0.91-0.97x the wall time (`--no-opt` took 1.5x), at 10 unchanged
+ * (BENCHMARKS.md, generate).
  */
 export const cliV8Flags: readonly string[] = ['--interrupt-budget=540672'];
 
