@@ -197,9 +197,11 @@ describe('snapshots', () => {
       await iso.pool.query('ALTER TABLE eventsmith_snapshots_away RENAME TO eventsmith_snapshots');
     }
     expect(errors).toEqual([`${id}: relation "eventsmith_snapshots" does not exist`]);
+    // The append's statement failed on the snapshot and went again without it: written once.
+    expect(await orders.load(id, { useSnapshot: false })).toMatchObject({ version: every + 1, eventsApplied: every + 1 });
   });
 
-  describe('after appends through the pool, from what the repository appended', () => {
+  describe('after appends through the pool, from what the repository appended, in the append statement', () => {
     /** The Order repository over a pool that records the names of the statements it runs. */
     function recorded(): { readonly orders: OrderRepository; readonly statements: string[] } {
       const statements: string[] = [];
@@ -220,7 +222,7 @@ describe('snapshots', () => {
       return row === undefined ? undefined : { version: row.stream_version, state: service.codec('orderStateCodec').fromBinary(row.state) as OrderState };
     }
 
-    it('store the state a load gives, without reading the stream back', async () => {
+    it('store the state a load gives, without reading the stream back or another statement', async () => {
       const { orders: writer, statements } = recorded();
       const id = randomUUID();
       const all: OrderEvent[] = [];
@@ -236,7 +238,8 @@ describe('snapshots', () => {
         if (crossed) expect(await storedState(id)).toEqual({ version, state: evolveAll(initial, all) });
       }
       expect(reads(statements)).toEqual([]); // the repository created the stream: every snapshot came from its tail
-      expect(statements.filter((name) => name === 'eventsmith_save_snapshot')).toHaveLength(3);
+      expect(statements.filter((name) => name === 'eventsmith_append_existing_stream_snapshot')).toHaveLength(3);
+      expect(statements.filter((name) => name === 'eventsmith_save_snapshot')).toEqual([]);
       expect(await orders.load(id)).toEqual(await orders.load(id, { useSnapshot: false }).then((r) => ({ ...r, snapshotVersion: expect.any(Number), eventsApplied: expect.any(Number) })));
     });
 
@@ -309,6 +312,43 @@ describe('snapshots', () => {
       expect((await orders.load(id, { useSnapshot: false })).state).toEqual(evolveAll(initial, all));
       expect(reads(statements)).toEqual([]);
     });
+  });
+
+  it('written by the append statement do not wait for a session holding the snapshot row, and are stored after it', async () => {
+    const id = randomUUID();
+    const all: OrderEvent[] = [placed(), ...Array.from({ length: every - 1 }, () => confirmed())];
+    await orders.append(id, all, 0); // crosses 50 in the statement that creates the stream
+    await orders.settled();
+    expect(await snapshotRow(id)).toMatchObject({ stream_version: every });
+
+    const locker = await iso.pool.connect();
+    const more = [cancelled('while locked'), ...Array.from({ length: every - 1 }, () => confirmed())];
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM eventsmith_snapshots WHERE stream_id = $1 FOR UPDATE`, [id]);
+      expect(await within(2000, orders.append(id, more, every))).toMatchObject({ version: 2 * every });
+      all.push(...more);
+      expect((await snapshotRow(id))?.stream_version).toBe(every); // skipped, not waited for
+      await locker.query('COMMIT');
+    } finally {
+      locker.release();
+    }
+    await orders.settled();
+    const stored = await iso.pool.query<{ stream_version: number; state: Buffer }>(`SELECT stream_version, state FROM eventsmith_snapshots WHERE stream_id = $1`, [id]);
+    expect(stored.rows[0]?.stream_version).toBe(2 * every);
+    expect(service.codec('orderStateCodec').fromBinary(stored.rows[0]?.state ?? new Uint8Array())).toEqual(evolveAll(initial, all));
+  });
+
+  it('are not written by an append that is refused', async () => {
+    const id = randomUUID();
+    await orders.append(id, [placed(), ...Array.from({ length: every - 4 }, () => confirmed())], 0);
+    const other = service.orderRepository(iso.pool);
+    await other.append(id, [cancelled('first')], every - 3); // 47 → 48: no snapshot due
+    // Refused: 47 → 52 would cross 50, with the snapshot in the statement.
+    await expect(orders.append(id, Array.from({ length: 5 }, () => confirmed()), every - 3)).rejects.toBeInstanceOf(ConcurrencyError);
+    await orders.settled();
+    expect(await snapshotRow(id)).toBeUndefined();
+    expect((await orders.load(id)).version).toBe(every - 2);
   });
 
   it('without onSnapshotError, a failing background snapshot is a warning of the logger', async () => {

@@ -73,6 +73,19 @@ export interface AppendResult {
   readonly streamVersion: number;
   /** Global positions of the appended events, in order. */
   readonly globalPositions: readonly bigint[];
+  /**
+   * With a snapshot given to appendToStream: whether the statement settled it (stored it, or
+   * found a newer one stored). False when another session held the stream's snapshot row: the
+   * append did not wait for it, and the caller stores the snapshot with saveSnapshot.
+   */
+  readonly snapshotSettled?: boolean;
+}
+
+/** The state of a stream at the version an append leaves, encoded as saveSnapshot stores it. */
+export interface AppendSnapshot {
+  readonly schemaFingerprint: string;
+  readonly contentType: string;
+  readonly state: Uint8Array;
 }
 
 export interface RecordedEvent {
@@ -144,9 +157,44 @@ const INSERT_OUTBOX = `ob AS (
 const RESULT = `SELECT (SELECT version FROM head) AS version,
        (SELECT array_agg(global_position::text ORDER BY stream_version) FROM ins) AS positions`;
 
+// The snapshot at the new version ($20-$22), written only if the head moved, as saveSnapshot
+// would (replacing an older one, or one of another schema at the same version), and without
+// waiting: a session holding the stream's snapshot row (another snapshot being written) is
+// skipped (SKIP LOCKED), and the statement says so (snapshot_settled false) for the caller to
+// store it afterwards. Data-modifying CTEs run whether or not the result reads them.
+const WRITE_SNAPSHOT = `snap_lock AS (
+  SELECT stream_version, schema_fingerprint FROM eventsmith_snapshots
+   WHERE stream_type = $1 AND stream_id = $2
+     FOR NO KEY UPDATE SKIP LOCKED
+), snap_new AS (
+  INSERT INTO eventsmith_snapshots (stream_type, stream_id, stream_version, schema_fingerprint, content_type, state)
+  SELECT $1, $2, $4, $20, $21, $22
+   WHERE EXISTS (SELECT FROM head) AND NOT EXISTS (SELECT FROM eventsmith_snapshots WHERE stream_type = $1 AND stream_id = $2)
+  ON CONFLICT (stream_type, stream_id) DO NOTHING
+  RETURNING 1
+), snap_update AS (
+  UPDATE eventsmith_snapshots s
+     SET stream_version = $4, schema_fingerprint = $20, content_type = $21, state = $22, created_at = now()
+    FROM snap_lock l
+   WHERE s.stream_type = $1 AND s.stream_id = $2 AND EXISTS (SELECT FROM head)
+     AND (l.stream_version < $4 OR (l.stream_version = $4 AND l.schema_fingerprint <> $20))
+  RETURNING 1
+)`;
+
+const SNAPSHOT_RESULT = `,
+       EXISTS (SELECT FROM snap_lock) OR EXISTS (SELECT FROM snap_new) AS snapshot_settled`;
+
 // Named: prepared once per connection (see NamedStatement).
 const APPEND_NEW_STREAM = { name: 'eventsmith_append_new_stream', text: `WITH ${CREATE_HEAD},\n${INSERT_EVENTS},\n${INSERT_OUTBOX}\n${RESULT}` };
 const APPEND_EXISTING_STREAM = { name: 'eventsmith_append_existing_stream', text: `WITH ${ADVANCE_HEAD},\n${INSERT_EVENTS},\n${INSERT_OUTBOX}\n${RESULT}` };
+const APPEND_NEW_STREAM_SNAPSHOT = {
+  name: 'eventsmith_append_new_stream_snapshot',
+  text: `WITH ${CREATE_HEAD},\n${INSERT_EVENTS},\n${INSERT_OUTBOX},\n${WRITE_SNAPSHOT}\n${RESULT}${SNAPSHOT_RESULT}`,
+};
+const APPEND_EXISTING_STREAM_SNAPSHOT = {
+  name: 'eventsmith_append_existing_stream_snapshot',
+  text: `WITH ${ADVANCE_HEAD},\n${INSERT_EVENTS},\n${INSERT_OUTBOX},\n${WRITE_SNAPSHOT}\n${RESULT}${SNAPSHOT_RESULT}`,
+};
 
 async function currentVersion(db: Queryable, streamType: string, streamId: string): Promise<number> {
   const row = firstRow(
@@ -226,8 +274,13 @@ function eventParams(c: EventColumns): unknown[] {
  * which joins the caller's transaction when `db` is a client inside one. Throws
  * ConcurrencyError if the stream is not at expectedVersion (nothing is written, and the
  * caller's transaction is not aborted), DuplicateEventError if an event id is already stored.
+ *
+ * `snapshot`, the stream's state at the new version, is stored by the same statement when the
+ * append is written (see AppendResult.snapshotSettled), saving saveSnapshot's round trip and
+ * commit. Give it with a pool only: in a caller's transaction its row lock would last until
+ * that commits.
  */
-export async function appendToStream(db: Queryable, input: AppendToStream): Promise<AppendResult> {
+export async function appendToStream(db: Queryable, input: AppendToStream, snapshot?: AppendSnapshot): Promise<AppendResult> {
   const { streamType, streamId, expectedVersion, events } = input;
   checkStream(streamType, streamId);
   checkVersion(expectedVersion, 'expectedVersion');
@@ -247,11 +300,16 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
 
   let row: Row | undefined;
   try {
+    const values = [streamType, streamId, expectedVersion, newVersion, ...eventParams(columns), ...outboxParams(columns.outbox)];
     row = firstRow(
-      await db.query({
-        ...(expectedVersion === 0 ? APPEND_NEW_STREAM : APPEND_EXISTING_STREAM),
-        values: [streamType, streamId, expectedVersion, newVersion, ...eventParams(columns), ...outboxParams(columns.outbox)],
-      }),
+      await db.query(
+        snapshot === undefined
+          ? { ...(expectedVersion === 0 ? APPEND_NEW_STREAM : APPEND_EXISTING_STREAM), values }
+          : {
+              ...(expectedVersion === 0 ? APPEND_NEW_STREAM_SNAPSHOT : APPEND_EXISTING_STREAM_SNAPSHOT),
+              values: [...values, snapshot.schemaFingerprint, snapshot.contentType, toBuffer(snapshot.state)],
+            },
+      ),
     );
   } catch (err) {
     const { code, constraint } = pgErrorInfo(err);
@@ -272,7 +330,8 @@ export async function appendToStream(db: Queryable, input: AppendToStream): Prom
     throw new ConcurrencyError(streamType, streamId, expectedVersion, actual, actual === expectedVersion ? 'transaction-order' : 'version-mismatch');
   }
   const positions = asArray(row.positions, 'positions').map((p) => asBigInt(p, 'global_position'));
-  return { streamVersion: asInt(row.version, 'version'), globalPositions: positions };
+  const result = { streamVersion: asInt(row.version, 'version'), globalPositions: positions };
+  return snapshot === undefined ? result : { ...result, snapshotSettled: row.snapshot_settled === true };
 }
 
 // Several streams' appends in one statement: each stream's head is created (expected 0) or

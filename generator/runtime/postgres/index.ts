@@ -26,6 +26,7 @@ export {
   streamVersion,
   type AggregateDefinition,
   type AppendResult,
+  type AppendSnapshot,
   type AppendToStream,
   type EventDecoder,
   type EventMetadata,

@@ -11,12 +11,13 @@ import type { AvroCodec } from '../avro.js';
 import { uuidV7 } from '../uuid-v7.js';
 import { STREAM_VERSION_EXTENSION, dataschemaFor, type CloudEvent } from '../cloudevents.js';
 import { type Logger, componentLogger } from '../logger.js';
-import type { ConnectionPool, Queryable } from './db.js';
+import { type ConnectionPool, type Queryable, pgErrorInfo } from './db.js';
 import {
   type AggregateDefinition,
   type EventDecoder,
   type EventMetadata,
   type LoadedAggregate,
+  type AppendSnapshot,
   type NewEvent,
   type RecordedEvent,
   appendToStream,
@@ -30,7 +31,7 @@ import type { OutboxHeaders } from './outbox.js';
 import { frameConfluent } from '../kafka/binding.js';
 import type { PublishRegistry } from '../kafka/typed.js';
 import { type Context, type Span, failSpan, startSpan, traceHeadersOf, type TraceHeaders } from '../telemetry/otel.js';
-import { ConcurrencyError, EventDecodeError } from './errors.js';
+import { ConcurrencyError, DuplicateEventError } from './errors.js';
 import { messagingAttributes } from '../telemetry/conventions.js';
 
 /** How event data is stored and published: Avro binary, or Avro's JSON encoding. */
@@ -259,6 +260,18 @@ interface StreamTail {
   readonly events: Array<StoredData & { readonly streamVersion: number }>;
 }
 
+/**
+ * Whether `err` is the server's error for a statement (an ErrorResponse: the statement's own
+ * transaction rolled back, nothing written), not a lost connection (the outcome unknown) nor one
+ * of the store's own outcomes (a conflict, a duplicate event).
+ */
+function rolledBack(err: unknown): boolean {
+  if (err instanceof ConcurrencyError || err instanceof DuplicateEventError) return false;
+  const { code } = pgErrorInfo(err);
+  const severity = typeof err === 'object' && err !== null && 'severity' in err ? err.severity : undefined;
+  return typeof severity === 'string' && code !== undefined && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('08') && !code.startsWith('57');
+}
+
 /** Streams whose tail a repository keeps, and their bytes (the least recently appended go first). */
 const MAX_TAILS = 1000;
 const MAX_TAIL_BYTES = 8 * 1024 * 1024;
@@ -320,27 +333,30 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
   const onSnapshotError =
     options.onSnapshotError ?? ((err: unknown, streamId: string) => log.warn({ err, streamId }, 'background snapshot failed; loads replay more events until the next one'));
 
+  const reportSnapshotError = (error: unknown, streamId: string): void => {
+    try {
+      onSnapshotError(error, streamId);
+    } catch {
+      // A throwing handler must not become an unhandled rejection that ends the process.
+    }
+  };
+
   const inBackground = (streamId: string, work: () => Promise<unknown>): void => {
     const task = work().then(
       () => undefined,
-      (error: unknown) => {
-        try {
-          onSnapshotError(error, streamId);
-        } catch {
-          // A throwing handler must not become an unhandled rejection that ends the process.
-        }
-      },
+      (error: unknown) => reportSnapshotError(error, streamId),
     );
     pending.add(task);
     void task.finally(() => pending.delete(task));
   };
 
-  // The snapshot after an append is computed from the stream's tail when this repository wrote
-  // every event since a state it knows (a stream it created, or its last snapshot): reading the
-  // events back and decoding their rows cost more than the append whose crossing triggered it
-  // (~1.7 ms, ~1 ms of it on this thread, every 5 appends of 10). Another writer of the stream
-  // (another process, a caller's transaction) breaks the chain, and the snapshot is loaded from
-  // the database as before.
+  // The snapshot due at an append is computed from the stream's tail when this repository wrote
+  // every event since a state it knows (a stream it created, or its last snapshot), and stored by
+  // the append's own statement: reading the events back and decoding their rows, then storing the
+  // snapshot with a statement and a commit of its own, cost more than the append whose crossing
+  // called for it (~1.7 ms, ~1 ms of it on this thread, every 5 appends of 10). Another writer of
+  // the stream (another process, a caller's transaction) breaks the chain, and the snapshot is
+  // loaded and stored after the commit as before.
   const tails = new Map<string, StreamTail>();
   let tailBytes = 0;
   const sizeOf = (tail: StreamTail): number => (tail.state?.byteLength ?? 0) + tail.events.reduce((n, e) => n + e.data.byteLength, 0);
@@ -382,28 +398,27 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
   };
 
   /**
-   * The snapshot due after an append that left the stream at `version`: from its tail when that
-   * reaches exactly there (computed before the first await, so no later append interleaves),
-   * else loaded from the database.
+   * The encoded state after `events`, appended at `expectedVersion`, from the stream's tail, as
+   * a load after the append would compute it (each event decoded from the bytes stored); undefined
+   * when the tail does not reach exactly `expectedVersion` (another writer) or cannot be applied.
    */
-  const snapshotAfterAppend = async (streamId: string, version: number): Promise<boolean> => {
-    const tail = tails.get(streamId);
+  const stateAfterTail = (streamId: string, expectedVersion: number, events: readonly NewEvent[]): AppendSnapshot | undefined => {
+    const tail = expectedVersion === 0 ? { version: 0, state: undefined, events: [] } : tails.get(streamId);
     const codec = aggregate.snapshot;
-    if (codec === undefined || tail === undefined || tail.version + tail.events.length !== version) return snapshotNow(streamId);
-    let state = tail.state === undefined ? def.initialState : codec.decode(tail.state);
-    for (const e of tail.events) {
-      let event: E;
-      try {
-        event = decodeStored(def, e);
-      } catch (cause) {
-        throw new EventDecodeError(def.streamType, streamId, e.streamVersion, e.eventType, e.schemaVersion, 'undecodable', { cause });
-      }
-      state = def.evolve(state, event);
+    if (codec === undefined || tail === undefined || tail.version + tail.events.length !== expectedVersion) return undefined;
+    try {
+      let state = tail.state === undefined ? def.initialState : codec.decode(tail.state);
+      for (const e of [...tail.events, ...events]) state = def.evolve(state, decodeStored(def, e));
+      return { schemaFingerprint: codec.fingerprint, contentType: codec.contentType, state: codec.encode(state) };
+    } catch {
+      // Not the writer's concern: the snapshot is then loaded after the commit, which reports it.
+      return undefined;
     }
-    const encoded = codec.encode(state);
-    remember(streamId, { version, state: encoded, events: [] });
-    return saveSnapshot(pool, { streamType: def.streamType, streamId, streamVersion: version, schemaFingerprint: codec.fingerprint, contentType: codec.contentType, state: encoded });
   };
+
+  /** Stores a snapshot the append statement could not (another session held its row), in the background. */
+  const saveLater = (streamId: string, version: number, snapshot: AppendSnapshot): void =>
+    inBackground(streamId, () => saveSnapshot(pool, { streamType: def.streamType, streamId, streamVersion: version, ...snapshot }));
 
   // Per event type, computed once: sorting the codec table's versions took more than a UUID per event.
   const latestVersions = new Map(Object.keys(def.codecs).map((type) => [type, versionsOf(def.codecs, type).at(-1) ?? 0]));
@@ -548,18 +563,45 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
       const { span, newEvents: prepared } = start(streamId, events, expectedVersion, appendOptions, undefined);
       let result: Awaited<ReturnType<typeof appendToStream>>;
       let newEvents: NewEvent[];
+      // Through the pool, an append that crosses a multiple of N stores the snapshot in its own
+      // statement when the stream's tail gives the state (no extra round trip or commit); else
+      // it is loaded and stored after the commit, off the writer's path.
+      const crosses = every !== undefined && appendOptions.client === undefined && Math.floor((expectedVersion + events.length) / every) > Math.floor(expectedVersion / every);
+      let snapshot: AppendSnapshot | undefined;
+      let snapshotError: { readonly error: unknown } | undefined;
       try {
         newEvents = await prepared;
-        result = await appendToStream(appendOptions.client ?? pool, { streamType: def.streamType, streamId, expectedVersion, events: newEvents });
+        const input = { streamType: def.streamType, streamId, expectedVersion, events: newEvents };
+        if (crosses) snapshot = stateAfterTail(streamId, expectedVersion, newEvents);
+        if (snapshot === undefined) {
+          result = await appendToStream(appendOptions.client ?? pool, input);
+        } else {
+          try {
+            result = await appendToStream(pool, input, snapshot);
+          } catch (err) {
+            if (!rolledBack(err)) throw err;
+            // A snapshot is a cache and must not fail the append: the statement was rolled back
+            // (nothing written), so the append goes again alone, and the error is reported as a
+            // failed background snapshot's.
+            snapshotError = { error: err };
+            snapshot = undefined;
+            result = await appendToStream(pool, input);
+          }
+        }
       } catch (err) {
         failSpan(span, err);
         throw err;
       }
       span?.end();
       if (every !== undefined && appendOptions.client === undefined) {
-        // Committed (one statement on the pool): snapshot after the commit, off the writer's path.
-        extendTail(streamId, expectedVersion, newEvents);
-        if (Math.floor(result.streamVersion / every) > Math.floor(expectedVersion / every)) inBackground(streamId, () => snapshotAfterAppend(streamId, result.streamVersion));
+        if (snapshot !== undefined) {
+          remember(streamId, { version: result.streamVersion, state: snapshot.state, events: [] });
+          if (result.snapshotSettled !== true) saveLater(streamId, result.streamVersion, snapshot);
+        } else {
+          extendTail(streamId, expectedVersion, newEvents);
+          if (snapshotError !== undefined) reportSnapshotError(snapshotError.error, streamId);
+          else if (crosses) inBackground(streamId, () => snapshotNow(streamId));
+        }
       }
       return { version: result.streamVersion, eventIds: newEvents.map((e) => e.eventId) };
     },
