@@ -126,7 +126,8 @@ function aggregateView(agg: Aggregate, domain: Domain, imports: Imports, rt: str
   const snapshotNote =
     every === undefined
       ? 'No snapshots (`snapshotEvery` is not set): every load replays the stream.'
-      : `A snapshot is stored every ${every} events (\`snapshotEvery\`), after the append commits and off the writer's path.`;
+      : `A snapshot is stored every ${every} events (\`snapshotEvery\`): by the append that reaches it, in its own statement, ` +
+        "when this repository wrote the stream's events since the last one; else after that append commits, off the writer's path.";
   return {
     name: agg.name,
     inputDoc: tsDoc([

@@ -313,10 +313,10 @@ function checkDefinition(def: { readonly streamType: string; readonly codecs: Ev
 }
 
 /**
- * A repository over `pool`. Snapshots (when the definition has `snapshotEvery`) are written in the
- * background after an append through the pool commits and crosses a multiple of N, and after a
- * load through the pool that applied N or more events on top of its snapshot; they touch only
- * the snapshots table, so writers never wait for them.
+ * A repository over `pool`. Snapshots (when the definition has `snapshotEvery`) are written by an
+ * append through the pool that crosses a multiple of N (in its statement when the stream's tail
+ * gives the state, else in the background after it commits), and after a load through the pool
+ * that applied N or more events on top of its snapshot; writers never wait for a snapshot row.
  */
 export function createRepository<Id extends AggregateId, S, E extends TypedEvent, G extends EventCodecTable>(
   pool: ConnectionPool,

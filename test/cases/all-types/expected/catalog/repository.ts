@@ -88,8 +88,9 @@ export const itemStateCodec = createCodec<ItemState>(itemStateSchema);
  * keyed by the Item id, with the CloudEvents attributes as `ce_*` headers. Event data is stored and
  * published as Avro's JSON encoding (`application/json`).
  *
- * A snapshot is stored every 10 events (`snapshotEvery`), after the append commits and off the
- * writer's path.
+ * A snapshot is stored every 10 events (`snapshotEvery`): by the append that reaches it, in its own
+ * statement, when this repository wrote the stream's events since the last one; else after that
+ * append commits, off the writer's path.
  */
 export function itemRepository(
   pool: ConnectionPool,

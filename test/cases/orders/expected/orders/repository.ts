@@ -148,8 +148,9 @@ export const orderStateCodec = createCodec<OrderState>(orderStateSchema);
  * the Order id, with the CloudEvents attributes as `ce_*` headers. Event data is stored and
  * published as Avro binary (`application/avro`).
  *
- * A snapshot is stored every 50 events (`snapshotEvery`), after the append commits and off the
- * writer's path.
+ * A snapshot is stored every 50 events (`snapshotEvery`): by the append that reaches it, in its own
+ * statement, when this repository wrote the stream's events since the last one; else after that
+ * append commits, off the writer's path.
  */
 export function orderRepository(
   pool: ConnectionPool,
