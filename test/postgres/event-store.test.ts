@@ -585,6 +585,38 @@ describe('snapshots', () => {
     }
     expect(await loadAggregate(pool, def, id)).toMatchObject({ state: { count: 3 }, version: 3, snapshotVersion: 2 });
   });
+
+  it('appendToStream stores the snapshot it is given with the events, as saveSnapshot would, and never waits for its row', async () => {
+    const { pool } = shared;
+    const id = randomUUID();
+    const snapshotOf = (state: CounterState, fingerprint = 'counter-v1') => ({ schemaFingerprint: fingerprint, contentType: 'application/json', state: json(state) });
+    const append = (expectedVersion: number, by: number[], state: CounterState, fingerprint?: string) =>
+      appendToStream(pool, { streamType: 'Counter', streamId: id, expectedVersion, events: by.map((n) => toNewEvent({ type: 'Incremented', by: n })) }, snapshotOf(state, fingerprint));
+
+    // A new stream, then an existing one: written with the events, at the version they leave.
+    expect(await append(0, [1, 2], { count: 3, items: [] })).toMatchObject({ streamVersion: 2, snapshotSettled: true });
+    expect(await loadAggregate(pool, counter(), id)).toMatchObject({ state: { count: 3 }, version: 2, snapshotVersion: 2, eventsApplied: 0 });
+    expect(await append(2, [4], { count: 7, items: [] })).toMatchObject({ streamVersion: 3, snapshotSettled: true });
+    expect(await loadSnapshot(pool, 'Counter', id)).toMatchObject({ streamVersion: 3, schemaFingerprint: 'counter-v1' });
+
+    // Refused: neither the events nor the snapshot.
+    await expect(append(2, [100], { count: 103, items: [] })).rejects.toBeInstanceOf(ConcurrencyError);
+    const kept = await loadSnapshot(pool, 'Counter', id);
+    expect({ version: kept?.streamVersion, state: parseObject(kept?.state ?? json(null)) }).toEqual({ version: 3, state: { count: 7, items: [] } });
+
+    // Another session holds the snapshot row: the append does not wait and leaves the snapshot to the caller.
+    const locker = await pool.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM eventsmith_snapshots WHERE stream_id = $1 FOR UPDATE`, [id]);
+      expect(await within(2000, append(3, [1], { count: 8, items: [] }))).toMatchObject({ streamVersion: 4, snapshotSettled: false });
+      await locker.query('COMMIT');
+    } finally {
+      locker.release();
+    }
+    expect((await loadSnapshot(pool, 'Counter', id))?.streamVersion).toBe(3);
+    expect(await loadAggregate(pool, counter(), id)).toMatchObject({ state: { count: 8 }, version: 4, snapshotVersion: 3 });
+  });
 });
 
 describe('bad data', () => {
