@@ -384,17 +384,26 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     remember(streamId, tail);
   };
 
+  /** A state encoded as the snapshots table stores it. */
+  const encodeSnapshot = (codec: NonNullable<typeof aggregate.snapshot>, state: S): AppendSnapshot => ({
+    schemaFingerprint: codec.fingerprint,
+    contentType: codec.contentType,
+    state: codec.encode(state),
+  });
+  const storeSnapshot = (streamId: string, version: number, snapshot: AppendSnapshot): Promise<boolean> =>
+    saveSnapshot(pool, { streamType: def.streamType, streamId, streamVersion: version, ...snapshot });
+
   /** Loads the aggregate through the pool and stores its snapshot (its state then starts the stream's tail). */
   const snapshotNow = async (streamId: string): Promise<boolean> => {
     const codec = aggregate.snapshot;
     if (codec === undefined) return false;
     const loaded = await loadAggregate(pool, aggregate, streamId);
     if (loaded.version === 0) return false;
-    const state = codec.encode(loaded.state);
+    const snapshot = encodeSnapshot(codec, loaded.state);
     // Only where no append of this repository started a tail meanwhile; one that ran meanwhile
     // left none, so the next append finds this tail behind it and forgets it.
-    if (!tails.has(streamId)) remember(streamId, { version: loaded.version, state, events: [] });
-    return saveSnapshot(pool, { streamType: def.streamType, streamId, streamVersion: loaded.version, schemaFingerprint: codec.fingerprint, contentType: codec.contentType, state });
+    if (!tails.has(streamId)) remember(streamId, { version: loaded.version, state: snapshot.state, events: [] });
+    return storeSnapshot(streamId, loaded.version, snapshot);
   };
 
   /**
@@ -409,7 +418,7 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     try {
       let state = tail.state === undefined ? def.initialState : codec.decode(tail.state);
       for (const e of [...tail.events, ...events]) state = def.evolve(state, decodeStored(def, e));
-      return { schemaFingerprint: codec.fingerprint, contentType: codec.contentType, state: codec.encode(state) };
+      return encodeSnapshot(codec, state);
     } catch {
       // Not the writer's concern: the snapshot is then loaded after the commit, which reports it.
       return undefined;
@@ -418,7 +427,7 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
 
   /** Stores a snapshot the append statement could not (another session held its row), in the background. */
   const saveLater = (streamId: string, version: number, snapshot: AppendSnapshot): void =>
-    inBackground(streamId, () => saveSnapshot(pool, { streamType: def.streamType, streamId, streamVersion: version, ...snapshot }));
+    inBackground(streamId, () => storeSnapshot(streamId, version, snapshot));
 
   // Per event type, computed once: sorting the codec table's versions took more than a UUID per event.
   const latestVersions = new Map(Object.keys(def.codecs).map((type) => [type, versionsOf(def.codecs, type).at(-1) ?? 0]));
