@@ -1,14 +1,20 @@
 // The relay's reader publishes rows of transactions that committed while an older one still runs
 // (readCommittedOutbox): nothing skipped, nothing twice, order per stream kept. Against a real
-// PostgreSQL; the relay itself runs with a publisher that records instead of a broker.
+// PostgreSQL; the relay itself runs with a publisher that records instead of a broker. Every read
+// here is checked against readCommittedOutboxMessages (the relay's read of what messages need).
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  type CommittedOutboxBatch,
   ConcurrencyError,
+  type NewEvent,
   type KafkaPublisher,
+  MAX_PUBLISHED_AHEAD,
   OUTBOX_PROGRESS_START,
+  type OutboxMessageRecord,
   type OutboxProgress,
+  type OutboxRecord,
   OutboxRelay,
   advanceOutbox,
   appendToStream,
@@ -16,12 +22,13 @@ import {
   markOutboxBatchPublished,
   migrate,
   outboxLag,
-  readCommittedOutbox,
+  readCommittedOutbox as readWholeRecords,
+  readCommittedOutboxMessages,
   sameOutboxProgress,
   saveOutboxProgress,
   silentLogger,
 } from '../../generator/runtime/index.js';
-import { type ConnectionPool, type PooledConnection, inTransaction } from '../../generator/runtime/postgres/db.js';
+import { type ConnectionPool, type PooledConnection, type Queryable, inTransaction } from '../../generator/runtime/postgres/db.js';
 import { type Isolated, useTestDatabase } from './db.js';
 import { event, labelOf } from './labelled.js';
 
@@ -42,6 +49,28 @@ beforeAll(async () => {
   iso = await db.isolated({ max: 30 });
   await migrate(iso.pool);
 });
+
+/** The columns of a record that readCommittedOutboxMessages returns. */
+function messageColumns(r: OutboxRecord): OutboxMessageRecord {
+  return { txid: r.txid, position: r.position, aggregateId: r.aggregateId, topic: r.topic, payload: r.payload, headers: r.headers, contentType: r.contentType };
+}
+
+/**
+ * readCommittedOutbox, and readCommittedOutboxMessages in the same state: the same rows with the
+ * same message columns, and the same progress whenever the two reads saw the same horizon (other
+ * test files' transactions move it); as one JSON value (the default), one per row, and a few rows
+ * per value.
+ */
+async function readCommittedOutbox(db: Queryable, after: OutboxProgress, limit: number, maxAhead = MAX_PUBLISHED_AHEAD): Promise<CommittedOutboxBatch> {
+  const whole = await readWholeRecords(db, after, limit, maxAhead);
+  for (const chunkBytes of [undefined, 1, 150]) {
+    const messages = await readCommittedOutboxMessages(db, after, limit, maxAhead, chunkBytes);
+    expect(messages.records).toEqual(whole.records.map(messageColumns));
+    expect(messages.capped).toBe(whole.capped);
+    if (messages.horizon === whole.horizon) expect(sameOutboxProgress(messages.progress, whole.progress)).toBe(true);
+  }
+  return whole;
+}
 
 /** A relay step without a broker: read after the persisted progress, mark, move it, commit. */
 async function step(relay: string, limit: number): Promise<string[]> {
@@ -151,6 +180,44 @@ describe('readCommittedOutbox', () => {
     expect(after?.records).toEqual([]);
     expect(await unpublished()).toEqual(['Z']);
     expect(sameOutboxProgress(await loadOutboxProgress(iso.pool, relay), z.progress)).toBe(true);
+  });
+
+  it('advanceOutbox with readMessages reads ahead as readCommittedOutboxMessages does', async () => {
+    await iso.pool.query('TRUNCATE eventsmith_outbox');
+    const relay = `r-${randomUUID()}`;
+    await iso.pool.query(`INSERT INTO eventsmith_outbox_cursors (relay, txid, position) VALUES ($1, '0'::xid8, 0)`, [relay]);
+    await append(iso.pool, randomUUID(), ['Y1', 'Y2', 'Y3', 'Y4', 'Y5']);
+    await append(iso.pool, randomUUID(), ['Z1', 'Z2']);
+    const batch = await readCommittedOutboxMessages(iso.pool, OUTBOX_PROGRESS_START, 3);
+    expect(batch.records.map(labelOf)).toEqual(['Y1', 'Y2', 'Y3']);
+    for (const chunkBytes of [undefined, 1]) {
+      const next = await inTransaction(iso.pool, async (tx) => {
+        const read = await advanceOutbox(tx, relay, OUTBOX_PROGRESS_START, batch, { mark: true, readNext: 3, readMessages: true, ...(chunkBytes ? { chunkBytes } : {}) });
+        throw Object.assign(new Error('roll back'), { read });
+      }).catch((err: { read?: CommittedOutboxBatch<OutboxMessageRecord> }) => err.read);
+      expect(next?.records.map(labelOf)).toEqual(['Y4', 'Y5', 'Z1']);
+      expect(next?.records).toEqual((await readWholeRecords(iso.pool, batch.progress, 3)).records.map(messageColumns));
+      expect(next !== undefined && sameOutboxProgress(next.progress, (await readCommittedOutboxMessages(iso.pool, batch.progress, 3)).progress)).toBe(true);
+    }
+    await inTransaction(iso.pool, (tx) => advanceOutbox(tx, relay, OUTBOX_PROGRESS_START, batch, { mark: true, readNext: 3, readMessages: true }));
+    expect(await unpublished()).toEqual(['Y4', 'Y5', 'Z1', 'Z2']);
+    expect(sameOutboxProgress(await loadOutboxProgress(iso.pool, relay), batch.progress)).toBe(true);
+  });
+
+  it('reads rows of every shape as whole records do: null and empty payloads, large payloads, headers beyond ASCII, no content type', async () => {
+    await iso.pool.query('TRUNCATE eventsmith_outbox');
+    const big = new Uint8Array(70_000).map((_, i) => (i * 7) % 256);
+    const events: NewEvent[] = [
+      { ...event('null'), outbox: { topic: 'a', payload: null, contentType: null, headers: { ce_subject: 'null' } } },
+      { ...event('empty'), outbox: { topic: 'b', payload: new Uint8Array(0), headers: { ce_subject: 'empty', x: 'é ✓ \\ "q" \n' } } },
+      { ...event('big'), outbox: { topic: 'c', payload: big, contentType: 'application/octet-stream', headers: { ce_subject: 'big' } } },
+    ];
+    await appendToStream(iso.pool, { streamType: 'Doc', streamId: randomUUID(), expectedVersion: 0, events });
+    const batch = await readCommittedOutbox(iso.pool, OUTBOX_PROGRESS_START, 10);
+    expect(batch.records.map(labelOf)).toEqual(['null', 'empty', 'big']);
+    const [, empty, large] = (await readCommittedOutboxMessages(iso.pool, OUTBOX_PROGRESS_START, 10, MAX_PUBLISHED_AHEAD, 1)).records;
+    expect(empty?.headers.x).toBe('é ✓ \\ "q" \n');
+    expect(Buffer.from(large?.payload ?? []).equals(Buffer.from(big))).toBe(true);
   });
 
   it('reads a large committed transaction above the horizon in parts, also when an older one commits between the parts', async () => {
@@ -280,24 +347,42 @@ describe('OutboxRelay when a send fails', () => {
   });
 });
 
-/** Records what the relay sends, in send order (steps of one relay name are serialised by its lock). */
-function recordingPublisher(sent: string[][]): KafkaPublisher {
+/**
+ * Records what the relay sends, in send order (steps of one relay name are serialised by its
+ * lock); `crash`, when it returns true for a batch it recorded, fails the send after all.
+ */
+function recordingPublisher(sent: string[][], crash: (labels: string[]) => boolean = () => false): KafkaPublisher {
   return {
     async send(messages: readonly { readonly headers?: Record<string, unknown> }[]): Promise<void> {
       await sleep(Math.random() * 3);
-      sent.push(messages.map((m) => String(m.headers?.ce_subject ?? '?')));
+      const labels = messages.map((m) => String(m.headers?.ce_subject ?? '?'));
+      sent.push(labels);
+      if (crash(labels)) throw new Error('crash after the broker had the batch');
     },
   } as unknown as KafkaPublisher;
 }
 
 describe('OutboxRelay with committed rows above the horizon', () => {
-  it('random writers, a slow transaction, restarts and two relays of one name: every row published, order per stream kept, repeats only from failed steps', async () => {
+  // With afterPublish the relay reads whole records (readCommittedOutbox), without it only the
+  // messages' columns (readCommittedOutboxMessages); the crash window is after the send either way.
+  it.each([
+    ['whole records, afterPublish crashing', true],
+    ['message records, the send crashing after the broker had it', false],
+  ])('random writers, a slow transaction, restarts and two relays of one name: every row published, order per stream kept, repeats only from failed steps (%s)', async (_mode, viaAfterPublish) => {
     await iso.pool.query('TRUNCATE eventsmith_outbox');
     const name = `r-${randomUUID()}`;
     const sent: string[][] = [];
     const failedBatches: string[][] = [];
-    const publisher = recordingPublisher(sent);
     let crashes = 0;
+    const crash = (labels: string[]): boolean => {
+      if (crashes < 5 && Math.random() < 0.1) {
+        crashes++;
+        failedBatches.push(labels);
+        return true;
+      }
+      return false;
+    };
+    const publisher = recordingPublisher(sent, viaAfterPublish ? undefined : crash);
     const makeRelay = (listen: boolean): OutboxRelay =>
       new OutboxRelay({
         pool: iso.pool,
@@ -309,13 +394,13 @@ describe('OutboxRelay with committed rows above the horizon', () => {
         retry: { initialMs: 5, maxMs: 20 },
         ...(listen ? { listen: () => iso.connect() } : {}),
         // A crash window: sent, then the step fails before its commit (published again later).
-        afterPublish: (records) => {
-          if (crashes < 5 && Math.random() < 0.1) {
-            crashes++;
-            failedBatches.push(records.map(labelOf));
-            throw new Error('crash after publish');
-          }
-        },
+        ...(viaAfterPublish
+          ? {
+              afterPublish: (records: readonly OutboxRecord[]) => {
+                if (crash(records.map(labelOf))) throw new Error('crash after publish');
+              },
+            }
+          : {}),
       });
 
     const streams = Array.from({ length: 10 }, (_, i) => `s${i}-${randomUUID()}`);

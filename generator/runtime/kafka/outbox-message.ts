@@ -14,7 +14,7 @@
  */
 import type { IHeaders } from 'kafkajs';
 import type { EventMetadata, EventOutbox, NewEvent } from '../postgres/event-store.js';
-import type { OutboxRecord } from '../postgres/outbox-reader.js';
+import type { OutboxMessageRecord } from '../postgres/outbox-reader.js';
 import { isAttributeName } from '../cloudevents.js';
 import { type CloudEventAttributes, type ContentMode, CONTENT_TYPE_HEADER, STRUCTURED_CONTENT_TYPE, attributesOf, encodeStructured, frameConfluent } from './binding.js';
 import type { OutgoingMessage } from './producer.js';
@@ -82,7 +82,7 @@ function kafkaHeaderName(name: string): string {
 }
 
 /** The Kafka message of an outbox row: key, value and headers as outboxEntry laid them out. */
-export function outboxRecordToMessage(record: OutboxRecord): OutgoingMessage {
+export function outboxRecordToMessage(record: OutboxMessageRecord): OutgoingMessage {
   const headers: IHeaders = {};
   if (record.contentType !== null) headers[CONTENT_TYPE_HEADER] = record.contentType;
   for (const name in record.headers) {

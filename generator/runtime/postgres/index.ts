@@ -53,6 +53,7 @@ export {
   markOutboxPublished,
   pollOutbox,
   readCommittedOutbox,
+  readCommittedOutboxMessages,
   readOutbox,
   saveOutboxCursor,
   saveOutboxProgress,
@@ -62,6 +63,7 @@ export {
   type OutboxProgress,
   type OutboxBatch,
   type OutboxCursor,
+  type OutboxMessageRecord,
   type OutboxRecord,
   type PollOutboxOptions,
 } from './outbox-reader.js';
