@@ -347,6 +347,26 @@ describe('OutboxRelay when a send fails', () => {
   });
 });
 
+describe('OutboxRelay named with quotes and backslashes', () => {
+  it('locks and loads its progress by that name (its first statements are sent as one text, the name a literal in it)', async () => {
+    await iso.pool.query('TRUNCATE eventsmith_outbox');
+    const name = `it's a \\ name \\' -- ${randomUUID()}`;
+    await append(iso.pool, randomUUID(), ['A1', 'A2', 'A3']);
+    const sent: string[][] = [];
+    const relay = new OutboxRelay({ pool: iso.pool, publisher: recordingPublisher(sent), name, batchSize: 2, logger: silentLogger });
+    expect(await relay.runOnce()).toBe(2);
+    expect(await relay.runOnce()).toBe(1);
+    expect(await relay.runOnce()).toBe(0);
+    expect(sent.flat()).toEqual(['A1', 'A2', 'A3']);
+    expect(await outboxLag(iso.pool, name)).toEqual({ rows: 0, seconds: 0 });
+    // Another relay of that name resumes after its progress.
+    await append(iso.pool, randomUUID(), ['B1']);
+    const next = new OutboxRelay({ pool: iso.pool, publisher: recordingPublisher(sent), name, logger: silentLogger });
+    expect(await next.runOnce()).toBe(1);
+    expect(sent.flat()).toEqual(['A1', 'A2', 'A3', 'B1']);
+  });
+});
+
 /**
  * Records what the relay sends, in send order (steps of one relay name are serialised by its
  * lock); `crash`, when it returns true for a batch it recorded, fails the send after all.

@@ -35,14 +35,15 @@
  * likewise while the list of transactions published ahead is full (MAX_PUBLISHED_AHEAD), when
  * committed rows above an older running transaction wait for it as with the gap-free rule.
  */
-import { type ConnectionPool, type Queryable, firstRow, inTransaction } from '../postgres/db.js';
+import { type ConnectionPool, type Queryable, firstRow, inTransaction, queryResults, sqlLiteral } from '../postgres/db.js';
 import {
   type CommittedOutboxBatch,
   type OutboxMessageRecord,
   type OutboxProgress,
   type OutboxRecord,
   advanceOutbox,
-  loadOutboxProgress,
+  outboxProgressStatement,
+  progressOf,
   readCommittedOutbox,
   readCommittedOutboxMessages,
   sameOutboxProgress,
@@ -231,78 +232,92 @@ export class OutboxRelay {
   }
 
   private async step(): Promise<readonly OutboxMessageRecord[] | 0 | 'busy'> {
-    const { pool, publisher, afterPublish } = this.options;
+    const { pool } = this.options;
     this.schema ??= await this.prepare(pool);
-    return inTransaction(pool, async (tx) => {
-      // The step's commit need not wait for its WAL to reach the disk: a commit that a database
-      // crash loses leaves the durable cursor before the batch, which is then published again,
-      // as after a relay crash before its commit (at least once; consumers deduplicate). The
-      // outbox rows themselves were committed durably by their writers.
-      const locked = firstRow(
-        await tx.query(`SELECT set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock(1163088212, hashtext($1)) AS locked`, [`${this.schema}.${this.name}`]),
-      );
-      if (locked?.locked !== true) return 'busy';
-      const progress = await loadOutboxProgress(tx, this.name);
-      // The batch the previous step read ahead is still the next one if the progress is what that
-      // step left (no other relay of this name moved it since): its snapshot's committed rows
-      // after that progress, and the progress it gives is sound whenever it is applied. Rows
-      // committed since, even of older transactions, are read by the next steps: a stream's later
-      // writer commits after its earlier one (see readCommittedOutbox), so none of them goes
-      // before a row of its stream in this batch.
-      const ahead = this.readAhead;
-      this.readAhead = undefined;
-      const read: StepBatch =
-        ahead !== undefined && ahead.read.batch.records.length > 0 && sameOutboxProgress(ahead.after, progress)
-          ? ahead.read
-          : afterPublish !== undefined
-            ? { whole: true, batch: await readCommittedOutbox(tx, progress, this.batchSize) }
-            : { whole: false, batch: await readCommittedOutboxMessages(tx, progress, this.batchSize) };
-      const batch = read.batch;
-      if (batch.records.length === 0) {
-        // Which transactions were running: one of them may have inserted rows without seeing wake_until.
-        this.heldBack = batch.capped;
-        this.snapshot = { xmin: batch.xmin, xmax: batch.xmax };
-        return 0;
-      }
-      // One `send` span for the batch, linked to the creation context of each row (the appends,
-      // in other traces and processes): the conventions' shape for a batch send.
-      const span = startSpan(sendSpanName(batch.records), {
-        kind: 'client',
-        attributes: { ...messagingAttributes('send', batchDestination(batch.records), { count: batch.records.length }), 'eventsmith.relay': this.name },
-        // Read lazily: the span keeps the first 128 links, so the rest are never parsed.
-        links: function* () {
-          for (const r of batch.records) yield traceOfRow(r);
-        },
-      });
-      try {
-        // The database's part runs while this process encodes the send and the broker works: the
-        // cursor move and the published mark (undone unless the broker acknowledges: the commit
-        // comes only after that), and the next batch, read ahead. One statement, on the wire
-        // before the send's encoding takes the thread: a chain of statements would stall behind it.
-        const mark = this.options.markPublished !== false;
-        const readNext = batch.records.length >= this.batchSize ? this.batchSize : undefined;
-        const written: Promise<StepBatch | undefined> = (
-          read.whole
-            ? advanceOutbox(tx, this.name, progress, batch, { mark, ...(readNext !== undefined ? { readNext } : {}) }).then((next) =>
-                next === undefined ? undefined : { whole: true as const, batch: next },
-              )
-            : advanceOutbox(tx, this.name, progress, batch, { mark, readMessages: true, ...(readNext !== undefined ? { readNext } : {}) }).then((next) =>
-                next === undefined ? undefined : { whole: false as const, batch: next },
-              )
-        );
-        const sent = publisher.send(batch.records.map(outboxRecordToMessage));
-        const [send, write] = await Promise.allSettled([sent, written]);
-        if (send.status === 'rejected') throw send.reason;
-        if (write.status === 'rejected') throw write.reason;
-        if (read.whole) await afterPublish?.(read.batch.records);
-        this.readAhead = write.value === undefined ? undefined : { after: batch.progress, read: write.value };
-      } catch (err) {
-        failSpan(span, err);
-        throw err;
-      }
-      span?.end();
-      return batch.records;
+    return inTransaction(
+      pool,
+      async (tx) => {
+        // BEGIN, the lock and the progress in one round trip: three statements sent as one, each
+        // with a snapshot of its own, so the progress is read once the lock is held (a standby
+        // that takes the lock as the last holder commits reads what that holder committed).
+        // The step's commit need not wait for its WAL to reach the disk: a commit that a database
+        // crash loses leaves the durable cursor before the batch, which is then published again,
+        // as after a relay crash before its commit (at least once; consumers deduplicate). The
+        // outbox rows themselves were committed durably by their writers.
+        const [, lock, saved] = await queryResults(tx, [
+          'BEGIN',
+          `SELECT set_config('synchronous_commit', 'off', true), pg_try_advisory_xact_lock(1163088212, hashtext(${sqlLiteral(`${this.schema}.${this.name}`)})) AS locked`,
+          outboxProgressStatement(this.name),
+        ]);
+        if (lock === undefined || saved === undefined || firstRow(lock)?.locked !== true) return 'busy';
+        return this.publishNext(tx, progressOf(saved));
+      },
+      { workBegins: true },
+    );
+  }
+
+  /** The rest of a step, under the lock: read (or take the batch read ahead), send, advance. */
+  private async publishNext(tx: Queryable, progress: OutboxProgress): Promise<readonly OutboxMessageRecord[] | 0> {
+    const { publisher, afterPublish } = this.options;
+    // The batch the previous step read ahead is still the next one if the progress is what that
+    // step left (no other relay of this name moved it since): its snapshot's committed rows
+    // after that progress, and the progress it gives is sound whenever it is applied. Rows
+    // committed since, even of older transactions, are read by the next steps: a stream's later
+    // writer commits after its earlier one (see readCommittedOutbox), so none of them goes
+    // before a row of its stream in this batch.
+    const ahead = this.readAhead;
+    this.readAhead = undefined;
+    const read: StepBatch =
+      ahead !== undefined && ahead.read.batch.records.length > 0 && sameOutboxProgress(ahead.after, progress)
+        ? ahead.read
+        : afterPublish !== undefined
+          ? { whole: true, batch: await readCommittedOutbox(tx, progress, this.batchSize) }
+          : { whole: false, batch: await readCommittedOutboxMessages(tx, progress, this.batchSize) };
+    const batch = read.batch;
+    if (batch.records.length === 0) {
+      // Which transactions were running: one of them may have inserted rows without seeing wake_until.
+      this.heldBack = batch.capped;
+      this.snapshot = { xmin: batch.xmin, xmax: batch.xmax };
+      return 0;
+    }
+    // One `send` span for the batch, linked to the creation context of each row (the appends,
+    // in other traces and processes): the conventions' shape for a batch send.
+    const span = startSpan(sendSpanName(batch.records), {
+      kind: 'client',
+      attributes: { ...messagingAttributes('send', batchDestination(batch.records), { count: batch.records.length }), 'eventsmith.relay': this.name },
+      // Read lazily: the span keeps the first 128 links, so the rest are never parsed.
+      links: function* () {
+        for (const r of batch.records) yield traceOfRow(r);
+      },
     });
+    try {
+      // The database's part runs while this process encodes the send and the broker works: the
+      // cursor move and the published mark (undone unless the broker acknowledges: the commit
+      // comes only after that), and the next batch, read ahead. One statement, on the wire
+      // before the send's encoding takes the thread: a chain of statements would stall behind it.
+      const mark = this.options.markPublished !== false;
+      const readNext = batch.records.length >= this.batchSize ? this.batchSize : undefined;
+      const written: Promise<StepBatch | undefined> = (
+        read.whole
+          ? advanceOutbox(tx, this.name, progress, batch, { mark, ...(readNext !== undefined ? { readNext } : {}) }).then((next) =>
+              next === undefined ? undefined : { whole: true as const, batch: next },
+            )
+          : advanceOutbox(tx, this.name, progress, batch, { mark, readMessages: true, ...(readNext !== undefined ? { readNext } : {}) }).then((next) =>
+              next === undefined ? undefined : { whole: false as const, batch: next },
+            )
+      );
+      const sent = publisher.send(batch.records.map(outboxRecordToMessage));
+      const [send, write] = await Promise.allSettled([sent, written]);
+      if (send.status === 'rejected') throw send.reason;
+      if (write.status === 'rejected') throw write.reason;
+      if (read.whole) await afterPublish?.(read.batch.records);
+      this.readAhead = write.value === undefined ? undefined : { after: batch.progress, read: write.value };
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    }
+    span?.end();
+    return batch.records;
   }
 
   metrics(): RelayMetrics {

@@ -49,6 +49,29 @@ export function rowsOf(result: QueryResultLike): Row[] {
   });
 }
 
+/**
+ * The results of a text of several statements without parameters, sent as one (pg's simple
+ * query protocol runs them in order, each with a snapshot of its own, and answers with one
+ * result per statement): one round trip instead of one each.
+ */
+export async function queryResults(db: Queryable, statements: readonly string[]): Promise<QueryResultLike[]> {
+  const results: unknown = await db.query(statements.join(';\n'));
+  const list: unknown[] = Array.isArray(results) ? results : [results];
+  if (list.length !== statements.length) throw new TypeError(`eventsmith: ${statements.length} statements sent as one gave ${list.length} results (a driver other than pg?)`);
+  return list.map((r) => {
+    if (typeof r !== 'object' || r === null || !('rows' in r) || !Array.isArray(r.rows)) throw new TypeError('eventsmith: unexpected query result');
+    return r as QueryResultLike;
+  });
+}
+
+/**
+ * `value` as an SQL string literal, for statements that cannot take parameters (queryResults):
+ * the E'' form, whose escapes mean the same whatever standard_conforming_strings says.
+ */
+export function sqlLiteral(value: string): string {
+  return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
 export function firstRow(result: QueryResultLike): Row | undefined {
   return rowsOf(result)[0];
 }
@@ -138,12 +161,16 @@ export function isTransientConflict(err: unknown): boolean {
   return false;
 }
 
-/** Runs `work` in a transaction on a connection of its own. */
-export async function inTransaction<T>(pool: ConnectionPool, work: (tx: PooledConnection) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in a transaction on a connection of its own. With `workBegins`, `work` sends the
+ * BEGIN itself, at the head of its first statements (one round trip for several: see
+ * queryResults); a ROLLBACK when nothing began only warns.
+ */
+export async function inTransaction<T>(pool: ConnectionPool, work: (tx: PooledConnection) => Promise<T>, options?: { readonly workBegins?: boolean }): Promise<T> {
   const tx = await pool.connect();
   let broken: Error | undefined;
   try {
-    await tx.query('BEGIN');
+    if (options?.workBegins !== true) await tx.query('BEGIN');
     const result = await work(tx);
     await tx.query('COMMIT');
     return result;

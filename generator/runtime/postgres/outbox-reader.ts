@@ -12,6 +12,7 @@
  */
 import {
   type ConnectionPool,
+  type QueryResultLike,
   type Queryable,
   type Row,
   asBigInt,
@@ -23,6 +24,7 @@ import {
   firstRow,
   inTransaction,
   rowsOf,
+  sqlLiteral,
 } from './db.js';
 import { type TxCursor, TX_CURSOR_START, cursorParams, gapFreeAfter } from './gap-free.js';
 import type { OutboxHeaders } from './outbox.js';
@@ -337,14 +339,24 @@ function committedBatchOf(rows: readonly Row[], shape: ReadShape, after: OutboxP
   return { records, progress: { cursor, ahead }, xmin, xmax, horizon, capped };
 }
 
+/** The SELECT of a relay's persisted progress, its name in `relay` (a placeholder or a literal). */
+function loadProgressSql(relay: string): string {
+  return `SELECT txid::text AS txid, position::text AS position, ahead_txids::text[] AS ahead_txids, ahead_positions::text[] AS ahead_positions FROM eventsmith_outbox_cursors WHERE relay = ${relay}`;
+}
+
 /** The persisted progress of a relay (OUTBOX_PROGRESS_START if it never ran). */
 export async function loadOutboxProgress(db: Queryable, relay: string): Promise<OutboxProgress> {
-  const row = firstRow(
-    await db.query(
-      'SELECT txid::text AS txid, position::text AS position, ahead_txids::text[] AS ahead_txids, ahead_positions::text[] AS ahead_positions FROM eventsmith_outbox_cursors WHERE relay = $1',
-      [relay],
-    ),
-  );
+  return progressOf(await db.query(loadProgressSql('$1'), [relay]));
+}
+
+/** loadOutboxProgress as a statement without parameters, to send with others (queryResults), and its result's progress. */
+export function outboxProgressStatement(relay: string): string {
+  return loadProgressSql(sqlLiteral(relay));
+}
+
+/** The progress in the result of loadOutboxProgress's statement. */
+export function progressOf(result: QueryResultLike): OutboxProgress {
+  const row = firstRow(result);
   if (row === undefined) return OUTBOX_PROGRESS_START;
   const txids = Array.isArray(row.ahead_txids) ? (row.ahead_txids as unknown[]) : [];
   const positions = Array.isArray(row.ahead_positions) ? (row.ahead_positions as unknown[]) : [];
