@@ -835,12 +835,10 @@ export async function saveAggregateSnapshot<S, E>(
 ): Promise<boolean> {
   const codec = definition.snapshot;
   if (codec === undefined || aggregate.version === 0) return false;
-  return saveSnapshot(db, {
-    streamType: definition.streamType,
-    streamId,
-    streamVersion: aggregate.version,
-    schemaFingerprint: codec.fingerprint,
-    contentType: codec.contentType,
-    state: codec.encode(aggregate.state),
-  });
+  return saveSnapshot(db, { streamType: definition.streamType, streamId, streamVersion: aggregate.version, ...encodeStateSnapshot(codec, aggregate.state) });
+}
+
+/** A state encoded as the snapshots table stores it (saveSnapshot's fields, appendToStream's `snapshot`). */
+export function encodeStateSnapshot<S>(codec: SnapshotCodec<S>, state: S): AppendSnapshot {
+  return { schemaFingerprint: codec.fingerprint, contentType: codec.contentType, state: codec.encode(state) };
 }

@@ -22,6 +22,7 @@ export {
   readAll,
   readStream,
   saveAggregateSnapshot,
+  encodeStateSnapshot,
   saveSnapshot,
   streamVersion,
   type AggregateDefinition,

@@ -22,6 +22,7 @@ import {
   type RecordedEvent,
   appendToStream,
   appendToStreams,
+  encodeStateSnapshot,
   loadAggregate,
   loadAggregates,
   saveAggregateSnapshot,
@@ -384,12 +385,6 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     remember(streamId, tail);
   };
 
-  /** A state encoded as the snapshots table stores it. */
-  const encodeSnapshot = (codec: NonNullable<typeof aggregate.snapshot>, state: S): AppendSnapshot => ({
-    schemaFingerprint: codec.fingerprint,
-    contentType: codec.contentType,
-    state: codec.encode(state),
-  });
   const storeSnapshot = (streamId: string, version: number, snapshot: AppendSnapshot): Promise<boolean> =>
     saveSnapshot(pool, { streamType: def.streamType, streamId, streamVersion: version, ...snapshot });
 
@@ -399,7 +394,7 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     if (codec === undefined) return false;
     const loaded = await loadAggregate(pool, aggregate, streamId);
     if (loaded.version === 0) return false;
-    const snapshot = encodeSnapshot(codec, loaded.state);
+    const snapshot = encodeStateSnapshot(codec, loaded.state);
     // Only where no append of this repository started a tail meanwhile; one that ran meanwhile
     // left none, so the next append finds this tail behind it and forgets it.
     if (!tails.has(streamId)) remember(streamId, { version: loaded.version, state: snapshot.state, events: [] });
@@ -418,7 +413,7 @@ export function createRepository<Id extends AggregateId, S, E extends TypedEvent
     try {
       let state = tail.state === undefined ? def.initialState : codec.decode(tail.state);
       for (const e of [...tail.events, ...events]) state = def.evolve(state, decodeStored(def, e));
-      return encodeSnapshot(codec, state);
+      return encodeStateSnapshot(codec, state);
     } catch {
       // Not the writer's concern: the snapshot is then loaded after the commit, which reports it.
       return undefined;
