@@ -192,71 +192,83 @@ const maxInt32 = 2 ** 31 - 1;
 /** The names checkEnvelope reads itself; every other property is an extension (made once, not per event). */
 const KNOWN_ATTRIBUTES: ReadonlySet<string> = new Set<string>([...envelopeAttributes, 'data']);
 
-/** Every problem of `raw`; the checked envelope only when there is none. */
+/**
+ * `test` remembered for the last values it passed: `source` and `dataschema` repeat across a
+ * stream's events, and their URI grammars were a tenth of a consumer's decode.
+ */
+function rememberPasses(test: (s: string) => boolean, capacity = 256): (s: string) => boolean {
+  const passed = new Set<string>();
+  return (s) => {
+    if (passed.has(s)) return true;
+    if (!test(s)) return false;
+    if (passed.size >= capacity) passed.clear();
+    passed.add(s);
+    return true;
+  };
+}
+
+const SOURCE_RULE = { test: rememberPasses(isUriReference), what: 'a URI-reference' };
+const TIME_RULE = { test: isRfc3339DateTime, what: 'an RFC 3339 date-time such as 2024-05-01T12:00:00Z' };
+const DATASCHEMA_RULE = { test: rememberPasses(isAbsoluteUri), what: 'an absolute URI' };
+
+// Own properties only: `__proto__` or `toString` on the prototype are not attributes. In the
+// JSON format an attribute that is null is absent.
+function attribute(raw: Dict, name: string): unknown {
+  const v = Object.hasOwn(raw, name) ? raw[name] : undefined;
+  return v === null ? undefined : v;
+}
+
+function requiredString(raw: Dict, name: string, errors: string[], rule?: { test(s: string): boolean; what: string }): string {
+  const v = attribute(raw, name);
+  if (v === undefined) errors.push(`${name}: required`);
+  else if (typeof v !== 'string' || v === '') errors.push(`${name}: must be a non-empty string, got ${describe(v)}`);
+  else if (rule && !rule.test(v)) errors.push(`${name}: must be ${rule.what}, got ${describe(v)}`);
+  else return v;
+  return '';
+}
+
+/** Every problem of `raw`; the checked envelope only when there is none. Runs for every message a consumer receives. */
 function checkEnvelope(raw: Dict): { errors: string[]; value?: CloudEvent } {
   const errors: string[] = [];
-  // Own properties only: `__proto__` or `toString` on the prototype are not attributes.
-  // In the JSON format an attribute that is null is absent.
-  const get = (name: string): unknown => (Object.hasOwn(raw, name) && raw[name] !== null ? raw[name] : undefined);
-  const str = (name: string, rule?: { test(s: string): boolean; what: string }): string => {
-    const v = get(name);
-    if (v === undefined) errors.push(`${name}: required`);
-    else if (typeof v !== 'string' || v === '') errors.push(`${name}: must be a non-empty string, got ${describe(v)}`);
-    else if (rule && !rule.test(v)) errors.push(`${name}: must be ${rule.what}, got ${describe(v)}`);
-    else return v;
-    return '';
-  };
-  const optionalStr = (name: string): string | undefined => (get(name) === undefined ? undefined : str(name));
-
-  const specversion = get('specversion');
+  const specversion = attribute(raw, 'specversion');
   if (specversion === undefined) errors.push('specversion: required');
   else if (specversion !== '1.0') errors.push(`specversion: must be '1.0', got ${describe(specversion)}`);
-  const id = str('id');
-  const source = str('source', { test: isUriReference, what: 'a URI-reference' });
-  const type = str('type');
-  const time = str('time', { test: isRfc3339DateTime, what: 'an RFC 3339 date-time such as 2024-05-01T12:00:00Z' });
-  const subject = str('subject');
-  const dataschema = str('dataschema', { test: isAbsoluteUri, what: 'an absolute URI' });
-  const contentType = get('datacontenttype');
+  const id = requiredString(raw, 'id', errors);
+  const source = requiredString(raw, 'source', errors, SOURCE_RULE);
+  const type = requiredString(raw, 'type', errors);
+  const time = requiredString(raw, 'time', errors, TIME_RULE);
+  const subject = requiredString(raw, 'subject', errors);
+  const dataschema = requiredString(raw, 'dataschema', errors, DATASCHEMA_RULE);
+  const contentType = attribute(raw, 'datacontenttype');
   let datacontenttype: DataContentType = 'application/avro';
   if (contentType === undefined) errors.push('datacontenttype: required');
   else if (contentType === 'application/avro' || contentType === 'application/json') datacontenttype = contentType;
   else errors.push(`datacontenttype: must be 'application/avro' or 'application/json', got ${describe(contentType)}`);
-  const dataversion = versionOf(get('dataversion'), errors);
-  const partitionkey = str('partitionkey');
-  const correlationid = optionalStr('correlationid');
-  const causationid = optionalStr('causationid');
-  const data = get('data');
+  const dataversion = versionOf(attribute(raw, 'dataversion'), errors);
+  const partitionkey = requiredString(raw, 'partitionkey', errors);
+  const correlationid = attribute(raw, 'correlationid') === undefined ? undefined : requiredString(raw, 'correlationid', errors);
+  const causationid = attribute(raw, 'causationid') === undefined ? undefined : requiredString(raw, 'causationid', errors);
+  const data = attribute(raw, 'data');
   if (data === undefined) errors.push('data: required');
 
   const known = KNOWN_ATTRIBUTES;
-  const extensions: { [name: string]: string | number | boolean } = {};
+  let extensions: Array<[string, string | number | boolean]> | undefined;
   for (const name of Object.keys(raw)) {
     if (known.has(name)) continue;
     const v = raw[name];
     if (name === 'data_base64') errors.push('data_base64: decode the data before checking the envelope');
     else if (!isAttributeName(name)) errors.push(`${describe(name)}: not a CloudEvents attribute name (lower-case ASCII letters and digits only)`);
-    else if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isInteger(v))) extensions[name] = v;
+    else if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isInteger(v))) (extensions ??= []).push([name, v]);
     else if (v !== null) errors.push(`${name}: an extension must be a string, a boolean or an integer, got ${describe(v)}`);
   }
   if (errors.length > 0) return { errors };
-  const value: CloudEvent = {
-    specversion: '1.0',
-    id,
-    source,
-    type,
-    time,
-    subject,
-    dataschema,
-    datacontenttype,
-    dataversion,
-    partitionkey,
-    ...(correlationid !== undefined ? { correlationid } : {}),
-    ...(causationid !== undefined ? { causationid } : {}),
-    ...extensions,
-    data,
-  };
-  return { errors, value };
+  // Built in place rather than spread from parts: the same property order, one object.
+  const value: Record<string, unknown> = { specversion: '1.0', id, source, type, time, subject, dataschema, datacontenttype, dataversion, partitionkey };
+  if (correlationid !== undefined) value.correlationid = correlationid;
+  if (causationid !== undefined) value.causationid = causationid;
+  if (extensions !== undefined) for (const [name, v] of extensions) value[name] = v;
+  value.data = data;
+  return { errors, value: value as unknown as CloudEvent };
 }
 
 function versionOf(v: unknown, errors: string[]): number {

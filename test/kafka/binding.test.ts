@@ -194,8 +194,30 @@ describe('strict decoding: every problem named, never an exception', () => {
     ['a relative dataschema', (h: Record<string, string>) => (h.ce_dataschema = 'schemas/v2'), /dataschema/],
     ['an upper-case attribute header', (h: Record<string, string>) => (h.ce_Tenant = 'x'), /not a CloudEvents attribute name/],
     ['ce_datacontenttype disagreeing with content-type', (h: Record<string, string>) => (h.ce_datacontenttype = 'application/json'), /differs from content-type/],
+    ['a header naming the prototype', (h: Record<string, string>) => (h.ce___proto__ = 'x'), /'__proto__': not a CloudEvents attribute name/],
+    ['the data in a header', (h: Record<string, string>) => (h.ce_data = 'x'), /header ce_data: data travels in the value/],
+    ['a source that is no URI-reference', (h: Record<string, string>) => (h.ce_source = 'not a uri'), /source: must be a URI-reference/],
   ])('rejects %s', (_name, edit, message) => {
     expect(errorsOf(variant(edit))).toMatch(message);
+  });
+
+  it('checks every source and dataschema, though it remembers the ones that passed', () => {
+    // Past the memory's capacity (it starts over), a bad value is still caught.
+    for (let i = 0; i < 600; i++) expect(variant((h) => (h.ce_source = `urn:example:source-${i}`)).ok).toBe(true);
+    expect(errorsOf(variant((h) => (h.ce_source = 'urn:example:source 1')))).toMatch(/source: must be a URI-reference/);
+    expect(errorsOf(variant((h) => (h.ce_dataschema = 'relative/v1')))).toMatch(/dataschema: must be an absolute URI/);
+    expect(decodeCloudEvent(asConsumed(good)).ok).toBe(true);
+  });
+
+  it('keeps extensions, reads content-type in any case, and gives the prototype no attribute', () => {
+    const d = variant((h) => {
+      h.ce_tenant = 'acme';
+      h['Content-Type'] = h['content-type'] ?? '';
+      delete h['content-type'];
+    });
+    expect(d.ok && (d.event as unknown as Record<string, unknown>).tenant).toBe('acme');
+    expect(d.ok && d.event.datacontenttype).toBe('application/avro');
+    expect(d.ok && Object.getPrototypeOf(d.event)).toBe(Object.prototype);
   });
 
   it('rejects a key that is not the partitionkey, and takes the key when partitionkey is absent', () => {

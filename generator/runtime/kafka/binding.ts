@@ -168,9 +168,21 @@ function isJsonContentType(contentType: string): boolean {
   return base === 'application/json' || base.endsWith('+json');
 }
 
+/** One header's text (the common case: one value, not repeated). */
+function oneHeaderText(name: string, value: Buffer | string, errors: string[]): string | undefined {
+  if (typeof value === 'string') return value;
+  try {
+    return utf8Decoder.decode(value);
+  } catch {
+    errors.push(`header ${name}: not UTF-8`);
+    return undefined;
+  }
+}
+
 function headerText(name: string, value: IHeaders[string], errors: string[]): string | undefined {
   if (value === undefined) return undefined;
-  const values = Array.isArray(value) ? value : [value];
+  if (!Array.isArray(value)) return oneHeaderText(name, value, errors);
+  const values = value;
   const texts: string[] = [];
   for (const v of values) {
     if (typeof v === 'string') texts.push(v);
@@ -214,28 +226,27 @@ function reconcileKey(raw: Record<string, unknown>, key: string | undefined, err
   else if (key !== undefined && typeof pk === 'string' && pk !== key) errors.push(`key: '${key}' differs from partitionkey '${pk}'`);
 }
 
+/** `raw` is the caller's own, fresh object: it takes `data` rather than being copied with it. */
 function finish(raw: Record<string, unknown>, data: Uint8Array, errors: string[], mode: ContentMode): DecodedRecord {
-  const checked: ValidationResult<CloudEvent> = validateEnvelope({ ...raw, data });
+  raw.data = data;
+  const checked: ValidationResult<CloudEvent> = validateEnvelope(raw);
   if (!checked.ok) return { ok: false, tombstone: false, errors: [...errors, ...checked.errors] };
   if (errors.length > 0) return { ok: false, tombstone: false, errors };
-  return { ok: true, mode, event: { ...checked.value, data } };
+  // validateEnvelope returned `data` as it found it: these bytes.
+  return { ok: true, mode, event: checked.value as EncodedCloudEvent };
 }
 
+/** The binary mode: `raw` holds the `ce_*` headers' attributes, `dataHeaders` the names of any that claimed to carry the data. */
 function decodeBinary(
   record: IncomingRecord,
-  headers: Map<string, string>,
+  raw: Record<string, unknown>,
+  dataHeaders: readonly string[] | undefined,
   contentType: string | undefined,
   key: string | undefined,
   errors: string[],
 ): DecodedRecord {
   if (record.value === null) return { ok: false, tombstone: true, errors: ['binary-mode message without a value (tombstone)'] };
-  const raw: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const [name, text] of headers) {
-    if (!name.startsWith(HEADER_PREFIX)) continue;
-    const attribute = name.slice(HEADER_PREFIX.length);
-    if (attribute === 'data' || attribute === 'data_base64') errors.push(`header ${name}: data travels in the value`);
-    else raw[attribute] = text;
-  }
+  if (dataHeaders !== undefined) for (const name of dataHeaders) errors.push(`header ${name}: data travels in the value`);
   if (contentType !== undefined) {
     // The official SDK sends datacontenttype both ways; they must agree.
     if (raw.datacontenttype !== undefined && raw.datacontenttype !== contentType) {
@@ -244,7 +255,7 @@ function decodeBinary(
     raw.datacontenttype = contentType;
   }
   reconcileKey(raw, key, errors);
-  return finish({ ...raw }, bytesOf(record.value), errors, 'binary');
+  return finish(raw, bytesOf(record.value), errors, 'binary');
 }
 
 function attributeValue(name: string, v: JsonValue, errors: string[]): string | number | boolean | undefined {
@@ -289,7 +300,7 @@ function decodeStructured(record: IncomingRecord, contentType: string, key: stri
   }
   reconcileKey(raw, key, errors);
   if (data === undefined) return { ok: false, tombstone: false, errors: [...errors, 'data: required'] };
-  return finish({ ...raw }, data, errors, 'structured');
+  return finish(raw, data, errors, 'structured');
 }
 
 /**
@@ -298,21 +309,32 @@ function decodeStructured(record: IncomingRecord, contentType: string, key: stri
  */
 export function decodeCloudEvent(record: IncomingRecord): DecodedRecord {
   const errors: string[] = [];
-  // Header names are case-sensitive in Kafka: `ce_ID` is not `ce_id` (and ID is no attribute
-  // name). Only content-type is matched case-insensitively, as the spec says of its value.
-  const headers = new Map<string, string>();
+  // The binary mode's attributes, gathered in the one pass over the headers (a structured
+  // message drops them). A plain object, for its fast properties: `__proto__`, the one name
+  // that would not become an own property of it, is defined as one.
+  const raw: Record<string, unknown> = {};
+  let dataHeaders: string[] | undefined;
   let contentType: string | undefined;
-  for (const [name, value] of Object.entries(record.headers ?? {})) {
-    const text = headerText(name, value, errors);
+  const all = record.headers;
+  for (const name in all) {
+    if (!Object.hasOwn(all, name)) continue;
+    const text = headerText(name, all[name], errors);
     if (text === undefined) continue;
-    if (name.toLowerCase() === CONTENT_TYPE_HEADER) {
+    // Header names are case-sensitive in Kafka: `ce_ID` is not `ce_id` (and ID is no attribute
+    // name). Only content-type is matched case-insensitively, as the spec says of its value.
+    if (name.length === CONTENT_TYPE_HEADER.length && name.toLowerCase() === CONTENT_TYPE_HEADER) {
       if (contentType !== undefined && contentType !== text) errors.push(`header ${name}: repeated with different values`);
       contentType = text;
-    } else headers.set(name, text);
+    } else if (name.startsWith(HEADER_PREFIX)) {
+      const attribute = name.slice(HEADER_PREFIX.length);
+      if (attribute === 'data' || attribute === 'data_base64') (dataHeaders ??= []).push(name);
+      else if (attribute === '__proto__') Object.defineProperty(raw, attribute, { value: text, enumerable: true, writable: true, configurable: true });
+      else raw[attribute] = text;
+    }
   }
   const key = keyText(record.key, errors);
   if (contentType !== undefined && contentType.toLowerCase().startsWith('application/cloudevents')) {
     return decodeStructured(record, contentType, key, errors);
   }
-  return decodeBinary(record, headers, contentType, key, errors);
+  return decodeBinary(record, raw, dataHeaders, contentType, key, errors);
 }
