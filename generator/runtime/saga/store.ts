@@ -311,14 +311,18 @@ export async function writeSagas(db: Queryable, sagaType: string, writes: readon
     pushCommands(cols, send.commands, send.env);
     while (owners.length < cols.id.length) owners.push(sagaId);
   }
-  const result = await db.query(WRITE_SAGAS, [sagaType, ids, expected, versions, statuses, steps, states, attempts, timeouts, ...outboxParams(cols), owners]);
+  // The states as ONE JSON array (each is JSON text already), not a jsonb[]: pg would write a
+  // text array by backslash-escaping every quote of every state, as it did the outbox headers.
+  const stateArray = `[${states.join(',')}]`;
+  const result = await db.query(WRITE_SAGAS, [sagaType, ids, expected, versions, statuses, steps, stateArray, attempts, timeouts, ...outboxParams(cols), owners]);
   return new Set(rowsOf(result).map((r) => asString(r.saga_id, 'saga_id')));
 }
 
 // Rows in saga id order (the order the updates lock them in), outbox rows in the order given;
 // $18 names the saga of each outbox row.
 const WRITE_SAGAS = `WITH s AS (
-  SELECT * FROM unnest($2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::jsonb[], $8::int[], $9::timestamptz[])
+  SELECT * FROM ROWS FROM (unnest($2::text[]), unnest($3::int[]), unnest($4::int[]), unnest($5::text[]), unnest($6::text[]),
+                           jsonb_array_elements($7::jsonb), unnest($8::int[]), unnest($9::timestamptz[]))
       AS s(saga_id, expected, version, status, step, state, attempt, timeout_at)
    ORDER BY saga_id
 ), ins AS (
