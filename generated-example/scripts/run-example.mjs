@@ -33,6 +33,7 @@ const USAGE = `usage: npm run example -- [options]
   --failure-rate F      share designed to fail, half out of stock, half payment declined (default 0.2)
   --legacy-rate F       share placed through the v1 API, stored as OrderPlaced v1 (default 0.1)
   --concurrency N       HTTP requests in flight (default 16)
+  --rate N              place N orders per second (open loop; default: as fast as they are accepted)
   --seed N              seed of the order mix (default 42)
   --timeout S           seconds for every order to become final (default 120)
   --json FILE           also write the summary as JSON
@@ -43,7 +44,7 @@ OTEL_SDK_DISABLED=true runs the service without OpenTelemetry (no trace is print
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const o = { orders: 200, failureRate: 0.2, legacyRate: 0.1, concurrency: 16, seed: 42, timeoutMs: 120_000, json: undefined, compile: true };
+  const o = { orders: 200, failureRate: 0.2, legacyRate: 0.1, concurrency: 16, rate: 0, seed: 42, timeoutMs: 120_000, json: undefined, compile: true };
   const number = (name, v, check) => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n) || !check(n)) throw new UsageError(`${name}: invalid value ${JSON.stringify(v)}`);
@@ -58,6 +59,7 @@ function parseArgs(argv) {
       case '--failure-rate': o.failureRate = number(flag, value(), (n) => n >= 0 && n <= 1); break;
       case '--legacy-rate': o.legacyRate = number(flag, value(), (n) => n >= 0 && n <= 1); break;
       case '--concurrency': o.concurrency = number(flag, value(), (n) => Number.isInteger(n) && n >= 1 && n <= 256); break;
+      case '--rate': o.rate = number(flag, value(), (n) => n > 0 && n <= 100_000); break;
       case '--seed': o.seed = number(flag, value(), (n) => Number.isInteger(n)); break;
       case '--timeout': o.timeoutMs = number(flag, value(), (n) => n > 0) * 1000; break;
       case '--json': o.json = value(); if (!o.json) throw new UsageError('--json: a file name is needed'); break;
@@ -287,6 +289,7 @@ async function main(argv) {
         failureRate: options.failureRate,
         legacyRate: options.legacyRate,
         concurrency: options.concurrency,
+        rate: options.rate,
         seed: options.seed,
         timeoutMs: options.timeoutMs,
         log: progress,
@@ -318,7 +321,7 @@ async function main(argv) {
     const phaseText = Object.entries(phases)
       .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
       .join(', ');
-    process.stdout.write(`\neventsmith example: ${options.orders} orders, failure rate ${options.failureRate}\n${formatSummary(summary)}${formatHops(hops)}${formatCpu(cpu, options.orders)}phases: ${phaseText}\n`);
+    process.stdout.write(`\neventsmith example: ${options.orders} orders${options.rate > 0 ? ` placed at ${options.rate}/s` : ''}, failure rate ${options.failureRate}\n${formatSummary(summary)}${formatHops(hops)}${formatCpu(cpu, options.orders)}phases: ${phaseText}\n`);
     if (!tracing) process.stdout.write('\nno trace: the service ran with OTEL_SDK_DISABLED=true\n');
     if (traced !== undefined) {
       const { formatWaterfall } = await import(pathToFileURL(path.join(distDir, 'waterfall.js')).href);

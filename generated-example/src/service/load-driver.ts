@@ -18,6 +18,11 @@ export interface DriverOptions {
   readonly legacyRate?: number;
   /** HTTP requests in flight. */
   readonly concurrency?: number;
+  /**
+   * Orders placed per second (open loop: order i is placed i / rate seconds after the first,
+   * still at most `concurrency` at a time). Default: as fast as the service accepts them.
+   */
+  readonly rate?: number;
   /** Seeds the choice of products, quantities, prices and which orders fail. */
   readonly seed?: number;
   /** Deadline for every order to reach a final state, from the first request. */
@@ -93,7 +98,7 @@ const POLL_MS = 50;
 export const IN_STOCK_PRODUCTS: readonly string[] = Array.from({ length: 12 }, (_, i) => `sku-${100 + i}`);
 
 /** The orders of a run: designs spread at random, exact counts. */
-export function planOrders(options: Required<Omit<DriverOptions, 'log' | 'onPhase' | 'baseUrl' | 'concurrency' | 'timeoutMs'>>, runId: string): PlannedOrder[] {
+export function planOrders(options: Required<Omit<DriverOptions, 'log' | 'onPhase' | 'baseUrl' | 'concurrency' | 'rate' | 'timeoutMs'>>, runId: string): PlannedOrder[] {
   const random = prng(options.seed);
   const n = options.orders;
   const failing = Math.round(n * options.failureRate);
@@ -169,13 +174,13 @@ function requestOnce(url: string, init: { method?: string; body?: unknown }): Pr
 }
 
 /** Runs `work` over `items` with at most `limit` at a time. */
-async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function pooled<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await work(items[i] as T);
+      out[i] = await work(items[i] as T, i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
@@ -214,6 +219,7 @@ export async function runLoad(driver: DriverOptions): Promise<LoadReport> {
     failureRate: driver.failureRate,
     legacyRate: driver.legacyRate ?? 0.1,
     concurrency: driver.concurrency ?? 16,
+    rate: driver.rate ?? 0,
     seed: driver.seed ?? 42,
     timeoutMs: driver.timeoutMs ?? 120_000,
   };
@@ -246,7 +252,11 @@ export async function runLoad(driver: DriverOptions): Promise<LoadReport> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const placed = new Map<string, number>();
-  await pooled(planned, options.concurrency, async (order) => {
+  await pooled(planned, options.concurrency, async (order, index) => {
+    if (options.rate > 0) {
+      const wait = started + (index * 1000) / options.rate - Date.now();
+      if (wait > 0) await sleep(wait);
+    }
     const path = order.legacy ? '/v1/orders' : '/orders';
     for (let attempt = 1; ; attempt++) {
       try {
