@@ -182,9 +182,8 @@ function oneHeaderText(name: string, value: Buffer | string, errors: string[]): 
 function headerText(name: string, value: IHeaders[string], errors: string[]): string | undefined {
   if (value === undefined) return undefined;
   if (!Array.isArray(value)) return oneHeaderText(name, value, errors);
-  const values = value;
   const texts: string[] = [];
-  for (const v of values) {
+  for (const v of value) {
     if (typeof v === 'string') texts.push(v);
     else {
       try {
