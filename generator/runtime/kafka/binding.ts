@@ -168,7 +168,7 @@ function isJsonContentType(contentType: string): boolean {
   return base === 'application/json' || base.endsWith('+json');
 }
 
-/** One header's text (the common case: one value, not repeated). */
+/** The text of one value of a header. */
 function oneHeaderText(name: string, value: Buffer | string, errors: string[]): string | undefined {
   if (typeof value === 'string') return value;
   try {
@@ -184,15 +184,9 @@ function headerText(name: string, value: IHeaders[string], errors: string[]): st
   if (!Array.isArray(value)) return oneHeaderText(name, value, errors);
   const texts: string[] = [];
   for (const v of value) {
-    if (typeof v === 'string') texts.push(v);
-    else {
-      try {
-        texts.push(utf8Decoder.decode(v));
-      } catch {
-        errors.push(`header ${name}: not UTF-8`);
-        return undefined;
-      }
-    }
+    const text = oneHeaderText(name, v, errors);
+    if (text === undefined) return undefined;
+    texts.push(text);
   }
   if (texts.length === 0) return undefined;
   if (texts.some((t) => t !== texts[0])) {
