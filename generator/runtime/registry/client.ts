@@ -187,21 +187,34 @@ export function createRegistryClient(options: RegistryClientOptions): SchemaRegi
     return typeof n === 'number' && Number.isSafeInteger(n) ? n : protocol(what, value);
   };
 
+  async function lookup(subject: string, schema: string): Promise<{ id: number; version: number } | undefined> {
+    try {
+      const got = await call('POST', `/subjects/${enc(subject)}`, { schema });
+      return { id: numberField(got, 'id', 'lookup'), version: numberField(got, 'version', 'lookup') };
+    } catch (err) {
+      if (err instanceof SchemaRegistryError && err.isAbsent) return undefined;
+      throw err;
+    }
+  }
+
   return {
     url: base,
     async register(subject, schema) {
-      const got = await call('POST', `/subjects/${enc(subject)}/versions`, { schema });
-      return numberField(got, 'id', 'register');
-    },
-    async lookup(subject, schema) {
       try {
-        const got = await call('POST', `/subjects/${enc(subject)}`, { schema });
-        return { id: numberField(got, 'id', 'lookup'), version: numberField(got, 'version', 'lookup') };
+        const got = await call('POST', `/subjects/${enc(subject)}/versions`, { schema });
+        return numberField(got, 'id', 'register');
       } catch (err) {
-        if (err instanceof SchemaRegistryError && err.isAbsent) return undefined;
-        throw err;
+        // Apicurio creates a new subject check-then-insert: of two registrations racing to create
+        // it (two instances starting, or a retry after a timeout while the first still runs), the
+        // loser gets 409 "already exists" though its schema is there. Registering is idempotent,
+        // so a 409 whose schema the subject holds is that schema's id; any other stays a refusal.
+        if (!(err instanceof SchemaRegistryError) || err.status !== 409) throw err;
+        const found = await lookup(subject, schema);
+        if (found === undefined) throw err;
+        return found.id;
       }
     },
+    lookup,
     async schemaById(id) {
       const got = await call('GET', `/schemas/ids/${id}`);
       const schema = isObject(got) ? got['schema'] : undefined;
