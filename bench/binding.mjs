@@ -16,6 +16,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kafka } from 'cloudevents';
+import { EXAMPLE_EVENT as event, exampleData } from './example-event.mjs';
 import { runsFromArgv } from './timing.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,23 +28,7 @@ const before = beforeAt > 0 ? (await load(path.resolve(process.argv[beforeAt + 1
 const runs = runsFromArgv(process.argv, 9);
 const OPS = 50_000;
 
-const event = {
-  specversion: '1.0',
-  id: '7d1b4c52-3d8e-4d2a-9d1f-0a3b2c4d5e6f',
-  source: 'urn:example:order-service',
-  type: 'com.example.orders.inventory.stockreserved',
-  time: '2026-12-07T16:10:11.123Z',
-  subject: 'sku-101',
-  dataschema: 'urn:eventsmith:schema:com.example.orders.inventory.stockreserved:v1',
-  datacontenttype: 'application/avro',
-  dataversion: 1,
-  partitionkey: 'sku-101',
-  correlationid: '9a1b4c52-3d8e-4d2a-9d1f-0a3b2c4d5e6f',
-  causationid: '1c1b4c52-3d8e-4d2a-9d1f-0a3b2c4d5e6f',
-  streamversion: '12',
-  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-};
-const out = encodeBinary(event, Buffer.alloc(40, 7));
+const out = encodeBinary(event, exampleData());
 // As KafkaJS delivers it: key, value and every header value as Buffers.
 const headers = Object.fromEntries(Object.entries(out.headers).map(([k, v]) => [k, Buffer.from(String(v))]));
 const record = { key: Buffer.from(String(out.key)), value: Buffer.from(out.value), headers };

@@ -17,6 +17,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { EXAMPLE_EVENT as event, exampleData } from './example-event.mjs';
 import { runsFromArgv } from './timing.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,23 +33,7 @@ const runs = runsFromArgv(process.argv, 9);
 const BATCH = 1_000;
 const BATCHES = 20;
 
-const event = {
-  specversion: '1.0',
-  id: '7d1b4c52-3d8e-4d2a-9d1f-0a3b2c4d5e6f',
-  source: 'urn:example:order-service',
-  type: 'com.example.orders.inventory.stockreserved',
-  time: '2026-12-07T16:10:11.123Z',
-  subject: 'sku-101',
-  dataschema: 'urn:eventsmith:schema:com.example.orders.inventory.stockreserved:v1',
-  datacontenttype: 'application/avro',
-  dataversion: 1,
-  partitionkey: 'sku-101',
-  correlationid: '9a1b4c52-3d8e-4d2a-9d1f-0a3b2c4d5e6f',
-  causationid: '1c1b4c52-3d8e-4d2a-9d1f-0a3b2c4d5e6f',
-  streamversion: '12',
-  traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
-};
-const data = Buffer.alloc(40, 7);
+const data = exampleData();
 const binary = encodeBinary(event, data);
 const structured = encodeStructured({ ...event, datacontenttype: 'application/octet-stream' }, data);
 const shapes = {
