@@ -3,8 +3,8 @@
 // the same Order events and the same reducer, in interleaved rounds (the side that goes first
 // alternates), so that both see the same machine load. eventsmith also writes each event's outbox
 // row in the same statement and, as the example configures it, stores a snapshot every 50 events
-// (in the statement of the append that reaches it, since a4d5661); Emmett writes neither. A third side is eventsmith
-// without snapshots (still with its outbox rows), the like-for-like comparison.
+// (in the statement of the append that reaches it, since a4d5661); Emmett writes neither. A third
+// side is eventsmith without snapshots (still with its outbox rows), the like-for-like comparison.
 //
 // Measured per round: appends per second (single events, batches of 10, 4 concurrent writers
 // of single events) and the full replay of one 10,000-event stream, with the raw fetch of the

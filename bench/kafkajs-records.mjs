@@ -2,8 +2,9 @@
 // floor under the relay (every row it publishes goes through this encoding) and under every
 // consumer (through this decoding), whatever eventsmith does around it.
 //
-// Three records of one event of the example, each through KafkaJS's own record-batch code, in
-// batches of 1,000 as the relay sends them (no broker: the protocol encoding alone):
+// Four records, each through KafkaJS's own record-batch code, in batches of 1,000 as the relay
+// sends them (no broker: the protocol encoding alone); the first three are one event of the
+// example:
 // - binary: the CloudEvents binary mode eventsmith publishes by default, one `ce_*` header per
 //   attribute (14 here) and the Avro data as the value;
 // - structured: the JSON event format, every attribute in the value, one `content-type` header;
@@ -22,7 +23,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EXAMPLE_EVENT as event, exampleData } from './example-event.mjs';
-import { runsFromArgv } from './timing.mjs';
+import { median, runsFromArgv } from './timing.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -93,7 +94,6 @@ for (let r = 0; r < runs; r++) {
     samples[n].decode.push(await timeDecode(encoded[n]));
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ns = (x) => Math.round(x).toLocaleString('en-US').padStart(7);
 console.log(`node ${process.version}; ${runs} rounds of ${(BATCH * BATCHES).toLocaleString('en-US')} records in batches of ${BATCH.toLocaleString('en-US')}`);
 console.log('| record | headers | bytes per record | KafkaJS encode ns/record | KafkaJS decode ns/record |');

@@ -36,8 +36,7 @@ async function standIn(): Promise<StandIn> {
       else if (url === '/orders') {
         if (n === 0) placingAfter = Date.now();
         json(res, 200, { byStatus: { confirmed: n } });
-      }
-      else if (url.startsWith('/orders/')) {
+      } else if (url.startsWith('/orders/')) {
         const at = new Date(placedAt.get(url.slice('/orders/'.length)) ?? 0).toISOString();
         json(res, 200, {
           readModel: { status: 'confirmed', eventsApplied: 2, cancellationReason: null, placedAt: at, finishedAt: at },
