@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
-import { runsFromArgv } from './timing.mjs';
+import { median, runsFromArgv } from './timing.mjs';
 
 const ITERATIONS = 1_000_000;
 
@@ -32,8 +32,6 @@ async function child(withStore) {
   if (sum === 0) throw new Error('unreachable');
   process.stdout.write(`${((used.user + used.system) * 1000) / ITERATIONS}\n`);
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 if (process.argv[2] === '--child') {
   await child(process.argv[3] === 'als');

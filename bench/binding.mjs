@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Kafka } from 'cloudevents';
 import { EXAMPLE_EVENT as event, exampleData } from './example-event.mjs';
-import { runsFromArgv } from './timing.mjs';
+import { median, runsFromArgv } from './timing.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const load = (dir) => import(pathToFileURL(path.join(dir, 'dist/generator/runtime/kafka/binding.js')).href);
@@ -63,7 +63,6 @@ for (let r = 0; r < runs; r++) {
   const order = r % 2 === 0 ? names : [...names].reverse();
   for (const n of order) samples[n].push(timeSide(sides[n]));
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`node ${process.version}; ${runs} rounds of ${OPS.toLocaleString('en-US')} records; ${Object.keys(headers).length} headers, ${record.value.length}-byte value`);
 for (const n of names) {
   const ns = median(samples[n]);

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticSpec } from './synthetic.mjs';
 import { loadavg } from 'node:os';
-import { runsFromArgv } from './timing.mjs';
+import { median, runsFromArgv } from './timing.mjs';
 
 /** Median/min/max wall ms and median CPU ms of `runs` runs of node with `args`. */
 function time(args, cwd) {
@@ -29,7 +29,6 @@ function time(args, cwd) {
     const [user, sys] = [...(r.stderr.trim().split('\n').pop() ?? '').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => (Number(m[1]) * 60 + Number(m[2])) * 1000);
     cpu.push((user ?? NaN) + (sys ?? NaN));
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return { median: median(wall), min: Math.min(...wall), max: Math.max(...wall), cpu: median(cpu) };
 }
 

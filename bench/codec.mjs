@@ -14,7 +14,7 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import avsc from 'avsc';
-import { runsFromArgv } from './timing.mjs';
+import { median, runsFromArgv } from './timing.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { createCodec, createGenericCodec } = await import(pathToFileURL(path.join(root, 'dist/generator/runtime/avro.js')).href);
@@ -88,8 +88,6 @@ const cases = [
     raw: { sensor: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), ok: true, celsius: 21.5, humidity: 0.5, day: 20_793, at: 1_796_000_000_123_456, location: { lat: 52.52, lon: 13.405, site: 'Berlin-3' }, previous: 1_795_999_000_000_000 },
   },
 ];
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 function timeOps(roundTrip) {

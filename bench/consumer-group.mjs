@@ -25,7 +25,7 @@ import pg from 'pg';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startPostgres } from '../generator/dev/postgres.mjs';
 import { incremented } from './counter-event.mjs';
-import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, median, runsFromArgv } from './timing.mjs';
 
 const { Kafka, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -173,8 +173,6 @@ try {
     baselines.push(baseline);
     process.stderr.write(`round ${round + 1}: a third process joins: longest gap ${pause.toFixed(0)} ms (before the join: ${baseline.toFixed(0)} ms)\n`);
   }
-
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const range = (xs) => `${Math.round(Math.min(...xs))}–${Math.round(Math.max(...xs))}`;
   console.log(`\nconsumer group: ${EVENTS} events, ${PARTITIONS} partitions, ${AGGREGATES} aggregates, handler extra wait ${SLOW_MS} ms/event, ${runs} rounds; load average at start ${loadAtStart}, at end ${load()}; ${os.cpus().length} cores\n`);
   console.log('| processes in the group | events/s (median) | range | × 1 process (median of same-round ratios) |');

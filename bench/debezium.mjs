@@ -21,7 +21,7 @@ import pg from 'pg';
 import { startConnect } from '../generator/dev/debezium.mjs';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startPostgres } from '../generator/dev/postgres.mjs';
-import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, median, runsFromArgv } from './timing.mjs';
 
 const { Kafka, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -129,8 +129,6 @@ async function round(side) {
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
   return { throughput: ROUND_EVENTS / ((last - t0) / 1000), p50: pct(0.5), p99: pct(0.99) };
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (r) => `${Math.round(r.throughput).toLocaleString('en-US').padStart(6)} ev/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms`;
 try {
   // A warm-up round each (JIT, connections, Debezium's first batch), not counted.

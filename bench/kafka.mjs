@@ -39,7 +39,7 @@ import kafkajs from 'kafkajs';
 import pg from 'pg';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startPostgres } from '../generator/dev/postgres.mjs';
-import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, median, runsFromArgv } from './timing.mjs';
 import { TYPE, decoding, incremented } from './counter-event.mjs';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
@@ -93,11 +93,6 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 function cpuMicros() {
   const u = process.cpuUsage();
   return u.user + u.system;
-}
-
-function median(values) {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** Runs `work`, which handles `count` items: items per second, CPU µs per item, ms. */

@@ -4,6 +4,7 @@
 //   npm run build && node bench/outbox-read.mjs [--rows 50000] [--rounds 5]
 import pg from 'pg';
 import { startPostgres } from '../generator/dev/postgres.mjs';
+import { median } from './timing.mjs';
 
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(name);
@@ -56,7 +57,6 @@ try {
     const order = r % 2 === 0 ? [false, true] : [true, false];
     for (const committed of order) times[committed ? 'committed' : 'gapFree'].push(await pass(committed));
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const g = median(times.gapFree);
   const c = median(times.committed);
   console.log(`rows ${ROWS}, batches of ${BATCH}, ${ROUNDS} rounds alternated`);

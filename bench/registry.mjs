@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import kafkajs from 'kafkajs';
 import { startKafka } from '../generator/dev/kafka.mjs';
 import { startRegistry } from '../generator/dev/registry.mjs';
-import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, median, runsFromArgv } from './timing.mjs';
 
 const { Kafka, logLevel } = kafkajs;
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,8 +33,6 @@ const v1 = { type: 'record', name: 'Incremented', namespace: 'com.example.counte
 const v2 = { ...v1, fields: [...v1.fields, { name: 'note', type: 'string', default: '' }] };
 const codecV1 = createCodec(v1);
 const codecV2 = createCodec(v2);
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 
 const [broker, registry] = await Promise.all([startKafka(BENCH_BROKER), startRegistry()]);

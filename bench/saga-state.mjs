@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runsFromArgv } from './timing.mjs';
+import { median, runsFromArgv } from './timing.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runtime = await import(pathToFileURL(path.join(root, 'dist/generator/runtime/index.js')).href);
@@ -87,8 +87,6 @@ function time(fn) {
   if (sink !== OPS) throw new Error('lost a result');
   return ns / OPS / 1000;
 }
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cases = ['transition', 'decode', 'encode'];
 const results = Object.fromEntries(cases.map((c) => [c, { compiled: [], generic: [], ratio: [] }]));
 for (let w = 0; w < 3; w++) for (const c of cases) time(compiled[c]), time(generic[c]);

@@ -42,7 +42,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { BENCH_BROKER, runsFromArgv } from './timing.mjs';
+import { BENCH_BROKER, median, runsFromArgv } from './timing.mjs';
 
 v8.setFlagsFromString('--expose-gc');
 /** A full collection before each timed phase: the garbage of the untimed appends (or of the pass before) is not charged to it. */
@@ -62,8 +62,6 @@ function cpuMicros() {
   const u = process.cpuUsage();
   return u.user + u.system;
 }
-
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 // ---- the parent: servers, rounds, figures ----------------------------------------------------
 

@@ -1,5 +1,11 @@
-// Shared by the whole-process benchmarks: run a command `runs` times, report median/min/max ms.
+// Shared by the benchmarks: the runs argument, the median of samples, and running a command
+// `runs` times for its median/min/max ms.
 import { spawnSync } from 'node:child_process';
+
+/** The middle sample (the upper one of an even count), as every figure here is reported. */
+export function median(samples) {
+  return [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+}
 
 export function runsFromArgv(argv, fallback = 7) {
   const i = argv.indexOf('--runs');
